@@ -1,0 +1,46 @@
+# nnstudy: every target sets up its own virtual environment from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+RESULTS ?= results
+OUT    ?= reports/out
+STUDY  ?=
+JOBS   ?=
+THRESHOLD ?= 15
+# Benchmarks and timing runs use one BLAS thread so that numbers compare across runs.
+ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+.PHONY: install test sweep report bench bench-compare bench-peers clean
+
+install: $(STAMP)
+
+# Reinstall whenever pyproject.toml changes; the stamp makes repeated calls free.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,dask]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+sweep: $(STAMP)
+	$(PY) -m experiments sweep $(STUDY) --results $(RESULTS) $(if $(JOBS),--jobs $(JOBS))
+
+report: $(STAMP)
+	$(PY) -m experiments sweep --missing-only --results $(RESULTS)
+	$(PY) -m reports build --results $(RESULTS) --out $(OUT)
+
+bench: $(STAMP)
+	$(ONE_THREAD) $(PY) -m pytest benchmarks -q --benchmark-only --benchmark-autosave --benchmark-save-data
+
+bench-compare: $(STAMP)
+	$(ONE_THREAD) $(PY) -m benchmarks.compare --threshold $(THRESHOLD)
+
+bench-peers: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,peers]'
+	$(ONE_THREAD) $(PY) -m pytest benchmarks/test_peers.py -q --benchmark-only -s
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,145 @@
+"""The classic datasets. Each returns ``(X, Y, X_val, Y_val)``; a missing split is ``None``.
+
+Regression targets have shape (n, outputs); classification targets are integer labels (n,)
+except where the original used 0/1 regression targets (xor, people).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+
+def sincos(n_val: int = 1000, seed: int = 0, step: float = 0.1):
+    """y = sin(x1) - cos(x2) on the grid ``np.arange(-5, 5, step)`` squared (10,000 points at 0.1).
+
+    Validation: ``n_val`` points uniform in [-5, 5]^2 from a generator seeded with ``seed``.
+    """
+    axis = np.arange(-5, 5, step)
+    x1, x2 = np.meshgrid(axis, axis, indexing="ij")
+    X = np.column_stack([x1.ravel(), x2.ravel()])
+    X_val = np.random.default_rng(seed).uniform(-5, 5, size=(n_val, 2))
+    return X, sincos_target(X), X_val, sincos_target(X_val)
+
+
+def sincos_target(X: np.ndarray) -> np.ndarray:
+    """y = sin(x1) - cos(x2) for X (n, 2), shape (n, 1)."""
+    return (np.sin(X[:, 0]) - np.cos(X[:, 1]))[:, None]
+
+
+def xor():
+    """The four points of XOR with 0/1 targets of shape (4, 1); no validation set."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    Y = np.array([[0], [1], [1], [0]], dtype=float)
+    return X, Y, None, None
+
+
+PEOPLE = {  # name: (weight - 135 lb, height - 66 in, female)
+    "Alice": (-2, -1, 1), "Bob": (25, 6, 0), "Charlie": (17, 4, 0), "Diana": (-15, -6, 1),
+}
+HELD_OUT_PEOPLE = {"Emily": (-7, -3, 1), "Frank": (20, 2, 0)}
+
+
+def people():
+    """The 4-person gender toy set (shifted weight and height); validation: Emily and Frank."""
+    def arrays(table):
+        rows = np.array(list(table.values()), dtype=float)
+        return rows[:, :2], rows[:, 2:]
+    X, Y = arrays(PEOPLE)
+    X_val, Y_val = arrays(HELD_OUT_PEOPLE)
+    return X, Y, X_val, Y_val
+
+
+def random_regression(n: int = 64, n_inputs: int = 1000, n_outputs: int = 10, seed: int = 0):
+    """X ~ N(0, 1) of shape (n, n_inputs), Y ~ N(0, 1) of shape (n, n_outputs); no validation."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, n_inputs)), rng.normal(size=(n, n_outputs)), None, None
+
+
+def digits(test_size: float = 0.2, seed: int = 0):
+    """8x8 digits shipped inside scikit-learn, pixels scaled to [0, 1], labels (n,) in 0..9.
+
+    Split into train and test by a permutation from a generator seeded with ``seed``.
+    """
+    from sklearn.datasets import load_digits  # bundled data; no download
+
+    data = load_digits()
+    X, y = data.data / 16.0, data.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(y))
+    n_test = int(round(test_size * len(y)))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], y[train], X[test], y[test]
+
+
+MNIST_FILES = {
+    "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte",
+}
+IDX_MAGIC = {2051: 3, 2049: 1}  # magic number -> number of dimensions (images, labels)
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file of unsigned bytes (gzip or not), checking magic number and size."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        data = handle.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: too short to be an IDX file ({len(data)} bytes)")
+    magic = struct.unpack(">I", data[:4])[0]
+    if magic not in IDX_MAGIC:
+        raise ValueError(f"{path}: magic number {magic} is not an MNIST IDX magic (2051 images, 2049 labels)")
+    ndim = IDX_MAGIC[magic]
+    header = 4 + 4 * ndim
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    expected = header + int(np.prod(shape))
+    if len(data) != expected:
+        raise ValueError(f"{path}: header says shape {shape} ({expected} bytes) but the file has {len(data)} bytes")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _find_idx(directory: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (directory / name).exists():
+            return directory / name
+    return None
+
+
+def mnist(directory: str | os.PathLike | None = None, download: bool = False):
+    """MNIST from the four standard IDX files, pixels scaled to [0, 1] and flattened to 784.
+
+    The directory is the argument, else ``$NNSTUDY_DATA``, else ``./data/mnist``. With
+    ``download=True`` and ``$NNSTUDY_MNIST_URL`` set (a base URL holding the ``.gz`` files),
+    missing files are fetched first. Returns ``(X_train, y_train, X_test, y_test)``.
+    """
+    directory = Path(directory or os.environ.get("NNSTUDY_DATA") or "data/mnist")
+    base_url = os.environ.get("NNSTUDY_MNIST_URL")
+    paths = {}
+    for key, stem in MNIST_FILES.items():
+        path = _find_idx(directory, stem)
+        if path is None and download and base_url:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / (stem + ".gz")
+            urllib.request.urlretrieve(f"{base_url.rstrip('/')}/{stem}.gz", path)
+        if path is None:
+            raise FileNotFoundError(
+                f"MNIST file {stem}[.gz] not found in {directory}. Put the four IDX files "
+                f"({', '.join(MNIST_FILES.values())}, gzipped or not) there, or point "
+                "NNSTUDY_DATA at their directory (set NNSTUDY_MNIST_URL and download=True to fetch them).")
+        paths[key] = path
+    arrays = {key: read_idx(path) for key, path in paths.items()}
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+            raise ValueError(f"MNIST {split}: {images.shape[0]} images but {labels.shape[0]} labels")
+    flat = {key: arr.reshape(arr.shape[0], -1) / 255.0 if arr.ndim == 3 else arr.astype(np.int64)
+            for key, arr in arrays.items()}
+    return flat["train_images"], flat["train_labels"], flat["test_images"], flat["test_labels"]
+
+
+DATASETS = {"sincos": sincos, "xor": xor, "people": people, "random_regression": random_regression,
+            "digits": digits, "mnist": mnist}

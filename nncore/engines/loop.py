@@ -1,0 +1,35 @@
+"""The ``loop`` engine: one sample at a time with NumPy vectors (Nielsen's ``network.py`` style).
+
+A sample goes forward, its error goes back, its gradients are added to the batch's sums.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Engine
+
+
+class LoopEngine(Engine):
+    name = "loop"
+
+    def summed_gradients(self, net, X, Y, grads, compute_loss=True):
+        for dW, db in grads:
+            dW.fill(0)
+            db.fill(0)
+        acts = net.activations
+        loss_sum = 0.0
+        for x, y in zip(X, Y):
+            layer_outputs = [x]
+            for (W, b), act in zip(net.params, acts):
+                layer_outputs.append(act.forward(layer_outputs[-1] @ W + b))
+            if compute_loss:
+                loss_sum += float(net.loss.per_sample(layer_outputs[-1], y))
+            delta = net.loss.output_delta(net.output, layer_outputs[-1], y)
+            for layer in range(net.n_layers - 1, -1, -1):
+                dW, db = grads[layer]
+                dW += np.outer(layer_outputs[layer], delta)
+                db += delta
+                if layer > 0:
+                    W = net.params[layer][0]
+                    delta = acts[layer - 1].backward(layer_outputs[layer], W @ delta)
+        return loss_sum if compute_loss else None

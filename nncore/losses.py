@@ -1,0 +1,112 @@
+"""Losses: per-sample value and the gradient that starts backpropagation.
+
+Every loss is defined once, per sample (a row of ``a`` against the same row of ``y``); the batch
+loss is the mean of per-sample values, and engines accumulate the *summed* per-sample gradients,
+applying the 1/n of ``reduction="mean"`` as one scale at the end. ``output_delta`` returns
+dL_i/dz for each sample row: the gradient with respect to the output layer's pre-activation,
+fused with the output activation where the combination simplifies (softmax with cross-entropy,
+sigmoid with binary cross-entropy: both ``a - y``).
+
+Targets ``y`` always arrive here as float arrays shaped like ``a`` (one-hot for classifiers);
+``nncore.network`` converts integer labels once at the boundary.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+
+
+def _safe_log(x: np.ndarray) -> np.ndarray:
+    # Clip at the dtype's smallest normal number so that log(0) never yields -inf.
+    return np.log(np.maximum(x, np.finfo(x.dtype).tiny))
+
+
+class Loss:
+    name: str = ""
+    requires_output: str | None = None  # the output activation this loss is defined on, if any
+
+    def per_sample(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Loss of each sample: ``a`` and ``y`` of shape (n, out) -> (n,)."""
+        raise NotImplementedError
+
+    def gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """dL_i/da for each sample, shape (n, out)."""
+        raise NotImplementedError
+
+    def output_delta(self, output: Activation, a: np.ndarray, y: np.ndarray,
+                     out: np.ndarray | None = None) -> np.ndarray:
+        """dL_i/dz for each sample row, where a = output.forward(z); shape (n, out)."""
+        return output.backward(a, self.gradient(a, y), out=out)
+
+
+class MeanSquaredError(Loss):
+    """mean over output dimensions of (a - y)**2, per sample."""
+
+    name = "mse"
+
+    def per_sample(self, a, y):
+        diff = a - y
+        return np.mean(diff * diff, axis=-1)
+
+    def gradient(self, a, y):
+        return (a - y) * (2.0 / a.shape[-1])
+
+
+class SumSquaredError(Loss):
+    """sum over output dimensions of (a - y)**2, per sample."""
+
+    name = "sse"
+
+    def per_sample(self, a, y):
+        diff = a - y
+        return np.sum(diff * diff, axis=-1)
+
+    def gradient(self, a, y):
+        return (a - y) * 2.0
+
+
+class CrossEntropy(Loss):
+    """-sum(y * log(a)) on softmax outputs; with softmax fused, dL/dz = a - y."""
+
+    name = "cross_entropy"
+    requires_output = "softmax"
+
+    def per_sample(self, a, y):
+        return -np.sum(y * _safe_log(a), axis=-1)
+
+    def gradient(self, a, y):
+        return -y / np.maximum(a, np.finfo(a.dtype).tiny)
+
+    def output_delta(self, output, a, y, out=None):
+        return np.subtract(a, y, out=out)
+
+
+class BinaryCrossEntropy(Loss):
+    """-sum(y log a + (1 - y) log(1 - a)) on sigmoid outputs; fused, dL/dz = a - y."""
+
+    name = "binary_cross_entropy"
+    requires_output = "sigmoid"
+
+    def per_sample(self, a, y):
+        return -np.sum(y * _safe_log(a) + (1 - y) * _safe_log(1 - a), axis=-1)
+
+    def gradient(self, a, y):
+        tiny = np.finfo(a.dtype).tiny
+        return (a - y) / np.maximum(a * (1 - a), tiny)
+
+    def output_delta(self, output, a, y, out=None):
+        return np.subtract(a, y, out=out)
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (MeanSquaredError(), SumSquaredError(), CrossEntropy(), BinaryCrossEntropy())
+}
+CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy")
+
+
+def get_loss(name: str) -> Loss:
+    if name not in LOSSES:
+        raise ValueError(f"loss={name!r} is not one of {', '.join(LOSSES)}")
+    return LOSSES[name]

@@ -1,0 +1,171 @@
+"""The multilayer perceptron: its layout, forward pass and input validation.
+
+Parameters are a list of ``(W, b)`` pairs with W of shape (fan_in, fan_out) and b of shape
+(fan_out,); samples are rows. Engines read ``net.params`` on every call, so assigning new arrays
+into the list changes the network.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .init import INITIALIZERS
+from .losses import CLASSIFICATION_LOSSES, Loss, get_loss
+
+DTYPES = ("float64", "float32")
+
+
+def _check_layer_sizes(layer_sizes) -> list[int]:
+    try:
+        sizes = list(layer_sizes)
+    except TypeError:
+        raise ValueError(f"layer_sizes must be a sequence of positive integers, got {layer_sizes!r}") from None
+    if len(sizes) < 2 or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
+    ):
+        raise ValueError("layer_sizes must list at least two positive integers (input, ..., output), "
+                         f"got {layer_sizes!r}")
+    return [int(s) for s in sizes]
+
+
+class MLP:
+    """A fully connected network.
+
+    Args:
+        layer_sizes: ``[n_inputs, hidden..., n_outputs]``, e.g. ``[2, 100, 1]``.
+        activation: hidden activation: relu, sigmoid, tanh or identity.
+        output: output activation: identity, relu, sigmoid, tanh or softmax.
+        loss: mse, sse, cross_entropy (softmax output) or binary_cross_entropy (sigmoid output).
+        init: normal (N(0, init_scale) for weights and biases), he or xavier.
+        init_scale: standard deviation for ``normal``; a multiplier for ``he`` and ``xavier``.
+        seed: seeds the initializer's ``numpy.random.Generator``.
+        dtype: float64 or float32; parameters, activations and gradients all keep it.
+    """
+
+    def __init__(self, layer_sizes, activation: str = "relu", output: str = "identity",
+                 loss: str = "mse", init: str = "normal", init_scale: float = 0.1,
+                 seed: int = 0, dtype: str = "float64"):
+        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        self.activation: Activation = get_activation(activation)
+        self.output: Activation = get_activation(output, argument="output", hidden=False)
+        self.loss: Loss = get_loss(loss)
+        if self.loss.requires_output and self.loss.requires_output != self.output.name:
+            raise ValueError(f"loss={loss!r} needs output={self.loss.requires_output!r}, got output={output!r}")
+        if init not in INITIALIZERS:
+            raise ValueError(f"init={init!r} is not one of {', '.join(INITIALIZERS)}")
+        if not (isinstance(init_scale, numbers.Real) and np.isfinite(init_scale) and init_scale > 0):
+            raise ValueError(f"init_scale must be a positive finite number, got {init_scale!r}")
+        if str(dtype) not in DTYPES:
+            raise ValueError(f"dtype={dtype!r} is not one of {', '.join(DTYPES)}")
+        if not (isinstance(seed, numbers.Integral) and seed >= 0):
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.dtype = np.dtype(str(dtype))
+        self.init, self.init_scale, self.seed = init, float(init_scale), int(seed)
+        rng = np.random.default_rng(seed)
+        self.params: list[tuple[np.ndarray, np.ndarray]] = INITIALIZERS[init](
+            self.layer_sizes, rng, self.init_scale, self.dtype)
+
+    # --- layout -----------------------------------------------------------------------------
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (hidden layers + 1)."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def activations(self) -> list[Activation]:
+        """The activation applied after each weight layer."""
+        return [self.activation] * (self.n_layers - 1) + [self.output]
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.loss.name in CLASSIFICATION_LOSSES
+
+    def copy(self, dtype: str | None = None) -> "MLP":
+        """An independent copy, optionally in another dtype."""
+        clone = object.__new__(MLP)
+        clone.__dict__.update(self.__dict__)
+        clone.dtype = np.dtype(dtype) if dtype else self.dtype
+        clone.params = [(W.astype(clone.dtype, copy=True), b.astype(clone.dtype, copy=True))
+                        for W, b in self.params]
+        return clone
+
+    def __repr__(self) -> str:
+        return (f"MLP({self.layer_sizes}, activation={self.activation.name!r}, "
+                f"output={self.output.name!r}, loss={self.loss.name!r}, dtype={self.dtype.name!r})")
+
+    # --- computing ---------------------------------------------------------------------------
+    def forward(self, X) -> np.ndarray:
+        """Outputs of shape (n, n_outputs) for inputs X of shape (n, n_inputs)."""
+        a = self.check_inputs(X)
+        for (W, b), act in zip(self.params, self.activations):
+            a = act.forward(a @ W + b)
+        return a
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels (n,) for classifiers; outputs (n, n_outputs) for regressors."""
+        a = self.forward(X)
+        if not self.is_classifier:
+            return a
+        if a.shape[1] == 1:
+            return (a[:, 0] > 0.5).astype(np.int64)
+        return a.argmax(axis=1)
+
+    def loss_value(self, X, Y) -> float:
+        """Mean loss over the samples of X (n, n_inputs) against targets Y."""
+        X, Y = self.check_data(X, Y)
+        return float(np.mean(self.loss.per_sample(self.forward(X), Y)))
+
+    def accuracy(self, X, Y) -> float | None:
+        """Share of correctly classified samples, or None for regressors."""
+        if not self.is_classifier:
+            return None
+        X, Y = self.check_data(X, Y)
+        labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5)
+        return float(np.mean(self.predict(X) == labels))
+
+    # --- validation at the boundary ----------------------------------------------------------
+    def check_inputs(self, X, name: str = "X") -> np.ndarray:
+        """X as a 2-D array of the network's dtype, or ``ValueError``."""
+        X = np.asarray(X)
+        if X.ndim == 1 and self.layer_sizes[0] == 1:
+            X = X[:, None]
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"{name} must have shape (n, {self.layer_sizes[0]}), got {X.shape}")
+        if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
+            raise ValueError(f"{name} must hold finite numbers (no NaN or infinity)")
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def check_targets(self, Y, n: int, name: str = "Y") -> np.ndarray:
+        """Targets as a float array (n, n_outputs); integer class labels become one-hot."""
+        Y = np.asarray(Y)
+        n_out = self.layer_sizes[-1]
+        if not np.issubdtype(Y.dtype, np.number) and Y.dtype != bool:
+            raise ValueError(f"{name} must be numeric, got dtype {Y.dtype}")
+        if self.loss.name == "cross_entropy" and Y.ndim == 1:
+            if not np.issubdtype(Y.dtype, np.integer):
+                if not np.all(np.isfinite(Y)) or np.any(Y != np.round(Y)):
+                    raise ValueError(f"{name} class labels must be integers in [0, {n_out - 1}]")
+            if Y.size and (Y.min() < 0 or Y.max() >= n_out):
+                raise ValueError(f"{name} class labels must lie in [0, {n_out - 1}] for "
+                                 f"{n_out} outputs, got range [{Y.min()}, {Y.max()}]")
+            one_hot = np.zeros((Y.shape[0], n_out), dtype=self.dtype)
+            one_hot[np.arange(Y.shape[0]), Y.astype(np.int64)] = 1
+            Y = one_hot
+        elif Y.ndim == 1 and n_out == 1:
+            Y = Y[:, None]
+        if Y.ndim != 2 or Y.shape != (n, n_out):
+            raise ValueError(f"{name} must have shape ({n}, {n_out})"
+                             + (f" or ({n},) integer labels" if self.loss.name == "cross_entropy" else "")
+                             + f", got {Y.shape}")
+        if not np.all(np.isfinite(Y)):
+            raise ValueError(f"{name} must hold finite numbers (no NaN or infinity)")
+        if self.is_classifier and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError(f"{name} for loss={self.loss.name!r} must lie in [0, 1] (labels or "
+                             f"one-hot rows), got range [{Y.min()}, {Y.max()}]")
+        return np.ascontiguousarray(Y, dtype=self.dtype)
+
+    def check_data(self, X, Y, names: tuple[str, str] = ("X", "Y")) -> tuple[np.ndarray, np.ndarray]:
+        X = self.check_inputs(X, names[0])
+        return X, self.check_targets(Y, X.shape[0], names[1])

@@ -1,0 +1,146 @@
+"""Plain mini-batch SGD with any engine and learning-rate schedule."""
+from __future__ import annotations
+
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .engines import check_reduction, get_engine, zero_gradients
+from .schedules import make_schedule
+
+
+@dataclass
+class History:
+    """Per-epoch record; index 0 is the state before any training.
+
+    Losses are batch-mean losses over the whole training (validation) set, evaluated after each
+    epoch. ``lr`` is the learning rate used during that epoch (NaN at epoch 0), ``epoch_s`` the
+    wall seconds of its training steps (evaluation excluded; 0 at epoch 0).
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    epoch_s: list[float] = field(default_factory=list)
+    steps: int = 0
+    diverged: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return self.epoch[-1] if self.epoch else 0
+
+    def as_dict(self) -> dict[str, list]:
+        return {name: list(getattr(self, name)) for name in
+                ("epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr", "epoch_s")}
+
+
+def _positive_int(value, name: str, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low):
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _evaluate(net, X, Y) -> tuple[float, float]:
+    """(mean loss, accuracy or NaN) without re-validating X and Y."""
+    a = X
+    for (W, b), act in zip(net.params, net.activations):
+        a = act.forward(a @ W + b)
+    with np.errstate(all="ignore"):
+        loss = float(np.mean(net.loss.per_sample(a, Y)))
+    if not net.is_classifier:
+        return loss, float("nan")
+    if a.shape[1] == 1:
+        correct = (a[:, 0] > 0.5) == (Y[:, 0] > 0.5)
+    else:
+        correct = a.argmax(axis=1) == Y.argmax(axis=1)
+    return loss, float(np.mean(correct))
+
+
+def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
+          engine: str = "vectorized", reduction: str = "mean", validation=None,
+          shuffle: bool = True, seed: int = 0, callback=None) -> History:
+    """Train ``net`` in place with plain SGD and return its ``History``.
+
+    Args:
+        X, Y: training inputs (n, n_inputs) and targets (n, n_outputs) or class labels (n,).
+        epochs: passes over the data (0 only evaluates).
+        batch_size: samples per step; the last batch of an epoch may be smaller.
+        lr: initial learning rate; ``schedule`` (None, an object or a dict such as
+            ``{"kind": "step", "factor": 0.9, "every": 3}``) maps the 0-based epoch to its rate.
+        engine: scalar, loop or vectorized (numerical works, slowly).
+        reduction: ``mean`` steps along the batch-mean gradient, ``sum`` along the summed one.
+        validation: optional ``(X_val, Y_val)``.
+        shuffle: reshuffle each epoch from a generator seeded with ``seed``, so that two
+            engines given the same seed see the same batches.
+        callback: ``callback(epoch, net, history)`` after each epoch, epoch 0 included.
+
+    A NaN or infinite loss stops training and sets ``history.diverged``; it does not raise.
+    """
+    epochs = _positive_int(epochs, "epochs", allow_zero=True)
+    batch_size = _positive_int(batch_size, "batch_size")
+    if not (isinstance(lr, numbers.Real) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if not (isinstance(seed, numbers.Integral) and seed >= 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    engine = get_engine(engine)
+    check_reduction(reduction)
+    lr_at = make_schedule(schedule, float(lr))
+    X, Y = net.check_data(X, Y)
+    n = X.shape[0]
+    if n == 0:
+        raise ValueError("X must hold at least one sample")
+    if validation is not None:
+        X_val, Y_val = net.check_data(*validation, names=("X_val", "Y_val"))
+
+    history = History()
+    rng = np.random.default_rng(seed)
+    grads = zero_gradients(net)
+
+    def record(epoch: int, epoch_lr: float, seconds: float) -> None:
+        train_loss, train_acc = _evaluate(net, X, Y)
+        val_loss, val_acc = _evaluate(net, X_val, Y_val) if validation is not None else (np.nan, np.nan)
+        history.epoch.append(epoch)
+        history.train_loss.append(train_loss)
+        history.val_loss.append(val_loss)
+        history.train_acc.append(train_acc)
+        history.val_acc.append(val_acc)
+        history.lr.append(epoch_lr)
+        history.epoch_s.append(seconds)
+        if not np.isfinite(train_loss):
+            history.diverged = True
+        if callback is not None:
+            callback(epoch, net, history)
+
+    record(0, float("nan"), 0.0)
+    order = np.arange(n)
+    for epoch in range(1, epochs + 1):
+        if history.diverged:
+            break
+        epoch_lr = float(lr_at(epoch - 1))
+        if shuffle:
+            order = rng.permutation(n)
+            X_epoch, Y_epoch = X[order], Y[order]
+        else:
+            X_epoch, Y_epoch = X, Y
+        started = time.perf_counter()
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, batch_size):
+                X_batch = X_epoch[start:start + batch_size]
+                Y_batch = Y_epoch[start:start + batch_size]
+                engine.summed_gradients(net, X_batch, Y_batch, grads, compute_loss=False)
+                # The mean's 1/n folds into the step size: one scale, no extra pass.
+                step = epoch_lr / X_batch.shape[0] if reduction == "mean" else epoch_lr
+                for (W, b), (dW, db) in zip(net.params, grads):
+                    np.multiply(dW, step, out=dW)
+                    W -= dW
+                    np.multiply(db, step, out=db)
+                    b -= db
+        history.steps += -(-n // batch_size)
+        record(epoch, epoch_lr, time.perf_counter() - started)
+    return history
