@@ -4,7 +4,7 @@
     loss, grads = nncore.backprop(net, X, Y, engine="loop")
     history = nncore.train(net, X, Y, epochs=30, batch_size=10, lr=1e-3, reduction="sum")
 """
-from . import datasets, probe, schedules
+from . import datasets, gradcheck, probe, schedules
 from .activations import ACTIVATIONS
 from .engines import ENGINES, REDUCTIONS, backprop
 from .init import INITIALIZERS
@@ -13,5 +13,5 @@ from .network import DTYPES, MLP
 from .train import History, train
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "History", "backprop", "train", "datasets", "probe", "schedules",
+__all__ = ["MLP", "History", "backprop", "train", "datasets", "gradcheck", "probe", "schedules",
            "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS", "DTYPES"]
