@@ -10,8 +10,8 @@ from .engines import ENGINES, REDUCTIONS, backprop
 from .init import INITIALIZERS
 from .losses import LOSSES
 from .network import DTYPES, MLP
-from .train import History, train
+from .train import History, sgd_step, train
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "History", "backprop", "train", "datasets", "gradcheck", "probe", "schedules",
+__all__ = ["MLP", "History", "backprop", "sgd_step", "train", "datasets", "gradcheck", "probe", "schedules",
            "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS", "DTYPES"]

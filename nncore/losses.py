@@ -30,14 +30,14 @@ class Loss:
         """Loss of each sample: ``a`` and ``y`` of shape (n, out) -> (n,)."""
         raise NotImplementedError
 
-    def gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def gradient(self, a: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """dL_i/da for each sample, shape (n, out)."""
         raise NotImplementedError
 
     def output_delta(self, output: Activation, a: np.ndarray, y: np.ndarray,
                      out: np.ndarray | None = None) -> np.ndarray:
         """dL_i/dz for each sample row, where a = output.forward(z); shape (n, out)."""
-        return output.backward(a, self.gradient(a, y), out=out)
+        return output.backward(a, self.gradient(a, y, out=out), out=out)
 
 
 class MeanSquaredError(Loss):
@@ -49,8 +49,10 @@ class MeanSquaredError(Loss):
         diff = a - y
         return np.mean(diff * diff, axis=-1)
 
-    def gradient(self, a, y):
-        return (a - y) * (2.0 / a.shape[-1])
+    def gradient(self, a, y, out=None):
+        out = np.subtract(a, y, out=out)
+        out *= 2.0 / a.shape[-1]
+        return out
 
 
 class SumSquaredError(Loss):
@@ -62,8 +64,10 @@ class SumSquaredError(Loss):
         diff = a - y
         return np.sum(diff * diff, axis=-1)
 
-    def gradient(self, a, y):
-        return (a - y) * 2.0
+    def gradient(self, a, y, out=None):
+        out = np.subtract(a, y, out=out)
+        out *= 2.0
+        return out
 
 
 class CrossEntropy(Loss):
@@ -75,8 +79,8 @@ class CrossEntropy(Loss):
     def per_sample(self, a, y):
         return -np.sum(y * _safe_log(a), axis=-1)
 
-    def gradient(self, a, y):
-        return -y / np.maximum(a, np.finfo(a.dtype).tiny)
+    def gradient(self, a, y, out=None):
+        return np.divide(-y, np.maximum(a, np.finfo(a.dtype).tiny), out=out)
 
     def output_delta(self, output, a, y, out=None):
         return np.subtract(a, y, out=out)
@@ -91,9 +95,9 @@ class BinaryCrossEntropy(Loss):
     def per_sample(self, a, y):
         return -np.sum(y * _safe_log(a) + (1 - y) * _safe_log(1 - a), axis=-1)
 
-    def gradient(self, a, y):
+    def gradient(self, a, y, out=None):
         tiny = np.finfo(a.dtype).tiny
-        return (a - y) / np.maximum(a * (1 - a), tiny)
+        return np.divide(a - y, np.maximum(a * (1 - a), tiny), out=out)
 
     def output_delta(self, output, a, y, out=None):
         return np.subtract(a, y, out=out)

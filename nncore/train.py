@@ -62,6 +62,20 @@ def _evaluate(net, X, Y) -> tuple[float, float]:
     return loss, float(np.mean(correct))
 
 
+def sgd_step(net, engine, X: np.ndarray, Y: np.ndarray, grads, lr: float, reduction: str) -> None:
+    """One SGD update of ``net`` in place from the batch X (n, in), Y (n, out), already validated.
+
+    ``grads`` are the caller's buffers laid out like ``net.params``. The engine writes
+    lr * gradient straight into them (the mean's 1/n folded into the step), so the update is one
+    in-place subtraction per array, without temporaries.
+    """
+    step = lr / X.shape[0] if reduction == "mean" else lr
+    engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=step)
+    for (W, b), (dW, db) in zip(net.params, grads):
+        W -= dW
+        b -= db
+
+
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
           engine: str = "vectorized", reduction: str = "mean", validation=None,
           shuffle: bool = True, seed: int = 0, callback=None) -> History:
@@ -133,14 +147,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             for start in range(0, n, batch_size):
                 X_batch = X_epoch[start:start + batch_size]
                 Y_batch = Y_epoch[start:start + batch_size]
-                engine.summed_gradients(net, X_batch, Y_batch, grads, compute_loss=False)
-                # The mean's 1/n folds into the step size: one scale, no extra pass.
-                step = epoch_lr / X_batch.shape[0] if reduction == "mean" else epoch_lr
-                for (W, b), (dW, db) in zip(net.params, grads):
-                    np.multiply(dW, step, out=dW)
-                    W -= dW
-                    np.multiply(db, step, out=db)
-                    b -= db
+                sgd_step(net, engine, X_batch, Y_batch, grads, epoch_lr, reduction)
         history.steps += -(-n // batch_size)
         record(epoch, epoch_lr, time.perf_counter() - started)
     return history

@@ -46,12 +46,9 @@ def backprop(net, X, Y, engine: str | Engine = "vectorized", reduction: str = "m
     if X.shape[0] == 0:
         raise ValueError("X must hold at least one sample")
     grads = zero_gradients(net)
-    loss_sum = engine.summed_gradients(net, X, Y, grads, compute_loss=True)
     n = X.shape[0]
-    if reduction == "mean":
-        for dW, db in grads:
-            dW *= 1.0 / n
-            db *= 1.0 / n
+    scale = 1.0 / n if reduction == "mean" else 1.0
+    loss_sum = engine.summed_gradients(net, X, Y, grads, compute_loss=True, scale=scale)
     return loss_sum / n, grads
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine
+from .base import Engine, scale_gradients
 
 
 class LoopEngine(Engine):
     name = "loop"
 
-    def summed_gradients(self, net, X, Y, grads, compute_loss=True):
+    def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         for dW, db in grads:
             dW.fill(0)
             db.fill(0)
@@ -32,4 +32,5 @@ class LoopEngine(Engine):
                 if layer > 0:
                     W = net.params[layer][0]
                     delta = acts[layer - 1].backward(layer_outputs[layer], W @ delta)
+        scale_gradients(grads, scale)
         return loss_sum if compute_loss else None

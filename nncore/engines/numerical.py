@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine
+from .base import Engine, scale_gradients
 
 
 class NumericalEngine(Engine):
@@ -17,7 +17,7 @@ class NumericalEngine(Engine):
     def __init__(self, eps: float = 1e-6):
         self.eps = eps
 
-    def summed_gradients(self, net, X, Y, grads, compute_loss=True):
+    def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         exact = net.copy(dtype="float64")
         X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
 
@@ -35,4 +35,5 @@ class NumericalEngine(Engine):
                     loss_minus = summed_loss()
                     flat_param[k] = original
                     flat_grad[k] = (loss_plus - loss_minus) / (2 * self.eps)
+        scale_gradients(grads, scale)
         return summed_loss() if compute_loss else None

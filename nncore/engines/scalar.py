@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine
+from .base import Engine, scale_gradients
 
 
 class ScalarEngine(Engine):
     name = "scalar"
 
-    def summed_gradients(self, net, X, Y, grads, compute_loss=True):
+    def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         weights = [W.tolist() for W, _ in net.params]
         biases = [b.tolist() for _, b in net.params]
         grad_w = [[[0.0] * len(row) for row in W] for W in weights]
@@ -57,4 +57,5 @@ class ScalarEngine(Engine):
         for (dW, db), gw, gb in zip(grads, grad_w, grad_b):
             dW[...] = gw
             db[...] = gb
+        scale_gradients(grads, scale)
         return loss_sum if compute_loss else None

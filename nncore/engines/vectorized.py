@@ -36,7 +36,7 @@ class VectorizedEngine(Engine):
             workspace = self._workspaces[key] = _Workspace(net, n)
         return workspace
 
-    def summed_gradients(self, net, X, Y, grads, compute_loss=True):
+    def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         work = self._workspace(net, X.shape[0])
         params, acts = net.params, net.activations
         inputs = X
@@ -48,11 +48,13 @@ class VectorizedEngine(Engine):
         a_out = work.outputs[-1]
         loss_sum = float(net.loss.per_sample(a_out, Y).sum()) if compute_loss else None
         delta = net.loss.output_delta(net.output, a_out, Y, out=work.deltas[-1])
+        if scale != 1.0:
+            delta *= scale  # every gradient below is linear in this delta
         for layer in range(net.n_layers - 1, -1, -1):
             dW, db = grads[layer]
             layer_inputs = work.outputs[layer - 1] if layer > 0 else X
             np.matmul(layer_inputs.T, delta, out=dW)
-            np.sum(delta, axis=0, out=db)
+            np.add.reduce(delta, axis=0, out=db)
             if layer > 0:
                 previous = work.deltas[layer - 1]
                 np.matmul(delta, params[layer][0].T, out=previous)
