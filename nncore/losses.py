@@ -26,8 +26,12 @@ class Loss:
     name: str = ""
     requires_output: str | None = None  # the output activation this loss is defined on, if any
 
-    def per_sample(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Loss of each sample: ``a`` and ``y`` of shape (n, out) -> (n,)."""
+    def per_sample(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+        """Loss of each sample: ``a`` and ``y`` of shape (n, out) -> (n,).
+
+        ``z``, the output pre-activation, lets a loss defined on a squashing output compute from
+        the logits, exact where ``a`` has rounded to 0 or 1.
+        """
         raise NotImplementedError
 
     def gradient(self, a: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -45,7 +49,7 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def per_sample(self, a, y):
+    def per_sample(self, a, y, z=None):
         diff = a - y
         return np.mean(diff * diff, axis=-1)
 
@@ -60,7 +64,7 @@ class SumSquaredError(Loss):
 
     name = "sse"
 
-    def per_sample(self, a, y):
+    def per_sample(self, a, y, z=None):
         diff = a - y
         return np.sum(diff * diff, axis=-1)
 
@@ -76,8 +80,13 @@ class CrossEntropy(Loss):
     name = "cross_entropy"
     requires_output = "softmax"
 
-    def per_sample(self, a, y):
-        return -np.sum(y * _safe_log(a), axis=-1)
+    def per_sample(self, a, y, z=None):
+        if z is None:
+            return -np.sum(y * _safe_log(a), axis=-1)
+        # -sum y log softmax(z) = sum(y) logsumexp(z) - sum(y z), with the max shifted out.
+        top = z.max(axis=-1, keepdims=True)
+        log_norm = np.log(np.sum(np.exp(z - top), axis=-1)) + top[..., 0]
+        return np.sum(y, axis=-1) * log_norm - np.sum(y * z, axis=-1)
 
     def gradient(self, a, y, out=None):
         return np.divide(-y, np.maximum(a, np.finfo(a.dtype).tiny), out=out)
@@ -92,8 +101,11 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     requires_output = "sigmoid"
 
-    def per_sample(self, a, y):
-        return -np.sum(y * _safe_log(a) + (1 - y) * _safe_log(1 - a), axis=-1)
+    def per_sample(self, a, y, z=None):
+        if z is None:
+            return -np.sum(y * _safe_log(a) + (1 - y) * _safe_log(1 - a), axis=-1)
+        # -[y log s(z) + (1 - y) log(1 - s(z))] = log(1 + e^z) - y z, never rounding 1 - a.
+        return np.sum(np.logaddexp(0, z) - y * z, axis=-1)
 
     def gradient(self, a, y, out=None):
         tiny = np.finfo(a.dtype).tiny

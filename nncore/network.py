@@ -98,10 +98,20 @@ class MLP:
     # --- computing ---------------------------------------------------------------------------
     def forward(self, X) -> np.ndarray:
         """Outputs of shape (n, n_outputs) for inputs X of shape (n, n_inputs)."""
-        a = self.check_inputs(X)
+        return self.forward_pass(self.check_inputs(X))[1]
+
+    def forward_pass(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) of the output layer, both (n, n_outputs), for already validated X."""
+        a = X
         for (W, b), act in zip(self.params, self.activations):
-            a = act.forward(a @ W + b)
-        return a
+            z = a @ W + b
+            a = act.forward(z)
+        return z, a
+
+    def summed_loss(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """sum_i L_i over already validated X (n, n_inputs) and Y (n, n_outputs)."""
+        z, a = self.forward_pass(X)
+        return float(np.sum(self.loss.per_sample(a, Y, z)))
 
     def predict(self, X) -> np.ndarray:
         """Class labels (n,) for classifiers; outputs (n, n_outputs) for regressors."""
@@ -115,7 +125,7 @@ class MLP:
     def loss_value(self, X, Y) -> float:
         """Mean loss over the samples of X (n, n_inputs) against targets Y."""
         X, Y = self.check_data(X, Y)
-        return float(np.mean(self.loss.per_sample(self.forward(X), Y)))
+        return self.summed_loss(X, Y) / X.shape[0]
 
     def accuracy(self, X, Y) -> float | None:
         """Share of correctly classified samples, or None for regressors."""

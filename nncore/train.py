@@ -48,11 +48,9 @@ def _positive_int(value, name: str, allow_zero: bool = False) -> int:
 
 def _evaluate(net, X, Y) -> tuple[float, float]:
     """(mean loss, accuracy or NaN) without re-validating X and Y."""
-    a = X
-    for (W, b), act in zip(net.params, net.activations):
-        a = act.forward(a @ W + b)
     with np.errstate(all="ignore"):
-        loss = float(np.mean(net.loss.per_sample(a, Y)))
+        z, a = net.forward_pass(X)
+        loss = float(np.mean(net.loss.per_sample(a, Y, z)))
     if not net.is_classifier:
         return loss, float("nan")
     if a.shape[1] == 1:

@@ -21,9 +21,10 @@ class LoopEngine(Engine):
         for x, y in zip(X, Y):
             layer_outputs = [x]
             for (W, b), act in zip(net.params, acts):
-                layer_outputs.append(act.forward(layer_outputs[-1] @ W + b))
+                z = layer_outputs[-1] @ W + b
+                layer_outputs.append(act.forward(z))
             if compute_loss:
-                loss_sum += float(net.loss.per_sample(layer_outputs[-1], y))
+                loss_sum += float(net.loss.per_sample(layer_outputs[-1], y, z))
             delta = net.loss.output_delta(net.output, layer_outputs[-1], y)
             for layer in range(net.n_layers - 1, -1, -1):
                 dW, db = grads[layer]

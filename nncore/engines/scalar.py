@@ -35,7 +35,7 @@ class ScalarEngine(Engine):
                 layer_outputs.append(act.forward(np.array(z, dtype=net.dtype)).tolist())
             a_out = np.array(layer_outputs[-1], dtype=net.dtype)
             if compute_loss:
-                loss_sum += float(net.loss.per_sample(a_out, y))
+                loss_sum += float(net.loss.per_sample(a_out, y, np.array(z, dtype=net.dtype)))
             delta = net.loss.output_delta(net.output, a_out[None], y[None])[0].tolist()
             # Backward: dL/dw_ij = a_i * delta_j; delta_i = f'(z_i) * sum_j w_ij delta_j.
             for layer in range(len(weights) - 1, -1, -1):

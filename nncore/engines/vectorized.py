@@ -20,6 +20,7 @@ class _Workspace:
     def __init__(self, net, n: int):
         sizes = net.layer_sizes[1:]
         self.outputs = [np.empty((n, size), dtype=net.dtype) for size in sizes]
+        self.logits = np.empty((n, sizes[-1]), dtype=net.dtype)  # output layer's z, for the loss
         self.deltas = [np.empty((n, size), dtype=net.dtype) for size in sizes]
 
 
@@ -40,13 +41,14 @@ class VectorizedEngine(Engine):
         work = self._workspace(net, X.shape[0])
         params, acts = net.params, net.activations
         inputs = X
-        for (W, b), act, out in zip(params, acts, work.outputs):
-            np.matmul(inputs, W, out=out)
-            out += b
-            act.forward(out, out=out)
+        for layer, ((W, b), act, out) in enumerate(zip(params, acts, work.outputs)):
+            z = work.logits if layer == net.n_layers - 1 else out
+            np.matmul(inputs, W, out=z)
+            z += b
+            act.forward(z, out=out)
             inputs = out
         a_out = work.outputs[-1]
-        loss_sum = float(net.loss.per_sample(a_out, Y).sum()) if compute_loss else None
+        loss_sum = float(net.loss.per_sample(a_out, Y, work.logits).sum()) if compute_loss else None
         delta = net.loss.output_delta(net.output, a_out, Y, out=work.deltas[-1])
         if scale != 1.0:
             delta *= scale  # every gradient below is linear in this delta

@@ -1,0 +1,158 @@
+"""Every analytic engine computes the same gradient, and that gradient is the true one."""
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import nncore
+from nncore.gradcheck import flatten, max_relative_error
+
+ANALYTIC = ("scalar", "loop", "vectorized")
+HIDDEN = ("relu", "sigmoid", "tanh", "identity")
+# Each output activation with every loss defined on it.
+OUTPUT_LOSSES = [(out, loss) for out in ("identity", "relu", "sigmoid", "tanh", "softmax")
+                 for loss in ("mse", "sse")] + [("softmax", "cross_entropy"),
+                                                ("sigmoid", "binary_cross_entropy")]
+
+
+@st.composite
+def problems(draw):
+    """A random small network, batch and targets suited to its loss."""
+    hidden = draw(st.lists(st.integers(1, 8), min_size=1, max_size=4))
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    output, loss = draw(st.sampled_from(OUTPUT_LOSSES))
+    if loss == "cross_entropy":
+        n_out = max(n_out, 2)
+    net = nncore.MLP([n_in, *hidden, n_out], activation=draw(st.sampled_from(HIDDEN)),
+                     output=output, loss=loss, init_scale=draw(st.sampled_from([0.5, 1.0])),
+                     seed=draw(st.integers(0, 2**16)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    n = draw(st.integers(1, 5))
+    X = rng.normal(size=(n, n_in))
+    if loss == "cross_entropy":
+        Y = rng.integers(0, n_out, size=n)
+    elif loss == "binary_cross_entropy":
+        Y = rng.integers(0, 2, size=(n, n_out)).astype(float)
+    else:
+        Y = rng.normal(size=(n, n_out))
+    return net, X, Y, draw(st.sampled_from(nncore.REDUCTIONS))
+
+
+def pre_activations(net, X):
+    """Every layer's z, to keep finite differences away from the ReLU kink."""
+    zs, a = [], X
+    for (W, b), act in zip(net.params, net.activations):
+        z = a @ W + b
+        zs.append(z)
+        a = act.forward(z)
+    return zs
+
+
+@given(problems())
+def test_every_analytic_engine_matches_finite_differences(problem):
+    net, X, Y, reduction = problem
+    if "relu" in (net.activation.name, net.output.name):
+        assume(min(np.abs(z).min() for z in pre_activations(net, X)) > 1e-4)
+    numerical_loss, numerical = nncore.backprop(net, X, Y, engine="numerical", reduction=reduction)
+    # Finite differences carry ~1e-10 of absolute noise; a relative error means something only
+    # for a gradient well above that (vanishing ones come from chains of width-1 layers).
+    assume(np.abs(flatten(numerical)).max() > 1e-3)
+    for engine in ANALYTIC:
+        loss, grads = nncore.backprop(net, X, Y, engine=engine, reduction=reduction)
+        error = max_relative_error(grads, numerical)
+        assert error < 1e-6, (engine, error, flatten(grads), flatten(numerical))
+        assert loss == pytest.approx(numerical_loss, rel=1e-12)
+
+
+@given(problems())
+def test_analytic_engines_agree_with_each_other(problem):
+    net, X, Y, reduction = problem
+    _, reference = nncore.backprop(net, X, Y, engine="vectorized", reduction=reduction)
+    for engine in ("scalar", "loop"):
+        _, grads = nncore.backprop(net, X, Y, engine=engine, reduction=reduction)
+        np.testing.assert_allclose(flatten(grads), flatten(reference), rtol=1e-10, atol=1e-12)
+
+
+def test_gradients_are_laid_out_like_params():
+    net = nncore.MLP([3, 4, 2])
+    _, grads = nncore.backprop(net, np.ones((2, 3)), np.ones((2, 2)))
+    assert [(dW.shape, db.shape) for dW, db in grads] == [(W.shape, b.shape) for W, b in net.params]
+
+
+@pytest.mark.parametrize("engine", nncore.ENGINES)
+def test_sum_reduction_is_n_times_mean(engine):
+    rng = np.random.default_rng(1)
+    net = nncore.MLP([2, 3, 1], activation="tanh")
+    X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    mean_loss, mean = nncore.backprop(net, X, Y, engine=engine, reduction="mean")
+    sum_loss, summed = nncore.backprop(net, X, Y, engine=engine, reduction="sum")
+    assert sum_loss == pytest.approx(mean_loss)  # the loss is the batch mean either way
+    np.testing.assert_allclose(flatten(summed), 5 * flatten(mean), rtol=1e-9)
+
+
+def test_mse_gradient_factor_matches_its_definition():
+    # One linear layer: L = mean_k (x W + b - y)_k^2, so dL/db = 2 (a - y) / k, exactly.
+    net = nncore.MLP([1, 3], activation="identity", output="identity", loss="mse")
+    net.params[0] = (np.zeros((1, 3)), np.array([1.0, 2.0, 3.0]))
+    loss, grads = nncore.backprop(net, np.zeros((1, 1)), np.zeros((1, 3)))
+    assert loss == pytest.approx((1 + 4 + 9) / 3)
+    np.testing.assert_allclose(grads[0][1], [2 / 3, 4 / 3, 6 / 3])
+
+
+def test_sse_gradient_factor_matches_its_definition():
+    net = nncore.MLP([1, 3], activation="identity", output="identity", loss="sse")
+    net.params[0] = (np.zeros((1, 3)), np.array([1.0, 2.0, 3.0]))
+    loss, grads = nncore.backprop(net, np.zeros((1, 1)), np.zeros((1, 3)))
+    assert loss == pytest.approx(14.0)
+    np.testing.assert_allclose(grads[0][1], [2.0, 4.0, 6.0])
+
+
+def test_relu_derivative_at_zero_is_zero():
+    net = nncore.MLP([1, 1, 1], activation="relu")
+    net.params[0] = (np.array([[1.0]]), np.array([0.0]))  # z = 0 exactly at x = 0
+    net.params[1] = (np.array([[1.0]]), np.array([0.5]))
+    for engine in ANALYTIC:
+        _, grads = nncore.backprop(net, np.zeros((1, 1)), np.ones((1, 1)), engine=engine)
+        assert grads[0][1][0] == 0.0, engine
+
+
+def test_cross_entropy_stays_finite_on_saturated_softmax():
+    net = nncore.MLP([1, 3], activation="identity", output="softmax", loss="cross_entropy")
+    net.params[0] = (np.zeros((1, 3)), np.array([0.0, 800.0, 0.0]))  # p(class 0) underflows
+    loss, grads = nncore.backprop(net, np.zeros((1, 1)), np.array([0]))
+    assert np.isfinite(loss) and loss > 700
+    np.testing.assert_allclose(grads[0][1], [-1.0, 1.0, 0.0])
+
+
+def test_integer_labels_and_one_hot_give_the_same_gradient():
+    rng = np.random.default_rng(2)
+    net = nncore.MLP([4, 5, 3], output="softmax", loss="cross_entropy")
+    X, labels = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+    loss_a, a = nncore.backprop(net, X, labels)
+    loss_b, b = nncore.backprop(net, X, np.eye(3)[labels])
+    assert loss_a == loss_b
+    np.testing.assert_array_equal(flatten(a), flatten(b))
+
+
+@pytest.mark.parametrize("engine", nncore.ENGINES)
+def test_backprop_is_pure(engine):
+    rng = np.random.default_rng(3)
+    net = nncore.MLP([2, 4, 1])
+    X, Y = rng.normal(size=(3, 2)), rng.normal(size=(3, 1))
+    before = [(W.copy(), b.copy()) for W, b in net.params]
+    X_before, Y_before = X.copy(), Y.copy()
+    _, first = nncore.backprop(net, X, Y, engine=engine)
+    _, second = nncore.backprop(net, X, Y, engine=engine)
+    assert first[0][0] is not second[0][0]  # the caller owns fresh arrays
+    np.testing.assert_array_equal(flatten(first), flatten(second))
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(Y, Y_before)
+    for (W, b), (W0, b0) in zip(net.params, before):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+
+
+def test_assigning_params_changes_the_network():
+    net = nncore.MLP([1, 1], activation="identity")
+    net.params[0] = (np.array([[2.0]]), np.array([1.0]))
+    np.testing.assert_array_equal(net.forward(np.array([[3.0]])), [[7.0]])
