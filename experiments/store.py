@@ -1,0 +1,243 @@
+"""The Parquet results store: ``results/<study>/<table>/*.parquet``, immutable shards.
+
+Parquet files cannot be appended and a killed writer leaves a file without a footer, so every
+write is a new shard written under a temporary name and moved into place with ``os.replace``
+(atomic on POSIX). Shard names start with a nanosecond timestamp, so sorting them by name sorts
+them by age; readers de-duplicate by ``run_id`` (newest wins). Every shard is written with the
+explicit Arrow schema below, so columns never drift (an ``lr`` of 1 stays a float64).
+The contract is docs/results-schema.md.
+"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TEMP_SUFFIX = ".tmp"
+
+_STRING, _FLOAT, _INT = pa.string(), pa.float64(), pa.int64()
+
+RUNS_SCHEMA = pa.schema([
+    ("run_id", _STRING), ("study", _STRING), ("task", _STRING), ("status", _STRING),
+    ("error", _STRING),
+    ("dataset", _STRING), ("dataset_options", _STRING), ("layer_sizes", pa.list_(_INT)),
+    ("hidden", _STRING), ("width", _INT), ("depth", _INT),
+    ("activation", _STRING), ("output", _STRING), ("loss", _STRING), ("init", _STRING),
+    ("init_scale", _FLOAT), ("engine", _STRING), ("reduction", _STRING), ("dtype", _STRING),
+    ("epochs", _INT), ("batch_size", _INT), ("lr", _FLOAT), ("schedule", _STRING), ("seed", _INT),
+    ("snapshot_epochs", pa.list_(_INT)),
+    ("final_train_loss", _FLOAT), ("final_val_loss", _FLOAT),
+    ("best_train_loss", _FLOAT), ("best_val_loss", _FLOAT),
+    ("final_train_acc", _FLOAT), ("final_val_acc", _FLOAT),
+    ("epochs_run", _INT), ("wall_s", _FLOAT), ("sec_per_epoch", _FLOAT),
+    ("samples_per_s", _FLOAT), ("gflops", _FLOAT), ("peak_gflops", _FLOAT), ("peak_share", _FLOAT),
+    ("metrics", _STRING),
+    ("started_at", pa.timestamp("us", tz="UTC")), ("ended_at", pa.timestamp("us", tz="UTC")),
+    ("git_commit", _STRING), ("git_dirty", pa.bool_()),
+    ("nnstudy_version", _STRING), ("python_version", _STRING), ("numpy_version", _STRING),
+    ("blas", _STRING), ("cpu_model", _STRING), ("host", _STRING),
+    ("backend", _STRING), ("n_workers", _INT), ("blas_threads", _INT),
+])
+
+CURVES_SCHEMA = pa.schema([
+    ("run_id", _STRING), ("study", _STRING), ("epoch", _INT),
+    ("train_loss", _FLOAT), ("val_loss", _FLOAT), ("train_acc", _FLOAT), ("val_acc", _FLOAT),
+    ("lr", _FLOAT), ("epoch_s", _FLOAT),
+])
+
+SNAPSHOTS_SCHEMA = pa.schema([
+    ("run_id", _STRING), ("study", _STRING), ("epoch", _INT),
+    ("x1", _FLOAT), ("x2", _FLOAT), ("y_true", _FLOAT), ("y_pred", _FLOAT),
+])
+
+SCHEMAS: dict[str, pa.Schema] = {"runs": RUNS_SCHEMA, "curves": CURVES_SCHEMA,
+                                 "snapshots": SNAPSHOTS_SCHEMA}
+TABLES = tuple(SCHEMAS)
+
+
+class MissingResults(LookupError):
+    """A study or table has no stored shards."""
+
+
+class CorruptResults(ValueError):
+    """A stored shard cannot be read; the message names the file."""
+
+
+def table_dir(results: str | os.PathLike, study: str, table: str) -> Path:
+    return Path(results) / study / table
+
+
+def _check_table(table: str) -> None:
+    if table not in SCHEMAS:
+        raise ValueError(f"table={table!r} is not one of {', '.join(TABLES)}")
+
+
+def shard_paths(results: str | os.PathLike, study: str, table: str) -> list[Path]:
+    """The table's finished shards, oldest first (names start with a nanosecond timestamp)."""
+    directory = table_dir(results, study, table)
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith("."))
+
+
+def _shard_name() -> str:
+    # Zero-padded nanoseconds first: name order is age order; pid and uuid keep names unique.
+    return f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> Path:
+    """Write ``table`` to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}{TEMP_SUFFIX}")
+    pq.write_table(table, temporary)
+    os.replace(temporary, path)
+    return path
+
+
+def write_shard(results: str | os.PathLike, study: str, table: str, rows: list[dict]) -> Path | None:
+    """Store ``rows`` (dicts keyed by the table's columns) as one new shard; None if no rows.
+
+    Missing keys become nulls; keys that are not columns are an error, so a typo cannot silently
+    drop a field.
+    """
+    _check_table(table)
+    if not rows:
+        return None
+    schema = SCHEMAS[table]
+    extra = set().union(*rows) - set(schema.names)
+    if extra:
+        raise ValueError(f"{table}: unknown columns {sorted(extra)}")
+    arrow = pa.Table.from_pylist(rows, schema=schema)
+    return write_table_atomic(arrow, table_dir(results, study, table) / _shard_name())
+
+
+def _writer_alive(temporary: Path) -> bool:
+    """Whether the process that named this temporary (``.<ns>-<pid>-<uuid>...``) still runs here."""
+    try:
+        pid = int(temporary.name[1:].split("-")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return pid != os.getpid()  # our own pid: left by an earlier process that had it
+
+
+def clean_temporaries(results: str | os.PathLike, study: str | None = None) -> list[Path]:
+    """Delete temporaries left by killed writers (call before a sweep starts writing).
+
+    A temporary whose writer process is still alive (another sweep on this host) is left alone.
+    """
+    root = Path(results) if study is None else Path(results) / study
+    if not root.is_dir():
+        return []
+    removed = []
+    for path in root.rglob(f".*{TEMP_SUFFIX}"):
+        if _writer_alive(path):
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:  # another cleaner got there first
+            pass
+    return removed
+
+
+def _read_shard(path: Path, schema: pa.Schema) -> pa.Table:
+    """One shard conformed to ``schema`` (columns it lacks become nulls), or CorruptResults."""
+    try:
+        table = pq.read_table(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
+        raise CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: {error}); "
+                             "delete it (its runs will be rerun) and sweep again") from error
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            try:
+                columns.append(table.column(field.name).cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise CorruptResults(f"{path}: column {field.name!r} cannot be read as {field.type} "
+                                     f"({error})") from error
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def read_arrow(results: str | os.PathLike, study: str, table: str) -> pa.Table:
+    """The de-duplicated table as Arrow (see ``load``)."""
+    _check_table(table)
+    paths = shard_paths(results, study, table)
+    if not paths:
+        raise MissingResults(f"no results for study {study!r}, table {table!r} in "
+                             f"{table_dir(results, study, table)}")
+    schema = SCHEMAS[table]
+    parts = [_read_shard(path, schema) for path in paths]
+    shard_index = [pa.array([i] * part.num_rows, pa.int64()) for i, part in enumerate(parts)]
+    combined = pa.concat_tables(parts)
+    shard_of_row = pa.chunked_array(shard_index, pa.int64()).combine_chunks() \
+        if shard_index else pa.array([], pa.int64())
+    return _deduplicate(combined, shard_of_row, table)
+
+
+def _deduplicate(combined: pa.Table, shard_of_row: pa.Array, table: str) -> pa.Table:
+    """Keep, per run_id, the newest row (``runs``) or the rows of the newest shard (others)."""
+    import numpy as np
+
+    if combined.num_rows == 0:
+        return combined
+    run_ids = combined.column("run_id").to_numpy(zero_copy_only=False)
+    shards = shard_of_row.to_numpy()
+    # Newest shard per run: rows are in shard order, so the last occurrence carries the max.
+    unique_ids, inverse = np.unique(run_ids.astype(object), return_inverse=True)
+    newest = np.full(len(unique_ids), -1, dtype=np.int64)
+    np.maximum.at(newest, inverse, shards)
+    keep = shards == newest[inverse]
+    if table == "runs":
+        # Within the newest shard a run has one row; if it had more, the last one wins.
+        positions = np.arange(len(run_ids))
+        last = np.full(len(unique_ids), -1, dtype=np.int64)
+        np.maximum.at(last, inverse[keep], positions[keep])
+        keep = np.zeros(len(run_ids), dtype=bool)
+        keep[last[last >= 0]] = True
+    if keep.all():
+        return combined
+    return combined.filter(pa.array(keep))
+
+
+def load(study: str, table: str = "runs", results: str | os.PathLike = "results"):
+    """A study's table as one pandas DataFrame with the columns of docs/results-schema.md.
+
+    Concatenates the shards in ``results/<study>/<table>/`` and de-duplicates by ``run_id``: for
+    ``runs`` the newest row per run wins; for ``curves`` and ``snapshots`` the rows of the newest
+    shard holding the run. Raises ``MissingResults`` (a LookupError) when there are no shards and
+    ``CorruptResults`` (a ValueError naming the file) when a shard cannot be read.
+    """
+    frame = read_arrow(results, study, table).to_pandas()
+    return frame.reset_index(drop=True)
+
+
+def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
+    """Rewrite a table's shards as one de-duplicated shard, atomically; returns its path.
+
+    The new shard is moved into place before the old ones are deleted; a crash in between leaves
+    duplicates, which readers drop (the compacted shard is the newest).
+    """
+    paths = shard_paths(results, study, table)
+    if len(paths) <= 1:
+        return paths[0] if paths else None
+    merged = read_arrow(results, study, table)
+    target = write_table_atomic(merged, table_dir(results, study, table) / _shard_name())
+    for path in paths:
+        path.unlink(missing_ok=True)
+    return target
+
+
+def studies_with_results(results: str | os.PathLike) -> list[str]:
+    root = Path(results)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "runs").is_dir())
