@@ -33,7 +33,7 @@ report: $(STAMP)
 	$(PY) -m reports build --results $(RESULTS) --out $(OUT)
 
 bench: $(STAMP)
-	$(ONE_THREAD) $(PY) -m pytest benchmarks -q --benchmark-only --benchmark-autosave --benchmark-save-data
+	$(ONE_THREAD) $(PY) -m pytest benchmarks -q --benchmark-only --ignore=benchmarks/test_peers.py --benchmark-min-rounds=10 --benchmark-autosave --benchmark-save-data
 
 bench-compare: $(STAMP)
 	$(ONE_THREAD) $(PY) -m benchmarks.compare --threshold $(THRESHOLD)

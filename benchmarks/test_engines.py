@@ -1,0 +1,25 @@
+"""One training step per engine: ``engine.summed_gradients`` plus the SGD update, via ``nncore.sgd_step``
+exactly as ``nncore.train`` runs it, on batches already validated (train validates once per call)."""
+import pytest
+
+import nncore
+from nncore.engines import get_engine, zero_gradients
+
+from benchmarks.cases import CASES, DTYPES
+
+STEP_PARAMS = [pytest.param(case, engine, dtype, id=f"{case.case_id}-{engine}-{dtype}")
+               for case in CASES for engine in case.engines for dtype in DTYPES]
+
+
+@pytest.mark.parametrize(("case", "engine_name", "dtype"), STEP_PARAMS)
+def test_training_step(benchmark, case, engine_name, dtype):
+    net = case.make_net(dtype)
+    X, Y = case.batch(net)
+    engine = get_engine(engine_name)
+    grads = zero_gradients(net)
+    benchmark.group = f"{case.case_id}-{dtype}"
+    benchmark.extra_info.update(case.extra_info(dtype), engine=engine_name)
+
+    benchmark(nncore.sgd_step, net, engine, X, Y, grads, case.lr, "mean")
+
+    assert all(W.dtype == net.dtype for W, _ in net.params)
