@@ -22,6 +22,13 @@ def _safe_log(x: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(x, np.finfo(x.dtype).tiny))
 
 
+def _scaled_difference(a: np.ndarray, y: np.ndarray, out: np.ndarray | None, scale: float) -> np.ndarray:
+    out = np.subtract(a, y, out=out)
+    if scale != 1.0:
+        out *= scale
+    return out
+
+
 class Loss:
     name: str = ""
     requires_output: str | None = None  # the output activation this loss is defined on, if any
@@ -34,14 +41,18 @@ class Loss:
         """
         raise NotImplementedError
 
-    def gradient(self, a: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """dL_i/da for each sample, shape (n, out)."""
+    def gradient(self, a: np.ndarray, y: np.ndarray, out: np.ndarray | None = None,
+                 scale: float = 1.0) -> np.ndarray:
+        """scale * dL_i/da for each sample, shape (n, out)."""
         raise NotImplementedError
 
     def output_delta(self, output: Activation, a: np.ndarray, y: np.ndarray,
-                     out: np.ndarray | None = None) -> np.ndarray:
-        """dL_i/dz for each sample row, where a = output.forward(z); shape (n, out)."""
-        return output.backward(a, self.gradient(a, y, out=out), out=out)
+                     out: np.ndarray | None = None, scale: float = 1.0) -> np.ndarray:
+        """scale * dL_i/dz for each sample row, where a = output.forward(z); shape (n, out).
+
+        ``scale`` rides along with the loss's own constant factor: one multiplication for both.
+        """
+        return output.backward(a, self.gradient(a, y, out=out, scale=scale), out=out)
 
 
 class MeanSquaredError(Loss):
@@ -53,9 +64,9 @@ class MeanSquaredError(Loss):
         diff = a - y
         return np.mean(diff * diff, axis=-1)
 
-    def gradient(self, a, y, out=None):
+    def gradient(self, a, y, out=None, scale=1.0):
         out = np.subtract(a, y, out=out)
-        out *= 2.0 / a.shape[-1]
+        out *= 2.0 * scale / a.shape[-1]
         return out
 
 
@@ -68,9 +79,9 @@ class SumSquaredError(Loss):
         diff = a - y
         return np.sum(diff * diff, axis=-1)
 
-    def gradient(self, a, y, out=None):
+    def gradient(self, a, y, out=None, scale=1.0):
         out = np.subtract(a, y, out=out)
-        out *= 2.0
+        out *= 2.0 * scale
         return out
 
 
@@ -88,11 +99,11 @@ class CrossEntropy(Loss):
         log_norm = np.log(np.sum(np.exp(z - top), axis=-1)) + top[..., 0]
         return np.sum(y, axis=-1) * log_norm - np.sum(y * z, axis=-1)
 
-    def gradient(self, a, y, out=None):
-        return np.divide(-y, np.maximum(a, np.finfo(a.dtype).tiny), out=out)
+    def gradient(self, a, y, out=None, scale=1.0):
+        return np.divide(-scale * y, np.maximum(a, np.finfo(a.dtype).tiny), out=out)
 
-    def output_delta(self, output, a, y, out=None):
-        return np.subtract(a, y, out=out)
+    def output_delta(self, output, a, y, out=None, scale=1.0):
+        return _scaled_difference(a, y, out, scale)
 
 
 class BinaryCrossEntropy(Loss):
@@ -107,12 +118,12 @@ class BinaryCrossEntropy(Loss):
         # -[y log s(z) + (1 - y) log(1 - s(z))] = log(1 + e^z) - y z, never rounding 1 - a.
         return np.sum(np.logaddexp(0, z) - y * z, axis=-1)
 
-    def gradient(self, a, y, out=None):
+    def gradient(self, a, y, out=None, scale=1.0):
         tiny = np.finfo(a.dtype).tiny
-        return np.divide(a - y, np.maximum(a * (1 - a), tiny), out=out)
+        return np.divide(scale * (a - y), np.maximum(a * (1 - a), tiny), out=out)
 
-    def output_delta(self, output, a, y, out=None):
-        return np.subtract(a, y, out=out)
+    def output_delta(self, output, a, y, out=None, scale=1.0):
+        return _scaled_difference(a, y, out, scale)
 
 
 LOSSES: dict[str, Loss] = {

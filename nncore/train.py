@@ -63,15 +63,14 @@ def _evaluate(net, X, Y) -> tuple[float, float]:
 def sgd_step(net, engine, X: np.ndarray, Y: np.ndarray, grads, lr: float, reduction: str) -> None:
     """One SGD update of ``net`` in place from the batch X (n, in), Y (n, out), already validated.
 
-    ``grads`` are the caller's buffers laid out like ``net.params``. The engine writes
-    lr * gradient straight into them (the mean's 1/n folded into the step), so the update is one
-    in-place subtraction per array, without temporaries.
+    ``grads`` are buffers from ``zero_gradients(net)``. The engine writes lr * gradient straight
+    into them (the mean's 1/n folded into the step), and since parameters and gradients each live
+    in one vector of the same layout, the update is a single in-place subtraction.
     """
     step = lr / X.shape[0] if reduction == "mean" else lr
     engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=step)
-    for (W, b), (dW, db) in zip(net.params, grads):
-        W -= dW
-        b -= db
+    params = net.flat_params()
+    params -= grads.flat
 
 
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,

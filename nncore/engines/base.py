@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..network import parameter_count, parameter_views
 
-def zero_gradients(net) -> list[tuple[np.ndarray, np.ndarray]]:
+
+class Gradients(list):
+    """``[(dW, db), ...]`` laid out like ``net.params``, all views into the vector ``flat``."""
+
+    flat: np.ndarray
+
+
+def zero_gradients(net) -> Gradients:
     """Fresh zero buffers ``[(dW, db), ...]`` shaped and typed like ``net.params``."""
-    return [(np.zeros_like(W), np.zeros_like(b)) for W, b in net.params]
+    flat = np.zeros(parameter_count(net.layer_sizes), dtype=net.dtype)
+    grads = Gradients(parameter_views(flat, net.layer_sizes))
+    grads.flat = flat
+    return grads
 
 
 class Engine:

@@ -1,27 +1,44 @@
 """The ``vectorized`` engine: the whole mini-batch at once with matrix products.
 
-For layer l with inputs A[l-1] (n, fan_in) and deltas D[l] = dL/dZ[l] (n, fan_out):
-    dW[l] = A[l-1].T @ D[l]        db[l] = D[l].sum(axis=0)
-    D[l-1] = (D[l] @ W[l].T) * f'(A[l-1])
-Activations and deltas live in buffers allocated once per batch size and reused on every step,
-and every NumPy call writes through ``out=``: at batch 10 the cost is the number of calls, at
-batch 128 it is the temporaries.
+For layer l with inputs A (n, fan_in) and deltas D = dL/dZ (n, fan_out):
+    Z = A @ W + b          dW = A.T @ D        db = D.sum(axis=0)
+    D_previous = (D @ W.T) * f'(A)
+Two things keep the per-step cost at the BLAS calls themselves:
+- The bias trick. Each layer's inputs are stored with an extra column of ones, and W and b sit
+  one after the other in the network's parameter vector, so ``[W; b]`` is one (fan_in + 1,
+  fan_out) view. Then ``[A, 1] @ [W; b]`` is the forward product with its bias, and
+  ``[A, 1].T @ D`` writes dW and db in one product (db is the sum of D's rows). The input
+  buffers are Fortran-ordered, so that ``A`` without its ones column is still one contiguous
+  block for BLAS.
+- Buffers are allocated once per batch size and reused, and every call writes through ``out=``:
+  at batch 10 the cost is the number of NumPy calls, at batch 128 it is the temporaries.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine
+from ..network import stacked_views
+from .base import Engine, Gradients, zero_gradients
 
 
 class _Workspace:
-    """Per-layer activation and delta buffers for one batch size."""
+    """Per-layer buffers for one network layout and batch size."""
 
     def __init__(self, net, n: int):
-        sizes = net.layer_sizes[1:]
-        self.outputs = [np.empty((n, size), dtype=net.dtype) for size in sizes]
-        self.logits = np.empty((n, sizes[-1]), dtype=net.dtype)  # output layer's z, for the loss
-        self.deltas = [np.empty((n, size), dtype=net.dtype) for size in sizes]
+        sizes = net.layer_sizes
+        # inputs[l] is [A_l, 1]: layer l's inputs followed by a column of ones.
+        self.inputs = [np.ones((n, size + 1), dtype=net.dtype, order="F") for size in sizes[:-1]]
+        self.logits = np.empty((n, sizes[-1]), dtype=net.dtype)
+        self.outputs = self.logits if net.output.name == "identity" else np.empty_like(self.logits)
+        self.deltas = [np.empty((n, size), dtype=net.dtype) for size in sizes[1:]]
+        self._views: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+
+    def stacked(self, flat: np.ndarray, layer_sizes: list[int]) -> list[np.ndarray]:
+        """``stacked_views`` of a parameter or gradient vector, cached while it lives."""
+        cached = self._views.get(id(flat))
+        if cached is None or cached[0] is not flat:
+            cached = self._views[id(flat)] = (flat, stacked_views(flat, layer_sizes))
+        return cached[1]
 
 
 class VectorizedEngine(Engine):
@@ -31,7 +48,7 @@ class VectorizedEngine(Engine):
         self._workspaces: dict[tuple, _Workspace] = {}
 
     def _workspace(self, net, n: int) -> _Workspace:
-        key = (n, tuple(net.layer_sizes), net.dtype.str)
+        key = (n, tuple(net.layer_sizes), net.dtype.str, net.output.name)
         workspace = self._workspaces.get(key)
         if workspace is None:
             workspace = self._workspaces[key] = _Workspace(net, n)
@@ -39,26 +56,29 @@ class VectorizedEngine(Engine):
 
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         work = self._workspace(net, X.shape[0])
-        params, acts = net.params, net.activations
-        inputs = X
-        for layer, ((W, b), act, out) in enumerate(zip(params, acts, work.outputs)):
-            z = work.logits if layer == net.n_layers - 1 else out
-            np.matmul(inputs, W, out=z)
-            z += b
-            act.forward(z, out=out)
-            inputs = out
-        a_out = work.outputs[-1]
+        sizes, acts, last = net.layer_sizes, net.activations, net.n_layers - 1
+        weights = work.stacked(net.flat_params(), sizes)
+        target = grads if isinstance(grads, Gradients) else zero_gradients(net)
+        gradients = work.stacked(target.flat, sizes)
+
+        np.copyto(work.inputs[0][:, :-1], X)
+        for layer in range(last):
+            z = work.inputs[layer + 1][:, :-1]
+            np.matmul(work.inputs[layer], weights[layer], out=z)
+            acts[layer].forward(z, out=z)
+        np.matmul(work.inputs[last], weights[last], out=work.logits)
+        a_out = net.output.forward(work.logits, out=work.outputs)
         loss_sum = float(net.loss.per_sample(a_out, Y, work.logits).sum()) if compute_loss else None
-        delta = net.loss.output_delta(net.output, a_out, Y, out=work.deltas[-1])
-        if scale != 1.0:
-            delta *= scale  # every gradient below is linear in this delta
-        for layer in range(net.n_layers - 1, -1, -1):
-            dW, db = grads[layer]
-            layer_inputs = work.outputs[layer - 1] if layer > 0 else X
-            np.matmul(layer_inputs.T, delta, out=dW)
-            np.add.reduce(delta, axis=0, out=db)
+
+        # Every gradient below is linear in the output delta: the scale is applied once, here.
+        delta = net.loss.output_delta(net.output, a_out, Y, out=work.deltas[last], scale=scale)
+        for layer in range(last, -1, -1):
+            np.matmul(work.inputs[layer].T, delta, out=gradients[layer])
             if layer > 0:
                 previous = work.deltas[layer - 1]
-                np.matmul(delta, params[layer][0].T, out=previous)
-                delta = acts[layer - 1].backward(layer_inputs, previous, out=previous)
+                np.matmul(delta, weights[layer][:-1].T, out=previous)
+                delta = acts[layer - 1].backward(work.inputs[layer][:, :-1], previous, out=previous)
+        if target is not grads:
+            for (dW, db), (tW, tb) in zip(grads, target):
+                dW[...], db[...] = tW, tb
         return loss_sum
