@@ -156,3 +156,30 @@ def test_assigning_params_changes_the_network():
     net = nncore.MLP([1, 1], activation="identity")
     net.params[0] = (np.array([[2.0]]), np.array([1.0]))
     np.testing.assert_array_equal(net.forward(np.array([[3.0]])), [[7.0]])
+
+
+def test_engines_see_arrays_assigned_into_params():
+    rng = np.random.default_rng(4)
+    net = nncore.MLP([2, 3, 1], activation="tanh")
+    X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    new_W = rng.normal(size=(2, 3))
+    net.params[0] = (new_W, np.ones(3))
+    _, vectorized = nncore.backprop(net, X, Y, engine="vectorized")
+    _, loop = nncore.backprop(net, X, Y, engine="loop")
+    np.testing.assert_allclose(flatten(vectorized), flatten(loop), rtol=1e-12)
+    np.testing.assert_array_equal(net.params[0][0], new_W)
+    fresh = nncore.MLP([2, 3, 1], activation="tanh")
+    fresh.params[0] = (new_W.copy(), np.ones(3))
+    _, reference = nncore.backprop(fresh, X, Y, engine="loop")
+    np.testing.assert_array_equal(flatten(loop), flatten(reference))
+
+
+def test_training_updates_arrays_assigned_into_params():
+    rng = np.random.default_rng(5)
+    net = nncore.MLP([2, 3, 1])
+    X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    net.params[1] = (np.full((3, 1), 0.5), np.zeros(1))
+    before = net.loss_value(X, Y)
+    nncore.train(net, X, Y, epochs=5, batch_size=4, lr=0.05)
+    assert net.loss_value(X, Y) < before
+    assert not np.array_equal(net.params[1][0], np.full((3, 1), 0.5))
