@@ -1,0 +1,53 @@
+"""The layers of the house: nncore (math) <- experiments (running) <- reports (drawing)."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(package: str) -> set[str]:
+    """Top-level names of every module imported anywhere in a package's source."""
+    names = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_nncore_imports_numpy_and_the_standard_library_only():
+    third_party = imported_modules("nncore") - set(sys.stdlib_module_names) - {"nncore", "__future__"}
+    # scikit-learn only inside datasets.digits, for its bundled data.
+    assert third_party <= {"numpy", "sklearn"}
+    source = (ROOT / "nncore" / "datasets.py").read_text()
+    assert source.count("sklearn") == 1 and "    from sklearn" in source
+
+
+def test_importing_nncore_loads_no_other_third_party_package():
+    code = ("import sys, nncore; heavy = {'pandas', 'sklearn', 'scipy', 'matplotlib', 'pyarrow', "
+            "'joblib', 'torch'} & set(sys.modules); print(sorted(heavy))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("package, forbidden", [
+    ("nncore", {"experiments", "reports"}),
+    ("experiments", {"reports"}),
+])
+def test_dependencies_point_one_way(package, forbidden):
+    if not (ROOT / package).exists():
+        pytest.fail(f"{package}/ is missing")
+    assert not imported_modules(package) & forbidden
+
+
+def test_reports_never_train():
+    for path in (ROOT / "reports").rglob("*.py"):
+        source = path.read_text()
+        for call in ("nncore.train", "from nncore import train", "sgd_step", "backprop("):
+            assert call not in source, f"{path.name} uses {call}"
