@@ -1,0 +1,34 @@
+"""``python -m reports build [--results DIR] [--out DIR] [STUDY ...]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .build import STUDIES, build, terminal_text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports",
+                                     description="Figures, tables and scorecard from results/.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the report folder (index.html)")
+    build_cmd.add_argument("studies", nargs="*", metavar="STUDY",
+                           help=f"studies to report (default: all of {', '.join(STUDIES)})")
+    build_cmd.add_argument("--results", default="results", help="results folder (default: results)")
+    build_cmd.add_argument("--out", default="reports/out", help="output folder (default: reports/out)")
+    build_cmd.add_argument("--quiet", action="store_true", help="do not print the tables")
+    args = parser.parse_args(argv)
+
+    report = build(args.results, args.out, args.studies or None)
+    if not args.quiet:
+        print(terminal_text(report))
+    for level, text in report.messages:
+        print(f"{level}: {text}", file=sys.stderr)
+    print(f"report written to {report.out / 'index.html'}"
+          f" ({len(report.sections)} of {len(args.studies or STUDIES)} studies)")
+    # Nothing to show at all is a failure of the build; a partial report is not.
+    return 0 if report.sections else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Reading a study's tables for the report, through ``experiments.load`` only.
+
+A report never stops on bad data: every problem (no results, an unreadable shard, an empty table)
+becomes one sentence in ``Messages`` and the affected part of the report is left out.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+import experiments
+
+TABLES = ("runs", "curves", "snapshots")
+
+
+@dataclass
+class Messages:
+    """What the reader must know about the build: notes (fine) and warnings (something left out)."""
+
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
+
+    def note(self, text: str) -> None:
+        self.lines.append(("note", text))
+
+    def warn(self, text: str) -> None:
+        self.lines.append(("warning", text))
+
+    def __iter__(self):
+        return iter(self.lines)
+
+
+@dataclass
+class Study:
+    """One study's tables; ``runs`` holds every stored run, ``ok`` only those that finished."""
+
+    name: str
+    runs: pd.DataFrame
+    curves: pd.DataFrame | None = None
+    snapshots: pd.DataFrame | None = None
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == "ok"]
+
+    def curves_of_ok_runs(self, columns: tuple[str, ...] = ()) -> pd.DataFrame | None:
+        """Curves of finished runs joined with the given ``runs`` columns (e.g. width, seed)."""
+        if self.curves is None:
+            return None
+        keep = ["run_id", *[c for c in columns if c != "run_id"]]
+        return self.curves.drop(columns=["study"], errors="ignore").merge(
+            self.ok[keep], on="run_id", how="inner")
+
+
+def load_table(study: str, table: str, results: str, messages: Messages,
+               required: bool) -> pd.DataFrame | None:
+    """One table as a DataFrame, or None with a message saying why it is left out."""
+    try:
+        frame = experiments.load(study, table, results=results)
+    except experiments.MissingResults:
+        if required:
+            messages.warn(f"study '{study}': no results in {results}/{study}/ "
+                          f"(run `make sweep STUDY={study}`); left out of the report")
+        return None
+    except experiments.CorruptResults as error:
+        messages.warn(f"study '{study}': table '{table}' cannot be read ({error}); "
+                      "the parts of the report that need it are left out")
+        return None
+    except Exception as error:  # an unexpected reader failure must not end the whole report
+        messages.warn(f"study '{study}': reading table '{table}' failed "
+                      f"({type(error).__name__}: {error}); left out")
+        return None
+    if frame is None or len(frame) == 0:
+        messages.warn(f"study '{study}': table '{table}' has no rows; the parts of the report "
+                      "that need it are left out")
+        return None
+    return frame
+
+
+def load_study(name: str, results: str, messages: Messages) -> Study | None:
+    """A study's tables; None (with a message) when it has no readable ``runs`` table."""
+    runs = load_table(name, "runs", results, messages, required=True)
+    if runs is None:
+        return None
+    study = Study(name=name, runs=runs,
+                  curves=load_table(name, "curves", results, messages, required=False),
+                  snapshots=load_table(name, "snapshots", results, messages, required=False))
+    not_ok = runs[runs["status"] != "ok"]
+    if len(not_ok):
+        counts = ", ".join(f"{n} {status}" for status, n in not_ok["status"].value_counts().items())
+        messages.note(f"study '{name}': {counts} of {len(runs)} runs; figures and tables use "
+                      "the runs that finished (status ok)")
+    if study.ok.empty:
+        messages.warn(f"study '{name}': no run finished with status ok; left out")
+        return None
+    return study
+
+
+def metric(runs: pd.DataFrame, key: str) -> pd.Series:
+    """One key of the ``metrics`` JSON column as a float Series (NaN where absent or unreadable)."""
+    def value(text):
+        try:
+            found = json.loads(text).get(key) if isinstance(text, str) else None
+        except (ValueError, AttributeError):
+            return np.nan
+        try:
+            return float(found) if found is not None else np.nan
+        except (TypeError, ValueError):
+            return np.nan
+    return runs["metrics"].map(value).astype(float)
+
+
+def architecture(layer_sizes) -> str:
+    """``[2, 100, 1]`` -> ``"2-100-1"``."""
+    return "-".join(str(int(size)) for size in layer_sizes)

@@ -1,0 +1,280 @@
+"""Figures: one function per figure, each writing one PNG (Agg) and returning the run ids drawn.
+
+Seeds are replicates: every line that summarises seeds is their mean with a 95% bootstrap band
+(seaborn, seeded so that rebuilding a report redraws the same bands).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window, also on machines without a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.animation import PillowWriter  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .data import Study  # noqa: E402
+
+DPI = 110
+BOOTSTRAP = {"errorbar": ("ci", 95), "n_boot": 1000, "seed": 0}
+SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _legend_outside(fig, axes, title: str | None) -> None:
+    """One legend, gathered from ``axes`` (an Axes or a list), right of the figure where it can
+    hide no data."""
+    handles, labels = [], []
+    for ax in axes if isinstance(axes, (list, tuple)) else [axes]:
+        more_handles, more_labels = ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if handles:
+        fig.legend(handles, labels, title=title, loc="outside right upper")
+
+
+def _loss_name(study: Study) -> str:
+    return "/".join(sorted(n.upper() if n in ("mse", "sse") else n.replace("_", " ")
+                           for n in study.ok["loss"].unique()))
+
+
+def _plain_numbers(axis) -> None:
+    """Log-axis ticks as 10, 100, 1000 rather than 10^1, 10^2, 10^3."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+
+
+def loss_curves(study: Study, path: Path, by: str | None, label: str, title: str) -> list[str]:
+    """Training and validation loss against epoch (log y), one line per value of ``by``
+    (e.g. width), mean over seeds with a 95% bootstrap band. Returns the run ids drawn."""
+    columns = (by, "seed") if by else ("seed",)
+    curves = study.curves_of_ok_runs(columns)
+    splits = [(column, name) for column, name in SPLITS if curves[column].notna().any()]
+    if by:
+        levels = sorted(curves[by].unique())
+        curves = curves.assign(group=curves[by].map(lambda v: label.format(v)))
+        hue, hue_order = "group", [label.format(v) for v in levels]
+        palette = sns.color_palette("viridis", len(levels))
+    else:
+        hue = hue_order = palette = None
+    fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, (column, name) in zip(axes[0], splits):
+        sns.lineplot(data=curves, x="epoch", y=column, hue=hue, hue_order=hue_order,
+                     palette=palette, ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
+        ax.set_yscale("log")
+        ax.set(title=f"{name} loss", xlabel="epoch", ylabel=f"{_loss_name(study)} (log scale)")
+    if by:
+        _legend_outside(fig, axes[0][0], by)
+    seeds = curves.groupby(by)["seed"].nunique().min() if by else curves["seed"].nunique()
+    fig.suptitle(f"{title}\nmean over {seeds} seeds, band: 95% bootstrap CI")
+    _save(fig, path)
+    return list(curves["run_id"].unique())
+
+
+def lr_sweep(study: Study, path: Path) -> list[str]:
+    """Final loss against learning rate (log-log), one line per width: mean over seeds, band
+    95% bootstrap CI, each seed a dot."""
+    ok = study.ok[np.isfinite(study.ok["final_train_loss"])]
+    levels = sorted(ok["width"].unique())
+    ok = ok.assign(group=ok["width"].map(lambda w: f"{w} units"))
+    order = [f"{w} units" for w in levels]
+    palette = sns.color_palette("viridis", len(levels))
+    splits = [(f"final_{c}", n) for c, n in SPLITS if ok[f"final_{c}"].notna().any()]
+    fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, (column, name) in zip(axes[0], splits):
+        sns.lineplot(data=ok, x="lr", y=column, hue="group", hue_order=order, palette=palette,
+                     marker="o", ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
+        sns.scatterplot(data=ok, x="lr", y=column, hue="group", hue_order=order, palette=palette,
+                        alpha=0.35, s=18, ax=ax, legend=False)
+        ax.set(xscale="log", yscale="log", title=f"final {name} loss",
+               xlabel="learning rate (log scale)", ylabel=f"{_loss_name(study)} (log scale)")
+    _legend_outside(fig, axes[0][0], "width")
+    epochs = ", ".join(str(e) for e in sorted(ok["epochs_run"].unique()))
+    fig.suptitle(f"Learning rate: final loss after {epochs} epochs\n"
+                 "line: mean over seeds, band: 95% bootstrap CI, dots: single seeds")
+    _save(fig, path)
+    return list(ok["run_id"].unique())
+
+
+def _grid(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    table = frame.pivot_table(index="x1", columns="x2", values=column)
+    x1, x2 = np.meshgrid(table.index.to_numpy(), table.columns.to_numpy(), indexing="ij")
+    return x1, x2, table.to_numpy()
+
+
+def _surface(ax, x1, x2, z, title: str, z_limits) -> None:
+    ax.plot_surface(x1, x2, z, cmap="viridis", vmin=z_limits[0], vmax=z_limits[1],
+                    linewidth=0, antialiased=True, rcount=50, ccount=50)
+    ax.set(title=title, xlabel="x1", ylabel="x2", zlabel="y", zlim=z_limits)
+    ax.view_init(elev=30, azim=-60)
+
+
+def snapshot_run(study: Study) -> tuple[str, pd.DataFrame]:
+    """The run whose snapshots the surface figures show: the lowest seed that has snapshots."""
+    ok = study.ok[study.ok["run_id"].isin(study.snapshots["run_id"].unique())]
+    run_id = ok.sort_values(["seed", "run_id"])["run_id"].iloc[0]
+    return run_id, study.snapshots[study.snapshots["run_id"] == run_id]
+
+
+def surfaces(study: Study, path: Path) -> list[str]:
+    """The true y = sin(x1) - cos(x2) beside the fitted surface at each snapshot epoch."""
+    run_id, shots = snapshot_run(study)
+    epochs = sorted(shots["epoch"].unique())
+    first = shots[shots["epoch"] == epochs[0]]
+    z_limits = (np.nanmin(first["y_true"]) - 0.5, np.nanmax(first["y_true"]) + 0.5)
+    fig = plt.figure(figsize=(4.2 * (len(epochs) + 1), 4.4))
+    ax = fig.add_subplot(1, len(epochs) + 1, 1, projection="3d")
+    _surface(ax, *_grid(first, "y_true"), "true: sin(x1) - cos(x2)", z_limits)
+    for i, epoch in enumerate(epochs, start=2):
+        ax = fig.add_subplot(1, len(epochs) + 1, i, projection="3d")
+        _surface(ax, *_grid(shots[shots["epoch"] == epoch], "y_pred"),
+                 f"fitted, epoch {epoch}", z_limits)
+    seed = int(study.ok.set_index("run_id").loc[run_id, "seed"])
+    fig.suptitle(f"Final model: fitted surface over training (seed {seed}; every panel on the "
+                 "true function's z axis)")
+    _save(fig, path)
+    return [run_id]
+
+
+def surface_animation(study: Study, path: Path) -> list[str]:
+    """An animated GIF: true surface beside the fitted one, one frame per snapshot epoch."""
+    run_id, shots = snapshot_run(study)
+    epochs = sorted(shots["epoch"].unique())
+    truth = _grid(shots[shots["epoch"] == epochs[0]], "y_true")
+    z_limits = (np.nanmin(truth[2]) - 0.5, np.nanmax(truth[2]) + 0.5)
+    fig = plt.figure(figsize=(9, 4.2))
+    writer = PillowWriter(fps=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with writer.saving(fig, str(path), dpi=80):
+        for epoch in epochs:
+            fig.clear()
+            _surface(fig.add_subplot(1, 2, 1, projection="3d"), *truth, "true function", z_limits)
+            _surface(fig.add_subplot(1, 2, 2, projection="3d"),
+                     *_grid(shots[shots["epoch"] == epoch], "y_pred"), f"fitted, epoch {epoch}",
+                     z_limits)
+            writer.grab_frame()
+    plt.close(fig)
+    return [run_id]
+
+
+def engine_times(stats: pd.DataFrame, path: Path) -> None:
+    """Median seconds per epoch against width, one line per engine, a panel per batch size,
+    log-log; error bars: interquartile range over epochs."""
+    batches = sorted(stats["batch_size"].unique())
+    engines = sorted(stats["engine"].unique())
+    colors = dict(zip(engines, sns.color_palette("colorblind", len(engines))))
+    fig, axes = plt.subplots(1, len(batches), figsize=(4.2 * len(batches), 4.2), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, batch in zip(axes[0], batches):
+        for engine in engines:
+            rows = stats[(stats["batch_size"] == batch) & (stats["engine"] == engine)]
+            rows = rows.sort_values("width")
+            if rows.empty:
+                continue
+            ax.errorbar(rows["width"], rows["median_s"], marker="o", capsize=3, label=engine,
+                        color=colors[engine],
+                        yerr=[rows["median_s"] - rows["q25_s"], rows["q75_s"] - rows["median_s"]])
+        ax.set(xscale="log", yscale="log", title=f"batch size {batch}", xlabel="hidden width (units)")
+        _plain_numbers(ax.xaxis)
+        ax.set_xticks(sorted(stats["width"].unique()))
+    axes[0][0].set_ylabel("seconds per epoch (log scale)")
+    _legend_outside(fig, axes[0][0], "engine")
+    fig.suptitle("Engines: training time per epoch (median; bars: interquartile range)")
+    _save(fig, path)
+
+
+def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorized") -> None:
+    """Speedup of ``candidate`` over each baseline against width, one line per batch size."""
+    baselines = sorted(stats["baseline"].unique())
+    batches = sorted(stats["batch_size"].unique())
+    colors = dict(zip(batches, sns.color_palette("viridis", len(batches))))
+    fig, axes = plt.subplots(1, len(baselines), figsize=(5.6 * len(baselines), 4.4), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, baseline in zip(axes[0], baselines):
+        for batch in batches:
+            rows = stats[(stats["baseline"] == baseline) & (stats["batch_size"] == batch)]
+            rows = rows.sort_values("width")
+            if rows.empty:
+                continue
+            error = [(rows["speedup"] - rows["low"]).fillna(0), (rows["high"] - rows["speedup"]).fillna(0)]
+            ax.errorbar(rows["width"], rows["speedup"], yerr=error, marker="o", capsize=3,
+                        color=colors[batch], label=str(batch))
+        ax.axhline(1, color="grey", linestyle="--", linewidth=1)
+        ax.set(xscale="log", yscale="log", title=f"{candidate} over {baseline}",
+               xlabel="hidden width (units)")
+        _plain_numbers(ax.xaxis)
+        _plain_numbers(ax.yaxis)
+        ax.set_xticks(sorted(stats["width"].unique()))
+    axes[0][0].set_ylabel("speedup (x, log scale)")
+    _legend_outside(fig, axes[0][0], "batch size")
+    fig.suptitle(f"Speedup of {candidate}: ratio of summed epoch times "
+                 "(bars: 95% bootstrap CI; dashed: no speedup)")
+    _save(fig, path)
+
+
+def classics(study: Study, path: Path) -> list[str]:
+    """Final loss per task (log) and final accuracy where the task is a classifier; dots: seeds."""
+    ok = study.ok[["dataset", "seed", "final_train_loss", "final_val_loss", "final_train_acc",
+                   "final_val_acc", "run_id"]]
+    loss = ok.melt(id_vars=["dataset", "seed"], value_vars=["final_train_loss", "final_val_loss"],
+                   var_name="split", value_name="loss").dropna(subset=["loss"])
+    loss["split"] = loss["split"].map({"final_train_loss": "train", "final_val_loss": "validation"})
+    accuracy = ok.melt(id_vars=["dataset", "seed"], value_vars=["final_train_acc", "final_val_acc"],
+                       var_name="split", value_name="accuracy").dropna(subset=["accuracy"])
+    accuracy["split"] = accuracy["split"].map({"final_train_acc": "train", "final_val_acc": "validation"})
+    panels = 2 if len(accuracy) else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6.4 * panels, 4.4), squeeze=False,
+                             layout="constrained")
+    order = sorted(loss["dataset"].unique())
+    sns.stripplot(data=loss, x="dataset", y="loss", hue="split", order=order, dodge=True,
+                  ax=axes[0][0], size=6, jitter=0.15)
+    axes[0][0].set(yscale="log", title="final loss (each task's own loss)", xlabel="task",
+                   ylabel="loss (log scale)")
+    if panels == 2:
+        sns.stripplot(data=accuracy, x="dataset", y="accuracy", hue="split", dodge=True,
+                      order=sorted(accuracy["dataset"].unique()), ax=axes[0][1], size=6, jitter=0.15)
+        axes[0][1].set(ylim=(0, 1.05), title="final accuracy (classifiers)", xlabel="task",
+                       ylabel="accuracy (fraction correct)")
+    _legend_outside(fig, axes[0][0], "split")
+    if panels == 2:
+        axes[0][1].get_legend().remove()
+    fig.suptitle(f"Classic tasks: one dot per seed ({ok['seed'].nunique()} seeds)")
+    _save(fig, path)
+    return list(ok["run_id"])
+
+
+def gradcheck(stats: pd.DataFrame, path: Path, threshold: float) -> None:
+    """Seconds per full gradient (numerical vs backprop) and their max relative error per net."""
+    order = list(dict.fromkeys(stats["layers"]))
+    times = stats.melt(id_vars=["layers"], value_vars=["numerical_s", "backprop_s"],
+                       var_name="method", value_name="seconds")
+    times["method"] = times["method"].map({"numerical_s": "numerical (finite differences)",
+                                           "backprop_s": "backprop (vectorized)"})
+    fig, axes = plt.subplots(1, 2, figsize=(12.4, 4.4), layout="constrained")
+    sns.barplot(data=times, x="layers", y="seconds", hue="method", order=order, ax=axes[0],
+                errorbar=None)
+    axes[0].set(yscale="log", title="time for one full gradient", xlabel="layer sizes",
+                ylabel="seconds (log scale)")
+    sns.stripplot(data=stats, x="layers", y="max_rel_error", order=order, ax=axes[1], size=7,
+                  color="C2")
+    axes[1].axhline(threshold, color="C3", linestyle="--", label=f"agreement threshold {threshold:g}")
+    axes[1].set(yscale="log", title="numerical vs backprop gradients", xlabel="layer sizes",
+                ylabel="max relative difference (log scale)")
+    _legend_outside(fig, [axes[0], axes[1]], None)
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=20)
+    fig.suptitle("Gradient check")
+    _save(fig, path)

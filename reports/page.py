@@ -1,0 +1,64 @@
+"""``index.html``: the whole report on one page that opens from disk (relative links, inline CSS)."""
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+from pathlib import Path
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em;
+       color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.95em; }
+table.data { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0; }
+table.data th, table.data td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
+table.data th { background: #f4f4f4; }
+.warning { background: #fff4e0; border-left: 4px solid #e69500; padding: 0.4em 0.8em; margin: 0.4em 0; }
+.note { background: #eef5ff; border-left: 4px solid #4a7fd6; padding: 0.4em 0.8em; margin: 0.4em 0; }
+.caption { color: #555; font-size: 0.9em; } nav a { margin-right: 1em; }
+"""
+
+
+def _table(table) -> str:
+    stem = f"tables/{table.name}"
+    return (f"<h3>{html.escape(table.title)}</h3>{table.html()}"
+            f"<p class='caption'>{html.escape(table.caption)} "
+            f"(<a href='{stem}.md'>Markdown</a>, <a href='{stem}.html'>HTML</a>)</p>")
+
+
+def _message(level: str, text: str) -> str:
+    return f"<div class='{level}'><b>{level}:</b> {html.escape(text)}</div>"
+
+
+def write_index(report) -> Path:
+    """Write ``index.html`` into ``report.out``; it links only files the build wrote."""
+    out = report.out
+    parts = [f"<h1>nnstudy report</h1><p class='caption'>built "
+             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC</p>"]
+    nav = ["<a href='#scorecard'>Scorecard</a>"]
+    nav += [f"<a href='#{s.study}'>{html.escape(s.title)}</a>" for s in report.sections]
+    if report.provenance is not None:
+        nav.append("<a href='#provenance'>Provenance</a>")
+    parts.append(f"<nav>{''.join(nav)}</nav>")
+    parts += [_message(level, text) for level, text in report.messages]
+    parts.append(f"<section id='scorecard'><h2>Reproduction scorecard</h2>{_table(report.scorecard)}"
+                 "</section>")
+    for section in report.sections:
+        parts.append(f"<section id='{section.study}'><h2>{html.escape(section.title)}</h2>")
+        parts += [_message("warning", text) for text in section.warnings]
+        for path, caption in section.figures:
+            if (out / path).exists():
+                parts.append(f"<figure><img src='{html.escape(path)}' alt='{html.escape(caption)}'>"
+                             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        parts += [_table(table) for table in section.tables]
+        parts.append("</section>")
+    if report.provenance is not None:
+        parts.append(f"<section id='provenance'><h2>Provenance</h2>{_table(report.provenance)}"
+                     "</section>")
+    index = out / "index.html"
+    out.mkdir(parents=True, exist_ok=True)
+    index.write_text("<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+                     f"<title>nnstudy report</title><style>{STYLE}</style></head><body>\n"
+                     + "\n".join(parts) + "\n</body></html>\n", encoding="utf-8")
+    return index

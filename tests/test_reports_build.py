@@ -1,0 +1,102 @@
+"""The report builds from a small synthetic results set: figures, tables, index.html, CLI."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reports.__main__ import main
+from reports.build import build, terminal_text
+from test_reports_synthetic import make_results
+
+FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",
+           "final_loss_curves.png", "lr_final_loss.png", "engines_sec_per_epoch.png",
+           "engines_speedups.png", "classics.png", "gradcheck.png")
+
+# table name -> (rows, columns it must have); rows follow the synthetic set's grid.
+TABLES = {
+    "scorecard": (9, ["claim", "published", "ours", "holds"]),
+    "width_summary": (4, ["width", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
+    "depth_summary": (4, ["depth", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
+    "lr_summary": (6, ["width", "lr", "seeds", "final train loss (mean ± sd)"]),
+    "final_summary": (1, ["hidden", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
+    "timing": (16, ["engine", "width", "batch", "median s/epoch", "IQR s/epoch", "samples/s",
+                    "GFLOP/s", "share of peak"]),
+    "speedups": (10, ["width", "batch", "baseline", "baseline s/epoch", "vectorized s/epoch",
+                      "speedup", "95% CI"]),
+    "classics_summary": (4, ["task", "layers", "final train loss", "val acc", "metrics"]),
+    "gradcheck_summary": (3, ["layers", "numerical (s)", "backprop (s)", "max relative error"]),
+    "provenance": (10, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("full")
+    return build(make_results(root / "results"), root / "out")
+
+
+def markdown_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines]
+    return cells[0], cells[2:]
+
+
+def linked_files(index: Path) -> list[str]:
+    return re.findall(r"(?:src|href)='([^'#]+)'", index.read_text(encoding="utf-8"))
+
+
+def test_every_figure_is_a_png_of_sensible_size(report):
+    for name in FIGURES:
+        with Image.open(report.out / "figures" / name) as image:
+            assert image.format == "PNG", name
+            width, height = image.size
+            assert 500 <= width <= 4000 and 300 <= height <= 2000, (name, image.size)
+
+
+def test_surface_animation_has_one_frame_per_snapshot_epoch(report):
+    with Image.open(report.out / "figures" / "final_surfaces.gif") as image:
+        assert image.format == "GIF"
+        assert image.n_frames == 4
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_every_table_has_expected_rows_and_columns(report, name):
+    rows, columns = TABLES[name]
+    header, body = markdown_rows(report.out / "tables" / f"{name}.md")
+    assert set(columns) <= set(header)
+    assert len(body) == rows
+    assert (report.out / "tables" / f"{name}.html").read_text(encoding="utf-8").count("<tr") == rows + 1
+
+
+def test_scorecard_holds_on_data_built_to_match_the_claims(report):
+    header, body = markdown_rows(report.out / "tables" / "scorecard.md")
+    assert [row[header.index("holds")] for row in body] == ["yes"] * 9
+
+
+def test_index_references_only_existing_files_and_every_figure(report):
+    index = report.out / "index.html"
+    links = linked_files(index)
+    assert all((report.out / link).is_file() for link in links), links
+    assert {f"figures/{name}" for name in FIGURES} <= set(links)
+    assert "figures/final_surfaces.gif" in links
+
+
+def test_clean_build_has_no_messages(report):
+    assert list(report.messages) == []
+
+
+def test_terminal_text_holds_every_table(report):
+    text = terminal_text(report)
+    assert "## Reproduction scorecard" in text and "## Timing: seconds per training epoch" in text
+
+
+def test_cli_prints_tables_and_names_the_index(tmp_path, capsys):
+    results = make_results(tmp_path / "results", studies=("classics",))
+    status = main(["build", "--results", str(results), "--out", str(tmp_path / "out"), "classics"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "| xor | 2-3-1 |" in out
+    assert str(tmp_path / "out" / "index.html") in out
