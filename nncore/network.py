@@ -71,6 +71,10 @@ class MLP:
         init_scale: standard deviation for ``normal``; a multiplier for ``he`` and ``xavier``.
         seed: seeds the initializer's ``numpy.random.Generator``.
         dtype: float64 or float32; parameters, activations and gradients all keep it.
+
+    ``params`` is a list of ``(W, b)`` pairs, W (fan_in, fan_out) and b (fan_out,). Assigning a
+    new pair into it changes the network: at the next engine call its values are copied into the
+    network's own parameter vector (see ``flat_params``).
     """
 
     def __init__(self, layer_sizes, activation: str = "relu", output: str = "identity",
@@ -105,7 +109,13 @@ class MLP:
         """
         flat = np.empty(parameter_count(self.layer_sizes), dtype=self.dtype)
         views = parameter_views(flat, self.layer_sizes)
-        for (W, b), (W_view, b_view) in zip(self.params, views):
+        if len(self.params) != len(views):
+            raise ValueError(f"params must hold {len(views)} (W, b) pairs for layer_sizes "
+                             f"{self.layer_sizes}, got {len(self.params)}")
+        for layer, ((W, b), (W_view, b_view)) in enumerate(zip(self.params, views)):
+            if np.shape(W) != W_view.shape or np.shape(b) != b_view.shape:
+                raise ValueError(f"params[{layer}] must be W of shape {W_view.shape} and b of shape "
+                                 f"{b_view.shape}, got {np.shape(W)} and {np.shape(b)}")
             W_view[...] = W
             b_view[...] = b
         self.params = list(views)
@@ -193,7 +203,11 @@ class MLP:
 
     # --- validation at the boundary ----------------------------------------------------------
     def check_inputs(self, X, name: str = "X") -> np.ndarray:
-        """X as a 2-D array of the network's dtype, or ``ValueError``."""
+        """X as a 2-D array of the network's dtype, or ``ValueError``.
+
+        Also takes in any arrays assigned into ``params``, checking their shapes.
+        """
+        self.flat_params()
         X = np.asarray(X)
         if X.ndim == 1 and self.layer_sizes[0] == 1:
             X = X[:, None]

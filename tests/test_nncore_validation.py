@@ -99,3 +99,10 @@ def test_binary_targets_must_lie_in_0_1():
 def test_empty_batch_is_refused():
     with pytest.raises(ValueError, match="at least one sample"):
         nncore.backprop(nncore.MLP([2, 1]), np.zeros((0, 2)), np.zeros((0, 1)))
+
+
+def test_params_assigned_with_the_wrong_shape_are_refused():
+    net = nncore.MLP([2, 3, 1])
+    net.params[0] = (np.zeros((3, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"params\[0\] must be W of shape \(2, 3\) and b of shape \(3,\)"):
+        nncore.train(net, X, Y, epochs=1, batch_size=2, lr=0.1)
