@@ -9,7 +9,7 @@ from PIL import Image
 
 from reports.__main__ import main
 from reports.build import build, terminal_text
-from test_reports_synthetic import make_results
+from test_reports_synthetic import make_results, sweep_study, width_loss, write_table
 
 FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",
            "final_loss_curves.png", "lr_final_loss.png", "engines_sec_per_epoch.png",
@@ -100,3 +100,14 @@ def test_cli_prints_tables_and_names_the_index(tmp_path, capsys):
     assert status == 0
     assert "| xor | 2-3-1 |" in out
     assert str(tmp_path / "out" / "index.html") in out
+
+
+def test_figure_from_runs_of_two_commits_carries_a_warning(tmp_path):
+    runs, curves = sweep_study("width", [{"layer_sizes": [2, w, 1]} for w in (10, 20)], width_loss)
+    runs[-1]["git_commit"] = "def5678"
+    write_table(tmp_path / "results", "width", "runs", runs)
+    write_table(tmp_path / "results", "width", "curves", curves)
+    report = build(tmp_path / "results", tmp_path / "out", ["width"])
+    (section,) = report.sections
+    assert any("git commit (abc1234, def5678)" in warning for warning in section.warnings)
+    assert "git commit (abc1234, def5678)" in (tmp_path / "out" / "index.html").read_text()

@@ -1,0 +1,111 @@
+"""The scorecard judges each claim on the data: data built to contradict a claim make it fail."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports.data import Study
+from reports.provenance import mixing_warning
+from reports.scorecard import scorecard
+from reports.tables import ratio_of_sums
+from test_reports_synthetic import run_row
+
+CLAIM_INDEX = {"width": 0, "depth": 1, "final_train": 2, "final_val": 3, "xor": 4, "emily": 5,
+               "frank": 6, "random_regression": 7, "gradients": 8}
+
+
+def study(name: str, rows: list[dict]) -> Study:
+    return Study(name=name, runs=pd.DataFrame(rows))
+
+
+def sweep(name: str, sizes_and_losses, seeds=(0, 1)) -> Study:
+    return study(name, [run_row(name, layer_sizes=sizes, seed=seed, final_train_loss=loss)
+                        for sizes, loss in sizes_and_losses for seed in seeds])
+
+
+def verdict(studies: dict[str, Study], claim: str) -> str:
+    return scorecard(studies)[CLAIM_INDEX[claim]].holds
+
+
+def test_wider_is_lower_holds_when_loss_falls_with_width():
+    width = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02), ([2, 100, 1], 0.01)])
+    assert verdict({"width": width}, "width") == "yes"
+
+
+def test_wider_is_lower_fails_when_a_narrower_net_has_lower_loss():
+    width = sweep("width", [([2, 10, 1], 0.01), ([2, 20, 1], 0.02), ([2, 100, 1], 0.005)])
+    assert verdict({"width": width}, "width") == "no"
+
+
+def test_deeper_is_lower_fails_when_depth_raises_the_loss():
+    depth = sweep("depth", [([2, 20, 1], 0.01), ([2, 20, 20, 1], 0.02)])
+    assert verdict({"depth": depth}, "depth") == "no"
+
+
+@pytest.mark.parametrize("train_loss, holds", [(0.00015, "yes"), (0.00029, "yes"),
+                                               (0.00031, "no"), (0.00007, "no")])
+def test_final_train_mse_holds_only_within_a_factor_of_two(train_loss, holds):
+    final = study("final", [run_row("final", final_train_loss=train_loss)])
+    assert verdict({"final": final}, "final_train") == holds
+
+
+def classics(**metrics_by_dataset) -> Study:
+    return study("classics", [run_row("classics", dataset=dataset, seed=seed,
+                                      final_train_loss=values.pop("loss", 0.01),
+                                      metrics=json.dumps(values))
+                              for dataset, per_seed in metrics_by_dataset.items()
+                              for seed, values in enumerate(per_seed)])
+
+
+def test_xor_fails_when_one_seed_is_not_solved():
+    data = classics(xor=[{"solved": True}, {"solved": False}])
+    assert verdict({"classics": data}, "xor") == "no"
+
+
+def test_people_claims_fail_when_emily_and_frank_are_swapped():
+    data = classics(people=[{"emily": 0.04, "frank": 0.95}])
+    assert verdict({"classics": data}, "emily") == "no"
+    assert verdict({"classics": data}, "frank") == "no"
+
+
+def test_random_regression_fails_when_the_loss_stays_high():
+    data = classics(random_regression=[{"loss": 0.5}])
+    assert verdict({"classics": data}, "random_regression") == "no"
+
+
+def test_gradients_fail_when_one_check_disagrees():
+    gradcheck = study("gradcheck", [run_row("gradcheck", task="gradcheck", seed=seed,
+                                            metrics=json.dumps({"max_rel_error": error}))
+                                    for seed, error in enumerate((1e-10, 1e-4))])
+    assert verdict({"gradcheck": gradcheck}, "gradients") == "no"
+
+
+def test_every_claim_without_its_study_says_no_data():
+    claims = scorecard({})
+    assert len(claims) == len(CLAIM_INDEX)
+    assert {claim.holds for claim in claims} == {"no data"}
+
+
+def test_claims_use_only_runs_that_finished():
+    runs = [run_row("width", layer_sizes=[2, 10, 1], final_train_loss=0.04),
+            run_row("width", layer_sizes=[2, 20, 1], final_train_loss=0.02),
+            run_row("width", layer_sizes=[2, 20, 1], seed=1, status="diverged",
+                    final_train_loss=np.nan)]
+    assert verdict({"width": study("width", runs)}, "width") == "yes"
+
+
+def test_speedup_is_a_ratio_of_summed_costs_not_a_mean_of_ratios():
+    speedup, low, high = ratio_of_sums(np.array([1.0, 3.0]), np.array([1.0, 2.0]),
+                                       np.random.default_rng(0))
+    assert speedup == pytest.approx(4.0 / 3.0)  # a mean of per-epoch ratios would give 1.25
+    assert low <= speedup <= high
+
+
+def test_mixed_provenance_is_named():
+    runs = pd.DataFrame([run_row("width", git_commit="aaaa"), run_row("width", seed=1, git_commit="bbbb")])
+    warning = mixing_warning("figure width_loss_curves.png", runs)
+    assert "git commit (aaaa, bbbb)" in warning
+    assert mixing_warning("figure x", runs.iloc[:1]) is None
