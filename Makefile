@@ -40,7 +40,7 @@ bench-compare: $(STAMP)
 
 bench-peers: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,peers]'
-	$(ONE_THREAD) $(PY) -m pytest benchmarks/test_peers.py -q --benchmark-only -s
+	$(ONE_THREAD) $(PY) -m pytest benchmarks/test_peers.py -q -s
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,186 @@
+"""The same network, batch size, plain SGD and steps in nncore, PyTorch and scikit-learn.
+
+Each ``*_epoch`` function builds a network for a ``NetCase`` and returns a callable that runs one
+epoch of training steps over fixed data, without shuffling and without per-epoch evaluation, the way
+a user of that library writes the loop:
+
+- nncore: ``nncore.sgd_step`` over consecutive batches (``nncore.train``'s inner loop);
+- PyTorch: ``torch.nn`` Linear/ReLU layers, ``torch.optim.SGD`` (no momentum), MSE or cross-entropy;
+- scikit-learn: ``MLPRegressor`` / ``MLPClassifier.partial_fit`` (one epoch per call) with solver
+  sgd, momentum 0, alpha 0 and a constant rate. sklearn validates its input on every call and
+  computes the loss of every batch; both are part of its cost per epoch.
+
+``peer_table`` turns the measured seconds per epoch into the ``results/peers/peers.parquet`` table.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import nncore
+from nncore.engines import get_engine, zero_gradients
+from nncore.probe import training_flops
+
+from benchmarks.cases import NetCase
+from benchmarks.gemm import gemm_operands, run_products
+from benchmarks.machine import fingerprint
+
+FRAMEWORKS = ("nncore", "torch", "sklearn")
+PEERS_TABLE = Path("results") / "peers" / "peers.parquet"
+
+
+def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    net = case.make_net(dtype)
+    X, Y = net.check_data(X, Y)
+    engine, grads = get_engine("vectorized"), zero_gradients(net)
+    n, batch_size, lr = X.shape[0], case.batch_size, case.lr
+
+    def epoch():
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, batch_size):
+                nncore.sgd_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size],
+                                grads, lr, "mean")
+    return epoch
+
+
+def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    import torch
+
+    torch.set_num_threads(1)
+    torch_dtype = getattr(torch, dtype)
+    sizes = case.layer_sizes
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [torch.nn.Linear(fan_in, fan_out, dtype=torch_dtype), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1], dtype=torch_dtype))
+    if case.task == "sincos":
+        loss_fn, targets = torch.nn.MSELoss(), torch.as_tensor(Y, dtype=torch_dtype)
+    else:
+        loss_fn, targets = torch.nn.CrossEntropyLoss(), torch.as_tensor(Y, dtype=torch.int64)
+    inputs = torch.as_tensor(X, dtype=torch_dtype)
+    optimizer = torch.optim.SGD(model.parameters(), lr=case.lr, momentum=0.0)
+    n, batch_size = inputs.shape[0], case.batch_size
+
+    def epoch():
+        for start in range(0, n, batch_size):
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs[start:start + batch_size]), targets[start:start + batch_size])
+            loss.backward()
+            optimizer.step()
+    return epoch
+
+
+def sklearn_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    options = dict(hidden_layer_sizes=case.hidden, activation="relu", solver="sgd", alpha=0.0,
+                   batch_size=case.batch_size, learning_rate="constant", learning_rate_init=case.lr,
+                   momentum=0.0, nesterovs_momentum=False, shuffle=False, early_stopping=False,
+                   random_state=0)
+    X = np.ascontiguousarray(X, dtype=dtype)
+    if case.task == "sincos":
+        model, Y = MLPRegressor(**options), np.asarray(Y, dtype=dtype).ravel()
+        model.partial_fit(X[:case.batch_size], Y[:case.batch_size])  # initialises the layers
+        return lambda: model.partial_fit(X, Y)
+    classes = np.arange(case.layer_sizes[-1])
+    model = MLPClassifier(**options)
+    model.partial_fit(X[:case.batch_size], Y[:case.batch_size], classes=classes)
+    return lambda: model.partial_fit(X, Y)
+
+
+def gemm_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    """Only the matrix products of the epoch's steps (NumPy matmul into preallocated outputs): the
+    machine's peak for the epoch's work, timed in the same turns as the frameworks."""
+    steps = -(-X.shape[0] // case.batch_size)
+    operands = gemm_operands(case.layer_sizes, case.batch_size, dtype)
+
+    def epoch():
+        for _ in range(steps):
+            run_products(operands)
+    return epoch
+
+
+EPOCH_BUILDERS = {"nncore": nncore_epoch, "torch": torch_epoch, "sklearn": sklearn_epoch}
+PEAK = "matmul-peak"
+
+
+def library_versions() -> dict[str, str]:
+    import sklearn
+    import torch
+    return {"nncore": nncore.__version__, "torch": torch.__version__, "sklearn": sklearn.__version__}
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def peer_table(measurements: list[dict]) -> pd.DataFrame:
+    """One row per case, dtype and framework.
+
+    ``measurements`` hold ``case`` (a NetCase), ``dtype``, ``framework`` (``PEAK`` for the bare
+    matrix products), ``n_samples``, ``sec_per_epoch`` (median), ``min_s``, ``iqr_s`` and ``rounds``.
+    ``ratio_to_nncore`` is the framework's seconds per epoch over nncore's (above 1: nncore is that
+    many times faster); ``peak_share`` is the bare products' seconds over the framework's.
+    """
+    machine, versions, commit = fingerprint(), library_versions(), git_commit()
+    measured_at = pd.Timestamp(dt.datetime.now(dt.timezone.utc))
+    peak_seconds = {(m["case"].case_id, m["dtype"]): m["sec_per_epoch"]
+                    for m in measurements if m["framework"] == PEAK}
+    nncore_seconds = {(m["case"].case_id, m["dtype"]): m["sec_per_epoch"]
+                      for m in measurements if m["framework"] == "nncore"}
+    rows = []
+    for m in measurements:
+        if m["framework"] == PEAK:
+            continue
+        case, key = m["case"], (m["case"].case_id, m["dtype"])
+        steps = -(-m["n_samples"] // case.batch_size)
+        flops = training_flops(list(case.layer_sizes), m["n_samples"])
+        peak = peak_seconds.get(key, float("nan"))
+        rows.append({
+            "case": case.case_id, "task": case.task,
+            "layer_sizes": "-".join(map(str, case.layer_sizes)),
+            "batch_size": case.batch_size, "dtype": m["dtype"], "framework": m["framework"],
+            "version": versions[m["framework"]], "n_samples": m["n_samples"], "steps_per_epoch": steps,
+            "sec_per_epoch": m["sec_per_epoch"], "min_s": m["min_s"], "iqr_s": m["iqr_s"],
+            "rounds": m["rounds"], "sec_per_step": m["sec_per_epoch"] / steps,
+            "ratio_to_nncore": m["sec_per_epoch"] / nncore_seconds.get(key, float("nan")),
+            "gflops": flops / m["sec_per_epoch"] / 1e9, "peak_gflops": flops / peak / 1e9,
+            "peak_share": peak / m["sec_per_epoch"],
+            "threads": 1, "blas": machine["blas"], "blas_kernel": machine["blas_kernel"],
+            "cpu_model": machine["cpu"], "git_commit": commit, "measured_at": measured_at,
+        })
+    return pd.DataFrame(rows)
+
+
+def write_table(table: pd.DataFrame, path: Path = PEERS_TABLE) -> Path:
+    """Write atomically: a temporary name in the same folder, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table.to_parquet(temporary, index=False)
+    os.replace(temporary, path)
+    return path
+
+
+def format_summary(table: pd.DataFrame) -> str:
+    """Seconds per epoch per framework, each peer's ratio to nncore and each framework's share of
+    the bare matrix products' speed; one line per case and dtype."""
+    seconds = table.pivot_table(index=["case", "dtype"], columns="framework", values="sec_per_epoch")
+    shares = table.pivot_table(index=["case", "dtype"], columns="framework", values="peak_share")
+    header = (f"{'case':<32} {'dtype':<8} {'nncore s':>9} {'torch s':>9} {'sklearn s':>9} {'torch/nn':>8} "
+              f"{'sklearn/nn':>10} {'nn %peak':>8} {'torch %peak':>11}")
+    lines = [header]
+    for (case, dtype), row in seconds.iterrows():
+        share = shares.loc[(case, dtype)]
+        lines.append(f"{case:<32} {dtype:<8} {row['nncore']:>9.4f} {row['torch']:>9.4f} {row['sklearn']:>9.4f} "
+                     f"{row['torch'] / row['nncore']:>8.2f} {row['sklearn'] / row['nncore']:>10.2f} "
+                     f"{share['nncore']:>8.1%} {share['torch']:>11.1%}")
+    return "\n".join(lines)
