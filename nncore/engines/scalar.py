@@ -3,6 +3,8 @@
 The style of the classic 2-2-1 toy-network tutorial, generalised to any depth: every weighted sum
 is a Python loop over Python floats. It is slow by design: the baseline of the timing study.
 Activations and the loss's output gradient are the shared ones, applied once per layer vector.
+Python floats are doubles, so a float32 network's sums are accumulated in double precision here
+and rounded to float32 where they enter a layer vector or the gradient buffers.
 """
 from __future__ import annotations
 
