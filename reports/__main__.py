@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .build import STUDIES, build, terminal_text
+from .build import QUICK, STUDIES, build, terminal_text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,16 +16,21 @@ def main(argv: list[str] | None = None) -> int:
                            help=f"studies to report (default: all of {', '.join(STUDIES)})")
     build_cmd.add_argument("--results", default="results", help="results folder (default: results)")
     build_cmd.add_argument("--out", default="reports/out", help="output folder (default: reports/out)")
+    build_cmd.add_argument("--quick", action="store_true",
+                           help="report the `sweep --quick` smoke runs (<study>-quick)")
     build_cmd.add_argument("--quiet", action="store_true", help="do not print the tables")
     args = parser.parse_args(argv)
 
-    report = build(args.results, args.out, args.studies or None)
+    studies = args.studies or list(STUDIES)
+    if args.quick:
+        studies = [s if s.endswith(QUICK) else s + QUICK for s in studies]
+    report = build(args.results, args.out, studies)
     if not args.quiet:
-        print(terminal_text(report))
+        print(terminal_text(report), flush=True)
     for level, text in report.messages:
-        print(f"{level}: {text}", file=sys.stderr)
+        print(f"{level}: {text}", file=sys.stderr, flush=True)
     print(f"report written to {report.out / 'index.html'}"
-          f" ({len(report.sections)} of {len(args.studies or STUDIES)} studies)")
+          f" ({len(report.sections)} of {len(studies)} studies)")
     # Nothing to show at all is a failure of the build; a partial report is not.
     return 0 if report.sections else 1
 

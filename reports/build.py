@@ -22,6 +22,7 @@ from .scorecard import GRADIENT_TOLERANCE, scorecard, scorecard_table
 from .tables import Table
 
 STUDIES = ("width", "depth", "final", "lr", "engines", "classics", "gradcheck")
+QUICK = "-quick"  # experiments stores `sweep --quick` smoke runs as <study>-quick
 TITLES = {"width": "Width", "depth": "Depth", "final": "Final model", "lr": "Learning rate",
           "engines": "Engines (timing)", "classics": "Classic tasks", "gradcheck": "Gradient check"}
 
@@ -52,7 +53,9 @@ class SectionBuilder:
 
     def __init__(self, study: Study, out: Path, messages: Messages):
         self.study, self.out, self.messages = study, out, messages
-        self.section = Section(study.name, TITLES.get(study.name, study.name))
+        self.kind = kind_of(study.name)
+        quick = " (quick smoke run)" if study.name.endswith(QUICK) else ""
+        self.section = Section(study.name, TITLES[self.kind] + quick)
         self.provenance: list[dict] = []
 
     def attempt(self, what: str, make: Callable):
@@ -83,14 +86,14 @@ class SectionBuilder:
             self.section.tables.append(table)
 
 
-def _sweep_section(b: SectionBuilder, by: str, label: str) -> None:
-    name = b.study.name
+def _sweep_section(b: SectionBuilder, by: str, label: Callable[[int], str]) -> None:
+    name, title = b.study.name, b.section.title
     if b.study.curves is not None:
         b.figure(f"{name}_loss_curves.png", f"Loss against epoch, one line per {by}.",
                  lambda p: figures.loss_curves(b.study, p, by, label,
-                                               f"{TITLES[name]} study: loss against epoch"))
+                                               f"{title} study: loss against epoch"))
     b.table("summary", lambda: tables.summary_table(
-        b.study, [by], f"{TITLES[name]} study: final loss per {by}"))
+        b.study, [by], f"{title} study: final loss per {by}"))
 
 
 def _final_section(b: SectionBuilder) -> None:
@@ -101,17 +104,17 @@ def _final_section(b: SectionBuilder) -> None:
                  lambda p: figures.surface_animation(b.study, p))
     if b.study.curves is not None:
         b.figure("final_loss_curves.png", "Loss of the final model against epoch.",
-                 lambda p: figures.loss_curves(b.study, p, None, "",
+                 lambda p: figures.loss_curves(b.study, p, None, None,
                                                "Final model (100-80-50-30-10): loss against epoch"))
     b.table("summary", lambda: tables.summary_table(b.study, ["hidden"],
-                                                    "Final model: final loss"))
+                                                    f"{b.section.title}: final loss"))
 
 
 def _lr_section(b: SectionBuilder) -> None:
     b.figure("lr_final_loss.png", "Final loss against learning rate, one line per width.",
              lambda p: figures.lr_sweep(b.study, p))
     b.table("summary", lambda: tables.summary_table(
-        b.study, ["width", "lr"], "Learning rate study: final loss per width and lr"))
+        b.study, ["width", "lr"], f"{b.section.title} study: final loss per width and lr"))
 
 
 def _engines_section(b: SectionBuilder) -> None:
@@ -147,11 +150,17 @@ def _gradcheck_section(b: SectionBuilder) -> None:
 
 
 SECTIONS: dict[str, Callable[[SectionBuilder], None]] = {
-    "width": lambda b: _sweep_section(b, "width", "{} units"),
-    "depth": lambda b: _sweep_section(b, "depth", "{} hidden layers"),
+    "width": lambda b: _sweep_section(b, "width", lambda w: f"{w} units"),
+    "depth": lambda b: _sweep_section(b, "depth",
+                                      lambda d: f"{d} hidden layer{'' if d == 1 else 's'}"),
     "final": _final_section, "lr": _lr_section, "engines": _engines_section,
     "classics": _classics_section, "gradcheck": _gradcheck_section,
 }
+
+
+def kind_of(study: str) -> str:
+    """The report section a study gets: ``width-quick`` is reported as ``width``."""
+    return study.removesuffix(QUICK)
 
 
 def build(results: str | Path = "results", out: str | Path = "reports/out",
@@ -161,7 +170,7 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
     messages = Messages()
     loaded: dict[str, Study] = {}
     for name in studies or STUDIES:
-        if name not in SECTIONS:
+        if kind_of(name) not in SECTIONS:
             messages.warn(f"unknown study '{name}' (known: {', '.join(STUDIES)}); left out")
             continue
         study = load_study(name, results, messages)
@@ -171,11 +180,11 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
     sections, provenance = [], []
     for name, study in loaded.items():
         builder = SectionBuilder(study, out, messages)
-        SECTIONS[name](builder)
+        SECTIONS[builder.kind](builder)
         sections.append(builder.section)
         provenance += builder.provenance
 
-    card = scorecard_table(scorecard(loaded))
+    card = scorecard_table(scorecard({kind_of(name): study for name, study in loaded.items()}))
     provenance_tab = provenance_table(provenance) if provenance else None
     written = []
     for table in [card] + [t for s in sections for t in s.tables] + [provenance_tab]:

@@ -61,8 +61,9 @@ def load_table(study: str, table: str, results: str, messages: Messages,
         frame = experiments.load(study, table, results=results)
     except experiments.MissingResults:
         if required:
-            messages.warn(f"study '{study}': no results in {results}/{study}/ "
-                          f"(run `make sweep STUDY={study}`); left out of the report")
+            base, quick = study.removesuffix("-quick"), " --quick" if study.endswith("-quick") else ""
+            messages.warn(f"study '{study}': no results in {results}/{study}/ (run `python -m "
+                          f"experiments sweep {base}{quick} --results {results}`); left out")
         return None
     except experiments.CorruptResults as error:
         messages.warn(f"study '{study}': table '{table}' cannot be read ({error}); "

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.animation import PillowWriter  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from .data import Study  # noqa: E402
 
@@ -50,21 +50,42 @@ def _loss_name(study: Study) -> str:
                            for n in study.ok["loss"].unique()))
 
 
+class _PlainLogFormatter(LogFormatter):
+    """Log-axis labels as 0.3, 1, 1e-05 rather than 3x10^-1, 10^0; minor ticks labelled only
+    when the axis spans little more than a decade (matplotlib's own rule)."""
+
+    def __call__(self, value, pos=None):
+        return f"{value:g}" if super().__call__(value, pos) else ""
+
+
+def _plain_log(axis) -> None:
+    axis.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False))
+    axis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+
+
 def _plain_numbers(axis) -> None:
-    """Log-axis ticks as 10, 100, 1000 rather than 10^1, 10^2, 10^3."""
+    """Only the given ticks (e.g. the widths run), as 10, 50, 200; no minor labels."""
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
-def loss_curves(study: Study, path: Path, by: str | None, label: str, title: str) -> list[str]:
+def _seeds_note(seeds: int) -> str:
+    if seeds < 2:
+        return "single seed: no interval"
+    return f"mean over {seeds} seeds, band: 95% bootstrap CI"
+
+
+def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> list[str]:
     """Training and validation loss against epoch (log y), one line per value of ``by``
-    (e.g. width), mean over seeds with a 95% bootstrap band. Returns the run ids drawn."""
+    (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
+    Returns the run ids drawn."""
     columns = (by, "seed") if by else ("seed",)
     curves = study.curves_of_ok_runs(columns)
     splits = [(column, name) for column, name in SPLITS if curves[column].notna().any()]
     if by:
         levels = sorted(curves[by].unique())
-        curves = curves.assign(group=curves[by].map(lambda v: label.format(v)))
-        hue, hue_order = "group", [label.format(v) for v in levels]
+        curves = curves.assign(group=curves[by].map(label))
+        hue, hue_order = "group", [label(v) for v in levels]
         palette = sns.color_palette("viridis", len(levels))
     else:
         hue = hue_order = palette = None
@@ -74,23 +95,27 @@ def loss_curves(study: Study, path: Path, by: str | None, label: str, title: str
         sns.lineplot(data=curves, x="epoch", y=column, hue=hue, hue_order=hue_order,
                      palette=palette, ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
         ax.set_yscale("log")
+        _plain_log(ax.yaxis)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(title=f"{name} loss", xlabel="epoch", ylabel=f"{_loss_name(study)} (log scale)")
     if by:
         _legend_outside(fig, axes[0][0], by)
     seeds = curves.groupby(by)["seed"].nunique().min() if by else curves["seed"].nunique()
-    fig.suptitle(f"{title}\nmean over {seeds} seeds, band: 95% bootstrap CI")
+    fig.suptitle(f"{title}\n{_seeds_note(seeds)}")
     _save(fig, path)
     return list(curves["run_id"].unique())
 
 
 def lr_sweep(study: Study, path: Path) -> list[str]:
     """Final loss against learning rate (log-log), one line per width: mean over seeds, band
-    95% bootstrap CI, each seed a dot."""
+    95% bootstrap CI, each seed a dot; runs that diverged are crosses along the top edge."""
     ok = study.ok[np.isfinite(study.ok["final_train_loss"])]
-    levels = sorted(ok["width"].unique())
+    diverged = study.runs[study.runs["status"] == "diverged"]
+    levels = sorted(set(ok["width"]) | set(diverged["width"]))
+    colors = dict(zip(levels, sns.color_palette("viridis", len(levels))))
     ok = ok.assign(group=ok["width"].map(lambda w: f"{w} units"))
     order = [f"{w} units" for w in levels]
-    palette = sns.color_palette("viridis", len(levels))
+    palette = [colors[w] for w in levels]
     splits = [(f"final_{c}", n) for c, n in SPLITS if ok[f"final_{c}"].notna().any()]
     fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
                              squeeze=False, layout="constrained")
@@ -99,14 +124,24 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
                      marker="o", ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
         sns.scatterplot(data=ok, x="lr", y=column, hue="group", hue_order=order, palette=palette,
                         alpha=0.35, s=18, ax=ax, legend=False)
+        for width, runs in diverged.groupby("width"):
+            # x in data, y in axes coordinates: a diverged run has no loss to place.
+            ax.plot(runs["lr"], np.full(len(runs), 0.96), "x", color=colors[width], markersize=9,
+                    markeredgewidth=2, transform=ax.get_xaxis_transform(),
+                    label="diverged" if width == diverged["width"].min() else None)
         ax.set(xscale="log", yscale="log", title=f"final {name} loss",
                xlabel="learning rate (log scale)", ylabel=f"{_loss_name(study)} (log scale)")
+        _plain_log(ax.xaxis)
+        _plain_log(ax.yaxis)
     _legend_outside(fig, axes[0][0], "width")
     epochs = ", ".join(str(e) for e in sorted(ok["epochs_run"].unique()))
-    fig.suptitle(f"Learning rate: final loss after {epochs} epochs\n"
-                 "line: mean over seeds, band: 95% bootstrap CI, dots: single seeds")
+    seeds = ok.groupby(["width", "lr"])["seed"].nunique().min()
+    crosses = "; x: diverged" if len(diverged) else ""
+    seeds_note = ("one seed per point" if seeds < 2 else
+                  f"line: mean over {seeds} seeds, band: 95% bootstrap CI; dots: single seeds")
+    fig.suptitle(f"Learning rate: final loss after {epochs} epochs\n{seeds_note}{crosses}")
     _save(fig, path)
-    return list(ok["run_id"].unique())
+    return list(ok["run_id"].unique()) + list(diverged["run_id"])
 
 
 def _grid(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -191,6 +226,7 @@ def engine_times(stats: pd.DataFrame, path: Path) -> None:
         _plain_numbers(ax.xaxis)
         ax.set_xticks(sorted(stats["width"].unique()))
     axes[0][0].set_ylabel("seconds per epoch (log scale)")
+    _plain_log(axes[0][0].yaxis)
     _legend_outside(fig, axes[0][0], "engine")
     fig.suptitle("Engines: training time per epoch (median; bars: interquartile range)")
     _save(fig, path)
@@ -243,6 +279,7 @@ def classics(study: Study, path: Path) -> list[str]:
                   ax=axes[0][0], size=6, jitter=0.15)
     axes[0][0].set(yscale="log", title="final loss (each task's own loss)", xlabel="task",
                    ylabel="loss (log scale)")
+    _plain_log(axes[0][0].yaxis)
     if panels == 2:
         sns.stripplot(data=accuracy, x="dataset", y="accuracy", hue="split", dodge=True,
                       order=sorted(accuracy["dataset"].unique()), ax=axes[0][1], size=6, jitter=0.15)
@@ -276,5 +313,6 @@ def gradcheck(stats: pd.DataFrame, path: Path, threshold: float) -> None:
     _legend_outside(fig, [axes[0], axes[1]], None)
     for ax in axes:
         ax.tick_params(axis="x", rotation=20)
+        _plain_log(ax.yaxis)
     fig.suptitle("Gradient check")
     _save(fig, path)

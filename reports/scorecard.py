@@ -36,7 +36,7 @@ def _no_data(claim: str, published: str) -> Claim:
     return Claim(claim, published, "—", "no data")
 
 
-def ordering(study: Study | None, by: str, unit: str, claim: str, published: str) -> Claim:
+def ordering(study: Study | None, by: str, claim: str, published: str) -> Claim:
     """Mean final training loss over seeds must fall strictly as ``by`` grows."""
     if study is None:
         return _no_data(claim, published)
@@ -45,7 +45,7 @@ def ordering(study: Study | None, by: str, unit: str, claim: str, published: str
         return _no_data(claim, published)
     holds = bool(np.all(np.diff(means.to_numpy()) < 0))
     epochs = ", ".join(str(e) for e in sorted(study.ok["epochs_run"].unique()))
-    parts = [f"{level} {unit}: {number(loss)}" for level, loss in means.items()]
+    parts = [f"{by} {level}: {number(loss)}" for level, loss in means.items()]
     ours = f"after {epochs} epochs: " + "; ".join(parts)
     return Claim(claim, published, ours, _verdict(holds))
 
@@ -113,10 +113,10 @@ def gradients_agree(gradcheck: Study | None) -> Claim:
 
 
 CLAIMS: tuple[Callable[[dict[str, Study]], Claim], ...] = (
-    lambda s: ordering(s.get("width"), "width", "units",
+    lambda s: ordering(s.get("width"), "width",
                        "width: the wider the hidden layer, the lower the training loss",
                        "wider is lower after 30 epochs"),
-    lambda s: ordering(s.get("depth"), "depth", "hidden layers",
+    lambda s: ordering(s.get("depth"), "depth",
                        "depth: the deeper the net, the lower the training loss",
                        "deeper is lower after 30 epochs"),
     lambda s: within_factor(s.get("final"), "final_train_loss", 0.00015,

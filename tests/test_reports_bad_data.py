@@ -26,7 +26,7 @@ def test_missing_study_is_named_and_the_rest_builds(tmp_path, capsys):
     status, err = run_cli(capsys, results, tmp_path / "out", "gradcheck", "classics")
     assert status == 0
     assert "study 'gradcheck': no results" in err
-    assert "make sweep STUDY=gradcheck" in err
+    assert "python -m experiments sweep gradcheck --results" in err
     assert (tmp_path / "out" / "figures" / "classics.png").is_file()
     assert not (tmp_path / "out" / "figures" / "gradcheck.png").exists()
     assert "study &#x27;gradcheck&#x27;: no results" in (tmp_path / "out" / "index.html").read_text()
