@@ -184,7 +184,8 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
         sections.append(builder.section)
         provenance += builder.provenance
 
-    card = scorecard_table(scorecard({kind_of(name): study for name, study in loaded.items()}))
+    card = scorecard_table(scorecard({kind_of(name): study for name, study in loaded.items()}),
+                           quick=any(name.endswith(QUICK) for name in loaded))
     provenance_tab = provenance_table(provenance) if provenance else None
     written = []
     for table in [card] + [t for s in sections for t in s.tables] + [provenance_tab]:

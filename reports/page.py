@@ -16,13 +16,19 @@ table.data th, table.data td { border: 1px solid #ddd; padding: 0.25em 0.6em; te
 table.data th { background: #f4f4f4; }
 .warning { background: #fff4e0; border-left: 4px solid #e69500; padding: 0.4em 0.8em; margin: 0.4em 0; }
 .note { background: #eef5ff; border-left: 4px solid #4a7fd6; padding: 0.4em 0.8em; margin: 0.4em 0; }
+td.yes { background: #e3f4e3; } td.no { background: #fbe3e3; } td.no-data { color: #888; }
 .caption { color: #555; font-size: 0.9em; } nav a { margin-right: 1em; }
 """
 
 
-def _table(table) -> str:
+def _table(table, level: int = 3) -> str:
     stem = f"tables/{table.name}"
-    return (f"<h3>{html.escape(table.title)}</h3>{table.html()}"
+    body = table.html()
+    if table.name == "scorecard":  # colour the verdicts so the page reads at a glance
+        for verdict in ("yes", "no", "no data"):
+            body = body.replace(f"<td>{verdict}</td>",
+                                f"<td class='{verdict.replace(' ', '-')}'>{verdict}</td>")
+    return (f"<h{level}>{html.escape(table.title)}</h{level}>{body}"
             f"<p class='caption'>{html.escape(table.caption)} "
             f"(<a href='{stem}.md'>Markdown</a>, <a href='{stem}.html'>HTML</a>)</p>")
 
@@ -42,8 +48,7 @@ def write_index(report) -> Path:
         nav.append("<a href='#provenance'>Provenance</a>")
     parts.append(f"<nav>{''.join(nav)}</nav>")
     parts += [_message(level, text) for level, text in report.messages]
-    parts.append(f"<section id='scorecard'><h2>Reproduction scorecard</h2>{_table(report.scorecard)}"
-                 "</section>")
+    parts.append(f"<section id='scorecard'>{_table(report.scorecard, level=2)}</section>")
     for section in report.sections:
         parts.append(f"<section id='{section.study}'><h2>{html.escape(section.title)}</h2>")
         parts += [_message("warning", text) for text in section.warnings]
@@ -54,8 +59,7 @@ def write_index(report) -> Path:
         parts += [_table(table) for table in section.tables]
         parts.append("</section>")
     if report.provenance is not None:
-        parts.append(f"<section id='provenance'><h2>Provenance</h2>{_table(report.provenance)}"
-                     "</section>")
+        parts.append(f"<section id='provenance'>{_table(report.provenance, level=2)}</section>")
     index = out / "index.html"
     out.mkdir(parents=True, exist_ok=True)
     index.write_text("<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -28,6 +28,10 @@ class Claim:
     holds: str  # "yes", "no" or "no data"
 
 
+def _seeds(count: int) -> str:
+    return f"{count} seed" if count == 1 else f"{count} seeds"
+
+
 def _verdict(holds: bool) -> str:
     return "yes" if holds else "no"
 
@@ -57,8 +61,9 @@ def within_factor(study: Study | None, column: str, published_value: float, clai
     ours = study.ok[column].mean()
     ratio = ours / published_value
     holds = 1 / FINAL_FACTOR <= ratio <= FINAL_FACTOR
-    text = (f"{number(ours)} (mean of {study.ok[column].notna().sum()} seeds; "
-            f"{number(ratio, 2)}x published)")
+    epochs = ", ".join(str(e) for e in sorted(study.ok["epochs_run"].unique()))
+    text = (f"{number(ours)} after {epochs} epochs (mean of "
+            f"{_seeds(study.ok[column].notna().sum())}; {number(ratio, 2)}x published)")
     return Claim(claim, published, text, _verdict(holds))
 
 
@@ -75,7 +80,7 @@ def xor_solved(classics: Study | None) -> Claim:
     solved = metric(runs, "solved").dropna() if runs is not None else pd.Series(dtype=float)
     if solved.empty:
         return _no_data(claim, published)
-    return Claim(claim, published, f"solved in {int(solved.sum())} of {len(solved)} seeds",
+    return Claim(claim, published, f"solved in {int(solved.sum())} of {_seeds(len(solved))}",
                  _verdict(bool(solved.all())))
 
 
@@ -88,7 +93,7 @@ def person(classics: Study | None, key: str, published_value: float) -> Claim:
     if values.empty:
         return _no_data(claim, published)
     holds = abs(values.mean() - published_value) <= PEOPLE_TOLERANCE
-    return Claim(claim, published, f"{values.mean():.3f} (mean of {len(values)} seeds)",
+    return Claim(claim, published, f"{values.mean():.3f} (mean of {_seeds(len(values))})",
                  _verdict(holds))
 
 
@@ -98,7 +103,7 @@ def random_regression(classics: Study | None) -> Claim:
     if runs is None or not np.isfinite(runs["final_train_loss"]).any():
         return _no_data(claim, "~0")
     loss = runs["final_train_loss"].mean()
-    return Claim(claim, "~0", f"{number(loss)} (mean of {len(runs)} seeds)",
+    return Claim(claim, "~0", f"{number(loss)} (mean of {_seeds(len(runs))})",
                  _verdict(bool(loss < RANDOM_REGRESSION_ZERO)))
 
 
@@ -136,10 +141,12 @@ def scorecard(studies: dict[str, Study]) -> list[Claim]:
     return [judge(studies) for judge in CLAIMS]
 
 
-def scorecard_table(claims: list[Claim]) -> Table:
+def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
     frame = pd.DataFrame([vars(c) for c in claims])
     held = sum(c.holds == "yes" for c in claims)
     checked = sum(c.holds != "no data" for c in claims)
     return Table("scorecard", "Reproduction scorecard", frame,
                  f"{held} of {checked} checked claims hold; {len(claims) - checked} without data. "
-                 "Ours: mean over seeds of the finished runs.")
+                 "Ours: mean over seeds of the finished runs."
+                 + (" Judged on --quick smoke runs (few epochs, one seed): not a reproduction."
+                    if quick else ""))
