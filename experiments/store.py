@@ -98,20 +98,32 @@ def write_table_atomic(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def write_shard(results: str | os.PathLike, study: str, table: str, rows: list[dict]) -> Path | None:
-    """Store ``rows`` (dicts keyed by the table's columns) as one new shard; None if no rows.
-
-    Missing keys become nulls; keys that are not columns are an error, so a typo cannot silently
-    drop a field.
-    """
+def to_arrow(table: str, rows: list[dict] | dict) -> pa.Table:
+    """Rows (a list of dicts) or columns (a dict of lists or arrays) as an Arrow table of the
+    table's schema. Missing columns become nulls; unknown ones are an error, so a typo cannot
+    silently drop a field."""
     _check_table(table)
-    if not rows:
-        return None
     schema = SCHEMAS[table]
-    extra = set().union(*rows) - set(schema.names)
+    names = set().union(*rows) if isinstance(rows, list) else set(rows)
+    extra = names - set(schema.names)
     if extra:
         raise ValueError(f"{table}: unknown columns {sorted(extra)}")
-    arrow = pa.Table.from_pylist(rows, schema=schema)
+    if isinstance(rows, list):
+        return pa.Table.from_pylist(rows, schema=schema)
+    n = len(next(iter(rows.values()))) if rows else 0
+    arrays = [pa.array(rows[f.name], type=f.type) if f.name in rows else pa.nulls(n, f.type)
+              for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_shard(results: str | os.PathLike, study: str, table: str,
+                rows: list[dict] | dict | pa.Table) -> Path | None:
+    """Store rows, columns or an Arrow table of ``table``'s schema as one new shard (None if empty)."""
+    arrow = rows if isinstance(rows, pa.Table) else to_arrow(table, rows)
+    if arrow.num_rows == 0:
+        return None
+    if arrow.schema != SCHEMAS[table]:
+        arrow = arrow.cast(SCHEMAS[table])
     return write_table_atomic(arrow, table_dir(results, study, table) / _shard_name())
 
 

@@ -1,0 +1,215 @@
+"""Command line: ``python -m experiments {sweep,plan,list,status}``.
+
+Exit status: 0 when everything asked for ran (diverged runs are results), 1 when some run
+failed, 2 for a bad spec or bad arguments (nothing is written then).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import spec as specs
+from .spec import SpecError
+
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m experiments",
+                                     description="Run nnstudy's study specs and store results in Parquet.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sweep = commands.add_parser("sweep", help="run studies (default: every default study)")
+    sweep.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC",
+                       help="study name (a spec in experiments/studies) or path to a .toml spec")
+    sweep.add_argument("--results", default="results", help="results directory (default: results)")
+    sweep.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core; "
+                       "1 for timing studies)")
+    sweep.add_argument("--backend", choices=("loky", "dask", "serial"), default="loky")
+    sweep.add_argument("--scheduler", metavar="ADDR",
+                       help="with --backend dask: join this scheduler (tcp://host:8786) instead of "
+                            "starting a LocalCluster")
+    again = sweep.add_mutually_exclusive_group()
+    again.add_argument("--force", action="store_true", help="rerun runs already stored")
+    again.add_argument("--retry-failed", action="store_true", help="also rerun runs stored as failed")
+    again.add_argument("--missing-only", action="store_true",
+                       help="run only never-stored runs of the default studies, quietly, and exit 0 "
+                            "even if some fail (for `make report`)")
+    sweep.add_argument("--quick", action="store_true",
+                       help="smoke run: first and last grid values, one seed, <= 2 epochs; stored "
+                            "as <study>-quick")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    plan = commands.add_parser("plan", help="preview a study's runs without running anything")
+    plan.add_argument("study", metavar="STUDY_OR_SPEC")
+    plan.add_argument("--results", default="results")
+    plan.add_argument("--jobs", type=_positive)
+    plan.add_argument("--quick", action="store_true")
+    plan.add_argument("--all", action="store_true", help="list every run (default: the first 20)")
+
+    listing = commands.add_parser("list", help="the shipped studies and their run counts")
+    listing.add_argument("--quick", action="store_true")
+
+    status = commands.add_parser("status", help="done, failed, pending and stale runs per study")
+    status.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC")
+    status.add_argument("--results", default="results")
+    return parser
+
+
+def _load(names: list[str], quick: bool) -> list[specs.Study]:
+    """Every named study (all default ones if none), all validated before anything runs."""
+    if not names:
+        return specs.default_studies(quick)
+    studies = [specs.find_study(name, quick) for name in names]
+    seen = {}
+    for study in studies:
+        if study.name in seen and seen[study.name] != study.path:
+            raise SpecError(f"{study.path}: name: study name {study.name!r} is also used by "
+                            f"{seen[study.name]}; names must be unique")
+        seen[study.name] = study.path
+    unique = {study.name: study for study in studies}
+    return list(unique.values())
+
+
+def _format_seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def cmd_sweep(args) -> int:
+    from . import sweep
+    from .backends import default_workers
+
+    if args.scheduler and args.backend != "dask":
+        raise SpecError("--scheduler: only with --backend dask")
+    if args.missing_only and args.studies:
+        raise SpecError("--missing-only runs the default studies; give no study names with it")
+    studies = _load(args.studies, args.quick)
+    todo = []
+    for study in studies:
+        stored = sweep.stored_runs(args.results, study.name)
+        todo.append((study, sweep.select(study, stored, args.force, args.retry_failed)))
+    n_runs = sum(len(runs) for _, runs in todo)
+    quiet = args.quiet or args.missing_only
+    if n_runs == 0:
+        if not args.missing_only:
+            print(f"nothing to run: all {sum(len(s.runs) for s in studies)} runs of "
+                  f"{', '.join(s.name for s in studies)} are stored in {args.results}/ "
+                  "(--force reruns them, --retry-failed reruns failed ones)")
+        return EXIT_OK
+    workers = default_workers()
+    backend = args.backend
+    batches = sweep.plan_batches(todo, backend, args.jobs, workers)
+    labels = {run.run_id: run.label(study.varying) for study, runs in todo for run in runs}
+    print(f"running {n_runs} runs of {', '.join(f'{s.name} ({len(r)})' for s, r in todo if r)} "
+          f"into {args.results}/", file=sys.stderr)
+    outcome = sweep.execute_batches(batches, args.results, args.scheduler, quiet, labels)
+    tally = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
+    print(f"done in {_format_seconds(outcome.wall_s)}: {tally}", file=sys.stderr)
+    for line in outcome.failures[:20]:
+        print(f"  failed: {line}", file=sys.stderr)
+    if len(outcome.failures) > 20:
+        print(f"  ... and {len(outcome.failures) - 20} more (see `status` and the runs table's "
+              "error column)", file=sys.stderr)
+    if outcome.failures and not args.missing_only:
+        return EXIT_FAILED_RUNS
+    return EXIT_OK
+
+
+def cmd_plan(args) -> int:
+    from . import sweep
+    from .backends import default_workers
+    from .run import estimate_seconds
+
+    study = specs.find_study(args.study, args.quick)
+    stored = sweep.stored_runs(args.results, study.name)
+    tally = sweep.counts(study, stored)
+    pending = sweep.select(study, stored)
+    workers = args.jobs or (1 if study.timing else default_workers())
+    estimate = sum(estimate_seconds(run.config) for run in pending) / workers
+    print(f"{study.name}: {study.description}" if study.description else study.name)
+    print(f"spec: {study.path}")
+    print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
+          f"stored; {tally.pending} to run)")
+    print(f"estimated time for the runs to do: {_format_seconds(estimate)} on {workers} worker(s)"
+          + (" (timing study: one at a time)" if study.timing and not args.jobs else ""))
+    print(f"varying: {', '.join(study.varying) or 'nothing'}")
+    shown = study.runs if args.all else study.runs[:20]
+    for run in shown:
+        state = stored.status.get(run.run_id, "pending")
+        print(f"  {run.run_id[:12]}  {state:<8}  ~{_format_seconds(estimate_seconds(run.config)):>7}  "
+              f"{run.label(study.varying)}")
+    if len(shown) < len(study.runs):
+        print(f"  ... {len(study.runs) - len(shown)} more (--all lists them)")
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    for study in (specs.load_spec(path, args.quick) for path in specs.spec_paths()):
+        flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
+        print(f"{study.name:<12} {len(study.runs):>5} runs  {study.description}"
+              + (f"  [{', '.join(flags)}]" if flags else ""))
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from . import store, sweep
+    from .provenance import code_version
+
+    studies = _load(args.studies, quick=False)
+    if not args.studies:  # also whatever else is stored (quick runs, studies given by path)
+        known = {study.name for study in studies}
+        extra = [name for name in store.studies_with_results(args.results) if name not in known]
+    else:
+        extra = []
+    commit = code_version()["git_commit"]
+    print(f"{'study':<16} {'runs':>5} {'ok':>5} {'diverged':>8} {'failed':>6} {'pending':>7} "
+          f"{'stale':>5}  (stale: stored by a commit other than {commit[:10]})")
+    for study in studies:
+        try:
+            stored = sweep.stored_runs(args.results, study.name)
+        except store.CorruptResults as error:
+            print(f"{study.name:<16} unreadable: {error}")
+            continue
+        c = sweep.counts(study, stored, commit)
+        note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
+        print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
+              f"{c.stale:>5}{note}")
+    for name in extra:
+        try:
+            stored = sweep.stored_runs(args.results, name)
+        except store.CorruptResults as error:
+            print(f"{name:<16} unreadable: {error}")
+            continue
+        statuses = list(stored.status.values())
+        stale = sum(1 for c in stored.commit.values() if c != commit)
+        print(f"{name:<16} {'?':>5} {statuses.count('ok'):>5} {statuses.count('diverged'):>8} "
+              f"{statuses.count('failed'):>6} {'?':>7} {stale:>5}  (no shipped spec)")
+    return EXIT_OK
+
+
+COMMANDS = {"sweep": cmd_sweep, "plan": cmd_plan, "list": cmd_list, "status": cmd_status}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SpecError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are stored; rerun the same command to resume",
+              file=sys.stderr)
+        return 130

@@ -1,0 +1,79 @@
+"""Where a result came from: code version (git), packages, BLAS, CPU and host.
+
+``code_version`` describes the checkout that submitted the sweep (computed once, in the parent);
+``machine`` describes the process that ran the run (computed once per worker process, so a run on
+a remote Dask worker records that worker's host, CPU and BLAS).
+"""
+from __future__ import annotations
+
+import functools
+import platform
+import socket
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> dict:
+    """``{"git_commit", "git_dirty"}`` of this checkout; ``unknown`` and False outside git."""
+    commit = _git("rev-parse", "HEAD")
+    if commit is None:
+        return {"git_commit": "unknown", "git_dirty": False}
+    # Only tracked files count: results/ and other untracked output do not make a tree dirty.
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {"git_commit": commit, "git_dirty": bool(status)}
+
+
+def blas_description() -> str:
+    """``openblas 0.3.27`` (every BLAS threadpoolctl finds, joined by ``; ``)."""
+    from threadpoolctl import threadpool_info
+
+    found = [f"{info.get('internal_api', '?')} {info.get('version') or '?'}"
+             for info in threadpool_info() if info.get("user_api") == "blas"]
+    return "; ".join(dict.fromkeys(found)) or "unknown"
+
+
+def blas_threads() -> int:
+    """The largest thread count of any BLAS loaded in this process, as limited right now."""
+    from threadpoolctl import threadpool_info
+
+    counts = [info.get("num_threads", 0) for info in threadpool_info() if info.get("user_api") == "blas"]
+    return int(max(counts, default=0))
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+@functools.lru_cache(maxsize=1)
+def machine() -> dict:
+    """Versions and hardware of this process, for the ``runs`` table."""
+    import numpy
+
+    import nncore
+
+    return {
+        "nnstudy_version": nncore.__version__,
+        "python_version": platform.python_version(),
+        "numpy_version": numpy.__version__,
+        "blas": blas_description(),
+        "cpu_model": cpu_model(),
+        "host": socket.gethostname(),
+    }

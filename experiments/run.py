@@ -1,0 +1,253 @@
+"""One run: a pure function of its configuration, executed inside a worker.
+
+``execute(job)`` never raises: a run that raises becomes a ``failed`` row with its traceback, one
+whose loss turns NaN or infinite a ``diverged`` row. It returns plain columns for the three tables,
+so only small configuration dicts travel to workers and only results travel back. Datasets are
+built inside the worker (cached per process); all randomness comes from ``SeedSequence(seed)``, so
+a run gives the same numbers on any backend, worker or completion order.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import time
+import traceback
+from datetime import datetime, timezone
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import nncore
+from nncore.probe import training_flops, training_peak
+
+from . import provenance
+from .spec import canonical_json
+
+# Result columns that are the same on every backend and machine (used by the identity tests).
+RESULT_COLUMNS = ("run_id", "status", "final_train_loss", "final_val_loss", "best_train_loss",
+                  "best_val_loss", "final_train_acc", "final_val_acc", "epochs_run")
+XOR_SOLVED_LOSS = 1e-3
+
+
+@functools.lru_cache(maxsize=8)
+def _dataset(name: str, options_json: str):
+    """The dataset's arrays, built once per worker process and shared by its runs (read-only)."""
+    arrays = nncore.datasets.DATASETS[name](**json.loads(options_json))
+    for array in arrays:
+        if array is not None:
+            array.setflags(write=False)
+    return arrays
+
+
+def dataset(config: dict):
+    return _dataset(config["dataset"], canonical_json(config["dataset_options"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _peak(layer_sizes: tuple[int, ...], batch_size: int, dtype: str) -> float:
+    return training_peak(list(layer_sizes), batch_size, dtype)
+
+
+def seeds(config: dict) -> tuple[int, int, int]:
+    """(init, shuffle, batch) seeds spawned from the replicate seed, independent of anything else.
+
+    Runs that differ only in, say, width share their shuffling order for the same replicate seed
+    (common random numbers), which makes comparisons between grid points less noisy.
+    """
+    state = np.random.SeedSequence(config["seed"]).generate_state(3)
+    return tuple(int(s) for s in state)
+
+
+def build_network(config: dict) -> nncore.MLP:
+    init_seed, _, _ = seeds(config)
+    return nncore.MLP(config["layer_sizes"], activation=config["activation"], output=config["output"],
+                      loss=config["loss"], init=config["init"], init_scale=config["init_scale"],
+                      seed=init_seed, dtype=config["dtype"])
+
+
+def _median(values) -> float:
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def _finite_min(values) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(min(finite)) if finite else float("nan")
+
+
+def _xor_metrics(net, X, Y, history, solved_at) -> dict:
+    predictions = net.forward(X)[:, 0]
+    solved = bool(np.all(np.round(predictions) == Y[:, 0]) and history.train_loss[-1] < XOR_SOLVED_LOSS)
+    return {"solved": solved, "predictions": [float(p) for p in predictions],
+            "steps_to_solve": solved_at}
+
+
+def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
+    """Train one network; returns (runs fields, curves columns, snapshots columns)."""
+    X, Y, X_val, Y_val = dataset(config)
+    net = build_network(config)
+    _, shuffle_seed, _ = seeds(config)
+    snapshot_epochs = set(config["snapshot_epochs"])
+    snapshots = {"epoch": [], "x1": [], "x2": [], "y_true": [], "y_pred": []}
+    xor_solved_at = []
+
+    def callback(epoch, net, history):
+        if epoch in snapshot_epochs:
+            predictions = net.forward(X)[:, 0]
+            snapshots["epoch"].append(np.full(len(X), epoch, dtype=np.int64))
+            snapshots["x1"].append(X[:, 0])
+            snapshots["x2"].append(X[:, 1])
+            snapshots["y_true"].append(Y[:, 0])
+            snapshots["y_pred"].append(predictions.astype(np.float64))
+        if config["dataset"] == "xor" and not xor_solved_at and history.train_loss[-1] < XOR_SOLVED_LOSS:
+            if np.all(np.round(net.forward(X)[:, 0]) == Y[:, 0]):
+                xor_solved_at.append(history.steps)
+
+    validation = (X_val, Y_val) if X_val is not None else None
+    history = nncore.train(net, X, Y, epochs=config["epochs"], batch_size=config["batch_size"],
+                           lr=config["lr"], schedule=config["schedule"], engine=config["engine"],
+                           reduction=config["reduction"], validation=validation,
+                           seed=shuffle_seed, callback=callback)
+
+    n_train = len(X)
+    sec_per_epoch = _median(history.epoch_s[1:])
+    gflops = training_flops(config["layer_sizes"], n_train) / sec_per_epoch / 1e9
+    peak = _peak(tuple(config["layer_sizes"]), config["batch_size"], config["dtype"]) \
+        if timing else float("nan")
+    if config["dataset"] == "xor":
+        metrics = _xor_metrics(net, X, Y, history, xor_solved_at[0] if xor_solved_at else None)
+    elif config["dataset"] == "people":
+        emily, frank = net.forward(X_val)[:, 0]
+        metrics = {"emily": float(emily), "frank": float(frank)}
+    else:
+        metrics = {}
+    fields = {
+        "final_train_loss": history.train_loss[-1], "final_val_loss": history.val_loss[-1],
+        "best_train_loss": _finite_min(history.train_loss), "best_val_loss": _finite_min(history.val_loss),
+        "final_train_acc": history.train_acc[-1], "final_val_acc": history.val_acc[-1],
+        "epochs_run": history.epochs_run, "sec_per_epoch": sec_per_epoch,
+        "samples_per_s": n_train / sec_per_epoch, "gflops": gflops,
+        "peak_gflops": peak, "peak_share": gflops / peak, "metrics": metrics,
+    }
+    if history.diverged:
+        fields["status"] = "diverged"
+        fields["error"] = (f"loss became {history.train_loss[-1]} at epoch {history.epochs_run} "
+                           f"(lr={config['lr']}); training stopped")
+    curves = history.as_dict()
+    snapshot_columns = {key: np.concatenate(parts) if parts else np.empty(0)
+                        for key, parts in snapshots.items()}
+    return fields, curves, snapshot_columns
+
+
+def gradcheck_run(config: dict) -> dict:
+    """Time one numerical gradient against one vectorized backprop on the first batch."""
+    X, Y, _, _ = dataset(config)
+    _, _, batch_seed = seeds(config)
+    rows = np.random.default_rng(batch_seed).choice(len(X), size=config["batch_size"], replace=False)
+    X_batch, Y_batch = X[rows], Y[rows]
+    net = build_network(config)
+    started = time.perf_counter()
+    _, numerical = nncore.backprop(net, X_batch, Y_batch, engine="numerical", reduction=config["reduction"])
+    numerical_s = time.perf_counter() - started
+    started = time.perf_counter()
+    loss, vectorized = nncore.backprop(net, X_batch, Y_batch, engine="vectorized",
+                                       reduction=config["reduction"])
+    backprop_s = time.perf_counter() - started
+    n_params = sum(W.size + b.size for W, b in net.params)
+    metrics = {"max_rel_error": nncore.gradcheck.max_relative_error(numerical, vectorized),
+               "numerical_s": numerical_s, "backprop_s": backprop_s, "n_params": int(n_params)}
+    return {"final_train_loss": float(loss), "best_train_loss": float(loss), "epochs_run": 0,
+            "metrics": metrics}
+
+
+def config_columns(config: dict) -> dict:
+    """The configuration as ``runs`` columns (JSON for the nested ones, hidden/width/depth derived)."""
+    hidden = config["layer_sizes"][1:-1]
+    columns = {key: config[key] for key in (
+        "task", "dataset", "layer_sizes", "activation", "output", "loss", "init", "init_scale",
+        "engine", "reduction", "dtype", "epochs", "batch_size", "lr", "seed", "snapshot_epochs")}
+    columns.update(dataset_options=canonical_json(config["dataset_options"]),
+                   schedule=canonical_json(config["schedule"]),
+                   hidden="-".join(str(h) for h in hidden), width=hidden[0] if hidden else 0,
+                   depth=len(hidden))
+    return columns
+
+
+def _json_metrics(metrics: dict) -> str:
+    """Canonical JSON; non-finite floats become null so the text is valid JSON everywhere."""
+    def clean(value):
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+    return canonical_json({key: clean(value) for key, value in metrics.items()})
+
+
+def execute(job: dict) -> dict:
+    """Run ``job["config"]`` and return ``{"run_id", "runs": row, "curves": cols, "snapshots": cols}``.
+
+    ``job`` also carries ``study``, ``timing`` (measure the matmul peak), and ``backend`` and
+    ``n_workers`` for the provenance columns. Never raises.
+    """
+    config, run_id, study = job["config"], job["run_id"], job["study"]
+    started_at = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    row = {"run_id": run_id, "study": study, "status": "ok", "error": None, **config_columns(config)}
+    curves, snapshots = {}, {}
+    # One BLAS thread in every backend: BLAS results change with the thread count.
+    with threadpool_limits(limits=1, user_api="blas"):
+        row["blas_threads"] = provenance.blas_threads()
+        try:
+            if config["task"] == "gradcheck":
+                row.update(gradcheck_run(config))
+            else:
+                fields, curves, snapshots = train_run(config, job.get("timing", False))
+                row.update(fields)
+        except Exception:  # a failing run is a result, not the end of the sweep
+            row.update(status="failed", error=traceback.format_exc())
+            curves, snapshots = {}, {}
+    row["metrics"] = _json_metrics(row.get("metrics", {}))
+    row.update(provenance.machine(), wall_s=time.perf_counter() - started, started_at=started_at,
+               ended_at=datetime.now(timezone.utc), backend=job.get("backend", "serial"),
+               n_workers=job.get("n_workers", 1))
+    for key in ("final_train_loss", "final_val_loss", "best_train_loss", "best_val_loss",
+                "final_train_acc", "final_val_acc", "sec_per_epoch", "samples_per_s", "gflops",
+                "peak_gflops", "peak_share"):
+        row[key] = float(row.get(key, float("nan")))
+    if curves:
+        curves = {"run_id": [run_id] * len(curves["epoch"]), "study": [study] * len(curves["epoch"]),
+                  **curves}
+    if snapshots and len(snapshots["epoch"]):
+        n = len(snapshots["epoch"])
+        snapshots = {"run_id": [run_id] * n, "study": [study] * n, **snapshots}
+    else:
+        snapshots = {}
+    return {"run_id": run_id, "runs": row, "curves": curves, "snapshots": snapshots}
+
+
+# Seconds per unit, measured on the 2-core development machine with one BLAS thread; only the
+# ranking matters (longest runs first) and the order of magnitude (``plan``'s estimate).
+STEP_LAYER_S = {"vectorized": 6e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
+SAMPLE_LAYER_S = {"vectorized": 0.0, "loop": 13e-6, "scalar": 1e-5, "numerical": 0.0}
+FLOP_S = {"vectorized": 1 / 1.5e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 1.5e9}
+
+
+def estimate_seconds(config: dict) -> float:
+    """A rough wall time of the run from its configuration (no measurement)."""
+    from .spec import dataset_shape
+
+    sizes = config["layer_sizes"]
+    n_layers = len(sizes) - 1
+    n_in, n_out, n_train = dataset_shape(config["dataset"], config["dataset_options"])
+    forward_flops = 2.0 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if config["task"] == "gradcheck":
+        n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        return 0.05 + 2 * n_params * (forward_flops * config["batch_size"] / 1.5e9 + n_layers * 5e-6)
+    engine = config["engine"]
+    steps = -(-n_train // config["batch_size"])
+    train_epoch = (steps * n_layers * STEP_LAYER_S[engine] + n_train * n_layers * SAMPLE_LAYER_S[engine]
+                   + training_flops(sizes, n_train) * FLOP_S[engine])
+    n_val = 1000 if config["dataset"] == "sincos" else n_train // 4
+    evaluate_epoch = forward_flops * (n_train + n_val) / 1.5e9 + 1e-4
+    snapshots = len(config["snapshot_epochs"]) * forward_flops * n_train / 1.5e9
+    return 0.02 + config["epochs"] * train_epoch + (config["epochs"] + 1) * evaluate_epoch + snapshots

@@ -1,0 +1,196 @@
+"""A sweep: choose the runs still to do, dispatch them longest first, store results as they come.
+
+Results are buffered in this (the parent) process and written as one shard per table every
+``FLUSH_SECONDS`` or ``FLUSH_RUNS`` runs, whichever comes first: a killed sweep loses at most that
+buffer, and those runs are simply pending on the next sweep.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import provenance, store
+from .spec import Run, Study
+
+# A killed sweep loses at most this much finished work (NNSTUDY_FLUSH_SECONDS overrides it).
+FLUSH_SECONDS = float(os.environ.get("NNSTUDY_FLUSH_SECONDS", "5"))
+FLUSH_RUNS = 64
+COMPACT_AT_SHARDS = 16  # compact a table once a sweep leaves more shards than this
+
+
+# --- what is stored ------------------------------------------------------------------------------
+@dataclass
+class Stored:
+    """Per run id, the stored status and the commit that produced it."""
+
+    status: dict[str, str] = field(default_factory=dict)
+    commit: dict[str, str] = field(default_factory=dict)
+
+
+def stored_runs(results: str | Path, study: str) -> Stored:
+    """The newest stored row of every run of ``study`` (empty if nothing is stored)."""
+    try:
+        table = store.read_arrow(results, study, "runs")
+    except store.MissingResults:
+        return Stored()
+    ids = table.column("run_id").to_pylist()
+    return Stored(dict(zip(ids, table.column("status").to_pylist())),
+                  dict(zip(ids, table.column("git_commit").to_pylist())))
+
+
+def select(study: Study, stored: Stored, force: bool = False, retry_failed: bool = False) -> list[Run]:
+    """Runs to execute: pending ones (never stored), plus failed ones with ``retry_failed``, or
+    all with ``force``. ``diverged`` is a result (the same config diverges again) and is kept."""
+    if force:
+        return list(study.runs)
+    wanted = {None, "failed"} if retry_failed else {None}
+    return [run for run in study.runs if stored.status.get(run.run_id) in wanted]
+
+
+@dataclass
+class Counts:
+    total: int
+    ok: int
+    diverged: int
+    failed: int
+    pending: int
+    stale: int
+    extra: int  # stored runs no longer in the spec (grid changed)
+
+
+def counts(study: Study, stored: Stored, commit: str | None = None) -> Counts:
+    """How many of the study's runs are done, failed, pending; ``stale``: stored by another commit."""
+    ids = {run.run_id for run in study.runs}
+    statuses = Counter(stored.status.get(run_id) for run_id in ids)
+    commit = commit or provenance.code_version()["git_commit"]
+    stale = sum(1 for run_id in ids if run_id in stored.commit and stored.commit[run_id] != commit)
+    return Counts(total=len(ids), ok=statuses["ok"], diverged=statuses["diverged"],
+                  failed=statuses["failed"], pending=statuses[None], stale=stale,
+                  extra=len(set(stored.status) - ids))
+
+
+# --- writing -------------------------------------------------------------------------------------
+class Writer:
+    """Buffers results per study and table; writes each buffer as one atomic shard."""
+
+    def __init__(self, results: str | Path):
+        self.results = results
+        self.buffers: dict[tuple[str, str], list[pa.Table]] = {}
+        self.buffered_runs = 0
+        self.last_flush = time.monotonic()
+        self.touched: set[tuple[str, str]] = set()
+        self.code = provenance.code_version()
+
+    def add(self, result: dict) -> None:
+        row = {**result["runs"], **self.code}
+        study = row["study"]
+        self._buffer(study, "runs", store.to_arrow("runs", [row]))
+        for table in ("curves", "snapshots"):
+            if result[table]:
+                self._buffer(study, table, store.to_arrow(table, result[table]))
+        self.buffered_runs += 1
+        if self.buffered_runs >= FLUSH_RUNS or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def _buffer(self, study: str, table: str, arrow: pa.Table) -> None:
+        self.buffers.setdefault((study, table), []).append(arrow)
+
+    def flush(self) -> None:
+        # Curves and snapshots first: a runs row (what marks a run done) never lands without them.
+        order = sorted(self.buffers, key=lambda key: key[1] == "runs")
+        for study, table in order:
+            store.write_shard(self.results, study, table, pa.concat_tables(self.buffers[(study, table)]))
+            self.touched.add((study, table))
+        self.buffers.clear()
+        self.buffered_runs = 0
+        self.last_flush = time.monotonic()
+
+    def compact(self) -> None:
+        for study, table in sorted(self.touched):
+            if len(store.shard_paths(self.results, study, table)) > COMPACT_AT_SHARDS:
+                store.compact(self.results, study, table)
+
+
+# --- running -------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)  # "study: run label: last error line"
+    wall_s: float = 0.0
+
+
+def _jobs(study: Study, runs: list[Run], backend: str, n_workers: int) -> list[dict]:
+    return [{"config": run.config, "run_id": run.run_id, "study": study.name, "timing": study.timing,
+             "backend": backend, "n_workers": n_workers} for run in runs]
+
+
+def _longest_first(jobs: list[dict]) -> list[dict]:
+    from .run import estimate_seconds
+
+    return sorted(jobs, key=lambda job: -estimate_seconds(job["config"]))
+
+
+def _progress(total: int, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="run", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)
+
+
+def execute_batches(batches: list[tuple[list[dict], str, int]], results: str | Path,
+                    scheduler: str | None = None, quiet: bool = False,
+                    labels: dict[str, str] | None = None) -> Outcome:
+    """Run each (jobs, backend, workers) batch and store every result; returns the tallies."""
+    from .backends import run_jobs
+
+    store.clean_temporaries(results)
+    writer, outcome = Writer(results), Outcome()
+    started = time.perf_counter()
+    total = sum(len(jobs) for jobs, _, _ in batches)
+    bar = _progress(total, quiet)
+    try:
+        for jobs, backend, n_workers in batches:
+            for result in run_jobs(_longest_first(jobs), backend, n_workers, scheduler):
+                writer.add(result)
+                row = result["runs"]
+                outcome.statuses[row["status"]] += 1
+                if row["status"] == "failed":
+                    last_line = (row["error"] or "").strip().splitlines()[-1:] or [""]
+                    label = (labels or {}).get(row["run_id"], row["run_id"][:12])
+                    outcome.failures.append(f"{row['study']}: {label}: {last_line[0]}")
+                bar.update(1)
+                bar.set_postfix(ok=outcome.statuses["ok"], diverged=outcome.statuses["diverged"],
+                                failed=outcome.statuses["failed"], refresh=False)
+    finally:
+        writer.flush()
+        bar.close()
+    writer.compact()
+    outcome.wall_s = time.perf_counter() - started
+    return outcome
+
+
+def plan_batches(studies: list[tuple[Study, list[Run]]], backend: str, jobs: int | None,
+                 default_workers: int) -> list[tuple[list[dict], str, int]]:
+    """Group runs into batches: non-timing studies share one pool (so the longest runs of all
+    studies go first); ``timing`` studies run one job at a time unless ``jobs`` says otherwise."""
+    shared_workers = jobs or default_workers
+    timing_workers = jobs or 1
+    shared, batches = [], []
+    for study, runs in studies:
+        if not runs:
+            continue
+        if study.timing:
+            workers = timing_workers
+            kind = "serial" if workers == 1 and backend == "loky" else backend
+            batches.append((_jobs(study, runs, kind, workers), kind, workers))
+        else:
+            kind = "serial" if shared_workers == 1 and backend == "loky" else backend
+            shared.extend(_jobs(study, runs, kind, shared_workers))
+    if shared:
+        batches.insert(0, (shared, shared[0]["backend"], shared[0]["n_workers"]))
+    return batches

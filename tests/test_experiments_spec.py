@@ -1,0 +1,176 @@
+"""Study specs: grid algebra, canonical run ids, and errors that name file, key and choices."""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from experiments import spec
+from experiments.cli import main
+from experiments.spec import SpecError, load_spec
+
+BASE = """
+[base]
+dataset = "sincos"
+dataset_options = { step = 0.5 }
+epochs = 1
+"""
+
+
+def write(tmp_path, text, name="study.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def labels(study, *keys):
+    return [tuple(run.config[k] for k in keys) for run in study.runs]
+
+
+def test_grid_is_the_cartesian_product_with_seeds_innermost(tmp_path):
+    path = write(tmp_path, 'name = "g"\nseeds = 2\n' + BASE + """
+        [grid]
+        width = [10, 20]
+        lr = [0.1, 0.01]
+        """)
+    study = load_spec(path)
+    assert labels(study, "layer_sizes", "lr", "seed") == [
+        ([2, 10, 1], 0.1, 0), ([2, 10, 1], 0.1, 1), ([2, 10, 1], 0.01, 0), ([2, 10, 1], 0.01, 1),
+        ([2, 20, 1], 0.1, 0), ([2, 20, 1], 0.1, 1), ([2, 20, 1], 0.01, 0), ([2, 20, 1], 0.01, 1)]
+
+
+def test_zip_group_varies_its_keys_together(tmp_path):
+    path = write(tmp_path, 'name = "z"\nseeds = [3]\n' + BASE + """
+        [grid]
+        batch_size = [1, 10]
+        [[zip]]
+        width = [20, 100]
+        lr = [0.01, 0.001]
+        """)
+    assert labels(load_spec(path), "batch_size", "layer_sizes", "lr", "seed") == [
+        (1, [2, 20, 1], 0.01, 3), (1, [2, 100, 1], 0.001, 3),
+        (10, [2, 20, 1], 0.01, 3), (10, [2, 100, 1], 0.001, 3)]
+
+
+def test_exclude_drops_runs_matching_every_key_of_a_rule(tmp_path):
+    path = write(tmp_path, 'name = "e"\n' + BASE + """
+        [grid]
+        engine = ["scalar", "vectorized"]
+        width = [10, 100]
+        batch_size = [1, 10]
+        [[exclude]]
+        engine = "scalar"
+        width = [100]
+        """)
+    kept = labels(load_spec(path), "engine", "layer_sizes", "batch_size")
+    assert len(kept) == 6
+    assert ("scalar", [2, 100, 1], 1) not in kept and ("scalar", [2, 10, 1], 1) in kept
+
+
+def test_cases_are_one_axis_of_whole_configurations(tmp_path):
+    path = write(tmp_path, """
+        name = "c"
+        seeds = 2
+        [base]
+        epochs = 1
+        [[case]]
+        dataset = "xor"
+        hidden = [3]
+        batch_size = 4
+        [[case]]
+        dataset = "digits"
+        hidden = [5]
+        output = "softmax"
+        loss = "cross_entropy"
+        """)
+    assert labels(load_spec(path), "dataset", "layer_sizes", "seed") == [
+        ("xor", [2, 3, 1], 0), ("xor", [2, 3, 1], 1), ("digits", [64, 5, 10], 0), ("digits", [64, 5, 10], 1)]
+
+
+def test_run_ids_ignore_spelling_and_change_with_any_result_relevant_field(tmp_path):
+    a = load_spec(write(tmp_path, 'name = "a"\n' + BASE + "width = 20\nlr = 1e-3\n", "a.toml"))
+    b = load_spec(write(tmp_path, 'name = "b"\n' + BASE + "hidden = [20]\nlr = 0.001\n", "b.toml"))
+    assert a.runs[0].run_id == b.runs[0].run_id
+    config = a.runs[0].config
+    for key, value in [("lr", 0.002), ("seed", 1), ("engine", "loop"), ("epochs", 2),
+                       ("reduction", "sum"), ("layer_sizes", [2, 21, 1]), ("dataset_options", {})]:
+        assert spec.run_id({**config, key: value}) != spec.run_id(config), key
+
+
+def test_run_ids_are_stable_across_processes(tmp_path):
+    path = write(tmp_path, 'name = "s"\nseeds = 3\n' + BASE + "width = 20\n")
+    here = [run.run_id for run in load_spec(path).runs]
+    code = f"from experiments.spec import load_spec; print(*[r.run_id for r in load_spec({str(path)!r}).runs])"
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": "123"}).stdout.split()
+    assert here == there
+    # A fixed configuration has a fixed id: a change here means every stored result is orphaned.
+    assert spec.run_id({"lr": 0.001, "layer_sizes": [2, 20, 1]}) == \
+        "fa934b0535ee5f3f1d316ae4e91f5363e677679c0287198f23938929cc2ee823"
+
+
+def test_quick_keeps_first_and_last_grid_values_one_seed_and_two_epochs(tmp_path):
+    path = write(tmp_path, 'name = "q"\nseeds = 5\n' + BASE.replace("epochs = 1", "epochs = 30") + """
+        [grid]
+        width = [10, 20, 50, 100]
+        """)
+    study = load_spec(path, quick=True)
+    assert study.name == "q-quick"
+    assert labels(study, "layer_sizes", "epochs", "seed") == [([2, 10, 1], 2, 0), ([2, 100, 1], 2, 0)]
+
+
+BAD_SPECS = [
+    # (what is wrong, spec text after the name, words the message must contain)
+    ("unknown key", BASE + "widht = 20\n", ["base.widht", "unknown key", "width"]),
+    ("unknown activation", BASE + "width = 20\n[grid]\nactivation = ['relu', 'relux']\n",
+     ["grid.activation[1]", "'relux'", "relu, sigmoid, tanh"]),
+    ("unknown engine", BASE + "width = 20\nengine = 'fast'\n", ["base.engine", "scalar, loop, vectorized"]),
+    ("unknown dataset", "[base]\ndataset = 'cifar'\nwidth = 20\n", ["base.dataset", "sincos", "digits"]),
+    ("wrong type", BASE + "width = 20\nlr = 'fast'\n", ["base.lr", "must be a number"]),
+    ("empty grid", BASE + "width = 20\n[grid]\nlr = []\n", ["grid.lr", "empty"]),
+    ("impossible size", BASE + "hidden = [20, 0]\n", ["hidden", "positive integers"]),
+    ("batch larger than data", BASE + "width = 20\nbatch_size = 1000\n", ["batch_size", "400 training samples"]),
+    ("loss needs other output", BASE + "width = 20\nloss = 'cross_entropy'\n", ["loss", "softmax"]),
+    ("unknown dataset option", BASE.replace("step = 0.5", "steps = 0.5") + "width = 20\n",
+     ["dataset_options.steps", "valid: n_val, seed, step"]),
+    ("zip of unequal lengths", BASE + "[[zip]]\nwidth = [1, 2]\nlr = [0.1]\n", ["zip[0]", "equal lengths"]),
+    ("everything excluded", BASE + "width = 20\n[[exclude]]\nepochs = 1\n", ["no runs"]),
+    ("bad schedule", BASE + "width = 20\nschedule = { kind = 'cosine' }\n", ["schedule", "constant, step"]),
+    ("not TOML", "[base\n", ["not valid TOML"]),
+]
+
+
+@pytest.mark.parametrize("body, words", [case[1:] for case in BAD_SPECS], ids=[case[0] for case in BAD_SPECS])
+def test_bad_spec_error_names_file_key_and_valid_choices(tmp_path, body, words):
+    path = write(tmp_path, 'name = "bad"\n' + body)
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    message = str(error.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+
+
+@pytest.mark.parametrize("command", ["sweep", "plan"])
+def test_cli_exits_2_on_a_bad_spec_and_writes_nothing(tmp_path, capsys, command):
+    path = write(tmp_path, 'name = "bad"\n' + BASE + "width = 20\nactivation = 'relux'\n")
+    results = tmp_path / "results"
+    assert main([command, str(path), "--results", str(results)]) == 2
+    assert "base.activation" in capsys.readouterr().err
+    assert not results.exists()
+
+
+def test_cli_refuses_an_unknown_study_name_with_exit_2(tmp_path, capsys):
+    assert main(["sweep", "nosuchstudy", "--results", str(tmp_path / "r")]) == 2
+    assert "width" in capsys.readouterr().err  # lists the shipped studies
+    assert not (tmp_path / "r").exists()
+
+
+def test_shipped_studies_expand_to_the_documented_grids():
+    counts = {study.name: len(study.runs) for study in spec.default_studies()}
+    assert counts == {"classics": 40, "depth": 20, "engines": 56, "final": 3, "gradcheck": 24,
+                      "lr": 60, "width": 20}
+    final = spec.find_study("final").runs[0].config
+    assert final["layer_sizes"] == [2, 100, 80, 50, 30, 10, 1]
+    assert final["schedule"] == {"kind": "step", "factor": 0.9, "every": 3}
+    assert final["reduction"] == "sum" and final["snapshot_epochs"] == [0, 1, 5, 30]
