@@ -444,11 +444,12 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
                  timing=timing, default=default, quick=quick, raw=raw)
 
 
-def spec_paths(directory: Path = STUDIES_DIR) -> list[Path]:
-    return sorted(directory.glob("*.toml"))
+def spec_paths(directory: Path | None = None) -> list[Path]:
+    """The shipped specs (``experiments/studies/*.toml``) or those in ``directory``."""
+    return sorted(Path(directory or STUDIES_DIR).glob("*.toml"))
 
 
-def find_study(name_or_path: str, quick: bool = False, directory: Path = STUDIES_DIR) -> Study:
+def find_study(name_or_path: str, quick: bool = False, directory: Path | None = None) -> Study:
     """A study by spec name (one of the shipped specs) or by path to a TOML file."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
@@ -467,6 +468,6 @@ def find_study(name_or_path: str, quick: bool = False, directory: Path = STUDIES
                     "(or give a path to a .toml spec)")
 
 
-def default_studies(quick: bool = False, directory: Path = STUDIES_DIR) -> list[Study]:
+def default_studies(quick: bool = False, directory: Path | None = None) -> list[Study]:
     studies = [load_spec(path, quick) for path in spec_paths(directory)]
     return [study for study in studies if study.default]

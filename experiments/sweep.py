@@ -178,8 +178,8 @@ def plan_batches(studies: list[tuple[Study, list[Run]]], backend: str, jobs: int
                  default_workers: int) -> list[tuple[list[dict], str, int]]:
     """Group runs into batches: non-timing studies share one pool (so the longest runs of all
     studies go first); ``timing`` studies run one job at a time unless ``jobs`` says otherwise."""
-    shared_workers = jobs or default_workers
-    timing_workers = jobs or 1
+    shared_workers = 1 if backend == "serial" else jobs or default_workers
+    timing_workers = 1 if backend == "serial" else jobs or 1
     shared, batches = [], []
     for study, runs in studies:
         if not runs:

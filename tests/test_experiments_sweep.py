@@ -1,0 +1,190 @@
+"""Sweeps: failures and divergence are results, a killed sweep resumes, backends agree to the bit."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import experiments
+from experiments import spec, store
+from experiments.cli import main
+from experiments.run import RESULT_COLUMNS
+
+# 400 training samples (a 20 x 20 sin-cos grid): runs take milliseconds.
+SMALL = """
+    [base]
+    dataset = "sincos"
+    dataset_options = { step = 0.5 }
+    reduction = "sum"
+    batch_size = 10
+    """
+
+
+def write_spec(directory, name, body, top=""):
+    path = directory / f"{name}.toml"
+    path.write_text(f'name = "{name}"\n{top}\n' + textwrap.dedent(body))
+    return path
+
+
+def sweep(*args) -> int:
+    return main(["sweep", "--quiet", *map(str, args)])
+
+
+def raw_rows(results, study, table="runs") -> pd.DataFrame:
+    """Every stored row, duplicates included (what load() de-duplicates)."""
+    paths = store.shard_paths(results, study, table)
+    return pd.concat([pq.read_table(path).to_pandas() for path in paths], ignore_index=True)
+
+
+def results_of(results, study) -> dict[str, pd.DataFrame]:
+    """The backend-independent part of a study's tables, sorted for comparison."""
+    runs = experiments.load(study, "runs", results=results)[list(RESULT_COLUMNS) + ["metrics"]]
+    curves = experiments.load(study, "curves", results=results).drop(columns=["epoch_s"])
+    frames = {"runs": runs.sort_values("run_id"), "curves": curves.sort_values(["run_id", "epoch"])}
+    try:
+        snapshots = experiments.load(study, "snapshots", results=results)
+        frames["snapshots"] = snapshots.sort_values(["run_id", "epoch", "x1", "x2"])
+    except experiments.MissingResults:
+        pass
+    return {name: frame.reset_index(drop=True) for name, frame in frames.items()}
+
+
+def assert_same_results(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+def test_raising_and_diverging_runs_are_recorded_and_the_others_complete(tmp_path, capsys):
+    path = write_spec(tmp_path, "mixed", SMALL + """
+        epochs = 2
+        width = 5
+        [[case]]
+        lr = 0.001
+        [[case]]
+        lr = 5.0   # the summed gradient over a batch of 10 blows up
+        [[case]]   # no MNIST files there: the worker raises FileNotFoundError
+        dataset = "mnist"
+        dataset_options = { directory = "/nonexistent/mnist" }
+        batch_size = 100
+        """)
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results, "--backend", "serial") == 1  # a run failed
+    runs = experiments.load("mixed", "runs", results=results)
+    by_case = {(row.dataset, row.lr): row for row in runs.itertuples()}
+    assert {case: row.status for case, row in by_case.items()} == {
+        ("sincos", 0.001): "ok", ("sincos", 5.0): "diverged", ("mnist", 0.001): "failed"}
+    failed = by_case[("mnist", 0.001)]
+    assert "FileNotFoundError" in failed.error and "Traceback" in failed.error
+    diverged = by_case[("sincos", 5.0)]
+    assert "loss became" in diverged.error and diverged.epochs_run == 1
+    assert by_case[("sincos", 0.001)].final_train_loss > 0
+    assert "failed: mixed" in capsys.readouterr().err
+
+    # A plain rerun keeps every stored result; --retry-failed reruns only the failed run.
+    assert sweep(path, "--results", results, "--backend", "serial") == 0
+    assert len(raw_rows(results, "mixed")) == 3
+    assert sweep(path, "--results", results, "--backend", "serial", "--retry-failed") == 1
+    raw = raw_rows(results, "mixed")
+    assert len(raw) == 4 and (raw["status"] == "failed").sum() == 2
+
+
+def test_force_reruns_everything_and_the_newest_row_wins(tmp_path):
+    path = write_spec(tmp_path, "again", SMALL + "epochs = 1\nwidth = 5\n")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results, "--backend", "serial") == 0
+    first = experiments.load("again", "runs", results=results)
+    assert sweep(path, "--results", results, "--backend", "serial", "--force") == 0
+    second = experiments.load("again", "runs", results=results)
+    assert len(raw_rows(results, "again")) == 2 and len(second) == 1
+    assert second["ended_at"].iloc[0] > first["ended_at"].iloc[0]
+    assert second["final_train_loss"].iloc[0] == first["final_train_loss"].iloc[0]
+
+
+IDENTITY_SPEC = SMALL + """
+    epochs = 3
+    snapshot_epochs = [0, 3]
+    [grid]
+    width = [5, 30]
+    lr = [0.001, 5.0]
+    """
+
+
+def test_serial_loky_and_dask_store_identical_results(tmp_path):
+    path = write_spec(tmp_path, "same", IDENTITY_SPEC, top="seeds = 2")
+    stored = {}
+    for backend in ("serial", "loky", "dask"):
+        results = tmp_path / backend
+        assert sweep(path, "--results", results, "--backend", backend, "--jobs", 2) == 0
+        stored[backend] = results_of(results, "same")
+        runs = experiments.load("same", "runs", results=results)
+        assert set(runs["backend"]) == {backend} and set(runs["blas_threads"]) == {1}
+        assert set(runs["n_workers"]) == {1 if backend == "serial" else 2}
+    assert len(stored["serial"]["runs"]) == 8
+    assert set(stored["serial"]["runs"]["status"]) == {"ok", "diverged"}
+    assert_same_results(stored["serial"], stored["loky"])
+    assert_same_results(stored["serial"], stored["dask"])
+
+
+def test_sweep_killed_with_sigkill_resumes_to_one_ok_row_per_run_with_the_same_numbers(tmp_path):
+    path = write_spec(tmp_path, "killed", SMALL + """
+        epochs = 150
+        [grid]
+        width = [10, 20]
+        """, top="seeds = 8")
+    killed, reference = tmp_path / "killed", tmp_path / "reference"
+    command = [sys.executable, "-m", "experiments", "sweep", str(path), "--results", str(killed),
+               "--jobs", "2", "--quiet"]
+    env = {**os.environ, "NNSTUDY_FLUSH_SECONDS": "0"}  # one shard per finished run
+    process = subprocess.Popen(command, env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not store.shard_paths(killed, "killed", "runs") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, as in a power cut
+    process.wait()
+
+    partial = experiments.load("killed", "runs", results=killed)  # no torn file is ever read
+    assert 1 <= len(partial) < 16, "the sweep should have been killed part way"
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    raw = raw_rows(killed, "killed")
+    assert (raw["status"] == "ok").all()
+    assert raw["run_id"].value_counts().eq(1).all() and len(raw) == 16
+    assert not list(killed.rglob("*.tmp"))
+
+    assert sweep(path, "--results", reference, "--backend", "serial") == 0
+    assert_same_results(results_of(killed, "killed"), results_of(reference, "killed"))
+
+
+def test_missing_only_runs_pending_runs_of_default_studies_and_then_nothing(tmp_path, monkeypatch):
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write_spec(studies, "one", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 2")
+    write_spec(studies, "extra", SMALL + "epochs = 1\nwidth = 5\n", top="default = false")
+    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    results = tmp_path / "results"
+    assert sweep("--missing-only", "--results", results) == 0
+    assert len(experiments.load("one", "runs", results=results)) == 2
+    assert not (results / "extra").exists()
+    shards = store.shard_paths(results, "one", "runs")
+    assert sweep("--missing-only", "--results", results) == 0
+    assert store.shard_paths(results, "one", "runs") == shards  # nothing new written
+
+
+def test_stale_runs_are_counted_by_status(tmp_path, capsys, monkeypatch):
+    path = write_spec(tmp_path, "old", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 2")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results, "--backend", "serial") == 0
+    capsys.readouterr()
+    monkeypatch.setattr("experiments.provenance.code_version",
+                        lambda: {"git_commit": "0" * 40, "git_dirty": False})
+    assert main(["status", str(path), "--results", str(results)]) == 0
+    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("old ")][0]
+    assert line.split()[1:] == ["2", "2", "0", "0", "0", "2"]  # runs ok diverged failed pending stale
