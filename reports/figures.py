@@ -18,7 +18,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.animation import PillowWriter  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
-from .data import Study  # noqa: E402
+from .data import Study, architecture, metric  # noqa: E402
 
 DPI = 110
 BOOTSTRAP = {"errorbar": ("ci", 95), "n_boot": 1000, "seed": 0}
@@ -261,34 +261,54 @@ def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorize
     _save(fig, path)
 
 
+SPLIT_COLORS = {"train": "C0", "validation": "C1"}
+
+
+def _task_note(runs: pd.DataFrame) -> str:
+    """The task's own metric for a panel title: XOR solved count, people's two predictions."""
+    solved = metric(runs, "solved").dropna()
+    if len(solved):
+        return f"solved in {int(solved.sum())}/{len(solved)} seeds"
+    people = [f"{key.capitalize()} {metric(runs, key).mean():.2f}" for key in ("emily", "frank")
+              if metric(runs, key).notna().any()]
+    return ", ".join(people)
+
+
 def classics(study: Study, path: Path) -> list[str]:
-    """Final loss per task (log) and final accuracy where the task is a classifier; dots: seeds."""
-    ok = study.ok[["dataset", "seed", "final_train_loss", "final_val_loss", "final_train_acc",
-                   "final_val_acc", "run_id"]]
-    loss = ok.melt(id_vars=["dataset", "seed"], value_vars=["final_train_loss", "final_val_loss"],
-                   var_name="split", value_name="loss").dropna(subset=["loss"])
-    loss["split"] = loss["split"].map({"final_train_loss": "train", "final_val_loss": "validation"})
+    """A panel per task with its final loss (own log axis: the tasks' losses differ by orders of
+    magnitude), and one panel of final accuracy for the classifiers; a dot per seed."""
+    ok = study.ok
+    splits = {"final_train_loss": "train", "final_val_loss": "validation"}
+    tasks = sorted(ok["dataset"].unique())
     accuracy = ok.melt(id_vars=["dataset", "seed"], value_vars=["final_train_acc", "final_val_acc"],
                        var_name="split", value_name="accuracy").dropna(subset=["accuracy"])
     accuracy["split"] = accuracy["split"].map({"final_train_acc": "train", "final_val_acc": "validation"})
-    panels = 2 if len(accuracy) else 1
-    fig, axes = plt.subplots(1, panels, figsize=(6.4 * panels, 4.4), squeeze=False,
+    panels = len(tasks) + (1 if len(accuracy) else 0)
+    fig, axes = plt.subplots(1, panels, figsize=(3.3 * panels, 4.6), squeeze=False,
                              layout="constrained")
-    order = sorted(loss["dataset"].unique())
-    sns.stripplot(data=loss, x="dataset", y="loss", hue="split", order=order, dodge=True,
-                  ax=axes[0][0], size=6, jitter=0.15)
-    axes[0][0].set(yscale="log", title="final loss (each task's own loss)", xlabel="task",
-                   ylabel="loss (log scale)")
-    _plain_log(axes[0][0].yaxis)
-    if panels == 2:
-        sns.stripplot(data=accuracy, x="dataset", y="accuracy", hue="split", dodge=True,
-                      order=sorted(accuracy["dataset"].unique()), ax=axes[0][1], size=6, jitter=0.15)
-        axes[0][1].set(ylim=(0, 1.05), title="final accuracy (classifiers)", xlabel="task",
-                       ylabel="accuracy (fraction correct)")
-    _legend_outside(fig, axes[0][0], "split")
-    if panels == 2:
-        axes[0][1].get_legend().remove()
-    fig.suptitle(f"Classic tasks: one dot per seed ({ok['seed'].nunique()} seeds)")
+    for ax, task in zip(axes[0], tasks):
+        runs = ok[ok["dataset"] == task]
+        loss = runs[["seed", *splits]].melt(id_vars=["seed"], var_name="split",
+                                            value_name="loss").dropna(subset=["loss"])
+        loss["split"] = loss["split"].map(splits)
+        sns.stripplot(data=loss, x="split", y="loss", hue="split", palette=SPLIT_COLORS,
+                      order=[s for s in splits.values() if s in set(loss["split"])], ax=ax,
+                      size=6, jitter=0.15, legend=False)
+        note = _task_note(runs)
+        ax.set(yscale="log", xlabel="", ylabel=f"final {_loss_name(Study(task, runs))} (log scale)",
+               title=f"{task.replace('_', ' ')} ({architecture(runs['layer_sizes'].iloc[0])})"
+                     + (f"\n{note}" if note else ""))
+        _plain_log(ax.yaxis)
+    if len(accuracy):
+        ax = axes[0][-1]
+        sns.stripplot(data=accuracy, x="dataset", y="accuracy", hue="split", palette=SPLIT_COLORS,
+                      dodge=True, order=sorted(accuracy["dataset"].unique()), ax=ax, size=6,
+                      jitter=0.15)
+        ax.set(ylim=(0, 1.05), title="accuracy (classifiers)", xlabel="task",
+               ylabel="fraction correct")
+        _legend_outside(fig, ax, "split")
+    fig.suptitle(f"Classic tasks: final loss and accuracy, one dot per seed "
+                 f"({ok['seed'].nunique()} seeds)")
     _save(fig, path)
     return list(ok["run_id"])
 
