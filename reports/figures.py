@@ -69,10 +69,16 @@ def _plain_numbers(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
-def _seeds_note(seeds: int) -> str:
-    if seeds < 2:
+def _seeds_count(per_line: pd.Series) -> str:
+    """"5" or "4-5": the seeds behind each line (runs that did not finish are missing)."""
+    low, high = int(per_line.min()), int(per_line.max())
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _seeds_note(per_line: pd.Series) -> str:
+    if per_line.max() < 2:
         return "single seed: no interval"
-    return f"mean over {seeds} seeds, band: 95% bootstrap CI"
+    return f"mean over {_seeds_count(per_line)} seeds, band: 95% bootstrap CI"
 
 
 def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> list[str]:
@@ -100,7 +106,8 @@ def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> 
         ax.set(title=f"{name} loss", xlabel="epoch", ylabel=f"{_loss_name(study)} (log scale)")
     if by:
         _legend_outside(fig, axes[0][0], by)
-    seeds = curves.groupby(by)["seed"].nunique().min() if by else curves["seed"].nunique()
+    seeds = (curves.groupby(by)["seed"].nunique() if by
+             else pd.Series([curves["seed"].nunique()]))
     fig.suptitle(f"{title}\n{_seeds_note(seeds)}")
     _save(fig, path)
     return list(curves["run_id"].unique())
@@ -135,10 +142,11 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
         _plain_log(ax.yaxis)
     _legend_outside(fig, axes[0][0], "width")
     epochs = ", ".join(str(e) for e in sorted(ok["epochs_run"].unique()))
-    seeds = ok.groupby(["width", "lr"])["seed"].nunique().min()
+    seeds = ok.groupby(["width", "lr"])["seed"].nunique()
     crosses = "; x: diverged" if len(diverged) else ""
-    seeds_note = ("one seed per point" if seeds < 2 else
-                  f"line: mean over {seeds} seeds, band: 95% bootstrap CI; dots: single seeds")
+    seeds_note = ("one seed per point" if seeds.max() < 2 else
+                  f"line: mean over {_seeds_count(seeds)} seeds, band: 95% bootstrap CI; "
+                  "dots: single seeds")
     fig.suptitle(f"Learning rate: final loss after {epochs} epochs\n{seeds_note}{crosses}")
     _save(fig, path)
     return list(ok["run_id"].unique()) + list(diverged["run_id"])

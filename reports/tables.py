@@ -70,17 +70,22 @@ def mean_sd(values: pd.Series) -> str:
 # --- study summaries ---------------------------------------------------------------------------
 
 def summary_table(study: Study, by: list[str], title: str) -> Table:
-    """Final train/validation loss per group: mean ± sd over seeds, with the seed count."""
+    """Final train/validation loss per group: mean ± sd over the seeds that finished, with the
+    seed count and the runs that did not finish (a group where every run diverged still shows)."""
     rows = []
-    for key, group in study.ok.groupby(by, sort=True):
+    for key, group in study.runs.groupby(by, sort=True):
         key = key if isinstance(key, tuple) else (key,)
+        ok = group[group["status"] == "ok"]
+        not_ok = group.loc[group["status"] != "ok", "status"].value_counts()
         rows.append({**{name: (number(k) if isinstance(k, float) else k) for name, k in zip(by, key)},
-                     "seeds": group["seed"].nunique(),
-                     "epochs": ", ".join(str(e) for e in sorted(group["epochs_run"].unique())),
-                     "final train loss (mean ± sd)": mean_sd(group["final_train_loss"]),
-                     "final val loss (mean ± sd)": mean_sd(group["final_val_loss"])})
+                     "seeds": ok["seed"].nunique(),
+                     "not finished": ", ".join(f"{n} {status}" for status, n in not_ok.items()) or "—",
+                     "epochs": ", ".join(str(e) for e in sorted(ok["epochs_run"].unique())) or "—",
+                     "final train loss (mean ± sd)": mean_sd(ok["final_train_loss"]),
+                     "final val loss (mean ± sd)": mean_sd(ok["final_val_loss"])})
     return Table(f"{study.name}_summary", title, pd.DataFrame(rows),
-                 f"Loss: {', '.join(sorted(study.ok['loss'].unique()))}; sd over seeds (ddof=1).")
+                 f"Loss: {', '.join(sorted(study.ok['loss'].unique()))}; mean ± sd (ddof=1) over "
+                 "the seeds that finished (status ok).")
 
 
 def classics_table(study: Study) -> Table:
