@@ -165,7 +165,7 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
     from . import store, sweep
-    from .provenance import code_version
+    from .provenance import RESULT_CODE, code_version
 
     studies = _load(args.studies, quick=False)
     if not args.studies:  # also whatever else is stored (quick runs, studies given by path)
@@ -175,7 +175,8 @@ def cmd_status(args) -> int:
         extra = []
     commit = code_version()["git_commit"]
     print(f"{'study':<16} {'runs':>5} {'ok':>5} {'diverged':>8} {'failed':>6} {'pending':>7} "
-          f"{'stale':>5}  (stale: stored by a commit other than {commit[:10]})")
+          f"{'stale':>5}  (stale: stored by code that differs from {commit[:10]} in "
+          f"{', '.join(RESULT_CODE)})")
     for study in studies:
         try:
             stored = sweep.stored_runs(args.results, study.name)
@@ -193,7 +194,7 @@ def cmd_status(args) -> int:
             print(f"{name:<16} unreadable: {error}")
             continue
         statuses = list(stored.status.values())
-        stale = sum(1 for c in stored.commit.values() if c != commit)
+        stale = sum(1 for c in stored.commit.values() if sweep.is_stale(c, commit))
         print(f"{name:<16} {'?':>5} {statuses.count('ok'):>5} {statuses.count('diverged'):>8} "
               f"{statuses.count('failed'):>6} {'?':>7} {stale:>5}  (no shipped spec)")
     return EXIT_OK
@@ -206,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:  # output piped into head: not an error
+        sys.stderr.close()
+        return EXIT_OK
     except SpecError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

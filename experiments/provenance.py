@@ -77,3 +77,18 @@ def machine() -> dict:
         "cpu_model": cpu_model(),
         "host": socket.gethostname(),
     }
+
+
+# Code whose change can change a result; a commit that touches none of it leaves results current.
+RESULT_CODE = ("nncore", "experiments/run.py", "experiments/spec.py")
+
+
+@functools.lru_cache(maxsize=256)
+def results_code_changed(commit: str) -> bool:
+    """Whether the code that computes results differs between ``commit`` and the checkout
+    (committed or not). True when it cannot be told (no git, unknown commit)."""
+    if commit in (None, "", "unknown"):
+        return True
+    done = _git("diff", "--quiet", commit, "--", *RESULT_CODE)
+    # ``git diff --quiet`` prints nothing and exits 0 when equal, 1 when different, 128 on error.
+    return done is None

@@ -64,12 +64,18 @@ class Counts:
     extra: int  # stored runs no longer in the spec (grid changed)
 
 
+def is_stale(stored_commit: str | None, commit: str) -> bool:
+    """Stored by another commit whose result-computing code (provenance.RESULT_CODE) differs
+    from this checkout's; a commit that only touched docs or reports leaves results current."""
+    return stored_commit != commit and provenance.results_code_changed(stored_commit)
+
+
 def counts(study: Study, stored: Stored, commit: str | None = None) -> Counts:
     """How many of the study's runs are done, failed, pending; ``stale``: stored by another commit."""
     ids = {run.run_id for run in study.runs}
     statuses = Counter(stored.status.get(run_id) for run_id in ids)
     commit = commit or provenance.code_version()["git_commit"]
-    stale = sum(1 for run_id in ids if run_id in stored.commit and stored.commit[run_id] != commit)
+    stale = sum(1 for run_id in ids if run_id in stored.commit and is_stale(stored.commit[run_id], commit))
     return Counts(total=len(ids), ok=statuses["ok"], diverged=statuses["diverged"],
                   failed=statuses["failed"], pending=statuses[None], stale=stale,
                   extra=len(set(stored.status) - ids))

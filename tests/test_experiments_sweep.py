@@ -178,13 +178,19 @@ def test_missing_only_runs_pending_runs_of_default_studies_and_then_nothing(tmp_
     assert store.shard_paths(results, "one", "runs") == shards  # nothing new written
 
 
-def test_stale_runs_are_counted_by_status(tmp_path, capsys, monkeypatch):
+def status_line(capsys, path, results, study):
+    assert main(["status", str(path), "--results", str(results)]) == 0
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith(study + " ")][0]
+
+
+def test_status_counts_runs_stored_by_other_code_as_stale(tmp_path, capsys, monkeypatch):
     path = write_spec(tmp_path, "old", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 2")
     results = tmp_path / "results"
     assert sweep(path, "--results", results, "--backend", "serial") == 0
-    capsys.readouterr()
-    monkeypatch.setattr("experiments.provenance.code_version",
-                        lambda: {"git_commit": "0" * 40, "git_dirty": False})
-    assert main(["status", str(path), "--results", str(results)]) == 0
-    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("old ")][0]
-    assert line.split()[1:] == ["2", "2", "0", "0", "0", "2"]  # runs ok diverged failed pending stale
+    # runs ok diverged failed pending stale
+    assert status_line(capsys, path, results, "old").split()[1:] == ["2", "2", "0", "0", "0", "0"]
+    with monkeypatch.context() as patch:  # stored by a commit this checkout does not know
+        patch.setattr("experiments.provenance.code_version",
+                      lambda: {"git_commit": "f" * 40, "git_dirty": False})
+        assert sweep(path, "--results", results, "--backend", "serial", "--force") == 0
+    assert status_line(capsys, path, results, "old").split()[1:] == ["2", "2", "0", "0", "0", "2"]

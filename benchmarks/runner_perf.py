@@ -1,0 +1,85 @@
+"""Runner performance: parallel efficiency on 2 cores and the per-run overhead.
+
+    .venv/bin/python -m benchmarks.runner_perf efficiency [--studies width depth lr]
+    .venv/bin/python -m benchmarks.runner_perf overhead [--runs 400]
+
+``efficiency``: wall(serial) / (workers x wall(loky, workers)) over the given studies, each sweep
+into a fresh temporary results directory (target >= 0.85 on 2 cores).
+``overhead``: sweeps of 0-epoch XOR runs (the run itself is a few evaluations, well under a
+millisecond), reporting the whole sweep's wall time per run, and the marginal cost per run
+(wall(2N) - wall(N)) / N, which excludes the one-time pool start (target < 50 ms).
+Not a pytest file on purpose: it takes minutes and needs an otherwise idle machine.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from experiments import spec
+from experiments.backends import default_workers
+from experiments.cli import main as cli
+
+OVERHEAD_SPEC = """
+name = "overhead"
+seeds = {runs}
+[base]
+dataset = "xor"
+hidden = [3]
+batch_size = 4
+epochs = 0
+"""
+
+
+def timed_sweep(targets: list[str], backend: str, jobs: int, results: Path) -> float:
+    started = time.perf_counter()
+    status = cli(["sweep", *targets, "--results", str(results), "--backend", backend,
+                  "--jobs", str(jobs), "--quiet"])
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"sweep {targets} on {backend} exited {status}")
+    return elapsed
+
+
+def efficiency(studies: list[str], workers: int) -> None:
+    n_runs = sum(len(spec.find_study(name).runs) for name in studies)
+    with tempfile.TemporaryDirectory() as scratch:
+        serial = timed_sweep(studies, "serial", 1, Path(scratch) / "serial")
+        parallel = timed_sweep(studies, "loky", workers, Path(scratch) / "loky")
+    print(f"studies {' '.join(studies)} ({n_runs} runs): serial {serial:.1f} s, loky x{workers} "
+          f"{parallel:.1f} s, parallel efficiency {serial / (workers * parallel):.3f}")
+
+
+def overhead(runs: int, workers: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        walls = {}
+        for n in (runs, 2 * runs):
+            path = scratch / f"overhead{n}.toml"
+            path.write_text(OVERHEAD_SPEC.format(runs=n))
+            for backend, jobs in (("serial", 1), ("loky", workers)):
+                walls[backend, n] = timed_sweep([str(path)], backend, jobs, scratch / f"{backend}{n}")
+        for backend in ("serial", "loky"):
+            whole = walls[backend, 2 * runs] / (2 * runs)
+            marginal = (walls[backend, 2 * runs] - walls[backend, runs]) / runs
+            print(f"{backend:>6}: {2 * runs} zero-epoch runs in {walls[backend, 2 * runs]:.2f} s: "
+                  f"{1000 * whole:.1f} ms per run including pool start, "
+                  f"{1000 * marginal:.1f} ms marginal per run")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("efficiency", "overhead", "all"))
+    parser.add_argument("--studies", nargs="+", default=["width", "depth", "lr"])
+    parser.add_argument("--runs", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    args = parser.parse_args()
+    if args.what in ("overhead", "all"):
+        overhead(args.runs, args.workers)
+    if args.what in ("efficiency", "all"):
+        efficiency(args.studies, args.workers)
+
+
+if __name__ == "__main__":
+    main()
