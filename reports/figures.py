@@ -264,8 +264,8 @@ def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorize
         ax.set_xticks(sorted(stats["width"].unique()))
     axes[0][0].set_ylabel("speedup (x, log scale)")
     _legend_outside(fig, axes[0][0], "batch size")
-    fig.suptitle(f"Speedup of {candidate}: ratio of summed epoch times "
-                 "(bars: 95% bootstrap CI; dashed: no speedup)")
+    fig.suptitle(f"Speedup of {candidate}: ratio of summed epoch times\n"
+                 "bars: 95% bootstrap CI; dashed line: no speedup")
     _save(fig, path)
 
 
@@ -322,25 +322,26 @@ def classics(study: Study, path: Path) -> list[str]:
 
 
 def gradcheck(stats: pd.DataFrame, path: Path, threshold: float) -> None:
-    """Seconds per full gradient (numerical vs backprop) and their max relative error per net."""
-    order = list(dict.fromkeys(stats["layers"]))
+    """Seconds per full gradient (numerical vs backprop, median over checks) and their max
+    relative difference (each check a dot), one row per architecture, smallest on top."""
+    order = list(dict.fromkeys(stats.sort_values("parameters")["layers"]))
     times = stats.melt(id_vars=["layers"], value_vars=["numerical_s", "backprop_s"],
                        var_name="method", value_name="seconds")
     times["method"] = times["method"].map({"numerical_s": "numerical (finite differences)",
                                            "backprop_s": "backprop (vectorized)"})
-    fig, axes = plt.subplots(1, 2, figsize=(12.4, 4.4), layout="constrained")
-    sns.barplot(data=times, x="layers", y="seconds", hue="method", order=order, ax=axes[0],
-                errorbar=None)
-    axes[0].set(yscale="log", title="time for one full gradient", xlabel="layer sizes",
-                ylabel="seconds (log scale)")
-    sns.stripplot(data=stats, x="layers", y="max_rel_error", order=order, ax=axes[1], size=7,
-                  color="C2")
-    axes[1].axhline(threshold, color="C3", linestyle="--", label=f"agreement threshold {threshold:g}")
-    axes[1].set(yscale="log", title="numerical vs backprop gradients", xlabel="layer sizes",
-                ylabel="max relative difference (log scale)")
-    _legend_outside(fig, [axes[0], axes[1]], None)
+    height = 1.6 + 0.45 * len(order)
+    fig, axes = plt.subplots(1, 2, figsize=(12.4, height), sharey=True, layout="constrained")
+    sns.barplot(data=times, y="layers", x="seconds", hue="method", order=order, ax=axes[0],
+                estimator="median", errorbar=None, orient="y")
+    axes[0].set(xscale="log", title="time per full gradient (median)",
+                ylabel="layer sizes", xlabel="seconds (log scale)")
+    sns.stripplot(data=stats, y="layers", x="max_rel_error", order=order, ax=axes[1], size=7,
+                  color="C2", orient="y", jitter=0.1)
+    axes[1].axvline(threshold, color="C3", linestyle="--", label=f"agreement threshold {threshold:g}")
+    axes[1].set(xscale="log", title="numerical vs backprop gradient",
+                xlabel="max relative difference (log scale)", ylabel="")
     for ax in axes:
-        ax.tick_params(axis="x", rotation=20)
-        _plain_log(ax.yaxis)
-    fig.suptitle("Gradient check")
+        _plain_log(ax.xaxis)
+    _legend_outside(fig, [axes[0], axes[1]], None)
+    fig.suptitle(f"Gradient check ({len(stats)} checks; one dot per check)")
     _save(fig, path)

@@ -110,16 +110,25 @@ def classics_table(study: Study) -> Table:
 
 
 def gradcheck_stats(study: Study) -> pd.DataFrame:
-    """Per run: architecture, numerical and backprop seconds, their ratio, max relative error."""
+    """Per run: architecture, parameter count, numerical and backprop seconds, max relative
+    error; smallest nets first."""
     ok = study.ok
     return pd.DataFrame({
         "run_id": ok["run_id"], "layers": ok["layer_sizes"].map(architecture),
+        "parameters": ok["layer_sizes"].map(parameter_count),
         "numerical_s": metric(ok, "numerical_s"), "backprop_s": metric(ok, "backprop_s"),
-        "max_rel_error": metric(ok, "max_rel_error")}).reset_index(drop=True)
+        "max_rel_error": metric(ok, "max_rel_error")}).sort_values(
+            ["parameters", "layers"], kind="stable").reset_index(drop=True)
+
+
+def parameter_count(layer_sizes) -> int:
+    """Weights and biases of an MLP with these layer sizes."""
+    sizes = [int(size) for size in layer_sizes]
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
 
 
 def gradcheck_table(stats: pd.DataFrame) -> Table:
-    rows = [{"layers": layers, "checks": len(group),
+    rows = [{"layers": layers, "parameters": group["parameters"].iloc[0], "checks": len(group),
              "numerical (s)": number(group["numerical_s"].median()),
              "backprop (s)": number(group["backprop_s"].median()),
              "numerical / backprop": number((group["numerical_s"] / group["backprop_s"]).median()),
