@@ -43,11 +43,19 @@ def blas_description() -> str:
     return "; ".join(dict.fromkeys(found)) or "unknown"
 
 
+@functools.lru_cache(maxsize=1)
+def threadpools():
+    """This process's ``ThreadpoolController``, built once: scanning the loaded libraries takes
+    about a millisecond, too much to repeat for every run."""
+    import numpy  # noqa: F401  (load NumPy's BLAS before the scan)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def blas_threads() -> int:
     """The largest thread count of any BLAS loaded in this process, as limited right now."""
-    from threadpoolctl import threadpool_info
-
-    counts = [info.get("num_threads", 0) for info in threadpool_info() if info.get("user_api") == "blas"]
+    counts = [lib.num_threads for lib in threadpools().lib_controllers if lib.user_api == "blas"]
     return int(max(counts, default=0))
 
 

@@ -15,7 +15,6 @@ import traceback
 from datetime import datetime, timezone
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import nncore
 from nncore.probe import training_flops, training_peak
@@ -195,7 +194,7 @@ def execute(job: dict) -> dict:
     row = {"run_id": run_id, "study": study, "status": "ok", "error": None, **config_columns(config)}
     curves, snapshots = {}, {}
     # One BLAS thread in every backend: BLAS results change with the thread count.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with provenance.threadpools().limit(limits=1, user_api="blas"):
         row["blas_threads"] = provenance.blas_threads()
         try:
             if config["task"] == "gradcheck":
