@@ -198,12 +198,14 @@ def surface_animation(study: Study, path: Path) -> list[str]:
     epochs = sorted(shots["epoch"].unique())
     truth = _grid(shots[shots["epoch"] == epochs[0]], "y_true")
     z_limits = (np.nanmin(truth[2]) - 0.5, np.nanmax(truth[2]) + 0.5)
+    seed = int(study.ok.set_index("run_id").loc[run_id, "seed"])
     fig = plt.figure(figsize=(9, 4.2))
     writer = PillowWriter(fps=1)
     path.parent.mkdir(parents=True, exist_ok=True)
     with writer.saving(fig, str(path), dpi=80):
         for epoch in epochs:
             fig.clear()
+            fig.suptitle(f"Final model over training (seed {seed})")
             _surface(fig.add_subplot(1, 2, 1, projection="3d"), *truth, "true function", z_limits)
             _surface(fig.add_subplot(1, 2, 2, projection="3d"),
                      *_grid(shots[shots["epoch"] == epoch], "y_pred"), f"fitted, epoch {epoch}",

@@ -111,3 +111,17 @@ def test_figure_from_runs_of_two_commits_carries_a_warning(tmp_path):
     (section,) = report.sections
     assert any("git commit (abc1234, def5678)" in warning for warning in section.warnings)
     assert "git commit (abc1234, def5678)" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_quick_runs_are_reported_under_their_study_and_flagged(tmp_path, capsys):
+    runs, curves = sweep_study("width-quick", [{"layer_sizes": [2, w, 1]} for w in (10, 20)],
+                               width_loss)
+    write_table(tmp_path / "results", "width-quick", "runs", runs)
+    write_table(tmp_path / "results", "width-quick", "curves", curves)
+    status = main(["build", "--quick", "--quiet", "--results", str(tmp_path / "results"),
+                   "--out", str(tmp_path / "out"), "width"])
+    assert status == 0
+    assert (tmp_path / "out" / "figures" / "width-quick_loss_curves.png").is_file()
+    scorecard = (tmp_path / "out" / "tables" / "scorecard.md").read_text()
+    assert "not a reproduction" in scorecard
+    assert "| yes |" in scorecard  # the width ordering is judged on the quick runs
