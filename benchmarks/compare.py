@@ -5,7 +5,10 @@
 
 A benchmark regresses when its median time grew by more than ``threshold`` percent *and* a one-sided
 Mann-Whitney U test on the raw per-round timings says the new run is slower (p < ``alpha``). The
-median guards against reacting to tiny shifts; the test guards against noise on a shared machine.
+median guards against reacting to tiny shifts; the test guards against noise within a run. A
+benchmark's rounds run back to back within about a second, so a busy spell of a shared machine
+shifts all of them and the test alone would call it significant: the benchmarks flagged are
+therefore run again, and only those that regress in both runs count (``--confirm 0`` turns it off).
 Runs are compared only when their CPU, BLAS library and kernel, BLAS threads and Python agree
 (``benchmarks.machine``); otherwise the comparison is refused (exit 2), never silently made.
 
@@ -29,9 +32,10 @@ from benchmarks.machine import differences
 
 STORAGE = Path(".benchmarks")
 LAST_COMPARE_RUN = "last-compare.json"
+CONFIRM_RUN = "last-compare-confirm.json"
 # Peer baselines time other libraries: not a regression of ours, and slow; `make bench-peers` runs them.
-PYTEST_ARGS = ["benchmarks", "-q", "--benchmark-only", "--ignore=benchmarks/test_peers.py",
-               "--benchmark-min-rounds=10"]
+# The same options as `make bench`, so that a comparison run measures what a baseline measured.
+PYTEST_ARGS = ["-q", "--benchmark-only", "--ignore=benchmarks/test_peers.py", "--benchmark-min-rounds=10"]
 
 EXIT_OK, EXIT_REGRESSION, EXIT_REFUSED = 0, 1, 2
 
@@ -48,7 +52,7 @@ class Comparison:
     baseline_median: float
     current_median: float
     p_value: float
-    verdict: str    # "regressed", "slower (noise)", "improved", "ok"
+    verdict: str    # "regressed", "slower (noise)", "slower (not confirmed)", "improved", "ok"
 
     @property
     def ratio(self) -> float:
@@ -134,6 +138,18 @@ def compare_runs(baseline: dict, current: dict, threshold: float = 15.0,
     return comparisons, sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys())
 
 
+def confirm(first: list[Comparison], again: list[Comparison]) -> list[Comparison]:
+    """``first`` with each regression kept only if the run ``again`` regressed it too."""
+    regressed_again = {c.name for c in again if c.verdict == "regressed"}
+    confirmed = []
+    for comparison in first:
+        if comparison.verdict == "regressed" and comparison.name not in regressed_again:
+            comparison = Comparison(comparison.name, comparison.baseline_median, comparison.current_median,
+                                    comparison.p_value, "slower (not confirmed)")
+        confirmed.append(comparison)
+    return confirmed
+
+
 def format_seconds(seconds: float) -> str:
     for unit, factor in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= factor:
@@ -152,9 +168,10 @@ def format_table(comparisons: list[Comparison]) -> str:
     return "\n".join(lines)
 
 
-def run_benchmarks(output: Path, pytest_args: list[str]) -> dict:
-    """Run the suites now (raw timings included) into ``output`` and load the result."""
-    command = [sys.executable, "-m", "pytest", *PYTEST_ARGS, f"--benchmark-json={output}", *pytest_args]
+def run_benchmarks(output: Path, targets: list[str], pytest_args: list[str]) -> dict:
+    """Run ``targets`` (paths or node ids) now, raw timings included, into ``output``; load it."""
+    command = [sys.executable, "-m", "pytest", *targets, *PYTEST_ARGS, f"--benchmark-json={output}",
+               *pytest_args]
     print("running:", " ".join(command), flush=True)
     status = subprocess.call(command)
     if status != 0:
@@ -173,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="a saved run to compare with (default: the newest "
                         "saved run of this machine)")
     parser.add_argument("--current", type=Path, help="a run to compare (default: run the benchmarks now)")
+    parser.add_argument("--confirm", type=int, choices=(0, 1), default=1,
+                        help="re-run the benchmarks that regressed and count only those that regress "
+                        "again (default 1; only when the benchmarks run now)")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --, e.g. -- -k vectorized")
     args = parser.parse_args(argv)
     if args.threshold <= 0 or not 0 < args.alpha < 1:
@@ -182,11 +202,16 @@ def main(argv: list[str] | None = None) -> int:
             current = load_run(args.current)
         else:
             args.storage.mkdir(parents=True, exist_ok=True)
-            current = run_benchmarks(args.storage / LAST_COMPARE_RUN, args.pytest_args)
+            current = run_benchmarks(args.storage / LAST_COMPARE_RUN, ["benchmarks"], args.pytest_args)
         candidates = [load_run(args.baseline)] if args.baseline else [
             load_run(path) for path in saved_runs(args.storage)]
         baseline = find_baseline(current, candidates)
         comparisons, new, missing = compare_runs(baseline, current, args.threshold, args.alpha)
+        flagged = [c.name for c in comparisons if c.verdict == "regressed"]
+        if flagged and args.current is None and args.confirm:
+            print(f"\n{len(flagged)} benchmarks look slower; running them again to confirm", flush=True)
+            again = run_benchmarks(args.storage / CONFIRM_RUN, flagged, args.pytest_args)
+            comparisons = confirm(comparisons, compare_runs(baseline, again, args.threshold, args.alpha)[0])
     except CannotCompare as problem:
         print(f"bench-compare: {problem}", file=sys.stderr)
         return EXIT_REFUSED

@@ -140,3 +140,12 @@ def test_main_exits_2_without_a_baseline(tmp_path, capsys):
     current.write_text(json.dumps(make_run({"step": timings(1e-3)})))
     assert compare.main(["--storage", str(tmp_path / "empty"), "--current", str(current)]) == compare.EXIT_REFUSED
     assert "make bench" in capsys.readouterr().err
+
+
+def test_a_regression_not_seen_again_in_the_confirmation_run_does_not_count():
+    baseline = make_run({"real": timings(1e-3, seed=1), "spell": timings(1e-3, seed=2)})
+    first = make_run({"real": timings(1.3e-3, seed=3), "spell": timings(1.3e-3, seed=4)})
+    again = make_run({"real": timings(1.3e-3, seed=5), "spell": timings(1e-3, seed=6)})
+    confirmed = compare.confirm(compare.compare_runs(baseline, first)[0], compare.compare_runs(baseline, again)[0])
+    assert {c.name.split("::")[-1]: c.verdict for c in confirmed} == {
+        "real": "regressed", "spell": "slower (not confirmed)"}
