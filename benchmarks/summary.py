@@ -1,0 +1,76 @@
+"""Ratios from one saved benchmark run: engine speedups and each step's share of the matmul peak.
+
+    python -m benchmarks.summary [RUN.json]     # default: the newest run under .benchmarks/
+
+Every figure is a ratio of two medians taken in the same run on the same machine: vectorized over
+loop and loop over scalar (how many times faster), and the bare products' time over the step's
+(the step's share of the machine's matmul peak for that work).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from benchmarks.compare import STORAGE, load_run, saved_runs
+
+
+def medians(run: dict) -> dict[tuple[str, str, str], float]:
+    """{(case, dtype, engine): median seconds}; the probe's engine is ``matmul-probe``."""
+    found = {}
+    for bench in run["benchmarks"]:
+        info = bench.get("extra_info", {})
+        if {"case", "dtype", "engine"} <= info.keys():
+            found[(info["case"], info["dtype"], info["engine"])] = bench["stats"]["median"]
+    return found
+
+
+def summary_rows(run: dict) -> list[dict]:
+    times = medians(run)
+    rows = []
+    for case, dtype in sorted({(case, dtype) for case, dtype, _ in times}):
+        def t(engine):
+            return times.get((case, dtype, engine), float("nan"))
+        rows.append({"case": case, "dtype": dtype, "scalar_s": t("scalar"), "loop_s": t("loop"),
+                     "vectorized_s": t("vectorized"), "loop_over_vectorized": t("loop") / t("vectorized"),
+                     "scalar_over_loop": t("scalar") / t("loop"),
+                     "vectorized_peak_share": t("matmul-probe") / t("vectorized")})
+    return rows
+
+
+def _cell(value: float, spec: str, width: int) -> str:
+    return f"{'-':>{width}}" if math.isnan(value) else f"{format(value, spec):>{width}}"
+
+
+def format_rows(rows: list[dict]) -> str:
+    lines = [f"{'case':<34} {'dtype':<8} {'scalar us':>10} {'loop us':>10} {'vector us':>10} "
+             f"{'loop/vec':>9} {'scalar/loop':>11} {'vec %peak':>9}"]
+    for r in rows:
+        lines.append(f"{r['case']:<34} {r['dtype']:<8} {_cell(r['scalar_s'] * 1e6, '.0f', 10)} "
+                     f"{_cell(r['loop_s'] * 1e6, '.0f', 10)} {_cell(r['vectorized_s'] * 1e6, '.1f', 10)} "
+                     f"{_cell(r['loop_over_vectorized'], '.1f', 9)} {_cell(r['scalar_over_loop'], '.1f', 11)} "
+                     f"{_cell(r['vectorized_peak_share'], '.1%', 9)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.summary", description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", nargs="?", type=Path, help="a saved run (default: the newest in .benchmarks/)")
+    args = parser.parse_args(argv)
+    if args.run is None:
+        paths = saved_runs(STORAGE)
+        if not paths:
+            print("no saved benchmark run: run `make bench` first", file=sys.stderr)
+            return 2
+        runs = sorted((load_run(path) for path in paths), key=lambda run: run.get("datetime", ""))
+        run = runs[-1]
+    else:
+        run = load_run(args.run)
+    print(f"{run['_path']} ({run.get('datetime', '?')}, BLAS {run['machine_info'].get('nnstudy', {})})\n")
+    print(format_rows(summary_rows(run)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
