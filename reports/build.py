@@ -98,12 +98,12 @@ def _sweep_section(b: SectionBuilder, by: str, label: Callable[[int], str]) -> N
 
 def _final_section(b: SectionBuilder) -> None:
     if b.study.snapshots is not None:
-        b.figure("final_surfaces.png", "Fitted surface at the snapshot epochs beside the truth.",
+        b.figure(f"{b.study.name}_surfaces.png", "Fitted surface at the snapshot epochs beside the truth.",
                  lambda p: figures.surfaces(b.study, p))
-        b.figure("final_surfaces.gif", "The fitted surface over training (animated).",
+        b.figure(f"{b.study.name}_surfaces.gif", "The fitted surface over training (animated).",
                  lambda p: figures.surface_animation(b.study, p))
     if b.study.curves is not None:
-        b.figure("final_loss_curves.png", "Loss of the final model against epoch.",
+        b.figure(f"{b.study.name}_loss_curves.png", "Loss of the final model against epoch.",
                  lambda p: figures.loss_curves(b.study, p, None, None,
                                                "Final model (100-80-50-30-10): loss against epoch"))
     b.table("summary", lambda: tables.summary_table(b.study, ["hidden"],
@@ -111,7 +111,7 @@ def _final_section(b: SectionBuilder) -> None:
 
 
 def _lr_section(b: SectionBuilder) -> None:
-    b.figure("lr_final_loss.png", "Final loss against learning rate, one line per width.",
+    b.figure(f"{b.study.name}_final_loss.png", "Final loss against learning rate, one line per width.",
              lambda p: figures.lr_sweep(b.study, p))
     b.table("summary", lambda: tables.summary_table(
         b.study, ["width", "lr"], f"{b.section.title} study: final loss per width and lr"))
@@ -120,22 +120,22 @@ def _lr_section(b: SectionBuilder) -> None:
 def _engines_section(b: SectionBuilder) -> None:
     times = b.attempt("epoch times", lambda: tables.epoch_times(b.study))
     if times is None or times.empty:
-        b.messages.warn("study 'engines': no timed epochs; timing left out")
+        b.messages.warn(f"study '{b.study.name}': no timed epochs; timing left out")
         return
     stats = b.attempt("timing statistics", lambda: tables.timing_stats(b.study, times))
     speedups = b.attempt("speedups", lambda: tables.speedup_stats(times))
     if stats is not None and len(stats):
-        b.figure("engines_sec_per_epoch.png", "Seconds per epoch against width per engine.",
+        b.figure(f"{b.study.name}_sec_per_epoch.png", "Seconds per epoch against width per engine.",
                  lambda p: figures.engine_times(stats, p))
-        b.table("timing", lambda: tables.timing_table(stats))
+        b.table("timing", lambda: tables.timing_table(stats, b.study.name))
     if speedups is not None and len(speedups):
-        b.figure("engines_speedups.png", "Speedup of the vectorized engine.",
+        b.figure(f"{b.study.name}_speedups.png", "Speedup of the vectorized engine.",
                  lambda p: figures.engine_speedups(speedups, p))
-        b.table("speedups", lambda: tables.speedup_table(speedups))
+        b.table("speedups", lambda: tables.speedup_table(speedups, b.study.name))
 
 
 def _classics_section(b: SectionBuilder) -> None:
-    b.figure("classics.png", "Final loss and accuracy per classic task.",
+    b.figure(f"{b.study.name}.png", "Final loss and accuracy per classic task.",
              lambda p: figures.classics(b.study, p))
     b.table("summary", lambda: tables.classics_table(b.study))
 
@@ -144,9 +144,9 @@ def _gradcheck_section(b: SectionBuilder) -> None:
     stats = b.attempt("gradient check statistics", lambda: tables.gradcheck_stats(b.study))
     if stats is None:
         return
-    b.figure("gradcheck.png", "Time and error of numerical against backprop gradients.",
+    b.figure(f"{b.study.name}.png", "Time and error of numerical against backprop gradients.",
              lambda p: figures.gradcheck(stats, p, GRADIENT_TOLERANCE))
-    b.table("summary", lambda: tables.gradcheck_table(stats))
+    b.table("summary", lambda: tables.gradcheck_table(stats, b.study.name))
 
 
 SECTIONS: dict[str, Callable[[SectionBuilder], None]] = {
@@ -163,10 +163,20 @@ def kind_of(study: str) -> str:
     return study.removesuffix(QUICK)
 
 
+def clear_previous(out: Path) -> None:
+    """Delete the figures and tables an earlier build wrote, so none outlives its data."""
+    for folder, suffixes in (("figures", (".png", ".gif")), ("tables", (".md", ".html"))):
+        if (out / folder).is_dir():
+            for path in (out / folder).iterdir():
+                if path.suffix in suffixes:
+                    path.unlink()
+
+
 def build(results: str | Path = "results", out: str | Path = "reports/out",
-           studies: list[str] | None = None) -> Report:
+          studies: list[str] | None = None) -> Report:
     """Build the report for ``studies`` (default: all) from ``results`` into ``out``."""
     out, results = Path(out), str(results)
+    clear_previous(out)
     messages = Messages()
     loaded: dict[str, Study] = {}
     for name in studies or STUDIES:

@@ -255,7 +255,8 @@ def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorize
             rows = rows.sort_values("width")
             if rows.empty:
                 continue
-            error = [(rows["speedup"] - rows["low"]).fillna(0), (rows["high"] - rows["speedup"]).fillna(0)]
+            error = [(rows["speedup"] - rows["low"]).fillna(0),
+                     (rows["high"] - rows["speedup"]).fillna(0)]
             ax.errorbar(rows["width"], rows["speedup"], yerr=error, marker="o", capsize=3,
                         color=colors[batch], label=str(batch))
         ax.axhline(1, color="grey", linestyle="--", linewidth=1)
@@ -292,7 +293,8 @@ def classics(study: Study, path: Path) -> list[str]:
     tasks = sorted(ok["dataset"].unique())
     accuracy = ok.melt(id_vars=["dataset", "seed"], value_vars=["final_train_acc", "final_val_acc"],
                        var_name="split", value_name="accuracy").dropna(subset=["accuracy"])
-    accuracy["split"] = accuracy["split"].map({"final_train_acc": "train", "final_val_acc": "validation"})
+    accuracy["split"] = accuracy["split"].map({"final_train_acc": "train",
+                                               "final_val_acc": "validation"})
     panels = len(tasks) + (1 if len(accuracy) else 0)
     fig, axes = plt.subplots(1, panels, figsize=(3.3 * panels, 4.6), squeeze=False,
                              layout="constrained")

@@ -46,7 +46,8 @@ def provenance_row(figure: str, runs: pd.DataFrame) -> dict:
     dirty = bool(runs["git_dirty"].fillna(False).any()) if "git_dirty" in runs else False
     return {"figure": figure, "runs": len(runs),
             "git commit": _values(runs, "git_commit") + (" (uncommitted changes)" if dirty else ""),
-            "run dates": _dates(runs), "machine": f"{_values(runs, 'cpu_model')} on {_values(runs, 'host')}",
+            "run dates": _dates(runs),
+            "machine": f"{_values(runs, 'cpu_model')} on {_values(runs, 'host')}",
             "Python / NumPy": f"{_values(runs, 'python_version')} / {_values(runs, 'numpy_version')}",
             "BLAS (threads)": f"{_values(runs, 'blas')} ({_values(runs, 'blas_threads')})",
             "backend (workers)": f"{_values(runs, 'backend')} ({_values(runs, 'n_workers')})",

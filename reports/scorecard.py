@@ -109,7 +109,9 @@ def random_regression(classics: Study | None) -> Claim:
 
 def gradients_agree(gradcheck: Study | None) -> Claim:
     claim = f"numerical and backprop gradients agree (max relative error < {GRADIENT_TOLERANCE:g})"
-    errors = metric(gradcheck.ok, "max_rel_error").dropna() if gradcheck is not None else pd.Series(dtype=float)
+    if gradcheck is None:
+        return _no_data(claim, "agree")
+    errors = metric(gradcheck.ok, "max_rel_error").dropna()
     if errors.empty:
         return _no_data(claim, "agree")
     worst = errors.max()

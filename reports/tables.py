@@ -105,7 +105,7 @@ def classics_table(study: Study) -> Table:
                      "train acc": mean_sd(group["final_train_acc"]),
                      "val acc": mean_sd(group["final_val_acc"]),
                      "metrics": "; ".join(extras) or "—"})
-    return Table("classics_summary", "Classic tasks: final loss and accuracy", pd.DataFrame(rows),
+    return Table(f"{study.name}_summary", "Classic tasks: final loss and accuracy", pd.DataFrame(rows),
                  "mean ± sd over seeds; accuracy only for classifiers.")
 
 
@@ -127,14 +127,14 @@ def parameter_count(layer_sizes) -> int:
     return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
 
 
-def gradcheck_table(stats: pd.DataFrame) -> Table:
+def gradcheck_table(stats: pd.DataFrame, study: str = "gradcheck") -> Table:
     rows = [{"layers": layers, "parameters": group["parameters"].iloc[0], "checks": len(group),
              "numerical (s)": number(group["numerical_s"].median()),
              "backprop (s)": number(group["backprop_s"].median()),
              "numerical / backprop": number((group["numerical_s"] / group["backprop_s"]).median()),
              "max relative error": number(group["max_rel_error"].max(), 2)}
             for layers, group in stats.groupby("layers", sort=False)]
-    return Table("gradcheck_summary", "Gradient check: numerical against backprop",
+    return Table(f"{study}_summary", "Gradient check: numerical against backprop",
                  pd.DataFrame(rows), "Seconds for one full gradient (median over checks); "
                  "error: worst over checks.")
 
@@ -205,25 +205,26 @@ def speedup_stats(times: pd.DataFrame, candidate: str = "vectorized", seed: int 
     return pd.DataFrame(rows)
 
 
-def timing_table(stats: pd.DataFrame) -> Table:
+def timing_table(stats: pd.DataFrame, study: str = "engines") -> Table:
     rows = [{"engine": r.engine, "width": r.width, "batch": r.batch_size, "epochs timed": r.epochs,
              "median s/epoch": number(r.median_s),
              "IQR s/epoch": f"{number(r.q25_s)}–{number(r.q75_s)}",
              "samples/s": number(r.samples_per_s), "GFLOP/s": number(r.gflops),
              "share of peak": "—" if not np.isfinite(r.peak_share) else f"{100 * r.peak_share:.2g}%"}
             for r in stats.sort_values(["engine", "batch_size", "width"]).itertuples()]
-    return Table("timing", "Timing: seconds per training epoch", pd.DataFrame(rows),
+    return Table(f"{study}_timing", "Timing: seconds per training epoch", pd.DataFrame(rows),
                  "Median and interquartile range over every timed epoch of every run; samples/s, "
                  "GFLOP/s and share of the machine's matmul peak (nncore.probe): median over runs.")
 
 
-def speedup_table(stats: pd.DataFrame, candidate: str = "vectorized") -> Table:
+def speedup_table(stats: pd.DataFrame, study: str = "engines",
+                  candidate: str = "vectorized") -> Table:
     rows = [{"width": r.width, "batch": r.batch_size, "baseline": r.baseline,
              "baseline s/epoch": number(r.baseline_s), f"{candidate} s/epoch": number(r.candidate_s),
              "speedup": f"{number(r.speedup)}x",
              "95% CI": "—" if not np.isfinite(r.low) else f"{number(r.low)}–{number(r.high)}x"}
             for r in stats.sort_values(["baseline", "batch_size", "width"]).itertuples()]
-    return Table("speedups", f"Speedup of {candidate} over the other engines", pd.DataFrame(rows),
+    return Table(f"{study}_speedups", f"Speedup of {candidate} over the other engines", pd.DataFrame(rows),
                  "Speedup = summed (mean) epoch seconds of the baseline / those of "
                  f"{candidate}, never a mean of per-epoch ratios; 95% percentile bootstrap "
                  f"interval ({BOOTSTRAP_RESAMPLES} resamples of each engine's epochs).")

@@ -23,6 +23,9 @@ def only_shard(results, study, table):
 
 def test_missing_study_is_named_and_the_rest_builds(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("classics",))
+    stale = tmp_path / "out" / "figures" / "gradcheck.png"  # from an earlier build
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an old figure")
     status, err = run_cli(capsys, results, tmp_path / "out", "gradcheck", "classics")
     assert status == 0
     assert "study 'gradcheck': no results" in err
