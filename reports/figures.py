@@ -70,7 +70,7 @@ def _plain_numbers(axis) -> None:
 
 
 def _seeds_count(per_line: pd.Series) -> str:
-    """"5" or "4-5": the seeds behind each line (runs that did not finish are missing)."""
+    """The seeds behind each line, as 5 or 4–5 (runs that did not finish are missing)."""
     low, high = int(per_line.min()), int(per_line.max())
     return str(low) if low == high else f"{low}–{high}"
 
@@ -131,19 +131,25 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
                      marker="o", ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
         sns.scatterplot(data=ok, x="lr", y=column, hue="group", hue_order=order, palette=palette,
                         alpha=0.35, s=18, ax=ax, legend=False)
-        for width, runs in diverged.groupby("width"):
-            # x in data, y in axes coordinates: a diverged run has no loss to place.
-            ax.plot(runs["lr"], np.full(len(runs), 0.96), "x", color=colors[width], markersize=9,
-                    markeredgewidth=2, transform=ax.get_xaxis_transform(),
-                    label="diverged" if width == diverged["width"].min() else None)
         ax.set(xscale="log", yscale="log", title=f"final {name} loss",
                xlabel="learning rate (log scale)", ylabel=f"{_loss_name(study)} (log scale)")
+        if len(diverged):
+            # A diverged run has no loss to place: a cross in a strip added above the data
+            # (x in data, y in axes coordinates), clear of the lines.
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, high * (high / low) ** 0.15)
+            for (width, lr), runs in diverged.groupby(["width", "lr"]):
+                ax.plot([lr], [0.95], "x", color=colors[width], markersize=9, markeredgewidth=2,
+                        transform=ax.get_xaxis_transform(),
+                        label="diverged" if width == diverged["width"].min() else None)
+                ax.annotate(str(len(runs)), (lr, 0.95), xycoords=ax.get_xaxis_transform(),
+                            xytext=(7, -4), textcoords="offset points", color=colors[width])
         _plain_log(ax.xaxis)
         _plain_log(ax.yaxis)
     _legend_outside(fig, axes[0][0], "width")
     epochs = ", ".join(str(e) for e in sorted(ok["epochs_run"].unique()))
     seeds = ok.groupby(["width", "lr"])["seed"].nunique()
-    crosses = "; x: diverged" if len(diverged) else ""
+    crosses = "\n× n at the top: n seeds diverged (no final loss)" if len(diverged) else ""
     seeds_note = ("one seed per point" if seeds.max() < 2 else
                   f"line: mean over {_seeds_count(seeds)} seeds, band: 95% bootstrap CI; "
                   "dots: single seeds")

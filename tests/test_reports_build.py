@@ -84,8 +84,12 @@ def test_index_references_only_existing_files_and_every_figure(report):
     assert "figures/final_surfaces.gif" in links
 
 
-def test_clean_build_has_no_messages(report):
-    assert list(report.messages) == []
+def test_clean_build_warns_of_nothing_and_counts_the_diverged_run(report):
+    assert [level for level, _ in report.messages] == ["note"]
+    (note,) = [text for _, text in report.messages]
+    assert "study 'lr': 1 diverged of 19 runs" in note
+    header, body = markdown_rows(report.out / "tables" / "lr_summary.md")
+    assert [row[header.index("not finished")] for row in body].count("1 diverged") == 1
 
 
 def test_terminal_text_holds_every_table(report):

@@ -106,6 +106,9 @@ def make_results(results: Path, studies=STUDIES, width_loss=width_loss) -> Path:
         runs, curves = sweep_study(
             "lr", configs, lambda c, s: (abs(np.log10(c["lr"]) + 2.5) * 0.01 + 0.1 / c["layer_sizes"][1]
                                          + 0.001 * s,) * 2)
+        runs.append(run_row("lr", layer_sizes=[2, 100, 1], lr=1e-2, seed=3, status="diverged",
+                            error="loss became nan at epoch 2", final_train_loss=np.nan,
+                            final_val_loss=np.nan, epochs_run=2))
         write_table(results, "lr", "runs", runs)
         write_table(results, "lr", "curves", curves)
     if "final" in studies:
