@@ -80,6 +80,14 @@ class SectionBuilder:
             self.section.warnings.append(warning)
             self.messages.warn(f"study '{self.study.name}': {warning}")
 
+    def has(self, table: str, needed_for: str) -> bool:
+        """Whether the study has ``table``; if not, say which figure goes without it."""
+        if getattr(self.study, table) is not None:
+            return True
+        self.messages.warn(f"study '{self.study.name}': no usable '{table}' table, so no "
+                           f"{needed_for}")
+        return False
+
     def table(self, what: str, make: Callable[[], Table]) -> None:
         table = self.attempt(f"table {what}", make)
         if table is not None:
@@ -88,7 +96,7 @@ class SectionBuilder:
 
 def _sweep_section(b: SectionBuilder, by: str, label: Callable[[int], str]) -> None:
     name, title = b.study.name, b.section.title
-    if b.study.curves is not None:
+    if b.has("curves", "loss-curve figure"):
         b.figure(f"{name}_loss_curves.png", f"Loss against epoch, one line per {by}.",
                  lambda p: figures.loss_curves(b.study, p, by, label,
                                                f"{title} study: loss against epoch"))
@@ -97,12 +105,12 @@ def _sweep_section(b: SectionBuilder, by: str, label: Callable[[int], str]) -> N
 
 
 def _final_section(b: SectionBuilder) -> None:
-    if b.study.snapshots is not None:
+    if b.has("snapshots", "fitted-surface figures"):
         b.figure(f"{b.study.name}_surfaces.png", "Fitted surface at the snapshot epochs beside the truth.",
                  lambda p: figures.surfaces(b.study, p))
         b.figure(f"{b.study.name}_surfaces.gif", "The fitted surface over training (animated).",
                  lambda p: figures.surface_animation(b.study, p))
-    if b.study.curves is not None:
+    if b.has("curves", "loss-curve figure"):
         b.figure(f"{b.study.name}_loss_curves.png", "Loss of the final model against epoch.",
                  lambda p: figures.loss_curves(b.study, p, None, None,
                                                "Final model (100-80-50-30-10): loss against epoch"))

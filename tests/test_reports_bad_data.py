@@ -90,3 +90,12 @@ def test_unknown_study_is_named(tmp_path, capsys):
     status, err = run_cli(capsys, results, tmp_path / "out", "gradcheck", "widht")
     assert status == 0
     assert "unknown study 'widht'" in err
+
+
+def test_study_without_curves_says_which_figure_is_missing(tmp_path, capsys):
+    results = make_results(tmp_path / "results", studies=("width",))
+    only_shard(results, "width", "curves").unlink()
+    status, err = run_cli(capsys, results, tmp_path / "out", "width")
+    assert status == 0
+    assert "study 'width': no usable 'curves' table, so no loss-curve figure" in err
+    assert (tmp_path / "out" / "tables" / "width_summary.md").is_file()
