@@ -13,6 +13,7 @@ Not a pytest file on purpose: it takes minutes and needs an otherwise idle machi
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -42,13 +43,44 @@ def timed_sweep(targets: list[str], backend: str, jobs: int, results: Path) -> f
     return elapsed
 
 
+def _busy(seconds_of_work: int) -> float:
+    """A fixed CPU-bound NumPy workload (the shapes of a width-20 training step); its wall time."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, w = rng.standard_normal((10, 20)), rng.standard_normal((20, 20))
+    started = time.perf_counter()
+    for _ in range(seconds_of_work * 100_000):
+        a = np.tanh(a @ w)
+    return time.perf_counter() - started
+
+
+def machine_scaling(workers: int) -> float:
+    """wall(one process) / wall(``workers`` processes doing the same work each, concurrently):
+    what the machine allows right now (1.0 on idle cores; less when other work competes)."""
+    from joblib import Parallel, delayed
+
+    alone = _busy(2)
+    together = Parallel(n_jobs=workers)(delayed(_busy)(2) for _ in range(workers))
+    return alone / max(together)
+
+
 def efficiency(studies: list[str], workers: int) -> None:
+    import experiments
+
     n_runs = sum(len(spec.find_study(name).runs) for name in studies)
+    print(f"machine scaling before: {machine_scaling(workers):.2f}, load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as scratch:
         serial = timed_sweep(studies, "serial", 1, Path(scratch) / "serial")
         parallel = timed_sweep(studies, "loky", workers, Path(scratch) / "loky")
+        run_seconds = {backend: sum(experiments.load(name, "runs", results=Path(scratch) / backend)["wall_s"].sum()
+                                    for name in studies) for backend in ("serial", "loky")}
+    print(f"machine scaling after: {machine_scaling(workers):.2f}, load average {os.getloadavg()[0]:.2f}")
     print(f"studies {' '.join(studies)} ({n_runs} runs): serial {serial:.1f} s, loky x{workers} "
           f"{parallel:.1f} s, parallel efficiency {serial / (workers * parallel):.3f}")
+    print(f"  runs' own seconds: serial {run_seconds['serial']:.1f}, loky {run_seconds['loky']:.1f} "
+          f"(slowdown of a run next to a neighbour {run_seconds['loky'] / run_seconds['serial']:.2f}); "
+          f"workers busy {run_seconds['loky'] / (workers * parallel):.1%} of the loky sweep")
 
 
 def overhead(runs: int, workers: int) -> None:

@@ -36,11 +36,6 @@ def _failed(job: dict, message: str) -> dict:
     return {"run_id": job["run_id"], "runs": row, "curves": {}, "snapshots": {}}
 
 
-def run_serial(jobs: list[dict]) -> Iterator[dict]:
-    for job in jobs:
-        yield execute(job)
-
-
 @contextmanager
 def _dask_client(scheduler: str | None, n_workers: int):
     """A client of the cluster at ``scheduler``, or of a LocalCluster on loopback started here."""
@@ -60,8 +55,9 @@ def dask_worker_count(client) -> int:
     return len(client.scheduler_info().get("workers", {})) or 1
 
 
-def _run_joblib(jobs: list[dict], backend: str, n_workers: int) -> Iterator[dict]:
-    """Dispatch ``jobs`` through joblib (loky or dask), resubmitting after a dead worker."""
+def _run_joblib(jobs: list[dict], backend: str, n_workers: int, task=execute) -> Iterator[dict]:
+    """Dispatch ``task(job)`` for ``jobs`` through joblib (loky or dask), resubmitting the runs
+    that did not come back after a dead worker."""
     from joblib import Parallel, delayed, parallel_config
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
@@ -77,7 +73,7 @@ def _run_joblib(jobs: list[dict], backend: str, n_workers: int) -> Iterator[dict
                 # batch_size=1: runs are long enough, and the longest-first order is kept exactly.
                 parallel = Parallel(return_as="generator_unordered", batch_size=1,
                                     pre_dispatch="n_jobs")
-                for result in parallel(delayed(execute)(job) for job in order):
+                for result in parallel(delayed(task)(job) for job in order):
                     pending.pop(result["run_id"], None)
                     yield result
             return
@@ -91,19 +87,20 @@ def _run_joblib(jobs: list[dict], backend: str, n_workers: int) -> Iterator[dict
 
 
 def run_jobs(jobs: list[dict], backend: str = "loky", n_workers: int = 1,
-             scheduler: str | None = None) -> Iterator[dict]:
-    """Yield ``execute(job)`` for every job, in completion order."""
+             scheduler: str | None = None, task=execute) -> Iterator[dict]:
+    """Yield ``task(job)`` (``run.execute``; tests substitute their own) for every job, in
+    completion order."""
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is not one of {', '.join(BACKENDS)}")
     if not jobs:
         return
     if backend == "serial":
-        yield from run_serial(jobs)
+        yield from map(task, jobs)
     elif backend == "loky":
-        yield from _run_joblib(jobs, "loky", n_workers)
+        yield from _run_joblib(jobs, "loky", n_workers, task)
     else:
         with _dask_client(scheduler, n_workers) as client:
             workers = dask_worker_count(client)
             for job in jobs:  # provenance: the cluster's real size
                 job["n_workers"] = workers
-            yield from _run_joblib(jobs, "dask", -1)
+            yield from _run_joblib(jobs, "dask", -1, task)

@@ -226,9 +226,9 @@ def execute(job: dict) -> dict:
 
 # Seconds per unit, measured on the 2-core development machine with one BLAS thread; only the
 # ranking matters (longest runs first) and the order of magnitude (``plan``'s estimate).
-STEP_LAYER_S = {"vectorized": 6e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
+STEP_LAYER_S = {"vectorized": 10e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
 SAMPLE_LAYER_S = {"vectorized": 0.0, "loop": 13e-6, "scalar": 1e-5, "numerical": 0.0}
-FLOP_S = {"vectorized": 1 / 1.5e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 1.5e9}
+FLOP_S = {"vectorized": 1 / 4e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 4e9}
 
 
 def estimate_seconds(config: dict) -> float:

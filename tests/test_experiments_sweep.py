@@ -194,3 +194,28 @@ def test_status_counts_runs_stored_by_other_code_as_stale(tmp_path, capsys, monk
                       lambda: {"git_commit": "f" * 40, "git_dirty": False})
         assert sweep(path, "--results", results, "--backend", "serial", "--force") == 0
     assert status_line(capsys, path, results, "old").split()[1:] == ["2", "2", "0", "0", "0", "2"]
+
+
+def execute_unless_marked_to_die(job):
+    """run.execute, except that a job carrying ``die_once`` kills its worker process the first time."""
+    from pathlib import Path
+
+    from experiments.run import execute
+
+    marker = job.get("die_once")
+    if marker and not Path(marker).exists():
+        Path(marker).touch()
+        os._exit(1)  # as the OOM killer would: no exception, the process is gone
+    return execute(job)
+
+
+def test_runs_lost_with_a_dead_worker_are_resubmitted(tmp_path):
+    from experiments.backends import run_jobs
+
+    study = spec.load_spec(write_spec(tmp_path, "dies", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 6"))
+    jobs = [{"config": run.config, "run_id": run.run_id, "study": "dies"} for run in study.runs]
+    jobs[2]["die_once"] = str(tmp_path / "died")
+    results = list(run_jobs(jobs, "loky", 2, task=execute_unless_marked_to_die))
+    assert (tmp_path / "died").exists()
+    assert sorted(r["run_id"] for r in results) == sorted(job["run_id"] for job in jobs)
+    assert {r["runs"]["status"] for r in results} == {"ok"}
