@@ -19,6 +19,7 @@ from matplotlib.animation import PillowWriter  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from .data import Study, architecture, metric  # noqa: E402
+from .tables import engine_rank  # noqa: E402
 
 DPI = 110
 BOOTSTRAP = {"errorbar": ("ci", 95), "n_boot": 1000, "seed": 0}
@@ -225,7 +226,7 @@ def engine_times(stats: pd.DataFrame, path: Path) -> None:
     """Median seconds per epoch against width, one line per engine, a panel per batch size,
     log-log; error bars: interquartile range over epochs."""
     batches = sorted(stats["batch_size"].unique())
-    engines = sorted(stats["engine"].unique())
+    engines = sorted(stats["engine"].unique(), key=lambda e: (engine_rank(e), e))
     colors = dict(zip(engines, sns.color_palette("colorblind", len(engines))))
     fig, axes = plt.subplots(1, len(batches), figsize=(4.2 * len(batches), 4.2), sharey=True,
                              squeeze=False, layout="constrained")

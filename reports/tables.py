@@ -15,6 +15,11 @@ import pandas as pd
 from .data import Study, architecture, metric
 
 BOOTSTRAP_RESAMPLES = 2000
+ENGINE_ORDER = ("scalar", "loop", "vectorized", "numerical")  # slowest first, as they evolved
+
+
+def engine_rank(engine: str) -> int:
+    return ENGINE_ORDER.index(engine) if engine in ENGINE_ORDER else len(ENGINE_ORDER)
 SPEEDUP_BASELINES = ("loop", "scalar")
 
 
@@ -211,7 +216,8 @@ def timing_table(stats: pd.DataFrame, study: str = "engines") -> Table:
              "IQR s/epoch": f"{number(r.q25_s)}–{number(r.q75_s)}",
              "samples/s": number(r.samples_per_s), "GFLOP/s": number(r.gflops),
              "share of peak": "—" if not np.isfinite(r.peak_share) else f"{100 * r.peak_share:.2g}%"}
-            for r in stats.sort_values(["engine", "batch_size", "width"]).itertuples()]
+            for r in stats.assign(rank=stats["engine"].map(engine_rank))
+                          .sort_values(["rank", "engine", "batch_size", "width"]).itertuples()]
     return Table(f"{study}_timing", "Timing: seconds per training epoch", pd.DataFrame(rows),
                  "Median and interquartile range over every timed epoch of every run; samples/s, "
                  "GFLOP/s and share of the machine's matmul peak (nncore.probe): median over runs.")
