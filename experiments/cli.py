@@ -111,7 +111,7 @@ def cmd_sweep(args) -> int:
     workers = default_workers()
     backend = args.backend
     batches = sweep.plan_batches(todo, backend, args.jobs, workers)
-    labels = {run.run_id: run.label(study.varying) for study, runs in todo for run in runs}
+    labels = {run.run_id: run.label() for study, runs in todo for run in runs}
     print(f"running {n_runs} runs of {', '.join(f'{s.name} ({len(r)})' for s, r in todo if r)} "
           f"into {args.results}/", file=sys.stderr)
     outcome = sweep.execute_batches(batches, args.results, args.scheduler, quiet, labels)
@@ -149,7 +149,7 @@ def cmd_plan(args) -> int:
     for run in shown:
         state = stored.status.get(run.run_id, "pending")
         print(f"  {run.run_id[:12]}  {state:<8}  ~{_format_seconds(estimate_seconds(run.config)):>7}  "
-              f"{run.label(study.varying)}")
+              f"{run.label()}")
     if len(shown) < len(study.runs):
         print(f"  ... {len(study.runs) - len(shown)} more (--all lists them)")
     return EXIT_OK
@@ -168,11 +168,18 @@ def cmd_status(args) -> int:
     from .provenance import RESULT_CODE, code_version
 
     studies = _load(args.studies, quick=False)
-    if not args.studies:  # also whatever else is stored (quick runs, studies given by path)
+    extra = []
+    if not args.studies:  # also whatever else is stored: quick runs, studies given by path
         known = {study.name for study in studies}
-        extra = [name for name in store.studies_with_results(args.results) if name not in known]
-    else:
-        extra = []
+        shipped = {path.stem for path in specs.spec_paths()}
+        for name in store.studies_with_results(args.results):
+            if name in known:
+                continue
+            base = name.removesuffix("-quick")
+            if name.endswith("-quick") and base in shipped:
+                studies.append(specs.find_study(base, quick=True))
+            else:
+                extra.append(name)
     commit = code_version()["git_commit"]
     print(f"{'study':<16} {'runs':>5} {'ok':>5} {'diverged':>8} {'failed':>6} {'pending':>7} "
           f"{'stale':>5}  (stale: stored by code that differs from {commit[:10]} in "

@@ -95,9 +95,13 @@ class Run:
 
     run_id: str
     config: dict
+    point: dict = field(default_factory=dict, compare=False)  # the spec values that vary, for labels
 
     def label(self, keys: tuple[str, ...] = ()) -> str:
-        return ", ".join(f"{k}={self.config[k]!r}" for k in keys) or self.run_id[:12]
+        """``width=20, seed=3``: the values the spec varies (or the given config fields)."""
+        if keys:
+            return ", ".join(f"{k}={self.config[k]!r}" for k in keys)
+        return ", ".join(f"{k}={v!r}" for k, v in self.point.items()) or self.run_id[:12]
 
 
 @dataclass
@@ -431,7 +435,7 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
             config = _resolve(values, label, at)
             if _excluded(values, config, rules):
                 continue
-            run = Run(run_id(config), config)
+            run = Run(run_id(config), config, {**point, "seed": seed})
             if run.run_id in seen:  # two spellings of the same configuration
                 continue
             seen.add(run.run_id)
@@ -440,6 +444,12 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
         raise at.error("grid", "every combination is excluded: the study has no runs")
     varying = tuple(key for key in FIELDS
                     if len({canonical_json(r.config[key]) for r in runs}) > 1)
+    # Labels name only the spec values that differ between runs (a case's constant keys do not).
+    point_keys = list(dict.fromkeys(key for run in runs for key in run.point))
+    differing = [key for key in point_keys
+                 if len({canonical_json(run.point.get(key)) for run in runs}) > 1]
+    runs = [Run(run.run_id, run.config, {k: run.point[k] for k in differing if k in run.point})
+            for run in runs]
     return Study(name=name, description=description, path=path, runs=runs, varying=varying,
                  timing=timing, default=default, quick=quick, raw=raw)
 
