@@ -219,3 +219,17 @@ def test_runs_lost_with_a_dead_worker_are_resubmitted(tmp_path):
     assert (tmp_path / "died").exists()
     assert sorted(r["run_id"] for r in results) == sorted(job["run_id"] for job in jobs)
     assert {r["runs"]["status"] for r in results} == {"ok"}
+
+
+def test_dask_backend_joins_an_existing_scheduler(tmp_path):
+    from dask.distributed import LocalCluster
+
+    path = write_spec(tmp_path, "joined", IDENTITY_SPEC)
+    assert sweep(path, "--results", tmp_path / "serial", "--backend", "serial") == 0
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert sweep(path, "--results", tmp_path / "joined", "--backend", "dask",
+                     "--scheduler", cluster.scheduler_address) == 0
+    runs = experiments.load("joined", "runs", results=tmp_path / "joined")
+    assert set(runs["backend"]) == {"dask"} and set(runs["n_workers"]) == {1}
+    assert_same_results(results_of(tmp_path / "serial", "joined"), results_of(tmp_path / "joined", "joined"))
