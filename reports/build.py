@@ -40,6 +40,7 @@ class Section:
 
 @dataclass
 class Report:
+    results: str
     out: Path
     sections: list[Section]
     scorecard: Table
@@ -209,7 +210,7 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
     for table in [card] + [t for s in sections for t in s.tables] + [provenance_tab]:
         if table is not None:
             written += table.write(out / "tables")
-    report = Report(out, sections, card, provenance_tab, messages, written)
+    report = Report(results, out, sections, card, provenance_tab, messages, written)
     written.append(write_index(report))
     return report
 

@@ -40,8 +40,11 @@ def _message(level: str, text: str) -> str:
 def write_index(report) -> Path:
     """Write ``index.html`` into ``report.out``; it links only files the build wrote."""
     out = report.out
+    studies = ", ".join(s.study for s in report.sections) or "none"
     parts = [f"<h1>nnstudy report</h1><p class='caption'>built "
-             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC</p>"]
+             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
+             f"<code>{html.escape(str(Path(report.results).resolve()))}</code>; studies: "
+             f"{html.escape(studies)}. Every figure's runs are listed under Provenance.</p>"]
     nav = ["<a href='#scorecard'>Scorecard</a>"]
     nav += [f"<a href='#{s.study}'>{html.escape(s.title)}</a>" for s in report.sections]
     if report.provenance is not None:
