@@ -179,6 +179,8 @@ def _check_known_key(key: str, where: str, at: _Where) -> type:
         return FIELDS[key][0]
     if key in SHAPE_KEYS:
         return SHAPE_KEYS[key]
+    if key in SPEC_KEYS:
+        raise at.error(where, f"{key!r} is a top-level key of the spec, not a run configuration key")
     valid = ", ".join(sorted(set(FIELDS) | set(SHAPE_KEYS)))
     raise at.error(where, f"unknown key {key!r}; valid keys: {valid}")
 
@@ -215,7 +217,10 @@ def _resolve(raw: dict, label: str, at: _Where) -> dict:
             raise at.error(f"{label}: dataset_options.{option}",
                            f"unknown option for dataset {config['dataset']!r}; valid: "
                            f"{', '.join(accepted) or 'none'}")
-    n_in, n_out, n_train = dataset_shape(config["dataset"], options)
+    try:
+        n_in, n_out, n_train = dataset_shape(config["dataset"], options)
+    except (TypeError, ValueError) as error:
+        raise at.error(f"{label}: dataset_options", f"{options!r} is not usable: {error}") from None
 
     shape_given = [k for k in ("layer_sizes", "hidden", "width") if k in raw]
     if len(shape_given) != 1:
@@ -339,10 +344,14 @@ def _check_excludes(rules, at: _Where) -> list[dict]:
     return checked
 
 
-def _excluded(point: dict, config: dict, rules: list[dict]) -> bool:
-    """A run is dropped when some rule matches all its keys (spec values or resolved fields)."""
+def _excluded(config: dict, rules: list[dict]) -> bool:
+    """A run is dropped when some rule matches all its keys (resolved fields; hidden, width and
+    depth derived from layer_sizes, so a rule on width also matches ``hidden = [100]``)."""
+    hidden = config["layer_sizes"][1:-1]
+    derived = {"hidden": hidden, "width": hidden[0] if hidden else 0, "depth": len(hidden)}
+
     def value_of(key):
-        return point[key] if key in point else config.get(key)
+        return derived[key] if key in derived else config[key]
     return any(all(value_of(key) in allowed for key, allowed in rule.items()) for rule in rules)
 
 
@@ -433,7 +442,7 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
                     values["snapshot_epochs"] = [e for e in values["snapshot_epochs"]
                                                  if e <= values["epochs"]]
             config = _resolve(values, label, at)
-            if _excluded(values, config, rules):
+            if _excluded(config, rules):
                 continue
             run = Run(run_id(config), config, {**point, "seed": seed})
             if run.run_id in seen:  # two spellings of the same configuration

@@ -67,6 +67,17 @@ def test_exclude_drops_runs_matching_every_key_of_a_rule(tmp_path):
     assert ("scalar", [2, 100, 1], 1) not in kept and ("scalar", [2, 10, 1], 1) in kept
 
 
+def test_exclude_on_width_matches_architectures_given_as_hidden(tmp_path):
+    path = write(tmp_path, 'name = "h"\n' + BASE + """
+        [grid]
+        hidden = [[10], [100, 100]]
+        [[exclude]]
+        width = 100
+        depth = 2
+        """)
+    assert labels(load_spec(path), "layer_sizes") == [([2, 10, 1],)]
+
+
 def test_cases_are_one_axis_of_whole_configurations(tmp_path):
     path = write(tmp_path, """
         name = "c"
@@ -137,6 +148,9 @@ BAD_SPECS = [
     ("everything excluded", BASE + "width = 20\n[[exclude]]\nepochs = 1\n", ["no runs"]),
     ("bad schedule", BASE + "width = 20\nschedule = { kind = 'cosine' }\n", ["schedule", "constant, step"]),
     ("not TOML", "[base\n", ["not valid TOML"]),
+    ("seeds inside base", BASE + "width = 20\nseeds = 3\n", ["base.seeds", "top-level key"]),
+    ("unusable dataset option", BASE.replace("step = 0.5", "step = 'fine'") + "width = 20\n",
+     ["dataset_options", "not usable"]),
 ]
 
 
