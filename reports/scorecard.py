@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .data import Study, metric
-from .tables import Table, number
+from .tables import Table, mean_sd, number
 
 GRADIENT_TOLERANCE = 1e-6      # max relative error between numerical and backprop gradients
 RANDOM_REGRESSION_ZERO = 1e-3  # "driven to ~0"
@@ -49,8 +49,9 @@ def ordering(study: Study | None, by: str, claim: str, published: str) -> Claim:
         return _no_data(claim, published)
     holds = bool(np.all(np.diff(means.to_numpy()) < 0))
     epochs = ", ".join(str(e) for e in sorted(study.ok["epochs_run"].unique()))
-    parts = [f"{by} {level}: {number(loss)}" for level, loss in means.items()]
-    ours = f"after {epochs} epochs: " + "; ".join(parts)
+    parts = [f"{by} {level}: {mean_sd(group)}"
+             for level, group in study.ok.groupby(by)["final_train_loss"]]
+    ours = f"after {epochs} epochs, mean ± sd: " + "; ".join(parts)
     return Claim(claim, published, ours, _verdict(holds))
 
 
@@ -62,8 +63,8 @@ def within_factor(study: Study | None, column: str, published_value: float, clai
     ratio = ours / published_value
     holds = 1 / FINAL_FACTOR <= ratio <= FINAL_FACTOR
     epochs = ", ".join(str(e) for e in sorted(study.ok["epochs_run"].unique()))
-    text = (f"{number(ours)} after {epochs} epochs (mean of "
-            f"{_seeds(study.ok[column].notna().sum())}; {number(ratio, 2)}x published)")
+    text = (f"{mean_sd(study.ok[column])} after {epochs} epochs (mean ± sd of "
+            f"{_seeds(study.ok[column].notna().sum())}; mean {number(ratio, 2)}x published)")
     return Claim(claim, published, text, _verdict(holds))
 
 
@@ -93,7 +94,7 @@ def person(classics: Study | None, key: str, published_value: float) -> Claim:
     if values.empty:
         return _no_data(claim, published)
     holds = abs(values.mean() - published_value) <= PEOPLE_TOLERANCE
-    return Claim(claim, published, f"{values.mean():.3f} (mean of {_seeds(len(values))})",
+    return Claim(claim, published, f"{mean_sd(values)} (mean ± sd of {_seeds(len(values))})",
                  _verdict(holds))
 
 
@@ -103,7 +104,8 @@ def random_regression(classics: Study | None) -> Claim:
     if runs is None or not np.isfinite(runs["final_train_loss"]).any():
         return _no_data(claim, "~0")
     loss = runs["final_train_loss"].mean()
-    return Claim(claim, "~0", f"{number(loss)} (mean of {_seeds(len(runs))})",
+    return Claim(claim, "~0", f"{mean_sd(runs['final_train_loss'])} (mean ± sd of "
+                              f"{_seeds(len(runs))})",
                  _verdict(bool(loss < RANDOM_REGRESSION_ZERO)))
 
 
@@ -149,6 +151,6 @@ def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
     checked = sum(c.holds != "no data" for c in claims)
     return Table("scorecard", "Reproduction scorecard", frame,
                  f"{held} of {checked} checked claims hold; {len(claims) - checked} without data. "
-                 "Ours: mean over seeds of the finished runs."
+                 "Ours: mean ± sd over the seeds of the finished runs."
                  + (" Judged on --quick smoke runs (few epochs, one seed): not a reproduction."
                     if quick else ""))
