@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests benchmarks --benchmark-disable
+	$(ONE_THREAD) $(PY) -m pytest -q tests benchmarks --benchmark-disable
 
 sweep: $(STAMP)
 	$(PY) -m experiments sweep $(STUDY) --results $(RESULTS) $(if $(JOBS),--jobs $(JOBS))
