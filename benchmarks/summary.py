@@ -2,9 +2,11 @@
 
     python -m benchmarks.summary [RUN.json]     # default: the newest run under .benchmarks/
 
-Every figure is a ratio of two medians taken in the same run on the same machine: vectorized over
+Every figure is a ratio of two times taken in the same run on the same machine: vectorized over
 loop and loop over scalar (how many times faster), and the bare products' time over the step's
-(the step's share of the machine's matmul peak for that work).
+(the step's share of the machine's matmul peak for that work). Each time is the fastest round:
+on a shared machine a busy spell only ever adds time, and a benchmark's rounds run back to back,
+so one spell can move a median by tens of percent while the minimum stays put.
 """
 from __future__ import annotations
 
@@ -16,18 +18,18 @@ from pathlib import Path
 from benchmarks.compare import STORAGE, load_run, saved_runs
 
 
-def medians(run: dict) -> dict[tuple[str, str, str], float]:
-    """{(case, dtype, engine): median seconds}; the probe's engine is ``matmul-probe``."""
+def best_times(run: dict) -> dict[tuple[str, str, str], float]:
+    """{(case, dtype, engine): fastest round in seconds}; the probe's engine is ``matmul-probe``."""
     found = {}
     for bench in run["benchmarks"]:
         info = bench.get("extra_info", {})
         if {"case", "dtype", "engine"} <= info.keys():
-            found[(info["case"], info["dtype"], info["engine"])] = bench["stats"]["median"]
+            found[(info["case"], info["dtype"], info["engine"])] = bench["stats"]["min"]
     return found
 
 
 def summary_rows(run: dict) -> list[dict]:
-    times = medians(run)
+    times = best_times(run)
     rows = []
     for case, dtype in sorted({(case, dtype) for case, dtype, _ in times}):
         def t(engine):
