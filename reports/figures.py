@@ -1,7 +1,7 @@
 """Figures: one function per figure, each writing one PNG (Agg) and returning the run ids drawn.
 
-Seeds are replicates: every line that summarises seeds is their mean with a 95% bootstrap band
-(seaborn, seeded so that rebuilding a report redraws the same bands).
+Seeds are replicates: every line that summarises seeds is their mean with a 95% percentile
+bootstrap band (``reports.stats``, seeded so that rebuilding a report redraws the same bands).
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from matplotlib.animation import PillowWriter  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from .data import Study, architecture, metric  # noqa: E402
+from .stats import mean_ci  # noqa: E402
 from .tables import engine_rank  # noqa: E402
 
 DPI = 110
-BOOTSTRAP = {"errorbar": ("ci", 95), "n_boot": 1000, "seed": 0}
 SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
 sns.set_theme(style="whitegrid", context="notebook")
 
@@ -82,6 +82,23 @@ def _seeds_note(per_line: pd.Series) -> str:
     return f"mean over {_seeds_count(per_line)} seeds, band: 95% bootstrap CI"
 
 
+def _mean_lines(ax, frame: pd.DataFrame, x: str, y: str, by: str | None, colors: dict,
+                label, marker: str | None = None) -> None:
+    """One line per value of ``by`` (one line if None): the mean of ``y`` over seeds at each
+    ``x``, its 95% bootstrap interval shaded. ``colors`` and ``label`` map a value of ``by``."""
+    keys = [by, x] if by else [x]
+    summary = mean_ci(frame, keys, y)
+    for level, color in colors.items():
+        rows = summary[summary[by] == level] if by else summary
+        ax.plot(rows[x], rows["mean"], color=color, marker=marker, markersize=5,
+                label=label(level) if by else None)
+        ax.fill_between(rows[x], rows["low"], rows["high"], color=color, alpha=0.2, linewidth=0)
+
+
+def _level_colors(levels) -> dict:
+    return dict(zip(levels, sns.color_palette("viridis", len(levels))))
+
+
 def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> list[str]:
     """Training and validation loss against epoch (log y), one line per value of ``by``
     (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
@@ -89,22 +106,16 @@ def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> 
     columns = (by, "seed") if by else ("seed",)
     curves = study.curves_of_ok_runs(columns)
     splits = [(column, name) for column, name in SPLITS if curves[column].notna().any()]
-    if by:
-        levels = sorted(curves[by].unique())
-        curves = curves.assign(group=curves[by].map(label))
-        hue, hue_order = "group", [label(v) for v in levels]
-        palette = sns.color_palette("viridis", len(levels))
-    else:
-        hue = hue_order = palette = None
+    colors = _level_colors(sorted(curves[by].unique())) if by else {None: "C0"}
     fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
                              squeeze=False, layout="constrained")
     for ax, (column, name) in zip(axes[0], splits):
-        sns.lineplot(data=curves, x="epoch", y=column, hue=hue, hue_order=hue_order,
-                     palette=palette, ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
+        _mean_lines(ax, curves, "epoch", column, by, colors, label)
         ax.set_yscale("log")
         _plain_log(ax.yaxis)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(title=f"{name} loss", xlabel="epoch", ylabel=f"{_loss_name(study)} (log scale)")
+        ax.set(title=f"{name} loss", xlabel="epoch",
+               ylabel=f"{_loss_name(study)} (log scale)" if ax is axes[0][0] else "")
     if by:
         _legend_outside(fig, axes[0][0], by)
     seeds = (curves.groupby(by)["seed"].nunique() if by
@@ -119,21 +130,16 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
     95% bootstrap CI, each seed a dot; runs that diverged are crosses along the top edge."""
     ok = study.ok[np.isfinite(study.ok["final_train_loss"])]
     diverged = study.runs[study.runs["status"] == "diverged"]
-    levels = sorted(set(ok["width"]) | set(diverged["width"]))
-    colors = dict(zip(levels, sns.color_palette("viridis", len(levels))))
-    ok = ok.assign(group=ok["width"].map(lambda w: f"{w} units"))
-    order = [f"{w} units" for w in levels]
-    palette = [colors[w] for w in levels]
+    colors = _level_colors(sorted(set(ok["width"]) | set(diverged["width"])))
     splits = [(f"final_{c}", n) for c, n in SPLITS if ok[f"final_{c}"].notna().any()]
     fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
                              squeeze=False, layout="constrained")
     for ax, (column, name) in zip(axes[0], splits):
-        sns.lineplot(data=ok, x="lr", y=column, hue="group", hue_order=order, palette=palette,
-                     marker="o", ax=ax, legend=ax is axes[0][0], **BOOTSTRAP)
-        sns.scatterplot(data=ok, x="lr", y=column, hue="group", hue_order=order, palette=palette,
-                        alpha=0.35, s=18, ax=ax, legend=False)
+        _mean_lines(ax, ok, "lr", column, "width", colors, lambda w: f"{w} units", marker="o")
+        ax.scatter(ok["lr"], ok[column], c=[colors[w] for w in ok["width"]], s=14, alpha=0.35)
         ax.set(xscale="log", yscale="log", title=f"final {name} loss",
-               xlabel="learning rate (log scale)", ylabel=f"{_loss_name(study)} (log scale)")
+               xlabel="learning rate (log scale)",
+               ylabel=f"{_loss_name(study)} (log scale)" if ax is axes[0][0] else "")
         if len(diverged):
             # A diverged run has no loss to place: a cross in a strip added above the data
             # (x in data, y in axes coordinates), clear of the lines.

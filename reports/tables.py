@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .data import Study, architecture, metric
+from .stats import SPEEDUP_RESAMPLES, ratio_of_sums
 
-BOOTSTRAP_RESAMPLES = 2000
 ENGINE_ORDER = ("scalar", "loop", "vectorized", "numerical")  # slowest first, as they evolved
 
 
@@ -180,19 +180,6 @@ def timing_stats(study: Study, times: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ratio_of_sums(baseline: np.ndarray, candidate: np.ndarray, rng: np.random.Generator,
-                  resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float, float]:
-    """Speedup = mean baseline cost / mean candidate cost (summed seconds over equal epochs),
-    with a 95% percentile-bootstrap interval resampling each engine's epochs independently."""
-    speedup = baseline.mean() / candidate.mean()
-    if len(baseline) < 2 and len(candidate) < 2:
-        return speedup, np.nan, np.nan
-    b = baseline[rng.integers(0, len(baseline), (resamples, len(baseline)))].mean(axis=1)
-    c = candidate[rng.integers(0, len(candidate), (resamples, len(candidate)))].mean(axis=1)
-    low, high = np.percentile(b / c, [2.5, 97.5])
-    return speedup, low, high
-
-
 def speedup_stats(times: pd.DataFrame, candidate: str = "vectorized", seed: int = 0) -> pd.DataFrame:
     """Speedup of ``candidate`` over each baseline engine per width and batch size."""
     rng = np.random.default_rng(seed)
@@ -233,4 +220,4 @@ def speedup_table(stats: pd.DataFrame, study: str = "engines",
     return Table(f"{study}_speedups", f"Speedup of {candidate} over the other engines", pd.DataFrame(rows),
                  "Speedup = summed (mean) epoch seconds of the baseline / those of "
                  f"{candidate}, never a mean of per-epoch ratios; 95% percentile bootstrap "
-                 f"interval ({BOOTSTRAP_RESAMPLES} resamples of each engine's epochs).")
+                 f"interval ({SPEEDUP_RESAMPLES} resamples of each engine's epochs).")

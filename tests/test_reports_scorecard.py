@@ -10,7 +10,7 @@ import pytest
 from reports.data import Study
 from reports.provenance import mixing_warning
 from reports.scorecard import scorecard
-from reports.tables import ratio_of_sums
+from reports.stats import mean_ci, ratio_of_sums
 from test_reports_synthetic import run_row
 
 CLAIM_INDEX = {"width": 0, "depth": 1, "final_train": 2, "final_val": 3, "xor": 4, "emily": 5,
@@ -109,3 +109,11 @@ def test_mixed_provenance_is_named():
     warning = mixing_warning("figure width_loss_curves.png", runs)
     assert "git commit (aaaa, bbbb)" in warning
     assert mixing_warning("figure x", runs.iloc[:1]) is None
+
+
+def test_mean_interval_brackets_the_mean_and_is_absent_for_one_seed():
+    frame = pd.DataFrame({"width": [10, 10, 10, 20], "loss": [1.0, 2.0, 3.0, 5.0]})
+    summary = mean_ci(frame, ["width"], "loss").set_index("width")
+    assert summary.loc[10, "mean"] == 2.0 and summary.loc[10, "n"] == 3
+    assert 1.0 <= summary.loc[10, "low"] < 2.0 < summary.loc[10, "high"] <= 3.0
+    assert np.isnan(summary.loc[20, "low"])
