@@ -16,11 +16,12 @@ from .data import Study, architecture, metric
 from .stats import SPEEDUP_RESAMPLES, ratio_of_sums
 
 ENGINE_ORDER = ("scalar", "loop", "vectorized", "numerical")  # slowest first, as they evolved
+SPEEDUP_BASELINES = ("loop", "scalar")
 
 
 def engine_rank(engine: str) -> int:
+    """Position of an engine in ENGINE_ORDER (unknown engines last), for sorting."""
     return ENGINE_ORDER.index(engine) if engine in ENGINE_ORDER else len(ENGINE_ORDER)
-SPEEDUP_BASELINES = ("loop", "scalar")
 
 
 @dataclass
