@@ -76,13 +76,20 @@ def _task(classics: Study | None, dataset: str) -> pd.DataFrame | None:
 
 
 def xor_solved(classics: Study | None) -> Claim:
-    claim, published = "XOR (2-3-1 ReLU) is solved", "solved"
+    """The tutorial showed one run solving XOR; a 2-3-1 ReLU net can also lose units to the dead
+    side of ReLU and stall, so the claim is that training *can* solve it, and "ours" says how
+    often it does."""
+    claim = "XOR (2-3-1 ReLU, lr 0.01, full batch) can be solved within 10,000 steps"
+    published = "solved, in 3,315 steps (one run)"
     runs = _task(classics, "xor")
     solved = metric(runs, "solved").dropna() if runs is not None else pd.Series(dtype=float)
     if solved.empty:
         return _no_data(claim, published)
-    return Claim(claim, published, f"solved in {int(solved.sum())} of {_seeds(len(solved))}",
-                 _verdict(bool(solved.all())))
+    steps = metric(runs, "steps_to_solve").dropna()
+    ours = f"solved by {int(solved.sum())} of {_seeds(len(solved))}"
+    if len(steps):
+        ours += f", median {int(steps.median()):,} steps"
+    return Claim(claim, published, ours, _verdict(bool(solved.any())))
 
 
 def person(classics: Study | None, key: str, published_value: float) -> Claim:

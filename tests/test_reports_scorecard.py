@@ -60,9 +60,16 @@ def classics(**metrics_by_dataset) -> Study:
                               for seed, values in enumerate(per_seed)])
 
 
-def test_xor_fails_when_one_seed_is_not_solved():
-    data = classics(xor=[{"solved": True}, {"solved": False}])
+def test_xor_fails_when_no_seed_solves_it():
+    data = classics(xor=[{"solved": False}, {"solved": False}])
     assert verdict({"classics": data}, "xor") == "no"
+
+
+def test_xor_holds_when_some_seed_solves_it_and_says_how_often():
+    data = classics(xor=[{"solved": True, "steps_to_solve": 3000}, {"solved": False}])
+    assert verdict({"classics": data}, "xor") == "yes"
+    ours = [claim for claim in scorecard({"classics": data}) if "XOR" in claim.claim][0].ours
+    assert ours == "solved by 1 of 2 seeds, median 3,000 steps"
 
 
 def test_people_claims_fail_when_emily_and_frank_are_swapped():
