@@ -20,7 +20,7 @@ import nncore
 from nncore.probe import training_flops, training_peak
 
 from . import provenance
-from .spec import canonical_json
+from .config import canonical_json
 
 # Result columns that are the same on every backend and machine (used by the identity tests).
 RESULT_COLUMNS = ("run_id", "status", "final_train_loss", "final_val_loss", "best_train_loss",
@@ -233,7 +233,7 @@ FLOP_S = {"vectorized": 1 / 4e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical":
 
 def estimate_seconds(config: dict) -> float:
     """A rough wall time of the run from its configuration (no measurement)."""
-    from .spec import dataset_shape
+    from .config import dataset_shape
 
     sizes = config["layer_sizes"]
     n_layers = len(sizes) - 1

@@ -1,0 +1,232 @@
+"""Run configurations: the fields that determine a result, their validation, and run ids.
+
+A configuration is a plain dict with every key of ``FIELDS`` (the spec's hidden/width/depth
+resolved into ``layer_sizes``), each of its declared type; ``run_id`` is the SHA-256 of its
+canonical JSON. ``resolve`` turns the values a spec gives into such a dict, or raises
+``SpecError`` naming the file, the key and what would be right.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import json
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+import nncore
+from nncore.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nncore.schedules import make_schedule
+
+TASKS = ("train", "gradcheck")
+
+# Each result-relevant field: (type, default). A default of REQUIRED must be given by the spec.
+REQUIRED = object()
+FIELDS: dict[str, tuple[type, object]] = {
+    "task": (str, "train"),
+    "dataset": (str, REQUIRED),
+    "dataset_options": (dict, {}),
+    "layer_sizes": (list, REQUIRED),
+    "activation": (str, "relu"),
+    "output": (str, "identity"),
+    "loss": (str, "mse"),
+    "init": (str, "normal"),
+    "init_scale": (float, 0.1),
+    "engine": (str, "vectorized"),
+    "reduction": (str, "mean"),
+    "dtype": (str, "float64"),
+    "epochs": (int, 30),
+    "batch_size": (int, 10),
+    "lr": (float, 1e-3),
+    "schedule": (dict, {"kind": "constant"}),
+    "seed": (int, 0),
+    "snapshot_epochs": (list, []),
+}
+# Keys a spec may use to describe the architecture instead of layer_sizes.
+SHAPE_KEYS = {"hidden": list, "width": int, "depth": int}
+# Top-level keys of a spec file (experiments/spec.py); named here so errors can point at them.
+SPEC_KEYS = {"name", "description", "seeds", "timing", "default", "base", "grid", "zip", "case",
+             "exclude", "quick"}
+CHOICES = {
+    "task": TASKS,
+    "dataset": tuple(nncore.datasets.DATASETS),
+    "activation": HIDDEN_ACTIVATIONS,
+    "output": OUTPUT_ACTIVATIONS,
+    "loss": tuple(nncore.LOSSES),
+    "init": tuple(nncore.INITIALIZERS),
+    "engine": tuple(nncore.ENGINES),
+    "reduction": tuple(nncore.REDUCTIONS),
+    "dtype": tuple(nncore.DTYPES),
+}
+# Datasets whose sizes are fixed: (inputs, outputs, training samples).
+DATASET_SHAPES = {"sincos": None, "xor": (2, 1, 4), "people": (2, 1, 4), "digits": (64, 10, 1438),
+                  "mnist": (784, 10, 60000), "random_regression": None}
+SNAPSHOT_DATASETS = ("sincos",)
+
+
+class SpecError(ValueError):
+    """A spec that cannot run; the message names the file, the key and what would be right."""
+
+
+def canonical_json(value) -> str:
+    """JSON with sorted keys and no spaces: the same value always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def run_id(config: dict) -> str:
+    """SHA-256 (hex) of the canonical configuration: independent of process, dict order and
+    of how the spec spelled it (``1e-3`` and ``0.001``, ``width = 20`` and ``hidden = [20]``)."""
+    return hashlib.sha256(canonical_json(config).encode()).hexdigest()
+
+
+def dataset_shape(dataset: str, options: dict) -> tuple[int, int, int]:
+    """(inputs, outputs, training samples) of a dataset with these options, without loading it."""
+    if dataset == "sincos":
+        step = float(options.get("step", 0.1))
+        points = len(np.arange(-5, 5, step))  # the grid nncore.datasets.sincos builds
+        return 2, 1, points * points
+    if dataset == "random_regression":
+        return (int(options.get("n_inputs", 1000)), int(options.get("n_outputs", 10)),
+                int(options.get("n", 64)))
+    return DATASET_SHAPES[dataset]
+
+
+class Where:
+    """Formats error locations: ``studies/width.toml: grid.activation[1]``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def error(self, where: str, message: str) -> SpecError:
+        return SpecError(f"{self.path}: {where}: {message}")
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", list: "a list",
+            dict: "a table", bool: "true or false"}[kind]
+
+
+def check_type(value, kind: type, where: str, at: Where):
+    """``value`` as ``kind`` (ints accepted for floats), or SpecError."""
+    ok = {
+        str: isinstance(value, str),
+        int: isinstance(value, numbers.Integral) and not isinstance(value, bool),
+        float: isinstance(value, numbers.Real) and not isinstance(value, bool),
+        list: isinstance(value, list),
+        dict: isinstance(value, dict),
+        bool: isinstance(value, bool),
+    }[kind]
+    if not ok:
+        raise at.error(where, f"must be {_type_name(kind)}, got {value!r}")
+    return float(value) if kind is float else value
+
+
+def check_known_key(key: str, where: str, at: Where) -> type:
+    if key in FIELDS:
+        return FIELDS[key][0]
+    if key in SHAPE_KEYS:
+        return SHAPE_KEYS[key]
+    if key in SPEC_KEYS:
+        raise at.error(where, f"{key!r} is a top-level key of the spec, not a run configuration key")
+    valid = ", ".join(sorted(set(FIELDS) | set(SHAPE_KEYS)))
+    raise at.error(where, f"unknown key {key!r}; valid keys: {valid}")
+
+
+def check_value(key: str, value, where: str, at: Where):
+    """Type and choice check of one configuration value as written in the spec."""
+    kind = check_known_key(key, where, at)
+    value = check_type(value, kind, where, at)
+    if key in CHOICES and value not in CHOICES[key]:
+        raise at.error(where, f"{value!r} is not one of {', '.join(CHOICES[key])}")
+    return value
+
+
+def resolve(raw: dict, label: str, at: Where) -> dict:
+    """A complete canonical run configuration from merged spec values, or SpecError."""
+    config = {}
+    for key, (kind, default) in FIELDS.items():
+        if key in raw:
+            config[key] = copy.deepcopy(raw[key])
+        elif key == "layer_sizes":
+            continue
+        elif default is REQUIRED:
+            raise at.error(label, f"{key!r} is required (set it in [base] or the grid)")
+        else:
+            config[key] = copy.deepcopy(default)
+    for key in ("init_scale", "lr"):
+        config[key] = float(config[key])
+
+    options = config["dataset_options"]
+    dataset_fn = nncore.datasets.DATASETS[config["dataset"]]
+    accepted = [p for p in inspect.signature(dataset_fn).parameters if p not in ("download",)]
+    for option in options:
+        if option not in accepted:
+            raise at.error(f"{label}: dataset_options.{option}",
+                           f"unknown option for dataset {config['dataset']!r}; valid: "
+                           f"{', '.join(accepted) or 'none'}")
+    try:
+        n_in, n_out, n_train = dataset_shape(config["dataset"], options)
+    except (TypeError, ValueError) as error:
+        raise at.error(f"{label}: dataset_options", f"{options!r} is not usable: {error}") from None
+
+    shape_given = [k for k in ("layer_sizes", "hidden", "width") if k in raw]
+    if len(shape_given) != 1:
+        raise at.error(label, "give the architecture once, as hidden = [..] or width = N (with "
+                              f"optional depth = N) or layer_sizes = [..]; got {shape_given or 'none'}")
+    if "layer_sizes" in raw:
+        sizes = raw["layer_sizes"]
+        if len(sizes) < 2 or sizes[0] != n_in or sizes[-1] != n_out:
+            raise at.error(f"{label}: layer_sizes", f"{sizes!r} must start with the dataset's "
+                           f"{n_in} inputs and end with its {n_out} outputs")
+        hidden = sizes[1:-1]
+    elif "hidden" in raw:
+        hidden = raw["hidden"]
+    else:
+        depth = raw.get("depth", 1)
+        if not (isinstance(depth, int) and depth >= 0):
+            raise at.error(f"{label}: depth", f"must be an integer >= 0, got {depth!r}")
+        hidden = [raw["width"]] * depth
+    if "depth" in raw and "width" not in raw:
+        raise at.error(f"{label}: depth", "depth only goes with width = N")
+    if not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
+        raise at.error(f"{label}: hidden", f"hidden sizes must be positive integers, got {hidden!r}")
+    config["layer_sizes"] = [n_in, *hidden, n_out]
+
+    for key in ("epochs", "batch_size", "seed"):
+        low = 1 if key == "batch_size" else 0
+        if config[key] < low:
+            raise at.error(f"{label}: {key}", f"must be >= {low}, got {config[key]}")
+    if not (config["lr"] > 0 and config["lr"] < float("inf")):
+        raise at.error(f"{label}: lr", f"must be a positive finite number, got {config['lr']}")
+    if not config["init_scale"] > 0:
+        raise at.error(f"{label}: init_scale", f"must be positive, got {config['init_scale']}")
+    if config["batch_size"] > n_train:
+        raise at.error(f"{label}: batch_size", f"{config['batch_size']} is more than the "
+                       f"{n_train} training samples of {config['dataset']!r}")
+    loss = nncore.LOSSES[config["loss"]]
+    if loss.requires_output and loss.requires_output != config["output"]:
+        raise at.error(f"{label}: loss", f"loss={config['loss']!r} needs output="
+                       f"{loss.requires_output!r}, got output={config['output']!r}")
+    try:
+        schedule = make_schedule(config["schedule"], config["lr"])
+    except ValueError as error:
+        raise at.error(f"{label}: schedule", str(error)) from None
+    if type(schedule).__name__ == "Constant":
+        config["schedule"] = {"kind": "constant"}
+    else:  # numbers as floats (an "every" as int) so that 1 and 1.0 give the same run id
+        config["schedule"] = {k: v if k in ("kind", "every") else float(v)
+                              for k, v in config["schedule"].items()}
+    snapshots = config["snapshot_epochs"]
+    if snapshots:
+        if config["dataset"] not in SNAPSHOT_DATASETS:
+            raise at.error(f"{label}: snapshot_epochs", "prediction snapshots are kept on the "
+                           f"{', '.join(SNAPSHOT_DATASETS)} grid only, not {config['dataset']!r}")
+        if not all(isinstance(e, int) and 0 <= e <= config["epochs"] for e in snapshots):
+            raise at.error(f"{label}: snapshot_epochs", f"epochs must be integers in [0, "
+                           f"{config['epochs']}], got {snapshots!r}")
+        config["snapshot_epochs"] = sorted(set(snapshots))
+    if config["task"] == "gradcheck":
+        config["engine"], config["epochs"], config["snapshot_epochs"] = "numerical", 0, []
+    return config
