@@ -129,14 +129,13 @@ def cmd_sweep(args) -> int:
 def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
-    from .run import estimate_seconds
 
     study = specs.find_study(args.study, args.quick)
     stored = sweep.stored_runs(args.results, study.name)
     tally = sweep.counts(study, stored)
     pending = sweep.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
-    estimate = sum(estimate_seconds(run.config) for run in pending) / workers
+    estimate = sum(sweep.estimate_seconds(run.config) for run in pending) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
@@ -147,7 +146,7 @@ def cmd_plan(args) -> int:
     shown = study.runs if args.all else study.runs[:20]
     for run in shown:
         state = stored.status.get(run.run_id, "pending")
-        print(f"  {run.run_id[:12]}  {state:<8}  ~{_format_seconds(estimate_seconds(run.config)):>7}  "
+        print(f"  {run.run_id[:12]}  {state:<8}  ~{_format_seconds(sweep.estimate_seconds(run.config)):>7}  "
               f"{run.label()}")
     if len(shown) < len(study.runs):
         print(f"  ... {len(study.runs) - len(shown)} more (--all lists them)")

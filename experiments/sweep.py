@@ -16,7 +16,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from nncore.probe import training_flops
+
 from . import provenance, store
+from .config import dataset_shape
 from .spec import Run, Study
 
 # A killed sweep loses at most this much finished work (NNSTUDY_FLUSH_SECONDS overrides it).
@@ -131,6 +134,33 @@ class Writer:
                 store.compact(self.results, study, table)
 
 
+# --- cost model (dispatch order and plan's estimate) ----------------------------------------------
+# Seconds per unit, measured on the 2-core development machine with one BLAS thread; only the
+# ranking matters (longest runs first) and the order of magnitude (``plan``'s estimate).
+STEP_LAYER_S = {"vectorized": 10e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
+SAMPLE_LAYER_S = {"vectorized": 0.0, "loop": 13e-6, "scalar": 1e-5, "numerical": 0.0}
+FLOP_S = {"vectorized": 1 / 4e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 4e9}
+
+
+def estimate_seconds(config: dict) -> float:
+    """A rough wall time of the run from its configuration (no measurement)."""
+    sizes = config["layer_sizes"]
+    n_layers = len(sizes) - 1
+    _, _, n_train = dataset_shape(config["dataset"], config["dataset_options"])
+    forward_flops = 2.0 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if config["task"] == "gradcheck":
+        n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        return 0.05 + 2 * n_params * (forward_flops * config["batch_size"] / 1.5e9 + n_layers * 5e-6)
+    engine = config["engine"]
+    steps = -(-n_train // config["batch_size"])
+    train_epoch = (steps * n_layers * STEP_LAYER_S[engine] + n_train * n_layers * SAMPLE_LAYER_S[engine]
+                   + training_flops(sizes, n_train) * FLOP_S[engine])
+    n_val = 1000 if config["dataset"] == "sincos" else n_train // 4
+    evaluate_epoch = forward_flops * (n_train + n_val) / 1.5e9 + 1e-4
+    snapshots = len(config["snapshot_epochs"]) * forward_flops * n_train / 1.5e9
+    return 0.02 + config["epochs"] * train_epoch + (config["epochs"] + 1) * evaluate_epoch + snapshots
+
+
 # --- running -------------------------------------------------------------------------------------
 @dataclass
 class Outcome:
@@ -145,8 +175,6 @@ def _jobs(study: Study, runs: list[Run], backend: str, n_workers: int) -> list[d
 
 
 def _longest_first(jobs: list[dict]) -> list[dict]:
-    from .run import estimate_seconds
-
     return sorted(jobs, key=lambda job: -estimate_seconds(job["config"]))
 
 
