@@ -108,7 +108,9 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
                            seed=shuffle_seed, callback=callback)
 
     n_train = len(X)
-    sec_per_epoch = _median(history.epoch_s[1:])
+    sec_per_epoch = _median(history.epoch_s[1:])  # NaN without epochs
+    if not sec_per_epoch > 0:  # an epoch below the clock's resolution: no rate to report
+        sec_per_epoch = float("nan")
     gflops = training_flops(config["layer_sizes"], n_train) / sec_per_epoch / 1e9
     peak = _peak(tuple(config["layer_sizes"]), config["batch_size"], config["dtype"]) \
         if timing else float("nan")
