@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from . import spec as specs
+from .store import CorruptResults
 from .spec import SpecError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head: not an error
         sys.stderr.close()
         return EXIT_OK
-    except SpecError as error:
+    except (SpecError, CorruptResults) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -131,7 +131,10 @@ class Writer:
     def compact(self) -> None:
         for study, table in sorted(self.touched):
             if len(store.shard_paths(self.results, study, table)) > COMPACT_AT_SHARDS:
-                store.compact(self.results, study, table)
+                try:
+                    store.compact(self.results, study, table)
+                except store.CorruptResults as error:  # results are stored; only tidying failed
+                    print(f"warning: not compacting {study}/{table}: {error}", file=sys.stderr)
 
 
 # --- cost model (dispatch order and plan's estimate) ----------------------------------------------

@@ -233,3 +233,24 @@ def test_dask_backend_joins_an_existing_scheduler(tmp_path):
     runs = experiments.load("joined", "runs", results=tmp_path / "joined")
     assert set(runs["backend"]) == {"dask"} and set(runs["n_workers"]) == {1}
     assert_same_results(results_of(tmp_path / "serial", "joined"), results_of(tmp_path / "joined", "joined"))
+
+
+def test_a_corrupt_shard_stops_the_sweep_with_exit_2_naming_the_file(tmp_path, capsys):
+    path = write_spec(tmp_path, "torn", SMALL + "epochs = 1\nwidth = 5\n")
+    results = tmp_path / "results"
+    (results / "torn" / "runs").mkdir(parents=True)
+    (results / "torn" / "runs" / "broken.parquet").write_bytes(b"")
+    assert sweep(path, "--results", results, "--backend", "serial") == 2
+    assert "broken.parquet" in capsys.readouterr().err
+    assert not (results / "torn" / "curves").exists()
+
+
+def test_a_sweep_that_leaves_many_shards_compacts_them(tmp_path, monkeypatch):
+    monkeypatch.setattr("experiments.sweep.FLUSH_SECONDS", 0.0)  # one shard per run
+    monkeypatch.setattr("experiments.sweep.COMPACT_AT_SHARDS", 2)
+    path = write_spec(tmp_path, "many", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 5")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results, "--backend", "serial") == 0
+    for table in ("runs", "curves"):
+        assert len(store.shard_paths(results, "many", table)) == 1
+    assert len(raw_rows(results, "many")) == 5
