@@ -136,7 +136,8 @@ def cmd_plan(args) -> int:
     tally = sweep.counts(study, stored)
     pending = sweep.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
-    estimate = sum(sweep.estimate_seconds(run.config) for run in pending) / workers
+    estimates = sweep.calibrated_estimates(study, stored)
+    estimate = sum(estimates[run.run_id] for run in pending) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
@@ -147,8 +148,9 @@ def cmd_plan(args) -> int:
     shown = study.runs if args.all else study.runs[:20]
     for run in shown:
         state = stored.status.get(run.run_id, "pending")
-        print(f"  {run.run_id[:12]}  {state:<8}  ~{_format_seconds(sweep.estimate_seconds(run.config)):>7}  "
-              f"{run.label()}")
+        seconds = stored.wall_s.get(run.run_id) if run.run_id in stored.status else estimates[run.run_id]
+        print(f"  {run.run_id[:12]}  {state:<8}  {'' if run.run_id in stored.status else '~'}"
+              f"{_format_seconds(seconds or 0.0):>7}  {run.label()}")
     if len(shown) < len(study.runs):
         print(f"  ... {len(study.runs) - len(shown)} more (--all lists them)")
     return EXIT_OK

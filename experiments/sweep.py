@@ -31,10 +31,11 @@ COMPACT_AT_SHARDS = 16  # compact a table once a sweep leaves more shards than t
 # --- what is stored ------------------------------------------------------------------------------
 @dataclass
 class Stored:
-    """Per run id, the stored status and the commit that produced it."""
+    """Per run id, the stored status, the commit that produced it and its wall seconds."""
 
     status: dict[str, str] = field(default_factory=dict)
     commit: dict[str, str] = field(default_factory=dict)
+    wall_s: dict[str, float] = field(default_factory=dict)
 
 
 def stored_runs(results: str | Path, study: str) -> Stored:
@@ -45,7 +46,8 @@ def stored_runs(results: str | Path, study: str) -> Stored:
         return Stored()
     ids = table.column("run_id").to_pylist()
     return Stored(dict(zip(ids, table.column("status").to_pylist())),
-                  dict(zip(ids, table.column("git_commit").to_pylist())))
+                  dict(zip(ids, table.column("git_commit").to_pylist())),
+                  dict(zip(ids, table.column("wall_s").to_pylist())))
 
 
 def select(study: Study, stored: Stored, force: bool = False, retry_failed: bool = False) -> list[Run]:
@@ -175,6 +177,17 @@ class Outcome:
 def _jobs(study: Study, runs: list[Run], backend: str, n_workers: int) -> list[dict]:
     return [{"config": run.config, "run_id": run.run_id, "study": study.name, "timing": study.timing,
              "backend": backend, "n_workers": n_workers} for run in runs]
+
+
+def calibrated_estimates(study: Study, stored: Stored) -> dict[str, float]:
+    """``estimate_seconds`` per run id, scaled by how long this study's stored runs really took
+    (their wall seconds over their estimates), so ``plan`` learns this machine's speed."""
+    estimates = {run.run_id: estimate_seconds(run.config) for run in study.runs}
+    done = [run_id for run_id in estimates if (stored.wall_s.get(run_id) or 0) > 0]
+    if done:
+        factor = sum(stored.wall_s[run_id] for run_id in done) / sum(estimates[run_id] for run_id in done)
+        estimates = {run_id: seconds * factor for run_id, seconds in estimates.items()}
+    return estimates
 
 
 def _longest_first(jobs: list[dict]) -> list[dict]:
