@@ -254,3 +254,18 @@ def test_a_sweep_that_leaves_many_shards_compacts_them(tmp_path, monkeypatch):
     for table in ("runs", "curves"):
         assert len(store.shard_paths(results, "many", table)) == 1
     assert len(raw_rows(results, "many")) == 5
+
+
+def test_an_extended_grid_runs_only_its_new_points_and_plan_says_so(tmp_path, capsys):
+    path = write_spec(tmp_path, "grows", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 2")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results, "--backend", "serial") == 0
+    path.write_text(path.read_text().replace("seeds = 2", "seeds = 3"))
+    shards = store.shard_paths(results, "grows", "runs")
+    capsys.readouterr()
+    assert main(["plan", str(path), "--results", str(results)]) == 0
+    assert "runs: 3 (2 ok, 0 diverged, 0 failed stored; 1 to run)" in capsys.readouterr().out
+    assert store.shard_paths(results, "grows", "runs") == shards  # plan wrote nothing
+    assert sweep(path, "--results", results, "--backend", "serial") == 0
+    raw = raw_rows(results, "grows")
+    assert len(raw) == 3 and sorted(raw["seed"]) == [0, 1, 2]
