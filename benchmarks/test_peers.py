@@ -29,7 +29,7 @@ PEER_CASES = (
     NetCase("softmax", (784, 1024, 1024, 10), 128, ("vectorized",)),
 )
 PEER_DTYPES = ("float64", "float32")
-SINCOS_SAMPLES = 10_000   # the sin-cos study's training grid: 1,000 steps per epoch at batch 10
+SINCOS_SAMPLES = 10_000   # as many as the sin-cos study's training grid: 1,000 steps an epoch at batch 10
 SOFTMAX_SAMPLES = 128 * 20  # MNIST-shaped synthetic data; an epoch of 20 steps keeps the suite short
 ROUNDS = 7
 
