@@ -242,7 +242,9 @@ def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
     if len(paths) <= 1:
         return paths[0] if paths else None
     merged = read_arrow(results, study, table)
-    target = write_table_atomic(merged, table_dir(results, study, table) / _shard_name())
+    # Named after the newest shard it replaces ('~' sorts after '.'), not after the clock: a shard
+    # another sweep writes meanwhile stays newer than the compacted data.
+    target = write_table_atomic(merged, paths[-1].with_name(f"{paths[-1].stem}~compacted.parquet"))
     for path in paths:
         path.unlink(missing_ok=True)
     return target

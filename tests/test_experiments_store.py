@@ -72,3 +72,13 @@ def test_shards_are_plain_parquet_with_the_explicit_schema(tmp_path):
     path = store.write_shard(tmp_path, "s", "curves", [{"run_id": "a", "epoch": 0, "lr": float("nan")}])
     assert pq.read_schema(path).remove_metadata() == store.CURVES_SCHEMA
     assert not [p for p in os.listdir(path.parent) if p.endswith(".tmp")]
+
+
+def test_compacted_shard_sorts_before_shards_written_after_the_ones_it_merged(tmp_path):
+    store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "failed"}])
+    store.write_shard(tmp_path, "s", "runs", [{"run_id": "b", "status": "ok"}])
+    compacted = store.compact(tmp_path, "s", "runs")
+    store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "ok"}])  # a later rerun
+    assert store.shard_paths(tmp_path, "s", "runs")[0] == compacted
+    frame = experiments.load("s", "runs", results=tmp_path).set_index("run_id")
+    assert frame["status"].to_dict() == {"a": "ok", "b": "ok"}
