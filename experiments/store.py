@@ -92,7 +92,8 @@ def _shard_name() -> str:
 def write_table_atomic(table: pa.Table, path: Path) -> Path:
     """Write ``table`` to ``path`` through a temporary file and ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}{TEMP_SUFFIX}")
+    # The writer's pid in the name lets clean_temporaries spare temporaries of live writers.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     pq.write_table(table, temporary)
     os.replace(temporary, path)
     return path
@@ -128,9 +129,9 @@ def write_shard(results: str | os.PathLike, study: str, table: str,
 
 
 def _writer_alive(temporary: Path) -> bool:
-    """Whether the process that named this temporary (``.<ns>-<pid>-<uuid>...``) still runs here."""
+    """Whether the process that wrote this temporary (``.<shard>.<pid>.tmp``) still runs here."""
     try:
-        pid = int(temporary.name[1:].split("-")[1])
+        pid = int(temporary.name[:-len(TEMP_SUFFIX)].rsplit(".", 1)[1])
         os.kill(pid, 0)
     except (IndexError, ValueError, ProcessLookupError):
         return False

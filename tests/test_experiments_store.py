@@ -61,11 +61,13 @@ def test_compaction_leaves_one_shard_with_the_same_rows(tmp_path):
 def test_stale_temporaries_of_dead_writers_are_removed_and_never_read(tmp_path):
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "a"}])
     directory = tmp_path / "s" / "runs"
-    stale = directory / ".00000000000000000001-999999999-deadbeef.parquet.tmp"
+    stale = directory / ".00000000000000000001-999999999-deadbeef.parquet.999999999.tmp"
+    live = directory / f".00000000000000000002-1-cafe.parquet.{os.getppid()}.tmp"  # a running writer
+    live.write_bytes(b"in progress")
     stale.write_bytes(b"torn")
     assert len(experiments.load("s", "runs", results=tmp_path)) == 1
     assert store.clean_temporaries(tmp_path) == [stale]
-    assert not stale.exists()
+    assert not stale.exists() and live.exists()
 
 
 def test_shards_are_plain_parquet_with_the_explicit_schema(tmp_path):
