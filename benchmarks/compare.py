@@ -217,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     print(f"\nbaseline: {baseline['_path']} ({baseline.get('datetime', '?')}, "
           f"commit {baseline.get('commit_info', {}).get('id', '?')[:10]})")
+    confirmed = " in this run and its re-run" if args.current is None and args.confirm else ""
     print(f"now:      {current['_path']}; regression = median > +{args.threshold:g}% and "
-          f"Mann-Whitney p < {args.alpha:g}\n")
+          f"Mann-Whitney p < {args.alpha:g}{confirmed}\n")
     print(format_table(comparisons))
     for label, names in (("new (no baseline)", new), ("missing now", missing)):
         if names:
