@@ -1,8 +1,9 @@
 """A sweep: choose the runs still to do, dispatch them longest first, store results as they come.
 
-Results are buffered in this (the parent) process and written as one shard per table every
-``FLUSH_SECONDS`` or ``FLUSH_RUNS`` runs, whichever comes first: a killed sweep loses at most that
-buffer, and those runs are simply pending on the next sweep.
+Each finished run is written at once, as one shard per table, so a killed sweep loses only the
+runs in flight; they are simply pending on the next sweep. ``NNSTUDY_FLUSH_SECONDS`` > 0 batches
+the writes instead (one shard per table every that many seconds or ``FLUSH_RUNS`` runs), for
+sweeps of very many tiny runs, at the price of losing up to that much finished work on a kill.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from . import provenance, store
 from .config import dataset_shape
 from .spec import Run, Study
 
-# A killed sweep loses at most this much finished work (NNSTUDY_FLUSH_SECONDS overrides it).
-FLUSH_SECONDS = float(os.environ.get("NNSTUDY_FLUSH_SECONDS", "5"))
+# Seconds of finished work a killed sweep may lose; 0 writes every run as it arrives.
+FLUSH_SECONDS = float(os.environ.get("NNSTUDY_FLUSH_SECONDS", "0"))
 FLUSH_RUNS = 64
 COMPACT_AT_SHARDS = 16  # compact a table once a sweep leaves more shards than this
 
