@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     studies = args.studies or list(STUDIES)
     if args.quick:
         studies = [s if s.endswith(QUICK) else s + QUICK for s in studies]
-    report = build(args.results, args.out, studies)
+    report = build(args.results, args.out, studies, peers=not args.studies and not args.quick)
     if not args.quiet:
         print(terminal_text(report), flush=True)
     for level, text in report.messages:

@@ -17,6 +17,7 @@ from typing import Callable
 from . import figures, tables
 from .data import Messages, Study, load_study
 from .page import write_index
+from .peers import load_peers, peer_table
 from .provenance import mixing_warning, provenance_row, provenance_table
 from .scorecard import GRADIENT_TOLERANCE, scorecard, scorecard_table
 from .tables import Table
@@ -93,6 +94,14 @@ class SectionBuilder:
         table = self.attempt(f"table {what}", make)
         if table is not None:
             self.section.tables.append(table)
+
+    @staticmethod
+    def attempt_table(messages: Messages, what: str, make: Callable[[], Table]) -> Table | None:
+        try:
+            return make()
+        except Exception as error:  # one table's failure must not cost the rest of the report
+            messages.warn(f"could not make {what} ({type(error).__name__}: {error}); left out")
+            return None
 
 
 def _sweep_section(b: SectionBuilder, by: str, label: Callable[[int], str]) -> None:
@@ -182,8 +191,11 @@ def clear_previous(out: Path) -> None:
 
 
 def build(results: str | Path = "results", out: str | Path = "reports/out",
-          studies: list[str] | None = None) -> Report:
-    """Build the report for ``studies`` (default: all) from ``results`` into ``out``."""
+          studies: list[str] | None = None, peers: bool = True) -> Report:
+    """Build the report for ``studies`` (default: all) from ``results`` into ``out``.
+
+    ``peers`` adds the peer-baseline table when ``make bench-peers`` has written one.
+    """
     out, results = Path(out), str(results)
     clear_previous(out)
     messages = Messages()
@@ -202,6 +214,14 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
         SECTIONS[builder.kind](builder)
         sections.append(builder.section)
         provenance += builder.provenance
+
+    peer_rows = load_peers(results, messages) if peers else None
+    if peer_rows is not None:
+        section = Section("peers", "Peer baselines (PyTorch, scikit-learn)")
+        table = SectionBuilder.attempt_table(messages, "peer table", lambda: peer_table(peer_rows))
+        if table is not None:
+            section.tables.append(table)
+            sections.append(section)
 
     card = scorecard_table(scorecard({kind_of(name): study for name, study in loaded.items()}),
                            quick=any(name.endswith(QUICK) for name in loaded))
