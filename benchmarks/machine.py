@@ -11,19 +11,9 @@ import platform
 import numpy as np
 from threadpoolctl import threadpool_info
 
+from experiments.provenance import cpu_model
+
 COMPARED_KEYS = ("cpu", "cores", "blas", "blas_kernel", "blas_threads", "python")
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo, or what ``platform`` knows elsewhere."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def numpy_blas() -> dict:
