@@ -183,3 +183,15 @@ def test_training_updates_arrays_assigned_into_params():
     nncore.train(net, X, Y, epochs=5, batch_size=4, lr=0.05)
     assert net.loss_value(X, Y) < before
     assert not np.array_equal(net.params[1][0], np.full((3, 1), 0.5))
+
+
+@pytest.mark.parametrize("engine", ANALYTIC)
+def test_engines_fill_caller_owned_plain_buffers(engine):
+    rng = np.random.default_rng(6)
+    net = nncore.MLP([3, 4, 2], activation="sigmoid")
+    X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    buffers = [(np.full_like(W, np.nan), np.full_like(b, np.nan)) for W, b in net.params]
+    loss_sum = nncore.engines.get_engine(engine).summed_gradients(net, X, Y, buffers, scale=0.5)
+    loss, reference = nncore.backprop(net, X, Y, engine="loop", reduction="sum")
+    assert loss_sum == pytest.approx(5 * loss)
+    np.testing.assert_allclose(flatten(buffers), 0.5 * flatten(reference), rtol=1e-12)
