@@ -19,12 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--quick", action="store_true",
                            help="report the `sweep --quick` smoke runs (<study>-quick)")
     build_cmd.add_argument("--quiet", action="store_true", help="do not print the tables")
+    build_cmd.add_argument("--all-runs", action="store_true",
+                           help="keep stored runs that the shipped spec no longer contains")
     args = parser.parse_args(argv)
 
     studies = args.studies or list(STUDIES)
     if args.quick:
         studies = [s if s.endswith(QUICK) else s + QUICK for s in studies]
-    report = build(args.results, args.out, studies, peers=not args.studies and not args.quick)
+    report = build(args.results, args.out, studies, peers=not args.studies and not args.quick,
+                   all_runs=args.all_runs)
     if not args.quiet:
         print(terminal_text(report), flush=True)
     for level, text in report.messages:

@@ -191,10 +191,11 @@ def clear_previous(out: Path) -> None:
 
 
 def build(results: str | Path = "results", out: str | Path = "reports/out",
-          studies: list[str] | None = None, peers: bool = True) -> Report:
+          studies: list[str] | None = None, peers: bool = True, all_runs: bool = False) -> Report:
     """Build the report for ``studies`` (default: all) from ``results`` into ``out``.
 
-    ``peers`` adds the peer-baseline table when ``make bench-peers`` has written one.
+    ``peers`` adds the peer-baseline table when ``make bench-peers`` has written one;
+    ``all_runs`` keeps stored runs that the shipped specs no longer contain.
     """
     out, results = Path(out), str(results)
     clear_previous(out)
@@ -204,7 +205,7 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
         if kind_of(name) not in SECTIONS:
             messages.warn(f"unknown study '{name}' (known: {', '.join(STUDIES)}); left out")
             continue
-        study = load_study(name, results, messages)
+        study = load_study(name, results, messages, all_runs)
         if study is not None:
             loaded[name] = study
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 import experiments
+from experiments.spec import SpecError, find_study
 
 TABLES = ("runs", "curves", "snapshots")
 
@@ -80,14 +81,48 @@ def load_table(study: str, table: str, results: str, messages: Messages,
     return frame
 
 
-def load_study(name: str, results: str, messages: Messages) -> Study | None:
-    """A study's tables; None (with a message) when it has no readable ``runs`` table."""
+def spec_run_ids(name: str) -> set[str] | None:
+    """Run ids of the shipped spec that stores its results as ``name`` (None if there is none)."""
+    quick = name.endswith("-quick")
+    try:
+        spec = find_study(name.removesuffix("-quick"), quick=quick)
+    except SpecError:
+        return None
+    return {run.run_id for run in spec.runs} if spec.name == name else None
+
+
+def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages) -> pd.DataFrame:
+    """Leave out stored runs that the shipped spec no longer asks for (an older grid).
+
+    Only when the results hold runs of the current spec at all: results made from another spec
+    file of the same name are reported whole.
+    """
+    ids = spec_run_ids(name)
+    if ids is None:
+        return runs
+    current = runs["run_id"].isin(ids)
+    if current.any() and not current.all():
+        messages.note(f"study '{name}': {int((~current).sum())} stored runs are not in the current "
+                      "spec (an older grid); left out (`--all-runs` keeps them)")
+        return runs[current]
+    return runs
+
+
+def load_study(name: str, results: str, messages: Messages, all_runs: bool = False) -> Study | None:
+    """A study's tables; None (with a message) when it has no readable ``runs`` table.
+
+    Unless ``all_runs``, runs that the study's shipped spec no longer contains are left out.
+    """
     runs = load_table(name, "runs", results, messages, required=True)
     if runs is None:
         return None
-    study = Study(name=name, runs=runs,
-                  curves=load_table(name, "curves", results, messages, required=False),
-                  snapshots=load_table(name, "snapshots", results, messages, required=False))
+    if not all_runs:
+        runs = current_runs_only(name, runs, messages)
+    tables = {table: load_table(name, table, results, messages, required=False)
+              for table in ("curves", "snapshots")}
+    tables = {table: None if frame is None else frame[frame["run_id"].isin(runs["run_id"])]
+              for table, frame in tables.items()}
+    study = Study(name=name, runs=runs, **tables)
     not_ok = runs[runs["status"] != "ok"]
     if len(not_ok):
         counts = ", ".join(f"{n} {status}" for status, n in not_ok["status"].value_counts().items())
