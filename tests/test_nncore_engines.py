@@ -195,3 +195,20 @@ def test_engines_fill_caller_owned_plain_buffers(engine):
     loss, reference = nncore.backprop(net, X, Y, engine="loop", reduction="sum")
     assert loss_sum == pytest.approx(5 * loss)
     np.testing.assert_allclose(flatten(buffers), 0.5 * flatten(reference), rtol=1e-12)
+
+
+def test_a_reused_engine_keeps_no_old_gradient_buffers_alive():
+    import gc
+    import weakref
+    rng = np.random.default_rng(7)
+    net = nncore.MLP([2, 3, 1])
+    X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    engine = nncore.engines.get_engine("vectorized")
+    _, first = nncore.backprop(net, X, Y, engine=engine)
+    first_buffer = weakref.ref(first.flat)
+    del first
+    _, second = nncore.backprop(net, X, Y, engine=engine)
+    gc.collect()
+    assert first_buffer() is None
+    _, reference = nncore.backprop(net, X, Y, engine="loop")
+    np.testing.assert_allclose(flatten(second), flatten(reference), rtol=1e-12)

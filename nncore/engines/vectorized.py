@@ -33,13 +33,14 @@ class _Workspace:
         self.logits = np.empty((n, sizes[-1]), dtype=net.dtype)
         self.outputs = self.logits if net.output.name == "identity" else np.empty_like(self.logits)
         self.deltas = [np.empty((n, size), dtype=net.dtype) for size in sizes[1:]]
-        self._views: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+        self._views: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
 
-    def stacked(self, flat: np.ndarray, layer_sizes: list[int]) -> list[np.ndarray]:
-        """``stacked_views`` of a parameter or gradient vector, cached while it lives."""
-        cached = self._views.get(id(flat))
+    def stacked(self, role: str, flat: np.ndarray, layer_sizes: list[int]) -> list[np.ndarray]:
+        """``stacked_views`` of the parameter or gradient vector (``role``), rebuilt only when a
+        different vector comes along; one entry per role, so nothing old is kept alive."""
+        cached = self._views.get(role)
         if cached is None or cached[0] is not flat:
-            cached = self._views[id(flat)] = (flat, stacked_views(flat, layer_sizes))
+            cached = self._views[role] = (flat, stacked_views(flat, layer_sizes))
         return cached[1]
 
 
@@ -59,9 +60,9 @@ class VectorizedEngine(Engine):
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         work = self._workspace(net, X.shape[0])
         sizes, acts, last = net.layer_sizes, net.activations, net.n_layers - 1
-        weights = work.stacked(net.flat_params(), sizes)
+        weights = work.stacked("params", net.flat_params(), sizes)
         target = grads if isinstance(grads, Gradients) else zero_gradients(net)
-        gradients = work.stacked(target.flat, sizes)
+        gradients = work.stacked("grads", target.flat, sizes)
 
         np.copyto(work.inputs[0][:, :-1], X)
         for layer in range(last):
