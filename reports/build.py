@@ -47,7 +47,6 @@ class Report:
     scorecard: Table
     provenance: Table | None
     messages: Messages
-    files: list[Path]
 
 
 class SectionBuilder:
@@ -227,12 +226,11 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
     card = scorecard_table(scorecard({kind_of(name): study for name, study in loaded.items()}),
                            quick=any(name.endswith(QUICK) for name in loaded))
     provenance_tab = provenance_table(provenance) if provenance else None
-    written = []
     for table in [card] + [t for s in sections for t in s.tables] + [provenance_tab]:
         if table is not None:
-            written += table.write(out / "tables")
-    report = Report(results, out, sections, card, provenance_tab, messages, written)
-    written.append(write_index(report))
+            table.write(out / "tables")
+    report = Report(results, out, sections, card, provenance_tab, messages)
+    write_index(report)
     return report
 
 
