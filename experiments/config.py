@@ -44,6 +44,14 @@ FIELDS: dict[str, tuple[type, object]] = {
     "seed": (int, 0),
     "snapshot_epochs": (list, []),
 }
+# The first release hashed every field, defaults included, and stored results carry those ids.
+# Every field declared after it is left out of the hash while it holds its default (so declare a
+# new field's default in canonical form): adding a field never re-labels a stored run. Do not
+# add to this list.
+ALWAYS_HASHED = frozenset({
+    "task", "dataset", "dataset_options", "layer_sizes", "activation", "output", "loss", "init",
+    "init_scale", "engine", "reduction", "dtype", "epochs", "batch_size", "lr", "schedule", "seed",
+    "snapshot_epochs"})
 # Keys a spec may use to describe the architecture instead of layer_sizes.
 SHAPE_KEYS = {"hidden": list, "width": int, "depth": int}
 # Top-level keys of a spec file (experiments/spec.py); named here so errors can point at them.
@@ -75,10 +83,17 @@ def canonical_json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+def hashed_config(config: dict) -> dict:
+    """The part of a configuration its run id covers: every field except later ones at their default."""
+    return {key: value for key, value in config.items()
+            if key in ALWAYS_HASHED or key not in FIELDS or value != FIELDS[key][1]}
+
+
 def run_id(config: dict) -> str:
     """SHA-256 (hex) of the canonical configuration: independent of process, dict order and
-    of how the spec spelled it (``1e-3`` and ``0.001``, ``width = 20`` and ``hidden = [20]``)."""
-    return hashlib.sha256(canonical_json(config).encode()).hexdigest()
+    of how the spec spelled it (``1e-3`` and ``0.001``, ``width = 20`` and ``hidden = [20]``).
+    Fields added after the first release count only away from their default (``hashed_config``)."""
+    return hashlib.sha256(canonical_json(hashed_config(config)).encode()).hexdigest()
 
 
 def dataset_shape(dataset: str, options: dict) -> tuple[int, int, int]:

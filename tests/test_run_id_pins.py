@@ -1,0 +1,59 @@
+"""Stored results keep their identity: run ids of shipped runs, computed before any field was added.
+
+A failure here means a change to the run configuration (a new field, a new default, a different
+canonical form) re-labels results people have already stored: they would be orphaned and rerun.
+New fields must stay out of the hash while they hold their default (experiments/config.py).
+"""
+import pytest
+
+from experiments import spec
+from experiments.config import FIELDS, hashed_config
+
+# (study, the point in the spec that names the run, its run id as of commit 1bbbba0)
+PINNED = [
+    ("classics", {"dataset": "xor", "seed": 0},
+     "01121d406e885dfbf439c59e1e9907b7b603952a87814c6b5978b0196b4b8093"),
+    ("classics", {"dataset": "digits", "seed": 9},
+     "5d959161319fe623c5ab9d02939bee520160d234b4a27e207f80a50a430ffe4d"),
+    ("depth", {"depth": 4, "seed": 4}, "1fda61491f884028d21cf2103cff78f6548e24a10640abedd754e4a24caaefb3"),
+    ("engines", {"engine": "scalar", "width": 10, "batch_size": 1},
+     "6f722c761f8ad5f76d9028266fdbd51aea8f2db97cbc25a442c9408f979d8179"),
+    ("engines", {"engine": "vectorized", "width": 200, "batch_size": 1000},
+     "f6c2187c89c798c5af25dc46ccbf20b51a976f70ef8c020e2891a75e437153aa"),
+    ("final", {"seed": 0}, "fe0a38be6f419b56ebd1843803ae33e39386773097795cf4a290c8b1bd5b0aee"),
+    ("gradcheck", {"dataset": "random_regression", "hidden": [50], "seed": 2},
+     "c846271e5a1a23bb2c02b1e2e974c65267a184b1729090838590d36e61d56be3"),
+    ("lr", {"lr": 0.0001, "width": 20, "seed": 0},
+     "47ad356c0c16b131c70f0f43e79199a220f7488c753d3e628e92c658286278b3"),
+    ("width", {"width": 100, "seed": 4}, "c779a337282f1b18162324aac17a5784a6b6165513945d4ed076e4389b96d374"),
+]
+# The first release's fields: always hashed, defaults included, because stored ids were made so.
+FIRST_RELEASE_FIELDS = {"task", "dataset", "dataset_options", "layer_sizes", "activation", "output",
+                        "loss", "init", "init_scale", "engine", "reduction", "dtype", "epochs",
+                        "batch_size", "lr", "schedule", "seed", "snapshot_epochs"}
+
+
+def _matches(run: spec.Run, point: dict) -> bool:
+    return all(run.point.get(key) == value for key, value in point.items())
+
+
+@pytest.mark.parametrize("study, point, expected", PINNED, ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(PINNED)])
+def test_shipped_run_ids_never_change(study, point, expected):
+    runs = [run for run in spec.find_study(study).runs if _matches(run, point)]
+    assert runs, f"no run of {study} matches {point}: the pin must name a shipped run"
+    assert expected in {run.run_id for run in runs}
+
+
+def test_fields_added_after_the_first_release_stay_out_of_the_hash_at_their_default():
+    config = spec.find_study("width").runs[0].config
+    hashed = hashed_config(config)
+    assert set(hashed) == FIRST_RELEASE_FIELDS
+    for key in set(FIELDS) - FIRST_RELEASE_FIELDS:
+        assert config[key] == FIELDS[key][1], key
+
+
+def test_a_new_field_away_from_its_default_changes_the_run_id(monkeypatch):
+    config = spec.find_study("width").runs[0].config
+    monkeypatch.setitem(FIELDS, "brand_new", (str, "off"))
+    assert spec.run_id({**config, "brand_new": "off"}) == spec.run_id(config)
+    assert spec.run_id({**config, "brand_new": "on"}) != spec.run_id(config)
