@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import datafiles
 from . import spec as specs
 from .store import CorruptResults
 from .spec import SpecError
@@ -100,6 +101,11 @@ def cmd_sweep(args) -> int:
     for study in studies:
         stored = sweep.stored_runs(args.results, study.name)
         todo.append((study, sweep.select(study, stored, args.force, args.retry_failed)))
+    for study, runs in todo:  # a bad cell in a data file stops the sweep before any run
+        try:
+            datafiles.check_readable(run.config for run in runs)
+        except ValueError as error:
+            raise SpecError(f"{study.path}: dataset_options: {error}") from None
     n_runs = sum(len(runs) for _, runs in todo)
     quiet = args.quiet or args.missing_only
     if n_runs == 0:
@@ -193,8 +199,11 @@ def cmd_status(args) -> int:
             continue
         c = sweep.counts(study, stored, commit)
         note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
+        if c.stale_data:
+            note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "
+                     "not reported)")
         print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
-              f"{c.stale:>5}{note}")
+              f"{c.stale + c.stale_data:>5}{note}")
     for name in extra:
         try:
             stored = sweep.stored_runs(args.results, name)

@@ -8,17 +8,18 @@ canonical JSON. ``resolve`` turns the values a spec gives into such a dict, or r
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 import json
 import numbers
 from pathlib import Path
 
-import numpy as np
-
 import nncore
 from nncore.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nncore.schedules import make_schedule
+
+from . import datafiles
 
 TASKS = ("train", "gradcheck")
 
@@ -57,20 +58,18 @@ SHAPE_KEYS = {"hidden": list, "width": int, "depth": int}
 # Top-level keys of a spec file (experiments/spec.py); named here so errors can point at them.
 SPEC_KEYS = {"name", "description", "seeds", "timing", "default", "base", "grid", "zip", "case",
              "exclude", "quick"}
+# The registries themselves (not copies), so an entry registered at run time is a valid choice.
 CHOICES = {
     "task": TASKS,
-    "dataset": tuple(nncore.datasets.DATASETS),
+    "dataset": nncore.datasets.DATASETS,
     "activation": HIDDEN_ACTIVATIONS,
     "output": OUTPUT_ACTIVATIONS,
-    "loss": tuple(nncore.LOSSES),
-    "init": tuple(nncore.INITIALIZERS),
-    "engine": tuple(nncore.ENGINES),
+    "loss": nncore.LOSSES,
+    "init": nncore.INITIALIZERS,
+    "engine": nncore.ENGINES,
     "reduction": tuple(nncore.REDUCTIONS),
     "dtype": tuple(nncore.DTYPES),
 }
-# Datasets whose sizes are fixed: (inputs, outputs, training samples).
-DATASET_SHAPES = {"sincos": None, "xor": (2, 1, 4), "people": (2, 1, 4), "digits": (64, 10, 1438),
-                  "mnist": (784, 10, 60000), "random_regression": None}
 SNAPSHOT_DATASETS = ("sincos",)
 
 
@@ -84,9 +83,14 @@ def canonical_json(value) -> str:
 
 
 def hashed_config(config: dict) -> dict:
-    """The part of a configuration its run id covers: every field except later ones at their default."""
-    return {key: value for key, value in config.items()
-            if key in ALWAYS_HASHED or key not in FIELDS or value != FIELDS[key][1]}
+    """The part of a configuration its run id covers: every field except later ones at their
+    default, and a data file's options without its path (its sha256 is in), so moving the same
+    file keeps the run ids."""
+    hashed = {key: value for key, value in config.items()
+              if key in ALWAYS_HASHED or key not in FIELDS or value != FIELDS[key][1]}
+    if config.get("dataset") == datafiles.DATASET:
+        hashed["dataset_options"] = datafiles.hashed_options(config["dataset_options"])
+    return hashed
 
 
 def run_id(config: dict) -> str:
@@ -96,16 +100,15 @@ def run_id(config: dict) -> str:
     return hashlib.sha256(canonical_json(hashed_config(config)).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=256)
+def _shape(dataset: str, options_json: str) -> tuple[int, int, int]:
+    return nncore.datasets.shape(dataset, **json.loads(options_json))
+
+
 def dataset_shape(dataset: str, options: dict) -> tuple[int, int, int]:
-    """(inputs, outputs, training samples) of a dataset with these options, without loading it."""
-    if dataset == "sincos":
-        step = float(options.get("step", 0.1))
-        points = len(np.arange(-5, 5, step))  # the grid nncore.datasets.sincos builds
-        return 2, 1, points * points
-    if dataset == "random_regression":
-        return (int(options.get("n_inputs", 1000)), int(options.get("n_outputs", 10)),
-                int(options.get("n", 64)))
-    return DATASET_SHAPES[dataset]
+    """(inputs, outputs, training samples) of a dataset with these options (the dataset's own
+    cheap shape, else measured by building it once per process)."""
+    return _shape(dataset, canonical_json(options))
 
 
 class Where:
@@ -181,10 +184,17 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
             raise at.error(f"{label}: dataset_options.{option}",
                            f"unknown option for dataset {config['dataset']!r}; valid: "
                            f"{', '.join(accepted) or 'none'}")
-    try:
-        n_in, n_out, n_train = dataset_shape(config["dataset"], options)
-    except (TypeError, ValueError) as error:
-        raise at.error(f"{label}: dataset_options", f"{options!r} is not usable: {error}") from None
+    if config["dataset"] == datafiles.DATASET:  # a user's file: found relative to the spec
+        try:
+            config["dataset_options"], (n_in, n_out, n_train) = datafiles.resolve_options(
+                options, at.path.parent, config["loss"])
+        except ValueError as error:
+            raise at.error("dataset_options", str(error)) from None
+    else:
+        try:
+            n_in, n_out, n_train = dataset_shape(config["dataset"], options)
+        except (TypeError, ValueError) as error:
+            raise at.error(f"{label}: dataset_options", f"{options!r} is not usable: {error}") from None
 
     shape_given = [k for k in ("layer_sizes", "hidden", "width") if k in raw]
     if len(shape_given) != 1:

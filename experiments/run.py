@@ -121,6 +121,8 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
         metrics = {"emily": float(emily), "frank": float(frank)}
     else:
         metrics = {}
+    if "classes" in config["dataset_options"]:  # output i (label i) is the file's i-th class
+        metrics["classes"] = config["dataset_options"]["classes"]
     fields = {
         "final_train_loss": history.train_loss[-1], "final_val_loss": history.val_loss[-1],
         "best_train_loss": _finite_min(history.train_loss), "best_val_loss": _finite_min(history.val_loss),

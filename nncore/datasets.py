@@ -1,7 +1,12 @@
-"""The classic datasets. Each returns ``(X, Y, X_val, Y_val)``; a missing split is ``None``.
+"""The datasets, registered by name in ``DATASETS``. Each returns ``(X, Y, X_val, Y_val)``; a
+missing split is ``None``.
 
 Regression targets have shape (n, outputs); classification targets are integer labels (n,)
 except where the original used 0/1 regression targets (xor, people).
+
+``shape(name, **options)`` gives (inputs, outputs, training samples) of a dataset, for specs and
+cost estimates: from the loader's cheap ``shape`` when it has one (``@shaped``), else by loading
+it. A new dataset is one entry in ``DATASETS``; a cheap shape is an optional speed-up.
 """
 from __future__ import annotations
 
@@ -13,6 +18,24 @@ from pathlib import Path
 
 import numpy as np
 
+from . import datafile
+
+
+def shaped(shape_fn):
+    """Attach ``shape_fn(**options) -> (inputs, outputs, training samples)`` to a loader, for
+    datasets that are costly to build just to learn their sizes."""
+    def attach(loader):
+        loader.shape = shape_fn
+        return loader
+    return attach
+
+
+def _sincos_shape(n_val: int = 1000, seed: int = 0, step: float = 0.1):
+    points = len(np.arange(-5, 5, step))  # the grid sincos builds
+    return 2, 1, points * points
+
+
+@shaped(_sincos_shape)
 
 def sincos(n_val: int = 1000, seed: int = 0, step: float = 0.1):
     """y = sin(x1) - cos(x2) on the grid ``np.arange(-5, 5, step)`` squared (10,000 points at 0.1).
@@ -54,12 +77,21 @@ def people():
     return X, Y, X_val, Y_val
 
 
+@shaped(lambda n=64, n_inputs=1000, n_outputs=10, seed=0: (int(n_inputs), int(n_outputs), int(n)))
 def random_regression(n: int = 64, n_inputs: int = 1000, n_outputs: int = 10, seed: int = 0):
     """X ~ N(0, 1) of shape (n, n_inputs), Y ~ N(0, 1) of shape (n, n_outputs); no validation."""
     rng = np.random.default_rng(seed)
     return rng.normal(size=(n, n_inputs)), rng.normal(size=(n, n_outputs)), None, None
 
 
+DIGITS_SAMPLES = 1797  # images in scikit-learn's bundled digits
+
+
+def _digits_test_rows(test_size: float) -> int:
+    return int(round(test_size * DIGITS_SAMPLES))
+
+
+@shaped(lambda test_size=0.2, seed=0: (64, 10, DIGITS_SAMPLES - _digits_test_rows(test_size)))
 def digits(test_size: float = 0.2, seed: int = 0):
     """8x8 digits shipped inside scikit-learn, pixels scaled to [0, 1], labels (n,) in 0..9.
 
@@ -70,7 +102,7 @@ def digits(test_size: float = 0.2, seed: int = 0):
     data = load_digits()
     X, y = data.data / 16.0, data.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(y))
-    n_test = int(round(test_size * len(y)))
+    n_test = _digits_test_rows(test_size)
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
 
@@ -109,6 +141,7 @@ def _find_idx(directory: Path, stem: str) -> Path | None:
     return None
 
 
+@shaped(lambda directory=None, download=False: (784, 10, 60000))  # the standard files' sizes
 def mnist(directory: str | os.PathLike | None = None, download: bool = False):
     """MNIST from the four standard IDX files, pixels scaled to [0, 1] and flattened to 784.
 
@@ -141,5 +174,26 @@ def mnist(directory: str | os.PathLike | None = None, download: bool = False):
     return flat["train_images"], flat["train_labels"], flat["test_images"], flat["test_labels"]
 
 
+datafile.load.shape = datafile.shape
+
 DATASETS = {"sincos": sincos, "xor": xor, "people": people, "random_regression": random_regression,
-            "digits": digits, "mnist": mnist}
+            "digits": digits, "mnist": mnist, "file": datafile.load}
+
+
+def shape(name: str, **options) -> tuple[int, int, int]:
+    """(inputs, outputs, training samples) of dataset ``name`` built with ``options``.
+
+    Outputs are target columns, or for integer class labels (n,) the number of classes. Uses the
+    loader's cheap ``shape`` if it has one, else builds the dataset and measures it.
+    """
+    loader = DATASETS[name]
+    if hasattr(loader, "shape"):
+        return loader.shape(**options)
+    X, Y, _, Y_val = loader(**options)
+    if Y.ndim == 2:
+        outputs = Y.shape[1]
+    elif np.issubdtype(Y.dtype, np.integer):
+        outputs = int(max(Y.max(), Y_val.max() if Y_val is not None else 0)) + 1
+    else:
+        outputs = 1
+    return X.shape[1], outputs, X.shape[0]
