@@ -55,34 +55,27 @@ class Loss:
         return output.backward(a, self.gradient(a, y, out=out, scale=scale), out=out)
 
 
-class MeanSquaredError(Loss):
-    """mean over output dimensions of (a - y)**2, per sample."""
+class SquaredError(Loss):
+    """sum over output dimensions of (a - y)**2, per sample, divided by ``divisor(n_outputs)``.
 
-    name = "mse"
+    One definition for both squared losses: ``sse`` divides by 1, ``mse`` by the number of
+    outputs, and the gradient 2 (a - y) / divisor carries the same factor as the value.
+    """
 
-    def per_sample(self, a, y, z=None):
-        diff = a - y
-        return np.mean(diff * diff, axis=-1)
+    def __init__(self, name: str, average_outputs: bool):
+        self.name = name
+        self.average_outputs = average_outputs
 
-    def gradient(self, a, y, out=None, scale=1.0):
-        out = np.subtract(a, y, out=out)
-        out *= 2.0 * scale / a.shape[-1]
-        return out
-
-
-class SumSquaredError(Loss):
-    """sum over output dimensions of (a - y)**2, per sample."""
-
-    name = "sse"
+    def divisor(self, n_outputs: int) -> int:
+        """What the summed squares are divided by: n_outputs for a mean, 1 for a sum."""
+        return n_outputs if self.average_outputs else 1
 
     def per_sample(self, a, y, z=None):
         diff = a - y
-        return np.sum(diff * diff, axis=-1)
+        return np.sum(diff * diff, axis=-1) / self.divisor(a.shape[-1])
 
     def gradient(self, a, y, out=None, scale=1.0):
-        out = np.subtract(a, y, out=out)
-        out *= 2.0 * scale
-        return out
+        return _scaled_difference(a, y, out, 2.0 * scale / self.divisor(a.shape[-1]))
 
 
 class CrossEntropy(Loss):
@@ -128,7 +121,8 @@ class BinaryCrossEntropy(Loss):
 
 LOSSES: dict[str, Loss] = {
     loss.name: loss
-    for loss in (MeanSquaredError(), SumSquaredError(), CrossEntropy(), BinaryCrossEntropy())
+    for loss in (SquaredError("mse", average_outputs=True), SquaredError("sse", average_outputs=False),
+                 CrossEntropy(), BinaryCrossEntropy())
 }
 CLASSIFICATION_LOSSES = ("cross_entropy", "binary_cross_entropy")
 

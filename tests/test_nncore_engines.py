@@ -90,21 +90,25 @@ def test_sum_reduction_is_n_times_mean(engine):
     np.testing.assert_allclose(flatten(summed), 5 * flatten(mean), rtol=1e-9)
 
 
-def test_mse_gradient_factor_matches_its_definition():
-    # One linear layer: L = mean_k (x W + b - y)_k^2, so dL/db = 2 (a - y) / k, exactly.
-    net = nncore.MLP([1, 3], activation="identity", output="identity", loss="mse")
+@pytest.mark.parametrize(("loss", "divisor"), [("mse", 3), ("sse", 1)])
+def test_squared_loss_and_gradient_factor_match_their_definition(loss, divisor):
+    # One linear layer with output b = [1, 2, 3] against y = 0: L = (1 + 4 + 9) / divisor and
+    # dL/db = 2 b / divisor, exactly.
+    net = nncore.MLP([1, 3], activation="identity", output="identity", loss=loss)
     net.params[0] = (np.zeros((1, 3)), np.array([1.0, 2.0, 3.0]))
-    loss, grads = nncore.backprop(net, np.zeros((1, 1)), np.zeros((1, 3)))
-    assert loss == pytest.approx((1 + 4 + 9) / 3)
-    np.testing.assert_allclose(grads[0][1], [2 / 3, 4 / 3, 6 / 3])
+    value, grads = nncore.backprop(net, np.zeros((1, 1)), np.zeros((1, 3)))
+    assert value == pytest.approx(14.0 / divisor)
+    np.testing.assert_allclose(grads[0][1], np.array([2.0, 4.0, 6.0]) / divisor)
 
 
-def test_sse_gradient_factor_matches_its_definition():
-    net = nncore.MLP([1, 3], activation="identity", output="identity", loss="sse")
-    net.params[0] = (np.zeros((1, 3)), np.array([1.0, 2.0, 3.0]))
-    loss, grads = nncore.backprop(net, np.zeros((1, 1)), np.zeros((1, 3)))
-    assert loss == pytest.approx(14.0)
-    np.testing.assert_allclose(grads[0][1], [2.0, 4.0, 6.0])
+@pytest.mark.parametrize("engine", ANALYTIC)
+def test_mse_is_sse_over_the_number_of_outputs_in_value_and_gradient(engine):
+    rng = np.random.default_rng(8)
+    X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 4))
+    mse_loss, mse = nncore.backprop(nncore.MLP([2, 3, 4], loss="mse", seed=1), X, Y, engine=engine)
+    sse_loss, sse = nncore.backprop(nncore.MLP([2, 3, 4], loss="sse", seed=1), X, Y, engine=engine)
+    assert mse_loss == pytest.approx(sse_loss / 4, rel=1e-12)
+    np.testing.assert_allclose(flatten(mse), flatten(sse) / 4, rtol=1e-12)
 
 
 def test_relu_derivative_at_zero_is_zero():
