@@ -18,7 +18,11 @@ DTYPES = ("float64", "float32")
 
 
 def parameter_views(flat: np.ndarray, layer_sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[(W, b), ...]`` laid out one after another in the vector ``flat``, as views into it."""
+    """``[(W, b), ...]`` laid out one after another in the vector ``flat``, as views into it.
+
+    Each W (fan_in, fan_out) is followed by its b (fan_out,), layer by layer; ``flat`` holds
+    ``parameter_count(layer_sizes)`` numbers. Parameters and gradients share this layout.
+    """
     views, offset = [], 0
     for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
         W = flat[offset:offset + fan_in * fan_out].reshape(fan_in, fan_out)
@@ -28,21 +32,8 @@ def parameter_views(flat: np.ndarray, layer_sizes: list[int]) -> list[tuple[np.n
     return views
 
 
-def stacked_views(flat: np.ndarray, layer_sizes: list[int]) -> list[np.ndarray]:
-    """Each layer's ``[W; b]``, shape (fan_in + 1, fan_out), as a view into ``flat``.
-
-    ``parameter_views`` puts b right after W, so the two are one contiguous block: with the
-    layer's inputs extended by a column of ones, ``[A, 1] @ [W; b] = A W + b``.
-    """
-    views, offset = [], 0
-    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        size = (fan_in + 1) * fan_out
-        views.append(flat[offset:offset + size].reshape(fan_in + 1, fan_out))
-        offset += size
-    return views
-
-
 def parameter_count(layer_sizes: list[int]) -> int:
+    """Weights and biases of an MLP with these layer sizes: the length of its parameter vector."""
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 

@@ -63,14 +63,14 @@ def _evaluate(net, X, Y) -> tuple[float, float]:
 def sgd_step(net, engine, X: np.ndarray, Y: np.ndarray, grads, lr: float, reduction: str) -> None:
     """One SGD update of ``net`` in place from the batch X (n, in), Y (n, out), already validated.
 
-    ``grads`` are buffers from ``zero_gradients(net)``. The engine writes lr * gradient straight
-    into them (the mean's 1/n folded into the step), and since parameters and gradients each live
-    in one vector of the same layout, the update is a single in-place subtraction.
+    ``grads`` is a buffer from ``zero_gradients(net)``. The engine writes lr * gradient straight
+    into it (the mean's 1/n folded into the step), and since it is laid out like the parameter
+    vector, the update is a single in-place subtraction.
     """
     step = lr / X.shape[0] if reduction == "mean" else lr
     engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=step)
     params = net.flat_params()
-    params -= grads.flat
+    params -= grads
 
 
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,

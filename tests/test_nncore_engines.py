@@ -190,29 +190,31 @@ def test_training_updates_arrays_assigned_into_params():
 
 
 @pytest.mark.parametrize("engine", ANALYTIC)
-def test_engines_fill_caller_owned_plain_buffers(engine):
+def test_engines_overwrite_the_callers_gradient_vector_scaled(engine):
     rng = np.random.default_rng(6)
     net = nncore.MLP([3, 4, 2], activation="sigmoid")
     X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
-    buffers = [(np.full_like(W, np.nan), np.full_like(b, np.nan)) for W, b in net.params]
-    loss_sum = nncore.engines.get_engine(engine).summed_gradients(net, X, Y, buffers, scale=0.5)
+    grads = np.full_like(net.flat_params(), np.nan)
+    loss_sum = nncore.engines.get_engine(engine).summed_gradients(net, X, Y, grads, scale=0.5)
     loss, reference = nncore.backprop(net, X, Y, engine="loop", reduction="sum")
     assert loss_sum == pytest.approx(5 * loss)
-    np.testing.assert_allclose(flatten(buffers), 0.5 * flatten(reference), rtol=1e-12)
+    np.testing.assert_allclose(grads, 0.5 * flatten(reference), rtol=1e-12)
 
 
-def test_a_reused_engine_keeps_no_old_gradient_buffers_alive():
+def test_a_reused_engine_keeps_no_old_gradient_vectors_alive():
     import gc
     import weakref
     rng = np.random.default_rng(7)
     net = nncore.MLP([2, 3, 1])
     X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
     engine = nncore.engines.get_engine("vectorized")
-    _, first = nncore.backprop(net, X, Y, engine=engine)
-    first_buffer = weakref.ref(first.flat)
+    first = nncore.engines.zero_gradients(net)
+    engine.summed_gradients(net, X, Y, first)
+    first_buffer = weakref.ref(first)
     del first
-    _, second = nncore.backprop(net, X, Y, engine=engine)
+    second = nncore.engines.zero_gradients(net)
+    engine.summed_gradients(net, X, Y, second, scale=0.25)
     gc.collect()
     assert first_buffer() is None
-    _, reference = nncore.backprop(net, X, Y, engine="loop")
-    np.testing.assert_allclose(flatten(second), flatten(reference), rtol=1e-12)
+    _, reference = nncore.backprop(net, X, Y, engine="loop", reduction="sum")
+    np.testing.assert_allclose(second, 0.25 * flatten(reference), rtol=1e-12)

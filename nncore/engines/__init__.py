@@ -5,6 +5,7 @@ numerical (finite differences) agree on every gradient; only their cost differs.
 """
 from __future__ import annotations
 
+from ..network import parameter_views
 from .base import Engine, zero_gradients
 from .loop import LoopEngine
 from .numerical import NumericalEngine
@@ -49,7 +50,7 @@ def backprop(net, X, Y, engine: str | Engine = "vectorized", reduction: str = "m
     n = X.shape[0]
     scale = 1.0 / n if reduction == "mean" else 1.0
     loss_sum = engine.summed_gradients(net, X, Y, grads, compute_loss=True, scale=scale)
-    return loss_sum / n, grads
+    return loss_sum / n, parameter_views(grads, net.layer_sizes)
 
 
 __all__ = ["ENGINES", "REDUCTIONS", "Engine", "backprop", "get_engine", "zero_gradients"]

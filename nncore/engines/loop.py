@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine, scale_gradients
+from ..network import parameter_views
+from .base import Engine
 
 
 class LoopEngine(Engine):
     name = "loop"
 
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
-        for dW, db in grads:
-            dW.fill(0)
-            db.fill(0)
+        grads.fill(0)
+        pairs = parameter_views(grads, net.layer_sizes)
         acts = net.activations
         loss_sum = 0.0
         for x, y in zip(X, Y):
@@ -27,11 +27,11 @@ class LoopEngine(Engine):
                 loss_sum += float(net.loss.per_sample(layer_outputs[-1], y, z))
             delta = net.loss.output_delta(net.output, layer_outputs[-1], y)
             for layer in range(net.n_layers - 1, -1, -1):
-                dW, db = grads[layer]
+                dW, db = pairs[layer]
                 dW += np.outer(layer_outputs[layer], delta)
                 db += delta
                 if layer > 0:
                     W = net.params[layer][0]
                     delta = acts[layer - 1].backward(layer_outputs[layer], W @ delta)
-        scale_gradients(grads, scale)
+        grads *= scale
         return loss_sum if compute_loss else None

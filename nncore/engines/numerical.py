@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine, scale_gradients
+from .base import Engine
 
 
 class NumericalEngine(Engine):
@@ -20,18 +20,15 @@ class NumericalEngine(Engine):
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         exact = net.copy(dtype="float64")
         X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
-
-
-        for (W, b), (dW, db) in zip(exact.params, grads):
-            for param, grad in ((W, dW), (b, db)):
-                flat_param, flat_grad = param.reshape(-1), grad.reshape(-1)
-                for k in range(flat_param.size):
-                    original = flat_param[k]
-                    flat_param[k] = original + self.eps
-                    loss_plus = exact.summed_loss(X64, Y64)
-                    flat_param[k] = original - self.eps
-                    loss_minus = exact.summed_loss(X64, Y64)
-                    flat_param[k] = original
-                    flat_grad[k] = (loss_plus - loss_minus) / (2 * self.eps)
-        scale_gradients(grads, scale)
+        # The copy's W and b are views into this vector: perturbing an entry perturbs the network.
+        params = exact.flat_params()
+        for k in range(params.size):
+            original = params[k]
+            params[k] = original + self.eps
+            loss_plus = exact.summed_loss(X64, Y64)
+            params[k] = original - self.eps
+            loss_minus = exact.summed_loss(X64, Y64)
+            params[k] = original
+            grads[k] = (loss_plus - loss_minus) / (2 * self.eps)
+        grads *= scale
         return exact.summed_loss(X64, Y64) if compute_loss else None

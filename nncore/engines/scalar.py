@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine, scale_gradients
+from ..network import parameter_views
+from .base import Engine
 
 
 class ScalarEngine(Engine):
@@ -56,8 +57,8 @@ class ScalarEngine(Engine):
                     back.append(total)
                 delta = acts[layer - 1].backward(
                     np.array(inputs, dtype=net.dtype), np.array(back, dtype=net.dtype)).tolist()
-        for (dW, db), gw, gb in zip(grads, grad_w, grad_b):
+        for (dW, db), gw, gb in zip(parameter_views(grads, net.layer_sizes), grad_w, grad_b):
             dW[...] = gw
             db[...] = gb
-        scale_gradients(grads, scale)
+        grads *= scale
         return loss_sum if compute_loss else None
