@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 import nncore
+from nncore.network import parameter_count
 from nncore.probe import training_flops, training_peak
 
 from . import provenance
@@ -155,9 +156,9 @@ def gradcheck_run(config: dict) -> dict:
     loss, vectorized = nncore.backprop(net, X_batch, Y_batch, engine="vectorized",
                                        reduction=config["reduction"])
     backprop_s = time.perf_counter() - started
-    n_params = sum(W.size + b.size for W, b in net.params)
     metrics = {"max_rel_error": nncore.gradcheck.max_relative_error(numerical, vectorized),
-               "numerical_s": numerical_s, "backprop_s": backprop_s, "n_params": int(n_params)}
+               "numerical_s": numerical_s, "backprop_s": backprop_s,
+               "n_params": parameter_count(net.layer_sizes)}
     return {"final_train_loss": float(loss), "best_train_loss": float(loss), "epochs_run": 0,
             "metrics": metrics}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from nncore.network import parameter_count
 from nncore.probe import training_flops
 
 from . import provenance, store
@@ -174,8 +175,8 @@ def estimate_seconds(config: dict) -> float:
     _, _, n_train = dataset_shape(config["dataset"], config["dataset_options"])
     forward_flops = 2.0 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     if config["task"] == "gradcheck":
-        n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-        return 0.05 + 2 * n_params * (forward_flops * config["batch_size"] / 1.5e9 + n_layers * 5e-6)
+        seconds_per_pass = forward_flops * config["batch_size"] / 1.5e9 + n_layers * 5e-6
+        return 0.05 + 2 * parameter_count(sizes) * seconds_per_pass  # two passes per parameter
     engine = config["engine"]
     steps = -(-n_train // config["batch_size"])
     train_epoch = (steps * n_layers * _per_engine(STEP_LAYER_S, engine)

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nncore.network import parameter_count
+
 from .data import Study, architecture, metric
 from .stats import SPEEDUP_RESAMPLES, ratio_of_sums
 
@@ -125,12 +127,6 @@ def gradcheck_stats(study: Study) -> pd.DataFrame:
         "numerical_s": metric(ok, "numerical_s"), "backprop_s": metric(ok, "backprop_s"),
         "max_rel_error": metric(ok, "max_rel_error")}).sort_values(
             ["parameters", "layers"], kind="stable").reset_index(drop=True)
-
-
-def parameter_count(layer_sizes) -> int:
-    """Weights and biases of an MLP with these layer sizes."""
-    sizes = [int(size) for size in layer_sizes]
-    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
 
 
 def gradcheck_table(stats: pd.DataFrame, study: str = "gradcheck") -> Table:
