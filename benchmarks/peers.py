@@ -15,16 +15,18 @@ a user of that library writes the loop:
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import nncore
 from nncore.engines import get_engine, zero_gradients
 from nncore.probe import training_flops
+
+from experiments.provenance import code_version
+from experiments.store import write_table_atomic
 
 from benchmarks.cases import NetCase
 from benchmarks.gemm import gemm_operands, run_products
@@ -115,14 +117,6 @@ def library_versions() -> dict[str, str]:
     return {"nncore": nncore.__version__, "torch": torch.__version__, "sklearn": sklearn.__version__}
 
 
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def peer_table(measurements: list[dict]) -> pd.DataFrame:
     """One row per case, dtype and framework.
 
@@ -131,7 +125,7 @@ def peer_table(measurements: list[dict]) -> pd.DataFrame:
     ``ratio_to_nncore`` is the framework's seconds per epoch over nncore's (above 1: nncore is that
     many times faster); ``peak_share`` is the bare products' seconds over the framework's.
     """
-    machine, versions, commit = fingerprint(), library_versions(), git_commit()
+    machine, versions, commit = fingerprint(), library_versions(), code_version()["git_commit"]
     measured_at = pd.Timestamp(dt.datetime.now(dt.timezone.utc))
     peak_seconds = {(m["case"].case_id, m["dtype"]): m["sec_per_epoch"]
                     for m in measurements if m["framework"] == PEAK}
@@ -162,12 +156,8 @@ def peer_table(measurements: list[dict]) -> pd.DataFrame:
 
 
 def write_table(table: pd.DataFrame, path: Path = PEERS_TABLE) -> Path:
-    """Write atomically: a temporary name in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    table.to_parquet(temporary, index=False)
-    os.replace(temporary, path)
-    return path
+    """Write atomically, the way the runner writes its shards."""
+    return write_table_atomic(pa.Table.from_pandas(table, preserve_index=False), path)
 
 
 def format_summary(table: pd.DataFrame) -> str:
