@@ -7,7 +7,7 @@ from reports.build import build
 
 # The synthetic results set lives with the report tests; reuse it rather than keep a second copy.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_reports_synthetic import STUDIES, make_results  # noqa: E402
+from synthetic_results import STUDIES, make_results  # noqa: E402
 
 
 def test_build_report_from_small_results(benchmark, tmp_path):
@@ -16,7 +16,7 @@ def test_build_report_from_small_results(benchmark, tmp_path):
     # the report tests build the whole report already.
     studies = ["engines"] if benchmark.disabled else list(STUDIES)
     benchmark.group = "report"
-    benchmark.extra_info.update(studies=studies, results="tests/test_reports_synthetic.make_results")
+    benchmark.extra_info.update(studies=studies, results="tests/synthetic_results.make_results")
 
     report = benchmark.pedantic(build, args=(results, tmp_path / "out", studies), rounds=3, warmup_rounds=0)
 

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 
 from experiments.store import CURVES_SCHEMA
 from reports.__main__ import main
-from test_reports_synthetic import make_results
+from synthetic_results import make_results
 
 
 def run_cli(capsys, results, out, *studies):

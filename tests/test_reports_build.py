@@ -9,7 +9,7 @@ from PIL import Image
 
 from reports.__main__ import main
 from reports.build import build, terminal_text
-from test_reports_synthetic import make_results, sweep_study, width_loss, write_table
+from synthetic_results import make_results, sweep_study, width_loss, write_table
 
 FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",
            "final_loss_curves.png", "lr_final_loss.png", "engines_sec_per_epoch.png",

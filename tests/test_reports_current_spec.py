@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from experiments.spec import find_study
 from reports.build import build
-from test_reports_synthetic import run_row, write_table
+from synthetic_results import run_row, write_table
 
 
 def write_width_runs(results, run_ids):

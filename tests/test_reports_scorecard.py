@@ -11,7 +11,7 @@ from reports.data import Study
 from reports.provenance import mixing_warning
 from reports.scorecard import scorecard
 from reports.stats import mean_ci, ratio_of_sums
-from test_reports_synthetic import run_row
+from synthetic_results import run_row
 
 CLAIM_INDEX = {"width": 0, "depth": 1, "final_train": 2, "final_val": 3, "xor": 4, "emily": 5,
                "frank": 6, "random_regression": 7, "gradients": 8}
