@@ -1,4 +1,5 @@
 """Sweeps: failures and divergence are results, a killed sweep resumes, backends agree to the bit."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -131,6 +132,22 @@ def test_serial_loky_and_dask_store_identical_results(tmp_path):
     assert_same_results(stored["serial"], stored["dask"])
 
 
+def wait_until(event, process: subprocess.Popen, what: str, timeout_s: float = 300) -> None:
+    """Poll ``event()`` until it is true. If ``process`` (a session leader) exits first or the
+    generous timeout (for a machine busy with other work) passes, end its process group and fail
+    naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while not event():
+        if process.poll() is not None or time.monotonic() > deadline:
+            problem = (f"exited with {process.returncode}" if process.returncode is not None
+                       else f"ran {timeout_s:.0f} s")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pytest.fail(f"the process {problem} without {what}")
+        time.sleep(0.01)
+
+
 def test_sweep_killed_with_sigkill_resumes_to_one_ok_row_per_run_with_the_same_numbers(tmp_path):
     path = write_spec(tmp_path, "killed", SMALL + """
         epochs = 150
@@ -143,11 +160,10 @@ def test_sweep_killed_with_sigkill_resumes_to_one_ok_row_per_run_with_the_same_n
     env = {**os.environ, "NNSTUDY_FLUSH_SECONDS": "0"}  # one shard per finished run
     process = subprocess.Popen(command, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not store.shard_paths(killed, "killed", "runs") and time.monotonic() < deadline:
-        time.sleep(0.02)
+    # Kill on an event, not after a guessed delay: as soon as the first run is stored.
+    wait_until(lambda: store.shard_paths(killed, "killed", "runs"), process, "the first run to be stored")
     os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, as in a power cut
-    process.wait()
+    assert process.wait() == -signal.SIGKILL, "the sweep finished before it could be killed"
 
     partial = experiments.load("killed", "runs", results=killed)  # no torn file is ever read
     assert 1 <= len(partial) < 16, "the sweep should have been killed part way"
