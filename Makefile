@@ -11,7 +11,7 @@ THRESHOLD ?= 15
 # Benchmarks and timing runs use one BLAS thread so that numbers compare across runs.
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: install test sweep report bench bench-compare bench-peers clean
+.PHONY: install test test-fast sweep report bench bench-compare bench-peers clean
 
 install: $(STAMP)
 
@@ -22,8 +22,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
+# Everything, slow tests included (what CI runs).
 test: $(STAMP)
 	$(ONE_THREAD) $(PY) -m pytest -q tests benchmarks --benchmark-disable
+
+# The same without the tests marked slow (whole-report builds, killed and multi-backend sweeps).
+test-fast: $(STAMP)
+	$(ONE_THREAD) $(PY) -m pytest -q tests benchmarks --benchmark-disable -m "not slow"
 
 sweep: $(STAMP)
 	$(PY) -m experiments sweep $(STUDY) --results $(RESULTS) $(if $(JOBS),--jobs $(JOBS))

@@ -3,6 +3,8 @@ synthetic one the report tests use, written through ``experiments.store``."""
 import sys
 from pathlib import Path
 
+import pytest
+
 from reports.build import build
 
 # The synthetic results set lives with the report tests; reuse it rather than keep a second copy.
@@ -10,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from synthetic_results import STUDIES, make_results  # noqa: E402
 
 
+@pytest.mark.slow
 def test_build_report_from_small_results(benchmark, tmp_path):
     results = make_results(tmp_path / "results")
     # Under --benchmark-disable (make test) one cheap section is enough to keep this from rotting;

@@ -116,6 +116,7 @@ IDENTITY_SPEC = SMALL + """
     """
 
 
+@pytest.mark.slow
 def test_serial_loky_and_dask_store_identical_results(tmp_path):
     path = write_spec(tmp_path, "same", IDENTITY_SPEC, top="seeds = 2")
     stored = {}
@@ -148,6 +149,7 @@ def wait_until(event, process: subprocess.Popen, what: str, timeout_s: float = 3
         time.sleep(0.01)
 
 
+@pytest.mark.slow
 def test_sweep_killed_with_sigkill_resumes_to_one_ok_row_per_run_with_the_same_numbers(tmp_path):
     path = write_spec(tmp_path, "killed", SMALL + """
         epochs = 150
@@ -225,6 +227,7 @@ def execute_unless_marked_to_die(job):
     return execute(job)
 
 
+@pytest.mark.slow
 def test_runs_lost_with_a_dead_worker_are_resubmitted(tmp_path):
     from experiments.backends import run_jobs
 
@@ -237,6 +240,7 @@ def test_runs_lost_with_a_dead_worker_are_resubmitted(tmp_path):
     assert {r["runs"]["status"] for r in results} == {"ok"}
 
 
+@pytest.mark.slow
 def test_dask_backend_joins_an_existing_scheduler(tmp_path):
     from dask.distributed import LocalCluster
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from experiments.store import CURVES_SCHEMA
 from reports.__main__ import main
@@ -21,6 +22,7 @@ def only_shard(results, study, table):
     return shard
 
 
+@pytest.mark.slow
 def test_missing_study_is_named_and_the_rest_builds(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("classics",))
     stale = tmp_path / "out" / "figures" / "gradcheck.png"  # from an earlier build
@@ -35,6 +37,7 @@ def test_missing_study_is_named_and_the_rest_builds(tmp_path, capsys):
     assert "study &#x27;gradcheck&#x27;: no results" in (tmp_path / "out" / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_corrupt_runs_shard_is_named_and_the_rest_builds(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("classics", "gradcheck"))
     shard = only_shard(results, "classics", "runs")
@@ -46,6 +49,7 @@ def test_corrupt_runs_shard_is_named_and_the_rest_builds(tmp_path, capsys):
     assert not (tmp_path / "out" / "figures" / "classics.png").exists()
 
 
+@pytest.mark.slow
 def test_empty_parquet_file_is_named_and_the_rest_builds(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("classics", "gradcheck"))
     shard = only_shard(results, "gradcheck", "runs")
@@ -85,6 +89,7 @@ def test_no_results_at_all_fails_with_a_message(tmp_path, capsys):
     assert "no data" in (tmp_path / "out" / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_unknown_study_is_named(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("gradcheck",))
     status, err = run_cli(capsys, results, tmp_path / "out", "gradcheck", "widht")

@@ -48,6 +48,7 @@ def linked_files(index: Path) -> list[str]:
     return re.findall(r"(?:src|href)='([^'#]+)'", index.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_every_figure_is_a_png_of_sensible_size(report):
     for name in FIGURES:
         with Image.open(report.out / "figures" / name) as image:
@@ -56,12 +57,14 @@ def test_every_figure_is_a_png_of_sensible_size(report):
             assert 500 <= width <= 4000 and 300 <= height <= 2000, (name, image.size)
 
 
+@pytest.mark.slow
 def test_surface_animation_has_one_frame_per_snapshot_epoch(report):
     with Image.open(report.out / "figures" / "final_surfaces.gif") as image:
         assert image.format == "GIF"
         assert image.n_frames == 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", TABLES)
 def test_every_table_has_expected_rows_and_columns(report, name):
     rows, columns = TABLES[name]
@@ -71,11 +74,13 @@ def test_every_table_has_expected_rows_and_columns(report, name):
     assert (report.out / "tables" / f"{name}.html").read_text(encoding="utf-8").count("<tr") == rows + 1
 
 
+@pytest.mark.slow
 def test_scorecard_holds_on_data_built_to_match_the_claims(report):
     header, body = markdown_rows(report.out / "tables" / "scorecard.md")
     assert [row[header.index("holds")] for row in body] == ["yes"] * 9
 
 
+@pytest.mark.slow
 def test_index_references_only_existing_files_and_every_figure(report):
     index = report.out / "index.html"
     links = linked_files(index)
@@ -84,6 +89,7 @@ def test_index_references_only_existing_files_and_every_figure(report):
     assert "figures/final_surfaces.gif" in links
 
 
+@pytest.mark.slow
 def test_clean_build_warns_of_nothing_and_counts_the_diverged_run(report):
     assert [level for level, _ in report.messages] == ["note"]
     (note,) = [text for _, text in report.messages]
@@ -92,11 +98,13 @@ def test_clean_build_warns_of_nothing_and_counts_the_diverged_run(report):
     assert [row[header.index("not finished")] for row in body].count("1 diverged") == 1
 
 
+@pytest.mark.slow
 def test_terminal_text_holds_every_table(report):
     text = terminal_text(report)
     assert "## Reproduction scorecard" in text and "## Timing: seconds per training epoch" in text
 
 
+@pytest.mark.slow
 def test_cli_prints_tables_and_names_the_index(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("classics",))
     status = main(["build", "--results", str(results), "--out", str(tmp_path / "out"), "classics"])
