@@ -7,24 +7,33 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The compiled engine's numba code: loaded only when ``engine="compiled"`` is made.
+KERNELS = ROOT / "nncore" / "engines" / "compiled_kernels.py"
+
+
+def imported_modules_of(path: Path) -> set[str]:
+    """Top-level names of every module imported anywhere in one source file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def imported_modules(package: str) -> set[str]:
     """Top-level names of every module imported anywhere in a package's source."""
-    names = set()
-    for path in (ROOT / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-    return names
+    return set().union(*(imported_modules_of(path) for path in (ROOT / package).rglob("*.py")))
 
 
-def module_level_imports(package: str) -> set[str]:
-    """Top-level names imported at module level (not inside a function) in a package's source."""
+def module_level_imports(package: str, skip: Path | None = None) -> set[str]:
+    """Top-level names imported at module level (not inside a function) in a package's source,
+    leaving out the file ``skip``."""
     names = set()
     for path in (ROOT / package).rglob("*.py"):
+        if path == skip:
+            continue
         for node in ast.parse(path.read_text(), filename=str(path)).body:
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
@@ -35,15 +44,27 @@ def module_level_imports(package: str) -> set[str]:
 
 def test_nncore_imports_numpy_and_the_standard_library_only():
     standard = set(sys.stdlib_module_names) | {"nncore", "__future__"}
-    assert module_level_imports("nncore") - standard == {"numpy"}
+    assert module_level_imports("nncore", skip=KERNELS) - standard == {"numpy"}
     # Loaders import their readers inside the function that needs them (digits: scikit-learn,
     # the file dataset: pandas and pyarrow), and only packages nnstudy depends on.
-    assert imported_modules("nncore") - standard <= {"numpy", "sklearn", "pandas", "pyarrow"}
+    assert imported_modules("nncore") - standard <= {"numpy", "sklearn", "pandas", "pyarrow", "numba"}
+
+
+def test_numba_is_imported_only_by_the_compiled_engine_when_it_is_made():
+    users = [path.name for path in (ROOT / "nncore").rglob("*.py") if "numba" in imported_modules_of(path)]
+    assert users == [KERNELS.name]
+    mentions = [path.name for path in (ROOT / "nncore").rglob("*.py") if "compiled_kernels" in path.read_text()]
+    assert mentions == ["compiled.py"]
+    engine = ast.parse((KERNELS.parent / "compiled.py").read_text())
+    inside_functions = {node.names[0].name for function in ast.walk(engine)
+                        if isinstance(function, ast.FunctionDef) for node in ast.walk(function)
+                        if isinstance(node, ast.ImportFrom)}
+    assert "compiled_kernels" in inside_functions
 
 
 def test_importing_nncore_loads_no_other_third_party_package():
     code = ("import sys, nncore; heavy = {'pandas', 'sklearn', 'scipy', 'matplotlib', 'pyarrow', "
-            "'joblib', 'torch'} & set(sys.modules); print(sorted(heavy))")
+            "'joblib', 'torch', 'numba'} & set(sys.modules); print(sorted(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

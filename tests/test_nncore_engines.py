@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import nncore
 from nncore.gradcheck import flatten, max_relative_error
 
-ANALYTIC = ("scalar", "loop", "vectorized")
+ANALYTIC = ("scalar", "loop", "vectorized", "compiled")
 HIDDEN = ("relu", "sigmoid", "tanh", "identity")
 # Each output activation with every loss defined on it.
 OUTPUT_LOSSES = [(out, loss) for out in ("identity", "relu", "sigmoid", "tanh", "softmax")
@@ -68,7 +68,7 @@ def test_every_analytic_engine_matches_finite_differences(problem):
 def test_analytic_engines_agree_with_each_other(problem):
     net, X, Y, reduction = problem
     _, reference = nncore.backprop(net, X, Y, engine="vectorized", reduction=reduction)
-    for engine in ("scalar", "loop"):
+    for engine in ("scalar", "loop", "compiled"):
         _, grads = nncore.backprop(net, X, Y, engine=engine, reduction=reduction)
         np.testing.assert_allclose(flatten(grads), flatten(reference), rtol=1e-10, atol=1e-12)
 

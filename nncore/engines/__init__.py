@@ -1,19 +1,22 @@
 """Interchangeable gradient engines behind one call, ``backprop``.
 
-scalar (pure Python), loop (per sample, NumPy vectors), vectorized (mini-batch matrices) and
-numerical (finite differences) agree on every gradient; only their cost differs.
+scalar (pure Python), loop (per sample, NumPy vectors), vectorized (mini-batch matrices),
+compiled (vectorized's math compiled with numba, an optional extra) and numerical (finite
+differences) agree on every gradient; only their cost differs.
 """
 from __future__ import annotations
 
 from ..network import parameter_views
 from .base import Engine, zero_gradients
+from .compiled import CompiledEngine
 from .loop import LoopEngine
 from .numerical import NumericalEngine
 from .scalar import ScalarEngine
 from .vectorized import VectorizedEngine
 
 ENGINES: dict[str, type[Engine]] = {
-    cls.name: cls for cls in (ScalarEngine, LoopEngine, VectorizedEngine, NumericalEngine)
+    cls.name: cls for cls in (ScalarEngine, LoopEngine, VectorizedEngine, CompiledEngine,
+                               NumericalEngine)
 }
 REDUCTIONS = ("mean", "sum")
 

@@ -1,0 +1,136 @@
+"""The compiled (numba) engine: the vectorized engine's gradients and updates, and an optional extra.
+
+Its agreement with the other engines on random problems is part of the property tests in
+``test_nncore_engines.py``; here every activation, output and loss is covered once each, float32,
+the whole-epoch path ``nncore.train`` takes, and life without numba.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nncore
+from nncore.engines import get_engine, zero_gradients
+from nncore.gradcheck import flatten
+
+from test_nncore_engines import HIDDEN, OUTPUT_LOSSES
+
+
+def problem(activation, output, loss, dtype="float64", n=7, sizes=(3, 5, 4, 2), seed=0):
+    """A seeded network and batch whose targets suit the loss."""
+    rng = np.random.default_rng(seed)
+    net = nncore.MLP(list(sizes), activation=activation, output=output, loss=loss, init_scale=0.5,
+                     seed=seed, dtype=dtype)
+    X = rng.normal(size=(n, sizes[0]))
+    if loss == "cross_entropy":
+        Y = rng.integers(0, sizes[-1], size=n)
+    elif loss == "binary_cross_entropy":
+        Y = rng.integers(0, 2, size=(n, sizes[-1])).astype(float)
+    else:
+        Y = rng.normal(size=(n, sizes[-1]))
+    return net, X, Y
+
+
+@pytest.mark.parametrize("reduction", nncore.REDUCTIONS)
+@pytest.mark.parametrize("output, loss", OUTPUT_LOSSES)
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_compiled_gradients_equal_vectorized_for_every_activation_output_and_loss(
+        activation, output, loss, reduction):
+    net, X, Y = problem(activation, output, loss)
+    loss_v, vectorized = nncore.backprop(net, X, Y, engine="vectorized", reduction=reduction)
+    loss_c, compiled = nncore.backprop(net, X, Y, engine="compiled", reduction=reduction)
+    np.testing.assert_allclose(flatten(compiled), flatten(vectorized), rtol=1e-10, atol=1e-12)
+    assert loss_c == pytest.approx(loss_v, rel=1e-12)
+
+
+@pytest.mark.parametrize("output, loss", [("identity", "mse"), ("softmax", "cross_entropy"),
+                                          ("sigmoid", "binary_cross_entropy")])
+def test_compiled_float32_gradients_stay_float32_and_match_vectorized(output, loss):
+    net, X, Y = problem("tanh", output, loss, dtype="float32")
+    _, vectorized = nncore.backprop(net, X, Y, engine="vectorized")
+    _, compiled = nncore.backprop(net, X, Y, engine="compiled")
+    assert all(dW.dtype == np.float32 and db.dtype == np.float32 for dW, db in compiled)
+    np.testing.assert_allclose(flatten(compiled), flatten(vectorized), rtol=2e-5, atol=1e-6)
+
+
+def test_one_engine_serves_batches_and_networks_of_any_size_in_turn():
+    engine = get_engine("compiled")
+    for sizes, n in (((2, 3, 1), 4), ((4, 6, 6, 3), 9), ((2, 3, 1), 1), ((4, 6, 6, 3), 2)):
+        net, X, Y = problem("relu", "identity", "sse", sizes=sizes, n=n, seed=n)
+        X, Y = net.check_data(X, Y)
+        grads, reference = zero_gradients(net), zero_gradients(net)
+        engine.summed_gradients(net, X, Y, grads, scale=0.25)
+        get_engine("vectorized").summed_gradients(net, X, Y, reference, scale=0.25)
+        np.testing.assert_allclose(grads.flat, reference.flat, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", nncore.REDUCTIONS)
+def test_sgd_epoch_makes_the_same_updates_as_sgd_steps(reduction):
+    # 23 samples in batches of 5: the last step's batch is smaller, and its mean divides by 3.
+    net, X, Y = problem("sigmoid", "softmax", "cross_entropy", n=23)
+    X, Y = net.check_data(X, Y)
+    stepped = net.copy()
+    engine = get_engine("compiled")
+    grads = zero_gradients(stepped)
+    for start in range(0, 23, 5):
+        nncore.sgd_step(stepped, engine, X[start:start + 5], Y[start:start + 5], grads, 0.3, reduction)
+    engine.sgd_epoch(net, X, Y, 5, 0.3, reduction, zero_gradients(net))
+    np.testing.assert_array_equal(net.flat_params(), stepped.flat_params())
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-10), ("float32", 1e-4)])
+def test_training_with_compiled_follows_vectorized(dtype, tolerance):
+    rng = np.random.default_rng(8)
+    X = rng.uniform(-2, 2, size=(64, 2))
+    Y = np.sin(X[:, :1]) * np.cos(X[:, 1:])
+    trained = {}
+    for engine in ("vectorized", "compiled"):
+        net = nncore.MLP([2, 16, 8, 1], activation="tanh", seed=3, dtype=dtype)
+        history = nncore.train(net, X, Y, epochs=4, batch_size=10, lr=0.05, engine=engine,
+                               schedule={"kind": "step", "factor": 0.5, "every": 2}, seed=1)
+        trained[engine] = (net.flat_params().astype(np.float64), history.train_loss)
+    params_v, losses_v = trained["vectorized"]
+    params_c, losses_c = trained["compiled"]
+    assert losses_c[-1] < losses_c[0]
+    np.testing.assert_allclose(params_c, params_v, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(losses_c, losses_v, rtol=tolerance)
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, **env})
+
+
+def test_without_numba_the_compiled_engine_says_how_to_install_it_and_the_rest_works():
+    # sys.modules["numba"] = None makes every `import numba` fail, as if it were not installed.
+    code = """if True:
+        import sys
+        sys.modules["numba"] = None
+        import numpy as np, nncore
+        net = nncore.MLP([2, 4, 1])
+        X, Y = np.ones((6, 2)), np.zeros((6, 1))
+        history = nncore.train(net, X, Y, epochs=2, batch_size=3, lr=0.1)
+        assert history.train_loss[-1] < history.train_loss[0]
+        print("compiled" in nncore.ENGINES)
+        try:
+            nncore.train(net, X, Y, epochs=1, batch_size=3, lr=0.1, engine="compiled")
+        except ImportError as error:
+            print(error)
+    """
+    lines = run_python(code).stdout.strip().splitlines()
+    assert lines[0] == "True"
+    assert "engine='compiled' needs numba" in lines[1] and "pip install 'nnstudy[compiled]'" in lines[1]
+
+
+def test_a_new_process_loads_the_compiled_code_from_the_cache():
+    get_engine("compiled")  # compiles here and writes the cache, unless it is there already
+    code = """if True:
+        from nncore.engines import get_engine
+        kernels = get_engine("compiled").kernels
+        stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats]
+        print(sum(len(s.cache_hits) for s in stats), sum(len(s.cache_misses) for s in stats))
+    """
+    hits, misses = map(int, run_python(code).stdout.split())
+    assert (hits, misses) == (4, 0)  # two entry points, each for float64 and float32
