@@ -84,7 +84,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         batch_size: samples per step; the last batch of an epoch may be smaller.
         lr: initial learning rate; ``schedule`` (None, an object or a dict such as
             ``{"kind": "step", "factor": 0.9, "every": 3}``) maps the 0-based epoch to its rate.
-        engine: scalar, loop or vectorized (numerical works, slowly).
+        engine: scalar, loop, vectorized or compiled (numerical works, slowly).
         reduction: ``mean`` steps along the batch-mean gradient, ``sum`` along the summed one.
         validation: optional ``(X_val, Y_val)``.
         shuffle: reshuffle each epoch from a generator seeded with ``seed``, so that two
@@ -141,10 +141,13 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             X_epoch, Y_epoch = X, Y
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, batch_size):
-                X_batch = X_epoch[start:start + batch_size]
-                Y_batch = Y_epoch[start:start + batch_size]
-                sgd_step(net, engine, X_batch, Y_batch, grads, epoch_lr, reduction)
+            if engine.sgd_epoch is not None:  # the whole epoch in one call (the compiled engine)
+                engine.sgd_epoch(net, X_epoch, Y_epoch, batch_size, epoch_lr, reduction, grads)
+            else:
+                for start in range(0, n, batch_size):
+                    X_batch = X_epoch[start:start + batch_size]
+                    Y_batch = Y_epoch[start:start + batch_size]
+                    sgd_step(net, engine, X_batch, Y_batch, grads, epoch_lr, reduction)
         history.steps += -(-n // batch_size)
         record(epoch, epoch_lr, time.perf_counter() - started)
     return history

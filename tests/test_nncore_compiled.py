@@ -80,6 +80,20 @@ def test_sgd_epoch_makes_the_same_updates_as_sgd_steps(reduction):
     np.testing.assert_array_equal(net.flat_params(), stepped.flat_params())
 
 
+def test_train_runs_each_epoch_as_one_compiled_call_with_the_per_step_result():
+    net, X, Y = problem("relu", "identity", "mse", n=50)
+    per_step = net.copy()
+    engine, calls = get_engine("compiled"), []
+    whole_epoch = engine.sgd_epoch
+    engine.sgd_epoch = lambda *args: calls.append(args[3]) or whole_epoch(*args)
+    nncore.train(net, X, Y, epochs=3, batch_size=8, lr=0.1, engine=engine, seed=2)
+    stepping = get_engine("compiled")
+    stepping.sgd_epoch = None  # what an engine without the hook gets: sgd_step per batch
+    nncore.train(per_step, X, Y, epochs=3, batch_size=8, lr=0.1, engine=stepping, seed=2)
+    assert calls == [8, 8, 8]
+    np.testing.assert_array_equal(net.flat_params(), per_step.flat_params())
+
+
 @pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-10), ("float32", 1e-4)])
 def test_training_with_compiled_follows_vectorized(dtype, tolerance):
     rng = np.random.default_rng(8)

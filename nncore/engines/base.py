@@ -23,6 +23,10 @@ def zero_gradients(net) -> np.ndarray:
 
 class Engine:
     name: str = ""
+    # Optional whole-epoch hook: ``sgd_epoch(net, X, Y, batch_size, lr, reduction, grads)`` makes,
+    # in one call, the plain-SGD steps that ``nncore.sgd_step`` makes on consecutive batches of
+    # X (n, in), Y (n, out), with the same result; ``nncore.train`` uses it when it is there.
+    sgd_epoch = None
 
     def summed_gradients(self, net, X: np.ndarray, Y: np.ndarray, grads: np.ndarray,
                          compute_loss: bool = True, scale: float = 1.0) -> float | None:
