@@ -31,7 +31,7 @@ def test_layer_sizes_must_be_positive_integers(sizes):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"engine": "gpu"}, r"engine='gpu' is not one of scalar, loop, vectorized, numerical"),
+    ({"engine": "gpu"}, r"engine='gpu' is not one of scalar, loop, vectorized, compiled, numerical"),
     ({"reduction": "max"}, r"reduction='max' is not one of mean, sum"),
     ({"lr": 0}, r"lr must be a positive"),
     ({"lr": -0.1}, r"lr must be a positive"),
@@ -51,7 +51,7 @@ def test_bad_training_options(kwargs, message):
 
 @pytest.mark.parametrize("engine", ["gpu", "Vectorized"])
 def test_backprop_rejects_unknown_engines(engine):
-    with pytest.raises(ValueError, match="engine=.* is not one of scalar, loop, vectorized, numerical"):
+    with pytest.raises(ValueError, match="engine=.* is not one of scalar, loop, vectorized, compiled, numerical"):
         nncore.backprop(nncore.MLP([2, 1]), X, Y, engine=engine)
 
 
