@@ -63,7 +63,7 @@ def test_one_engine_serves_batches_and_networks_of_any_size_in_turn():
         grads, reference = zero_gradients(net), zero_gradients(net)
         engine.summed_gradients(net, X, Y, grads, scale=0.25)
         get_engine("vectorized").summed_gradients(net, X, Y, reference, scale=0.25)
-        np.testing.assert_allclose(grads.flat, reference.flat, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(grads, reference, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", nncore.REDUCTIONS)

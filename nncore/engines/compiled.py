@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine, Gradients, zero_gradients
+from .base import Engine
 
 INSTALL_HINT = "pip install 'nnstudy[compiled]' (or pip install 'numba>=0.60')"
 
@@ -64,23 +64,20 @@ class CompiledEngine(Engine):
 
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         work = self._workspace(net, X.shape[0])
-        target = grads if isinstance(grads, Gradients) else zero_gradients(net)
         loss_sum = self.kernels.batch_gradients(
-            net.flat_params(), target.flat, work.sizes, X, Y, work.outputs, work.logits,
-            work.deltas, *self._codes(net), float(scale), bool(compute_loss))
-        if target is not grads:
-            for (dW, db), (tW, tb) in zip(grads, target):
-                dW[...], db[...] = tW, tb
+            net.flat_params(), grads, work.sizes, X, Y, work.outputs, work.logits, work.deltas,
+            *self._codes(net), float(scale), bool(compute_loss))
         return loss_sum if compute_loss else None
 
     def sgd_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, lr: float,
-                  reduction: str, grads: Gradients) -> None:
+                  reduction: str, grads: np.ndarray) -> None:
         """Plain-SGD steps over consecutive batches of X (n, in), Y (n, out), as one compiled call.
 
         The same updates, to the bit, as ``nncore.sgd_step`` with this engine on each batch in turn;
-        ``grads`` (from ``zero_gradients(net)``) holds the last step's scaled gradient afterwards.
+        ``grads`` (a vector from ``zero_gradients(net)``) holds the last step's scaled gradient
+        afterwards.
         """
         work = self._workspace(net, min(batch_size, X.shape[0]))
-        self.kernels.sgd_epoch(net.flat_params(), grads.flat, work.sizes, X, Y, int(batch_size),
+        self.kernels.sgd_epoch(net.flat_params(), grads, work.sizes, X, Y, int(batch_size),
                                float(lr), reduction == "mean", work.outputs, work.logits,
                                work.deltas, *self._codes(net))
