@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 import nncore
 from nncore.gradcheck import flatten, max_relative_error
+from nncore.network import parameter_count
 
 ANALYTIC = ("scalar", "loop", "vectorized", "compiled")
 HIDDEN = ("relu", "sigmoid", "tanh", "identity")
@@ -77,6 +78,12 @@ def test_gradients_are_laid_out_like_params():
     net = nncore.MLP([3, 4, 2])
     _, grads = nncore.backprop(net, np.ones((2, 3)), np.ones((2, 2)))
     assert [(dW.shape, db.shape) for dW, db in grads] == [(W.shape, b.shape) for W, b in net.params]
+
+
+def test_parameter_count_is_the_length_of_the_parameter_vector():
+    net = nncore.MLP([3, 4, 2])
+    assert parameter_count([3, 4, 2]) == (3 * 4 + 4) + (4 * 2 + 2)
+    assert net.flat_params().size == sum(W.size + b.size for W, b in net.params) == parameter_count([3, 4, 2])
 
 
 @pytest.mark.parametrize("engine", nncore.ENGINES)
