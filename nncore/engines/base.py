@@ -21,6 +21,22 @@ def zero_gradients(net) -> np.ndarray:
     return np.zeros(parameter_count(net.layer_sizes), dtype=net.dtype)
 
 
+class Workspaces(dict):
+    """An engine's buffers, made by ``make(net, rows)`` once per network layout and batch rows and
+    reused from step to step, so that a training step allocates nothing."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def for_batch(self, net, rows: int):
+        key = (rows, tuple(net.layer_sizes), net.dtype.str, net.output.name)
+        workspace = self.get(key)
+        if workspace is None:
+            workspace = self[key] = self.make(net, rows)
+        return workspace
+
+
 class Engine:
     name: str = ""
     # Optional whole-epoch hook: ``sgd_epoch(net, X, Y, batch_size, lr, reduction, grads)`` makes,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine
+from .base import Engine, Workspaces
 
 INSTALL_HINT = "pip install 'nnstudy[compiled]' (or pip install 'numba>=0.60')"
 
@@ -41,7 +41,7 @@ class CompiledEngine(Engine):
 
     def __init__(self):
         self.kernels = load_kernels()
-        self._workspaces: dict[tuple, _Workspace] = {}
+        self.workspaces = Workspaces(_Workspace)
 
     def _codes(self, net) -> tuple[int, int, int]:
         """(hidden, output, loss) codes of the kernels, or ``ValueError`` for one they lack."""
@@ -55,15 +55,8 @@ class CompiledEngine(Engine):
             codes.append(table[name])
         return tuple(codes)
 
-    def _workspace(self, net, rows: int) -> _Workspace:
-        key = (rows, tuple(net.layer_sizes), net.dtype.str)
-        workspace = self._workspaces.get(key)
-        if workspace is None:
-            workspace = self._workspaces[key] = _Workspace(net, rows)
-        return workspace
-
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
-        work = self._workspace(net, X.shape[0])
+        work = self.workspaces.for_batch(net, X.shape[0])
         loss_sum = self.kernels.batch_gradients(
             net.flat_params(), grads, work.sizes, X, Y, work.outputs, work.logits, work.deltas,
             *self._codes(net), float(scale), bool(compute_loss))
@@ -77,7 +70,7 @@ class CompiledEngine(Engine):
         ``grads`` (a vector from ``zero_gradients(net)``) holds the last step's scaled gradient
         afterwards.
         """
-        work = self._workspace(net, min(batch_size, X.shape[0]))
+        work = self.workspaces.for_batch(net, min(batch_size, X.shape[0]))
         self.kernels.sgd_epoch(net.flat_params(), grads, work.sizes, X, Y, int(batch_size),
                                float(lr), reduction == "mean", work.outputs, work.logits,
                                work.deltas, *self._codes(net))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine
+from .base import Engine, Workspaces
 
 
 def stacked_views(flat: np.ndarray, layer_sizes: list[int]) -> list[np.ndarray]:
@@ -67,17 +67,10 @@ class VectorizedEngine(Engine):
     name = "vectorized"
 
     def __init__(self):
-        self._workspaces: dict[tuple, _Workspace] = {}
-
-    def _workspace(self, net, n: int) -> _Workspace:
-        key = (n, tuple(net.layer_sizes), net.dtype.str, net.output.name)
-        workspace = self._workspaces.get(key)
-        if workspace is None:
-            workspace = self._workspaces[key] = _Workspace(net, n)
-        return workspace
+        self.workspaces = Workspaces(_Workspace)
 
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
-        work = self._workspace(net, X.shape[0])
+        work = self.workspaces.for_batch(net, X.shape[0])
         acts, last = net.activations, net.n_layers - 1
         weights = work.weights.of(net.flat_params())
         gradients = work.gradients.of(grads)
