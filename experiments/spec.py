@@ -19,6 +19,10 @@ A spec is data::
     [[exclude]]                    # optional: drop runs matching every key (a value or a list)
     engine = "scalar"
     width = [100, 200]
+    [report]                       # optional: how the report draws this study
+    x = "epoch"                    # or a grid key: final metric against it
+    facet = ["width"]              # at most two grid keys as panel columns/rows; others are hue
+    metric = "val_acc"             # loss, acc, or one of train_loss, val_loss, train_acc, val_acc
 
 Every run is resolved to a canonical configuration (experiments/config.py) whose SHA-256 is the
 run id; the whole grid is expanded and frozen before anything runs.
@@ -65,6 +69,7 @@ class Study:
     timing: bool = False
     default: bool = True
     quick: bool = False
+    report: dict = field(default_factory=dict)  # the spec's [report] table, checked
 
 
 # --- parsing and expansion ----------------------------------------------------------------------
@@ -153,6 +158,37 @@ def _seeds(value, at: Where) -> list[int]:
 
 
 QUICK_EPOCHS = 2
+REPORT_METRICS = ("loss", "acc", "train_loss", "val_loss", "train_acc", "val_acc")
+MAX_FACETS = 2
+
+
+def _report_options(table, at: Where) -> dict:
+    """The ``[report]`` table: x (epoch or a configuration key), facet (at most two keys),
+    metric (one of REPORT_METRICS)."""
+    if not isinstance(table, dict):
+        raise at.error("report", "must be a table ([report]) of x, facet and metric")
+    unknown = set(table) - {"x", "facet", "metric"}
+    if unknown:
+        raise at.error(f"report.{sorted(unknown)[0]}", "unknown key; valid keys: facet, metric, x")
+    options = {}
+    if "x" in table:
+        x = check_type(table["x"], str, "report.x", at)
+        if x != "epoch":
+            check_known_key(x, "report.x", at)
+        options["x"] = x
+    if "facet" in table:
+        facet = check_type(table["facet"], list, "report.facet", at)
+        if len(facet) > MAX_FACETS:
+            raise at.error("report.facet", f"at most {MAX_FACETS} keys (columns, rows), got {facet!r}")
+        for i, key in enumerate(facet):
+            check_known_key(check_type(key, str, f"report.facet[{i}]", at), f"report.facet[{i}]", at)
+        options["facet"] = facet
+    if "metric" in table:
+        metric = check_type(table["metric"], str, "report.metric", at)
+        if metric not in REPORT_METRICS:
+            raise at.error("report.metric", f"{metric!r} is not one of {', '.join(REPORT_METRICS)}")
+        options["metric"] = metric
+    return options
 
 
 def load_spec(path: str | Path, quick: bool = False) -> Study:
@@ -204,6 +240,7 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
     if not isinstance(quick_overrides, dict):
         raise at.error("quick", "must be a table of base overrides for --quick runs")
     quick_overrides = {k: check_value(k, v, f"quick.{k}", at) for k, v in quick_overrides.items()}
+    report = _report_options(raw.get("report", {}), at)
 
     if quick:
         axes = [points if len(points) <= 2 else [points[0], points[-1]] for points in axes]
@@ -244,7 +281,7 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
     runs = [Run(run.run_id, run.config, {k: run.point[k] for k in differing if k in run.point})
             for run in runs]
     return Study(name=name, description=description, path=path, runs=runs, varying=varying,
-                 timing=timing, default=default, quick=quick)
+                 timing=timing, default=default, quick=quick, report=report)
 
 
 def spec_paths(directory: Path | None = None) -> list[Path]:

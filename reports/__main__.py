@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .build import QUICK, STUDIES, build, terminal_text
+from .build import build, shipped_studies, terminal_text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,8 +12,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Figures, tables and scorecard from results/.")
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="build the report folder (index.html)")
-    build_cmd.add_argument("studies", nargs="*", metavar="STUDY",
-                           help=f"studies to report (default: all of {', '.join(STUDIES)})")
+    build_cmd.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC",
+                           help="study names or paths to .toml specs (default: every study in "
+                                f"experiments/studies: {', '.join(shipped_studies())})")
     build_cmd.add_argument("--results", default="results", help="results folder (default: results)")
     build_cmd.add_argument("--out", default="reports/out", help="output folder (default: reports/out)")
     build_cmd.add_argument("--quick", action="store_true",
@@ -23,11 +24,10 @@ def main(argv: list[str] | None = None) -> int:
                            help="keep stored runs that the shipped spec no longer contains")
     args = parser.parse_args(argv)
 
-    studies = args.studies or list(STUDIES)
-    if args.quick:
-        studies = [s if s.endswith(QUICK) else s + QUICK for s in studies]
-    report = build(args.results, args.out, studies, peers=not args.studies and not args.quick,
-                   all_runs=args.all_runs)
+    studies = args.studies or shipped_studies()
+    report = build(args.results, args.out, args.studies or None,
+                   peers=not args.studies and not args.quick, all_runs=args.all_runs,
+                   quick=args.quick)
     if not args.quiet:
         print(terminal_text(report), flush=True)
     for level, text in report.messages:

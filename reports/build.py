@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import figures, tables
-from .data import Messages, Study, load_study
+from experiments.spec import spec_paths
+from experiments.store import studies_with_results
+
+from . import figures, generic, tables
+from .data import Messages, Study, load_study, requested_study
 from .page import write_index
 from .peers import load_peers, peer_table
 from .provenance import mixing_warning, provenance_row, provenance_table
 from .scorecard import GRADIENT_TOLERANCE, scorecard, scorecard_table
 from .tables import Table
 
-STUDIES = ("width", "depth", "final", "lr", "engines", "classics", "gradcheck")
 QUICK = "-quick"  # experiments stores `sweep --quick` smoke runs as <study>-quick
-TITLES = {"width": "Width", "depth": "Depth", "final": "Final model", "lr": "Learning rate",
-          "engines": "Engines (timing)", "classics": "Classic tasks", "gradcheck": "Gradient check"}
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Section:
 
     study: str
     title: str
+    description: str = ""
     figures: list[tuple[str, str]] = field(default_factory=list)  # (path, caption)
     tables: list[Table] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -44,7 +45,7 @@ class Report:
     results: str
     out: Path
     sections: list[Section]
-    scorecard: Table
+    scorecard: Table | None  # None when no shipped study is reported
     provenance: Table | None
     messages: Messages
 
@@ -56,7 +57,9 @@ class SectionBuilder:
         self.study, self.out, self.messages = study, out, messages
         self.kind = kind_of(study.name)
         quick = " (quick smoke run)" if study.name.endswith(QUICK) else ""
-        self.section = Section(study.name, TITLES[self.kind] + quick)
+        title = SPECIAL[self.kind].title if self.kind in SPECIAL else self.kind
+        description = study.spec.description if study.spec is not None else ""
+        self.section = Section(study.name, title + quick, description)
         self.provenance: list[dict] = []
 
     def attempt(self, what: str, make: Callable):
@@ -166,13 +169,48 @@ def _gradcheck_section(b: SectionBuilder) -> None:
     b.table("summary", lambda: tables.gradcheck_table(stats, b.study.name))
 
 
-SECTIONS: dict[str, Callable[[SectionBuilder], None]] = {
-    "width": lambda b: _sweep_section(b, "width", lambda w: f"{w} units"),
-    "depth": lambda b: _sweep_section(b, "depth",
-                                      lambda d: f"{d} hidden layer{'' if d == 1 else 's'}"),
-    "final": _final_section, "lr": _lr_section, "engines": _engines_section,
-    "classics": _classics_section, "gradcheck": _gradcheck_section,
+def _generic_section(b: SectionBuilder) -> None:
+    """Curves faceted by what the grid varies, and final and best metrics per configuration."""
+    varying = b.attempt("the varying factors", lambda: generic.factors(b.study)) or []
+    where = generic.layout(b.study, varying)
+    if where.x != "epoch" or b.has("curves", "curve figures"):
+        for metric in generic.metrics_to_draw(b.study):
+            name = generic.figure_name(b.study, metric, where.x)
+            caption = (f"{metric.replace('_', ' ')} against {where.x}"
+                       + (f", a panel per {' and '.join(k for k in (where.cols, where.rows) if k)}"
+                          if where.cols else "")
+                       + (f", a colour per {', '.join(where.hue)}" if where.hue else "") + ".")
+            b.figure(name, caption[0].upper() + caption[1:],
+                     lambda p, metric=metric: generic.draw(b.study, p, metric, where))
+    b.table("metrics", lambda: generic.metrics_table(b.study, varying))
+
+
+@dataclass
+class Special:
+    """A shipped study's own section: its title and the figures beyond the generic ones."""
+
+    title: str
+    build: Callable[[SectionBuilder], None]
+
+
+# Studies with special figures; every other study, shipped or not, gets the generic section.
+# The report lists these first, in this order.
+SPECIAL: dict[str, Special] = {
+    "width": Special("Width", lambda b: _sweep_section(b, "width", lambda w: f"{w} units")),
+    "depth": Special("Depth", lambda b: _sweep_section(
+        b, "depth", lambda d: f"{d} hidden layer{'' if d == 1 else 's'}")),
+    "final": Special("Final model", _final_section),
+    "lr": Special("Learning rate", _lr_section),
+    "engines": Special("Engines (timing)", _engines_section),
+    "classics": Special("Classic tasks", _classics_section),
+    "gradcheck": Special("Gradient check", _gradcheck_section),
 }
+
+
+def shipped_studies() -> list[str]:
+    """The studies in ``experiments/studies/``: those with special sections first."""
+    names = [path.stem for path in spec_paths()]
+    return [name for name in SPECIAL if name in names] + sorted(set(names) - set(SPECIAL))
 
 
 def kind_of(study: str) -> str:
@@ -190,28 +228,39 @@ def clear_previous(out: Path) -> None:
 
 
 def build(results: str | Path = "results", out: str | Path = "reports/out",
-          studies: list[str] | None = None, peers: bool = True, all_runs: bool = False) -> Report:
-    """Build the report for ``studies`` (default: all) from ``results`` into ``out``.
+          studies: list[str] | None = None, peers: bool = True, all_runs: bool = False,
+          quick: bool = False) -> Report:
+    """Build the report for ``studies`` (names or spec paths; default: every shipped study)
+    from ``results`` into ``out``.
 
     ``peers`` adds the peer-baseline table when ``make bench-peers`` has written one;
-    ``all_runs`` keeps stored runs that the shipped specs no longer contain.
+    ``all_runs`` keeps stored runs that the specs no longer contain; ``quick`` reports the
+    ``sweep --quick`` runs (``<study>-quick``).
     """
     out, results = Path(out), str(results)
     clear_previous(out)
     messages = Messages()
     loaded: dict[str, Study] = {}
-    for name in studies or STUDIES:
-        if kind_of(name) not in SECTIONS:
-            messages.warn(f"unknown study '{name}' (known: {', '.join(STUDIES)}); left out")
+    shipped = shipped_studies()
+    for request in studies or [name + (QUICK if quick else "") for name in shipped]:
+        found = requested_study(request, quick, messages)
+        if found is None:
             continue
-        study = load_study(name, results, messages, all_runs)
+        name, spec = found
+        if spec is None and kind_of(name) not in shipped and name not in studies_with_results(results):
+            messages.warn(f"unknown study '{name}': no spec of that name in experiments/studies "
+                          f"({', '.join(shipped)}) and no results in {results}/; give a spec's "
+                          "path for a study of your own; left out")
+            continue
+        study = load_study(name, results, messages, all_runs, spec)
         if study is not None:
             loaded[name] = study
 
     sections, provenance = [], []
     for name, study in loaded.items():
         builder = SectionBuilder(study, out, messages)
-        SECTIONS[builder.kind](builder)
+        special = SPECIAL.get(builder.kind)
+        (special.build if special else _generic_section)(builder)
         sections.append(builder.section)
         provenance += builder.provenance
 
@@ -223,8 +272,11 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
             section.tables.append(table)
             sections.append(section)
 
-    card = scorecard_table(scorecard({kind_of(name): study for name, study in loaded.items()}),
-                           quick=any(name.endswith(QUICK) for name in loaded))
+    # The scorecard's claims are the shipped studies'; a report of other studies goes without.
+    shipped_loaded = {kind_of(name): study for name, study in loaded.items()
+                      if kind_of(name) in SPECIAL}
+    card = (scorecard_table(scorecard(shipped_loaded), quick=any(n.endswith(QUICK) for n in loaded))
+            if shipped_loaded or not loaded else None)
     provenance_tab = provenance_table(provenance) if provenance else None
     for table in [card] + [t for s in sections for t in s.tables] + [provenance_tab]:
         if table is not None:
@@ -236,7 +288,8 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
 
 def terminal_text(report: Report) -> str:
     """Every table as Markdown, for printing after a build."""
-    tables_shown = [report.scorecard] + [t for s in report.sections for t in s.tables]
+    tables_shown = [t for t in [report.scorecard] if t is not None]
+    tables_shown += [t for s in report.sections for t in s.tables]
     if report.provenance is not None:
         tables_shown.append(report.provenance)
     return "\n".join(f"## {t.title}\n\n{t.markdown()}\n" for t in tables_shown)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 import experiments
+from experiments import spec as specs
 from experiments.spec import SpecError, find_study
 
 TABLES = ("runs", "curves", "snapshots")
@@ -41,6 +42,12 @@ class Study:
     runs: pd.DataFrame
     curves: pd.DataFrame | None = None
     snapshots: pd.DataFrame | None = None
+    spec: specs.Study | None = None  # the spec the runs come from, when it is known
+
+    @property
+    def report_options(self) -> dict:
+        """The spec's ``[report]`` table (x, facet, metric), empty when unknown."""
+        return self.spec.report if self.spec is not None else {}
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -51,7 +58,9 @@ class Study:
         if self.curves is None:
             return None
         keep = ["run_id", *[c for c in columns if c != "run_id"]]
-        return self.curves.drop(columns=["study"], errors="ignore").merge(
+        # A runs column asked for wins over a curves column of the same name (lr: the run's
+        # configured rate, not the scheduled rate of each epoch).
+        return self.curves.drop(columns=["study", *keep[1:]], errors="ignore").merge(
             self.ok[keep], on="run_id", how="inner")
 
 
@@ -81,48 +90,68 @@ def load_table(study: str, table: str, results: str, messages: Messages,
     return frame
 
 
-def spec_run_ids(name: str) -> set[str] | None:
-    """Run ids of the shipped spec that stores its results as ``name`` (None if there is none)."""
+def shipped_spec(name: str) -> specs.Study | None:
+    """The shipped spec that stores its results as ``name`` (None if there is none)."""
     quick = name.endswith("-quick")
     try:
         spec = find_study(name.removesuffix("-quick"), quick=quick)
     except SpecError:
         return None
-    return {run.run_id for run in spec.runs} if spec.name == name else None
+    return spec if spec.name == name else None
 
 
-def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages) -> pd.DataFrame:
-    """Leave out stored runs that the shipped spec no longer asks for (an older grid).
+def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str, specs.Study | None] | None:
+    """(results name, spec) for a study name or a spec file's path; None (with a warning) for a
+    spec file that cannot be read. ``quick`` reports a spec's ``sweep --quick`` runs."""
+    if request.endswith(".toml"):
+        try:
+            spec = specs.load_spec(request, quick=quick)
+        except SpecError as error:
+            messages.warn(f"spec {request} cannot be used ({error}); left out")
+            return None
+        return spec.name, spec
+    name = request if not quick or request.endswith("-quick") else request + "-quick"
+    return name, shipped_spec(name)
+
+
+def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages,
+                      spec: specs.Study | None = None) -> pd.DataFrame:
+    """Leave out stored runs that the spec (by default the shipped one of this name) no longer
+    asks for: an older grid, or an earlier version of the study's data file.
 
     Only when the results hold runs of the current spec at all: results made from another spec
     file of the same name are reported whole.
     """
-    ids = spec_run_ids(name)
-    if ids is None:
+    spec = spec or shipped_spec(name)
+    if spec is None:
         return runs
+    ids = {run.run_id for run in spec.runs}
     current = runs["run_id"].isin(ids)
     if current.any() and not current.all():
         messages.note(f"study '{name}': {int((~current).sum())} stored runs are not in the current "
-                      "spec (an older grid); left out (`--all-runs` keeps them)")
+                      "spec (an older grid or data file); left out (`--all-runs` keeps them)")
         return runs[current]
     return runs
 
 
-def load_study(name: str, results: str, messages: Messages, all_runs: bool = False) -> Study | None:
+def load_study(name: str, results: str, messages: Messages, all_runs: bool = False,
+               spec: specs.Study | None = None) -> Study | None:
     """A study's tables; None (with a message) when it has no readable ``runs`` table.
 
-    Unless ``all_runs``, runs that the study's shipped spec no longer contains are left out.
+    ``spec``: the spec the runs come from (default: the shipped spec of this name, if any).
+    Unless ``all_runs``, runs that the spec no longer contains are left out.
     """
+    spec = spec or shipped_spec(name)
     runs = load_table(name, "runs", results, messages, required=True)
     if runs is None:
         return None
     if not all_runs:
-        runs = current_runs_only(name, runs, messages)
+        runs = current_runs_only(name, runs, messages, spec)
     tables = {table: load_table(name, table, results, messages, required=False)
               for table in ("curves", "snapshots")}
     tables = {table: None if frame is None else frame[frame["run_id"].isin(runs["run_id"])]
               for table, frame in tables.items()}
-    study = Study(name=name, runs=runs, **tables)
+    study = Study(name=name, runs=runs, spec=spec, **tables)
     not_ok = runs[runs["status"] != "ok"]
     if len(not_ok):
         counts = ", ".join(f"{n} {status}" for status, n in not_ok["status"].value_counts().items())

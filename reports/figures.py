@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.animation import PillowWriter  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from .data import Study, architecture, metric  # noqa: E402
@@ -27,7 +28,7 @@ SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
 sns.set_theme(style="whitegrid", context="notebook")
 
 
-def _save(fig, path: Path) -> None:
+def save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
@@ -46,7 +47,7 @@ def _legend_outside(fig, axes, title: str | None) -> None:
         fig.legend(handles, labels, title=title, loc="outside right upper")
 
 
-def _loss_name(study: Study) -> str:
+def loss_name(study: Study) -> str:
     return "/".join(sorted(n.upper() if n in ("mse", "sse") else n.replace("_", " ")
                            for n in study.ok["loss"].unique()))
 
@@ -76,52 +77,130 @@ def _seeds_count(per_line: pd.Series) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
-def _seeds_note(per_line: pd.Series) -> str:
+def seeds_note(per_line: pd.Series) -> str:
     if per_line.max() < 2:
         return "single seed: no interval"
     return f"mean over {_seeds_count(per_line)} seeds, band: 95% bootstrap CI"
-
-
-def _mean_lines(ax, frame: pd.DataFrame, x: str, y: str, by: str | None, colors: dict,
-                label, marker: str | None = None) -> None:
-    """One line per value of ``by`` (one line if None): the mean of ``y`` over seeds at each
-    ``x``, its 95% bootstrap interval shaded. ``colors`` and ``label`` map a value of ``by``."""
-    keys = [by, x] if by else [x]
-    summary = mean_ci(frame, keys, y)
-    for level, color in colors.items():
-        rows = summary[summary[by] == level] if by else summary
-        ax.plot(rows[x], rows["mean"], color=color, marker=marker, markersize=5,
-                label=label(level) if by else None)
-        ax.fill_between(rows[x], rows["low"], rows["high"], color=color, alpha=0.2, linewidth=0)
 
 
 def _level_colors(levels) -> dict:
     return dict(zip(levels, sns.color_palette("viridis", len(levels))))
 
 
+def _levels(frame: pd.DataFrame, column: str | None) -> list:
+    """A column's values in drawing order: a categorical's own order, else sorted."""
+    if column is None:
+        return [None]
+    values = frame[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [c for c in values.cat.categories if (values == c).any()]
+    return sorted(values.unique())
+
+
+STYLES = ("-", "--", ":", "-.")
+
+
+def split_frame(frame: pd.DataFrame, columns: dict[str, str], keep: list[str],
+                value: str = "value") -> pd.DataFrame:
+    """Long form: one row per row of ``frame`` and each of ``columns`` that has a value, with
+    ``split`` holding that column's name from ``columns`` (an ordered categorical) and ``value``
+    its number; ``keep`` columns ride along."""
+    present = {column: name for column, name in columns.items()
+               if column in frame and frame[column].notna().any()}
+    long = frame[[*dict.fromkeys(keep), *present]].melt(id_vars=list(dict.fromkeys(keep)),
+                                                        var_name="split", value_name=value)
+    long = long.dropna(subset=[value])
+    long["split"] = pd.Categorical(long["split"].map(present), categories=list(present.values()))
+    return long
+
+
+def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
+                rows: str | None = None, hue: str | None = None, style: str | None = None,
+                hue_label=str, panel_title=None, marker: str | None = None, log_x: bool = False,
+                log_y: bool = True, ylabel: str = "", xlabel: str | None = None,
+                panel_size: tuple[float, float] = (6.2, 4.4)):
+    """The one faceted line figure every curve figure is built on.
+
+    Per panel (a value of ``cols`` across, of ``rows`` down), the mean of ``y`` over seeds
+    against ``x`` with its 95% bootstrap band: one colour per value of ``hue`` (named by
+    ``hue_label``), one line style per value of ``style`` (e.g. training / validation). Axes
+    share y. ``panel_title(col_value, row_value)`` names a panel (default ``cols = value``).
+    Returns ``(fig, axes)`` with axes a 2-D array (rows, cols), for callers to add to.
+    """
+    col_levels, row_levels = _levels(frame, cols), _levels(frame, rows)
+    hue_levels, style_levels = _levels(frame, hue), _levels(frame, style)
+    colors = _level_colors(hue_levels) if hue else {None: "C0"}
+    styles = dict(zip(style_levels, STYLES * len(style_levels)))
+    keys = [key for key in (rows, cols, hue, style) if key] + [x]
+    summary = mean_ci(frame, keys, y)
+    width, height = panel_size
+    fig, axes = plt.subplots(len(row_levels), len(col_levels), sharey=True, squeeze=False,
+                             figsize=(width * len(col_levels), height * len(row_levels)),
+                             layout="constrained")
+    for i, row_level in enumerate(row_levels):
+        for j, col_level in enumerate(col_levels):
+            ax = axes[i][j]
+            panel = summary
+            for key, level in ((rows, row_level), (cols, col_level)):
+                if key:
+                    panel = panel[panel[key] == level]
+            for hue_level, color in colors.items():
+                for style_level, line_style in styles.items():
+                    lines = panel
+                    if hue:
+                        lines = lines[lines[hue] == hue_level]
+                    if style:
+                        lines = lines[lines[style] == style_level]
+                    if lines.empty:
+                        continue
+                    ax.plot(lines[x], lines["mean"], color=color, linestyle=line_style,
+                            marker=marker, markersize=5)
+                    ax.fill_between(lines[x], lines["low"], lines["high"], color=color, alpha=0.2,
+                                    linewidth=0)
+            if log_x:
+                ax.set_xscale("log")
+                _plain_log(ax.xaxis)
+            elif x == "epoch":
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if log_y:
+                ax.set_yscale("log")
+                _plain_log(ax.yaxis)
+            title = (panel_title(col_level, row_level) if panel_title else
+                     ", ".join(f"{key} = {level}" for key, level in ((cols, col_level),
+                                                                     (rows, row_level)) if key))
+            ax.set(title=title, ylabel=ylabel if j == 0 else "",
+                   xlabel=(xlabel if xlabel is not None else x) if i == len(row_levels) - 1 else "")
+    handles, labels = [], []
+    if hue:
+        handles += [Line2D([], [], color=color, marker=marker) for color in colors.values()]
+        labels += [hue_label(level) for level in colors]
+    if style and len(style_levels) > 1:
+        handles += [Line2D([], [], color="0.3", linestyle=line) for line in styles.values()]
+        labels += [str(level) for level in styles]
+    if handles:
+        fig.legend(handles, labels, title=hue if hue else None, loc="outside right upper")
+    return fig, axes
+
+
+def seeds_per_line(frame: pd.DataFrame, keys: list[str | None]) -> pd.Series:
+    """Seeds behind each drawn line (one line per combination of the non-None ``keys``)."""
+    keys = [key for key in keys if key]
+    return frame.groupby(keys, observed=True)["seed"].nunique() if keys else \
+        pd.Series([frame["seed"].nunique()])
+
+
 def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> list[str]:
-    """Training and validation loss against epoch (log y), one line per value of ``by``
-    (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
+    """Training and validation loss against epoch (log y), a panel each, one line per value of
+    ``by`` (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
     Returns the run ids drawn."""
     columns = (by, "seed") if by else ("seed",)
     curves = study.curves_of_ok_runs(columns)
-    splits = [(column, name) for column, name in SPLITS if curves[column].notna().any()]
-    colors = _level_colors(sorted(curves[by].unique())) if by else {None: "C0"}
-    fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
-                             squeeze=False, layout="constrained")
-    for ax, (column, name) in zip(axes[0], splits):
-        _mean_lines(ax, curves, "epoch", column, by, colors, label)
-        ax.set_yscale("log")
-        _plain_log(ax.yaxis)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(title=f"{name} loss", xlabel="epoch",
-               ylabel=f"{_loss_name(study)} (log scale)" if ax is axes[0][0] else "")
-    if by:
-        _legend_outside(fig, axes[0][0], by)
-    seeds = (curves.groupby(by)["seed"].nunique() if by
-             else pd.Series([curves["seed"].nunique()]))
-    fig.suptitle(f"{title}\n{_seeds_note(seeds)}")
-    _save(fig, path)
+    long = split_frame(curves, dict(SPLITS), ["run_id", "epoch", *columns], value="loss")
+    fig, _ = facet_lines(long, "epoch", "loss", cols="split", hue=by, hue_label=label,
+                         panel_title=lambda split, _: f"{split} loss",
+                         ylabel=f"{loss_name(study)} (log scale)")
+    fig.suptitle(f"{title}\n{seeds_note(seeds_per_line(curves, [by]))}")
+    save(fig, path)
     return list(curves["run_id"].unique())
 
 
@@ -130,16 +209,19 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
     95% bootstrap CI, each seed a dot; runs that diverged are crosses along the top edge."""
     ok = study.ok[np.isfinite(study.ok["final_train_loss"])]
     diverged = study.runs[study.runs["status"] == "diverged"]
-    colors = _level_colors(sorted(set(ok["width"]) | set(diverged["width"])))
-    splits = [(f"final_{c}", n) for c, n in SPLITS if ok[f"final_{c}"].notna().any()]
-    fig, axes = plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
-                             squeeze=False, layout="constrained")
-    for ax, (column, name) in zip(axes[0], splits):
-        _mean_lines(ax, ok, "lr", column, "width", colors, lambda w: f"{w} units", marker="o")
-        ax.scatter(ok["lr"], ok[column], c=[colors[w] for w in ok["width"]], s=14, alpha=0.35)
-        ax.set(xscale="log", yscale="log", title=f"final {name} loss",
-               xlabel="learning rate (log scale)",
-               ylabel=f"{_loss_name(study)} (log scale)" if ax is axes[0][0] else "")
+    finals = {f"final_{column}": name for column, name in SPLITS}
+    long = split_frame(ok, finals, ["run_id", "lr", "width", "seed"], value="loss")
+    widths = sorted(set(ok["width"]) | set(diverged["width"]))
+    long["width"] = pd.Categorical(long["width"], categories=widths)
+    fig, axes = facet_lines(long, "lr", "loss", cols="split", hue="width", marker="o",
+                            hue_label=lambda w: f"{w} units", log_x=True,
+                            panel_title=lambda split, _: f"final {split} loss",
+                            xlabel="learning rate (log scale)",
+                            ylabel=f"{loss_name(study)} (log scale)")
+    colors = _level_colors(widths)
+    for ax, split in zip(axes[0], long["split"].cat.categories):
+        dots = long[long["split"] == split]
+        ax.scatter(dots["lr"], dots["loss"], c=[colors[w] for w in dots["width"]], s=14, alpha=0.35)
         if len(diverged):
             # A diverged run has no loss to place: a cross in a strip added above the data
             # (x in data, y in axes coordinates), clear of the lines.
@@ -147,13 +229,16 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
             ax.set_ylim(low, high * (high / low) ** 0.15)
             for (width, lr), runs in diverged.groupby(["width", "lr"]):
                 ax.plot([lr], [0.95], "x", color=colors[width], markersize=9, markeredgewidth=2,
-                        transform=ax.get_xaxis_transform(),
-                        label="diverged" if width == diverged["width"].min() else None)
+                        transform=ax.get_xaxis_transform())
                 ax.annotate(str(len(runs)), (lr, 0.95), xycoords=ax.get_xaxis_transform(),
                             xytext=(7, -4), textcoords="offset points", color=colors[width])
-        _plain_log(ax.xaxis)
-        _plain_log(ax.yaxis)
-    _legend_outside(fig, axes[0][0], "width")
+    if len(diverged):
+        legend = fig.legends[0]
+        handles = legend.legend_handles + [Line2D([], [], marker="x", linestyle="", color="C2",
+                                                  markersize=9, markeredgewidth=2)]
+        labels = [text.get_text() for text in legend.get_texts()] + ["diverged"]
+        legend.remove()
+        fig.legend(handles, labels, title="width", loc="outside right upper")
     epochs = ", ".join(str(e) for e in sorted(ok["epochs_run"].unique()))
     seeds = ok.groupby(["width", "lr"])["seed"].nunique()
     crosses = "\n× n at the top: n seeds diverged (no final loss)" if len(diverged) else ""
@@ -161,7 +246,7 @@ def lr_sweep(study: Study, path: Path) -> list[str]:
                   f"line: mean over {_seeds_count(seeds)} seeds, band: 95% bootstrap CI; "
                   "dots: single seeds")
     fig.suptitle(f"Learning rate: final loss after {epochs} epochs\n{seeds_note}{crosses}")
-    _save(fig, path)
+    save(fig, path)
     return list(ok["run_id"].unique()) + list(diverged["run_id"])
 
 
@@ -201,7 +286,7 @@ def surfaces(study: Study, path: Path) -> list[str]:
     seed = int(study.ok.set_index("run_id").loc[run_id, "seed"])
     fig.suptitle(f"Final model: fitted surface over training (seed {seed}; every panel on the "
                  "true function's z axis)")
-    _save(fig, path)
+    save(fig, path)
     return [run_id]
 
 
@@ -252,7 +337,7 @@ def engine_times(stats: pd.DataFrame, path: Path) -> None:
     _plain_log(axes[0][0].yaxis)
     _legend_outside(fig, axes[0][0], "engine")
     fig.suptitle("Engines: training time per epoch (median; bars: interquartile range)")
-    _save(fig, path)
+    save(fig, path)
 
 
 def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorized") -> None:
@@ -282,7 +367,7 @@ def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorize
     _legend_outside(fig, axes[0][0], "batch size")
     fig.suptitle(f"Speedup of {candidate}: ratio of summed epoch times\n"
                  "bars: 95% bootstrap CI; dashed line: no speedup")
-    _save(fig, path)
+    save(fig, path)
 
 
 SPLIT_COLORS = {"train": "C0", "validation": "C1"}
@@ -320,7 +405,7 @@ def classics(study: Study, path: Path) -> list[str]:
                       order=[s for s in splits.values() if s in set(loss["split"])], ax=ax,
                       size=6, jitter=0.15, legend=False)
         note = _task_note(runs)
-        ax.set(yscale="log", xlabel="", ylabel=f"final {_loss_name(Study(task, runs))} (log scale)",
+        ax.set(yscale="log", xlabel="", ylabel=f"final {loss_name(Study(task, runs))} (log scale)",
                title=f"{task.replace('_', ' ')} ({architecture(runs['layer_sizes'].iloc[0])})"
                      + (f"\n{note}" if note else ""))
         _plain_log(ax.yaxis)
@@ -334,7 +419,7 @@ def classics(study: Study, path: Path) -> list[str]:
         _legend_outside(fig, ax, "split")
     fig.suptitle(f"Classic tasks: final loss and accuracy, one dot per seed "
                  f"({ok['seed'].nunique()} seeds)")
-    _save(fig, path)
+    save(fig, path)
     return list(ok["run_id"])
 
 
@@ -361,4 +446,4 @@ def gradcheck(stats: pd.DataFrame, path: Path, threshold: float) -> None:
         _plain_log(ax.xaxis)
     _legend_outside(fig, [axes[0], axes[1]], None)
     fig.suptitle(f"Gradient check ({len(stats)} checks; one dot per check)")
-    _save(fig, path)
+    save(fig, path)

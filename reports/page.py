@@ -45,15 +45,18 @@ def write_index(report) -> Path:
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
              f"<code>{html.escape(str(Path(report.results).resolve()))}</code>; studies: "
              f"{html.escape(studies)}. Every figure's runs are listed under Provenance.</p>"]
-    nav = ["<a href='#scorecard'>Scorecard</a>"]
+    nav = ["<a href='#scorecard'>Scorecard</a>"] if report.scorecard is not None else []
     nav += [f"<a href='#{s.study}'>{html.escape(s.title)}</a>" for s in report.sections]
     if report.provenance is not None:
         nav.append("<a href='#provenance'>Provenance</a>")
     parts.append(f"<nav>{''.join(nav)}</nav>")
     parts += [_message(level, text) for level, text in report.messages]
-    parts.append(f"<section id='scorecard'>{_table(report.scorecard, level=2)}</section>")
+    if report.scorecard is not None:
+        parts.append(f"<section id='scorecard'>{_table(report.scorecard, level=2)}</section>")
     for section in report.sections:
         parts.append(f"<section id='{section.study}'><h2>{html.escape(section.title)}</h2>")
+        if section.description:
+            parts.append(f"<p class='caption'>{html.escape(section.description)}</p>")
         parts += [_message("warning", text) for text in section.warnings]
         for path, caption in section.figures:
             if (out / path).exists():

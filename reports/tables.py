@@ -77,11 +77,18 @@ def mean_sd(values: pd.Series) -> str:
 
 # --- study summaries ---------------------------------------------------------------------------
 
-def summary_table(study: Study, by: list[str], title: str) -> Table:
-    """Final train/validation loss per group: mean ± sd over the seeds that finished, with the
-    seed count and the runs that did not finish (a group where every run diverged still shows)."""
+FINAL_LOSSES = {"final_train_loss": "final train loss (mean ± sd)",
+                "final_val_loss": "final val loss (mean ± sd)"}
+
+
+def summary_table(study: Study, by: list[str], title: str,
+                  columns: dict[str, str] = FINAL_LOSSES) -> Table:
+    """Per group of ``by`` (one group if empty): the seeds that finished, the runs that did not
+    (a group where every run diverged still shows), epochs, and each ``runs`` column of
+    ``columns`` (column -> header) as mean ± sd over the finished seeds."""
+    groups = study.runs.groupby(by, sort=True) if by else [((), study.runs)]
     rows = []
-    for key, group in study.runs.groupby(by, sort=True):
+    for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
         ok = group[group["status"] == "ok"]
         not_ok = group.loc[group["status"] != "ok", "status"].value_counts()
@@ -89,8 +96,7 @@ def summary_table(study: Study, by: list[str], title: str) -> Table:
                      "seeds": ok["seed"].nunique(),
                      "not finished": ", ".join(f"{n} {status}" for status, n in not_ok.items()) or "—",
                      "epochs": ", ".join(str(e) for e in sorted(ok["epochs_run"].unique())) or "—",
-                     "final train loss (mean ± sd)": mean_sd(ok["final_train_loss"]),
-                     "final val loss (mean ± sd)": mean_sd(ok["final_val_loss"])})
+                     **{header: mean_sd(ok[column]) for column, header in columns.items()}})
     return Table(f"{study.name}_summary", title, pd.DataFrame(rows),
                  f"Loss: {', '.join(sorted(study.ok['loss'].unique()))}; mean ± sd (ddof=1) over "
                  "the seeds that finished (status ok).")

@@ -10,6 +10,7 @@ import nncore
 from experiments import spec
 from experiments.cli import main
 from nncore.engines.vectorized import VectorizedEngine
+from reports.build import build
 
 
 def write(folder, name, text):
@@ -76,3 +77,20 @@ def test_a_new_dataset_needs_no_shape_table(tmp_path, monkeypatch):
     assert main(["sweep", str(path), "--results", str(tmp_path / "r"), "--backend", "serial",
                  "--quiet"]) == 0
     assert experiments.load("blob", "runs", results=tmp_path / "r")["status"].tolist() == ["ok"]
+
+
+def test_a_new_study_file_is_listed_swept_by_default_and_reported(tmp_path, monkeypatch, capsys):
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write(studies, "tiny", SINCOS.format(name="tiny") + "[grid]\nlr = [0.01, 0.001]\n")
+    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    results = str(tmp_path / "results")
+    assert main(["list"]) == 0
+    assert capsys.readouterr().out.split()[:2] == ["tiny", "2"]
+    assert main(["sweep", "--missing-only", "--results", results]) == 0  # `make report`, step 1
+    assert main(["status", "--results", results]) == 0
+    [line] = [l for l in capsys.readouterr().out.splitlines() if l.startswith("tiny ")]
+    assert line.split()[1:3] == ["2", "2"]  # runs, ok
+    report = build(results, tmp_path / "out")  # `make report`, step 2: every study found
+    assert [section.study for section in report.sections] == ["tiny"]
+    assert report.sections[0].figures[0][0] == "figures/tiny_loss_curves.png"

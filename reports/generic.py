@@ -1,0 +1,191 @@
+"""The section any study gets, shipped or not: what its grid varies, curves faceted by it, and a
+table of final and best metrics per configuration.
+
+The factors are the configuration columns of ``runs`` that differ between finished runs (width
+and depth rather than the hidden sizes they spell), in the spec's order. Up to two become panel
+columns and rows (the spec's ``[report] facet`` chooses), the rest colour the lines. ``x`` is the
+epoch (curves) or a factor (final values against it); ``metric`` picks the curves to draw.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.config import FIELDS
+
+from . import figures
+from .data import Study
+from .tables import Table, number, summary_table
+
+NOT_FACTORS = ("task", "seed", "layer_sizes", "snapshot_epochs")  # seed: replicates; sizes: below
+SHAPE_COLUMNS = ("width", "depth")  # the runs columns that spell hidden's sizes more readably
+MAX_PANELS_PER_AXIS = 6  # a factor with more values colours lines instead of making panels
+# metric -> {curve column: split name}; the final value of curve column c is runs column final_c.
+METRIC_CURVES = {
+    "loss": {"train_loss": "training", "val_loss": "validation"},
+    "acc": {"train_acc": "training", "val_acc": "validation"},
+    **{f"{split}_{kind}": {f"{split}_{kind}": name} for kind in ("loss", "acc")
+       for split, name in (("train", "training"), ("val", "validation"))},
+}
+CONFIGURATION = "configuration"  # the hue column when several factors colour the lines
+
+
+def _differs(column: pd.Series) -> bool:
+    return column.astype(str).nunique() > 1
+
+
+def factors(study: Study) -> list[str]:
+    """The ``runs`` columns that vary between the study's finished configurations."""
+    runs = study.ok
+    candidates = [key for key in FIELDS if key not in NOT_FACTORS] + [*SHAPE_COLUMNS, "hidden"]
+    varying = [key for key in candidates if key in runs and _differs(runs[key])]
+    if "hidden" in varying:
+        spelled = [key for key in SHAPE_COLUMNS if key in varying]
+        if spelled and runs.groupby(spelled).ngroups == runs["hidden"].nunique():
+            varying.remove("hidden")  # width (or depth) says the same, as a number
+        else:
+            varying = [key for key in varying if key not in SHAPE_COLUMNS]
+    if study.spec is not None:  # the spec's own order: grid keys as written
+        written = list(dict.fromkeys(key for run in study.spec.runs for key in run.point))
+        varying.sort(key=lambda key: written.index(key) if key in written else len(written))
+    return varying
+
+
+@dataclass
+class Layout:
+    """Which factor goes where in a figure; ``hue`` lists the factors that colour the lines."""
+
+    x: str
+    cols: str | None
+    rows: str | None
+    hue: list[str]
+
+
+def layout(study: Study, varying: list[str]) -> Layout:
+    """x from ``[report] x`` (default epoch); facets from ``[report] facet``, else the first two
+    factors with at most MAX_PANELS_PER_AXIS values; every other factor is hue."""
+    options = study.report_options
+    x = options.get("x", "epoch")
+    rest = [key for key in varying if key != x]
+    if "facet" in options:
+        facets = [key for key in options["facet"] if key in rest]
+    else:
+        facets = [key for key in rest
+                  if study.ok[key].astype(str).nunique() <= MAX_PANELS_PER_AXIS][:2]
+    facets += [None] * (2 - len(facets))
+    return Layout(x=x, cols=facets[0], rows=facets[1],
+                  hue=[key for key in rest if key not in facets])
+
+
+def is_classifier(study: Study) -> bool:
+    return bool(study.ok["final_train_acc"].notna().any())
+
+
+def metrics_to_draw(study: Study) -> list[str]:
+    """The spec's ``[report] metric``, else loss, and accuracy for classifiers."""
+    if "metric" in study.report_options:
+        return [study.report_options["metric"]]
+    return ["loss", "acc"] if is_classifier(study) else ["loss"]
+
+
+def _value_text(value) -> str:
+    return number(value, 4) if isinstance(value, (float, np.floating)) else str(value)
+
+
+def _with_hue(frame: pd.DataFrame, hue: list[str]) -> tuple[pd.DataFrame, str | None]:
+    """The frame with one hue column: the factor itself, or ``configuration`` naming several,
+    ordered by the factors' values."""
+    if not hue:
+        return frame, None
+    if len(hue) == 1:
+        return frame, hue[0]
+    keys = frame[hue].apply(tuple, axis=1)
+    labels = keys.map(lambda values: ", ".join(f"{k}={_value_text(v)}" for k, v in zip(hue, values)))
+    order = [labels[keys == key].iloc[0] for key in sorted(keys.unique())]
+    return frame.assign(**{CONFIGURATION: pd.Categorical(labels, categories=order)}), CONFIGURATION
+
+
+def figure_name(study: Study, metric: str, x: str) -> str:
+    return (f"{study.name}_{metric}_curves.png" if x == "epoch"
+            else f"{study.name}_final_{metric}_by_{x}.png")
+
+
+def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
+    """``metric``'s training and validation values (as ``METRIC_CURVES`` names them) against
+    ``where.x``: per epoch from ``curves``, or the final values against a factor. Returns the
+    run ids drawn."""
+    factor_columns = [key for key in (where.cols, where.rows, *where.hue) if key]
+    curve_columns = METRIC_CURVES[metric]
+    if where.x == "epoch":
+        frame = study.curves_of_ok_runs(("seed", *factor_columns))
+        columns, x_label = curve_columns, "epoch"
+    else:
+        frame = study.ok
+        columns = {f"final_{column}": name for column, name in curve_columns.items()}
+        factor_columns.append(where.x)
+        x_label = where.x
+    long = figures.split_frame(frame, columns, ["run_id", "seed", where.x, *factor_columns])
+    if long.empty:
+        raise ValueError(f"no finite {metric} values to draw")
+    long, hue = _with_hue(long, where.hue)
+    loss = metric.endswith("loss")
+    x_values = long[where.x] if where.x != "epoch" else None
+    log_x = (x_values is not None and pd.api.types.is_numeric_dtype(x_values)
+             and x_values.min() > 0 and x_values.max() / x_values.min() >= 20)
+    panels = max(1, long[where.cols].nunique() if where.cols else 1)
+    fig, axes = figures.facet_lines(
+        long, where.x, "value", cols=where.cols, rows=where.rows, hue=hue,
+        style="split", log_y=loss, log_x=log_x, marker=None if where.x == "epoch" else "o",
+        hue_label=_value_text, xlabel=x_label + (" (log scale)" if log_x else ""),
+        ylabel=(f"{figures.loss_name(study)} (log scale)" if loss else "accuracy"),
+        panel_title=lambda col, row: ", ".join(
+            f"{key} = {_value_text(level)}" for key, level in ((where.cols, col), (where.rows, row))
+            if key) or ("final " if where.x != "epoch" else "") + metric.replace("_", " "),
+        panel_size=(6.2, 4.4) if panels <= 2 else (4.4, 3.4))
+    if not loss:
+        for ax in np.ravel(axes):
+            ax.set_ylim(0, 1.02)
+    splits = list(long["split"].cat.categories)
+    styles = (", ".join(f"{style}: {split}" for style, split in zip(("solid", "dashed"), splits))
+              if len(splits) > 1 else str(splits[0]))
+    lines = [where.cols, where.rows, hue, None if where.x == "epoch" else where.x]
+    fig.suptitle(f"{study.name}: {'loss' if loss else 'accuracy'} against {where.x} ({styles})\n"
+                 f"{figures.seeds_note(figures.seeds_per_line(long, lines))}")
+    figures.save(fig, path)
+    return list(long["run_id"].unique())
+
+
+def _best_accuracy(study: Study) -> pd.Series:
+    """Per run id, the highest validation accuracy over its epochs (NaN without curves)."""
+    if study.curves is None or "val_acc" not in study.curves:
+        return pd.Series(dtype=float)
+    return study.curves.groupby("run_id")["val_acc"].max()
+
+
+def metrics_table(study: Study, varying: list[str]) -> Table:
+    """Final and best metrics per configuration: mean ± sd over the seeds that finished."""
+    columns = {"final_train_loss": "final train loss", "final_val_loss": "final val loss",
+               "best_val_loss": "best val loss"}
+    runs = study.runs
+    if is_classifier(study):
+        runs = runs.assign(best_val_acc=runs["run_id"].map(_best_accuracy(study)))
+        columns.update({"final_train_acc": "final train acc", "final_val_acc": "final val acc",
+                        "best_val_acc": "best val acc"})
+    table = summary_table(replace(study, runs=runs), varying,
+                          f"{study.name}: final and best metrics per configuration", columns)
+    classes = study.ok["metrics"].map(_classes).dropna()
+    if len(classes):
+        table.caption += " Classes (output order): " + classes.iloc[0] + "."
+    return table
+
+
+def _classes(text) -> str | None:
+    try:
+        found = json.loads(text).get("classes") if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return ", ".join(f"{i} = {label}" for i, label in enumerate(found)) if found else None

@@ -1,0 +1,148 @@
+"""A report for any study: a spec the report has never seen gets curves faceted by what its grid
+varies, a table of final and best metrics per configuration, and the provenance of each figure."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from experiments.cli import main as experiments_main
+from experiments.spec import SpecError, load_spec
+from reports import generic
+from reports.build import build
+from reports.data import Study
+
+SPEC = """
+name = "blobs"
+description = "Two blobs from a CSV"
+seeds = 2
+[base]
+dataset = "file"
+dataset_options = { path = "blobs.csv", target = "colour" }
+output = "softmax"
+loss = "cross_entropy"
+epochs = 4
+batch_size = 8
+[grid]
+width = [3, 6]
+lr = [0.05, 0.5]
+"""
+
+
+def write_blobs(path, n=40):
+    rng = np.random.default_rng(0)
+    colour = np.where(np.arange(n) % 2 == 0, "red", "blue")
+    pd.DataFrame({"x": np.where(colour == "red", 1.5, -1.5) + rng.normal(size=n),
+                  "y": rng.normal(size=n), "colour": colour}).to_csv(path, index=False)
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generic")
+    write_blobs(root / "blobs.csv")
+    (root / "blobs.toml").write_text(textwrap.dedent(SPEC))
+    assert experiments_main(["sweep", str(root / "blobs.toml"), "--results", str(root / "results"),
+                             "--backend", "serial", "--quiet"]) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(swept):
+    return build(swept / "results", swept / "out", [str(swept / "blobs.toml")])
+
+
+def test_an_unseen_study_gets_loss_and_accuracy_curves(report):
+    [section] = report.sections
+    assert section.title == "blobs" and section.description == "Two blobs from a CSV"
+    assert [path for path, _ in section.figures] == ["figures/blobs_loss_curves.png",
+                                                     "figures/blobs_acc_curves.png"]
+    for path, _ in section.figures:
+        with Image.open(report.out / path) as image:
+            assert image.format == "PNG" and image.size[0] > 600
+    assert "a panel per width and lr" in section.figures[0][1]
+
+
+def test_its_table_has_final_and_best_metrics_per_configuration(report):
+    [table] = report.sections[0].tables
+    frame = table.frame
+    assert list(frame[["width", "lr"]].itertuples(index=False, name=None)) == [
+        (3, "0.05"), (3, "0.5"), (6, "0.05"), (6, "0.5")]
+    for column in ("final train loss", "final val loss", "best val loss", "final val acc",
+                   "best val acc"):
+        assert all(" ± " in cell for cell in frame[column]), column
+    assert frame["seeds"].tolist() == [2, 2, 2, 2]
+    assert "0 = blue, 1 = red" in table.caption
+
+
+def test_its_figures_have_provenance_and_no_scorecard(report):
+    assert report.scorecard is None
+    assert report.provenance.frame["figure"].tolist() == ["blobs_loss_curves.png",
+                                                          "blobs_acc_curves.png"]
+    assert report.provenance.frame["runs"].tolist() == [8, 8]
+    index = (report.out / "index.html").read_text()
+    assert "Scorecard" not in index and "Two blobs from a CSV" in index
+
+
+def test_report_table_in_the_spec_chooses_x_facets_and_metric(swept):
+    spec = swept / "blobs.toml"
+    spec.write_text(textwrap.dedent(SPEC) + '[report]\nx = "lr"\nfacet = []\nmetric = "val_acc"\n')
+    try:
+        report = build(swept / "results", swept / "out2", [str(spec)])
+    finally:
+        spec.write_text(textwrap.dedent(SPEC))
+    assert [path for path, _ in report.sections[0].figures] == ["figures/blobs_final_val_acc_by_lr.png"]
+    assert "a colour per width" in report.sections[0].figures[0][1]
+
+
+def study_of(rows: list[dict], report: dict | None = None) -> Study:
+    runs = pd.DataFrame([{"run_id": str(i), "status": "ok", "seed": 0, "final_train_acc": np.nan,
+                          **row} for i, row in enumerate(rows)])
+
+    class Spec:  # only what the layout reads
+        runs = []
+    spec = Spec()
+    spec.report = report or {}
+    return Study("s", runs, spec=spec)
+
+
+GRID = [{"width": w, "hidden": str(w), "depth": 1, "lr": lr, "batch_size": b}
+        for w in (10, 20) for lr in (0.1, 0.01) for b in (1, 10)]
+
+
+def test_two_factors_make_columns_and_rows_and_the_rest_colours():
+    study = study_of(GRID)
+    varying = generic.factors(study)
+    assert sorted(varying) == ["batch_size", "lr", "width"]  # width spells hidden
+    where = generic.layout(study, varying)
+    assert (where.cols, where.rows) == (varying[0], varying[1]) and where.hue == [varying[2]]
+
+
+def test_facet_and_x_from_the_spec():
+    study = study_of(GRID, {"facet": ["lr"], "x": "batch_size"})
+    where = generic.layout(study, generic.factors(study))
+    assert (where.x, where.cols, where.rows) == ("batch_size", "lr", None)
+    assert where.hue == ["width"]
+
+
+def test_hidden_stays_when_width_does_not_spell_it():
+    study = study_of([{"width": 10, "depth": 1, "hidden": "10"}, {"width": 10, "depth": 2, "hidden": "10-10"},
+                      {"width": 10, "depth": 2, "hidden": "10-5"}])
+    assert generic.factors(study) == ["hidden"]
+
+
+@pytest.mark.parametrize("table, words", [
+    ('metric = "f1"', ["report.metric", "loss, acc"]),
+    ('facet = ["width", "lr", "epochs"]', ["report.facet", "at most 2"]),
+    ('colour = "red"', ["report.colour", "facet, metric, x"]),
+    ('x = "widht"', ["report.x", "unknown key"]),
+])
+def test_a_bad_report_table_names_its_key(tmp_path, table, words):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "bad"\n[base]\ndataset = "xor"\nwidth = 2\n[report]\n' + table + "\n")
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    for word in words:
+        assert word in str(error.value)
