@@ -23,9 +23,12 @@ def _positive(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m experiments",
-                                     description="Run nnstudy's study specs and store results in Parquet.")
+def build_parser(prog: str = "python -m experiments", extend=None,
+                 description: str = "Run nnstudy's study specs and store results in Parquet."
+                 ) -> argparse.ArgumentParser:
+    """The command line; ``extend(commands)`` may add subcommands (the ``nnstudy`` script adds
+    ``report``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     commands = parser.add_subparsers(dest="command", required=True)
 
     sweep = commands.add_parser("sweep", help="run studies (default: every default study)")
@@ -62,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="done, failed, pending and stale runs per study")
     status.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC")
     status.add_argument("--results", default="results")
+    if extend is not None:
+        extend(commands)
     return parser
 
 
@@ -221,7 +226,11 @@ COMMANDS = {"sweep": cmd_sweep, "plan": cmd_plan, "list": cmd_list, "status": cm
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one parsed command; bad specs and unreadable results exit 2 with one line."""
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # output piped into head: not an error

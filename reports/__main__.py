@@ -1,4 +1,4 @@
-"""``python -m reports build [--results DIR] [--out DIR] [STUDY ...]``."""
+"""``python -m reports build [--results DIR] [--out DIR] [STUDY_OR_SPEC ...]``."""
 from __future__ import annotations
 
 import argparse
@@ -7,23 +7,22 @@ import sys
 from .build import build, shipped_studies, terminal_text
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports",
-                                     description="Figures, tables and scorecard from results/.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    build_cmd = commands.add_parser("build", help="build the report folder (index.html)")
-    build_cmd.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC",
-                           help="study names or paths to .toml specs (default: every study in "
-                                f"experiments/studies: {', '.join(shipped_studies())})")
-    build_cmd.add_argument("--results", default="results", help="results folder (default: results)")
-    build_cmd.add_argument("--out", default="reports/out", help="output folder (default: reports/out)")
-    build_cmd.add_argument("--quick", action="store_true",
-                           help="report the `sweep --quick` smoke runs (<study>-quick)")
-    build_cmd.add_argument("--quiet", action="store_true", help="do not print the tables")
-    build_cmd.add_argument("--all-runs", action="store_true",
-                           help="keep stored runs that the shipped spec no longer contains")
-    args = parser.parse_args(argv)
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``build`` (also ``nnstudy report``)."""
+    parser.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC",
+                        help="study names or paths to .toml specs (default: every study in "
+                             f"experiments/studies: {', '.join(shipped_studies())})")
+    parser.add_argument("--results", default="results", help="results folder (default: results)")
+    parser.add_argument("--out", default="reports/out", help="output folder (default: reports/out)")
+    parser.add_argument("--quick", action="store_true",
+                        help="report the `sweep --quick` smoke runs (<study>-quick)")
+    parser.add_argument("--quiet", action="store_true", help="do not print the tables")
+    parser.add_argument("--all-runs", action="store_true",
+                        help="keep stored runs that the spec no longer contains")
 
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build the report; 0 when at least one study was reported, 1 when nothing was."""
     studies = args.studies or shipped_studies()
     report = build(args.results, args.out, args.studies or None,
                    peers=not args.studies and not args.quick, all_runs=args.all_runs,
@@ -37,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
           f" ({len(reported)} of {len(studies)} studies)")
     # Nothing to show at all is a failure of the build; a partial report is not.
     return 0 if reported else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reports",
+                                     description="Figures, tables and scorecard from results/.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_build_arguments(commands.add_parser("build", help="build the report folder (index.html)"))
+    return run_build(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

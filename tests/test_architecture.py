@@ -1,4 +1,5 @@
-"""The layers of the house: nncore (math) <- experiments (running) <- reports (drawing)."""
+"""The layers of the house: nncore (math) <- experiments (running) <- reports (drawing) <- the
+nnstudy command."""
 import ast
 import subprocess
 import sys
@@ -70,8 +71,9 @@ def test_importing_nncore_loads_no_other_third_party_package():
 
 
 @pytest.mark.parametrize("package, forbidden", [
-    ("nncore", {"experiments", "reports"}),
-    ("experiments", {"reports"}),
+    ("nncore", {"experiments", "reports", "nnstudy"}),
+    ("experiments", {"reports", "nnstudy"}),
+    ("reports", {"nnstudy"}),  # the nnstudy command sits on top of both
 ])
 def test_dependencies_point_one_way(package, forbidden):
     if not (ROOT / package).exists():

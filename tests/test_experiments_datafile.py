@@ -3,6 +3,7 @@ sizes from the data, stale runs after an edit, and bad files stopped before any 
 import json
 import shutil
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -119,3 +120,12 @@ def test_bad_data_exits_2_with_one_line_and_writes_nothing(study_dir, tmp_path, 
     for word in words:
         assert word in error
     assert not results.exists()
+
+
+def test_the_shipped_example_is_a_valid_small_study():
+    example = Path(__file__).resolve().parents[1] / "examples" / "own-data"
+    assert (example / "wine.csv").stat().st_size <= 100_000
+    study = spec.load_spec(example / "wine.toml")
+    assert len(study.runs) == 27 and study.report == {"facet": ["lr"]}
+    assert {tuple(run.config["layer_sizes"]) for run in study.runs} == {(13, 4, 3), (13, 16, 3), (13, 64, 3)}
+    assert study.runs[0].config["dataset_options"]["classes"] == ["barbera", "barolo", "grignolino"]
