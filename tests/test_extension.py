@@ -79,6 +79,7 @@ def test_a_new_dataset_needs_no_shape_table(tmp_path, monkeypatch):
     assert experiments.load("blob", "runs", results=tmp_path / "r")["status"].tolist() == ["ok"]
 
 
+@pytest.mark.slow
 def test_a_new_study_file_is_listed_swept_by_default_and_reported(tmp_path, monkeypatch, capsys):
     studies = tmp_path / "studies"
     studies.mkdir()

@@ -26,6 +26,7 @@ def test_top_level_help_lists_the_five_commands(capsys):
     assert "{sweep,plan,list,status,report}" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_sweep_then_report_of_a_new_spec(tmp_path, capsys):
     spec = tmp_path / "mine.toml"
     spec.write_text(textwrap.dedent("""

@@ -54,6 +54,7 @@ def report(swept):
     return build(swept / "results", swept / "out", [str(swept / "blobs.toml")])
 
 
+@pytest.mark.slow
 def test_an_unseen_study_gets_loss_and_accuracy_curves(report):
     [section] = report.sections
     assert section.title == "blobs" and section.description == "Two blobs from a CSV"
@@ -65,6 +66,7 @@ def test_an_unseen_study_gets_loss_and_accuracy_curves(report):
     assert "a panel per width and lr" in section.figures[0][1]
 
 
+@pytest.mark.slow
 def test_its_table_has_final_and_best_metrics_per_configuration(report):
     [table] = report.sections[0].tables
     frame = table.frame
@@ -77,6 +79,7 @@ def test_its_table_has_final_and_best_metrics_per_configuration(report):
     assert "0 = blue, 1 = red" in table.caption
 
 
+@pytest.mark.slow
 def test_its_figures_have_provenance_and_no_scorecard(report):
     assert report.scorecard is None
     assert report.provenance.frame["figure"].tolist() == ["blobs_loss_curves.png",
@@ -86,6 +89,7 @@ def test_its_figures_have_provenance_and_no_scorecard(report):
     assert "Scorecard" not in index and "Two blobs from a CSV" in index
 
 
+@pytest.mark.slow
 def test_report_table_in_the_spec_chooses_x_facets_and_metric(swept):
     spec = swept / "blobs.toml"
     spec.write_text(textwrap.dedent(SPEC) + '[report]\nx = "lr"\nfacet = []\nmetric = "val_acc"\n')
