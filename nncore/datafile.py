@@ -106,51 +106,35 @@ def _feature_columns(path: Path, columns: list[str], targets: list[str], feature
 
 
 # --- reading ---------------------------------------------------------------------------------
-def _read_table(path: Path, source, columns: list[str] | None = None):
-    """A pandas DataFrame of ``columns`` (all if None) from ``source`` (a path or bytes)."""
+def _read_table(path: Path, source, columns: list[str] | None = None, header_only: bool = False):
+    """A pandas DataFrame of ``columns`` (all if None) from ``source`` (a path or the file's
+    bytes); ``header_only``: no rows, the column names only (the Parquet schema, a CSV's first
+    line)."""
     import pandas as pd
 
-    if isinstance(source, bytes) and path.suffix.lower() == ".csv":
+    csv = path.suffix.lower() == ".csv"
+    if isinstance(source, bytes):
         source = io.BytesIO(source)
     try:
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(source, usecols=columns, low_memory=False)
+        if csv:
+            return pd.read_csv(source, usecols=columns, low_memory=False,
+                               nrows=0 if header_only else None)
         import pyarrow.parquet as pq
 
-        if isinstance(source, bytes):
-            import pyarrow as pa
-            source = pa.BufferReader(source)
+        if header_only:
+            return pd.DataFrame(columns=pq.read_schema(source).names)
         return pq.read_table(source, columns=columns).to_pandas()
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: the file is empty (no header)") from None
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        kind = "CSV" if path.suffix.lower() == ".csv" else "Parquet"
+        # pyarrow's ArrowInvalid (not a Parquet file) is a ValueError too
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(f"{path}: cannot be read as {kind}: {first}") from None
+        raise ValueError(f"{path}: cannot be read as {'CSV' if csv else 'Parquet'}: {first}") from None
 
 
 def _header(path: Path) -> list[str]:
-    """Column names, from the CSV's first line or the Parquet schema (no rows read)."""
-    if path.suffix.lower() == ".csv":
-        return _csv_header(path)
-    import pyarrow.parquet as pq
-
-    try:
-        return list(pq.read_schema(path).names)
-    except Exception as error:  # pyarrow raises its own ArrowInvalid for a file that is not Parquet
-        raise ValueError(f"{path}: cannot be read as Parquet: {error}") from None
-
-
-def _csv_header(path: Path) -> list[str]:
-    import pandas as pd
-
-    try:
-        columns = pd.read_csv(path, nrows=0).columns
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the file is empty (no header)") from None
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise ValueError(f"{path}: cannot be read as CSV: {error}") from None
-    return [str(c) for c in columns]
+    """Column names, without reading any rows."""
+    return [str(c) for c in _read_table(path, path, header_only=True).columns]
 
 
 def _npz(path: Path, source) -> zipfile.ZipFile:
@@ -190,7 +174,7 @@ def _npz_shape(path: Path, archive: zipfile.ZipFile, key: str) -> tuple[int, ...
 
 
 # --- checking values -------------------------------------------------------------------------
-def _numbers(path: Path, name: str, values, offset: int = 0) -> np.ndarray:
+def _numbers(path: Path, name: str, values) -> np.ndarray:
     """A column as float64, or ValueError naming the first cell that is not a finite number."""
     import pandas as pd
 
@@ -208,7 +192,7 @@ def _numbers(path: Path, name: str, values, offset: int = 0) -> np.ndarray:
             what = f"{cell!r} is not a number"
         else:
             what = f"is {cell!r}, not a finite number"
-        raise ValueError(f"{path}: column {name!r} {_row(path, offset + i)}: {what}")
+        raise ValueError(f"{path}: column {name!r} {_row(path, i)}: {what}")
     return array
 
 
@@ -359,14 +343,14 @@ def load(path: str | os.PathLike, target: str | list[str] | None = None,
     return X, Y, X_val, Y_val
 
 
-def _class_indices(path: Path, name: str, values, classes: list, offset: int = 0) -> np.ndarray:
+def _class_indices(path: Path, name: str, values, classes: list) -> np.ndarray:
     index = {label: i for i, label in enumerate(classes)}
     labels = _labels(path, name, values)
     try:
         return np.array([index[label] for label in labels], dtype=np.int64)
     except KeyError as missing:
         i = labels.index(missing.args[0])
-        raise ValueError(f"{path}: column {name!r} {_row(path, offset + i)}: label "
+        raise ValueError(f"{path}: column {name!r} {_row(path, i)}: label "
                          f"{missing.args[0]!r} is not one of the classes {classes}") from None
 
 
@@ -416,8 +400,10 @@ def standardized(X: np.ndarray, X_val: np.ndarray | None) -> tuple[np.ndarray, n
     return (X - mean) / scale, None if X_val is None else (X_val - mean) / scale
 
 
-def shape(path, target=None, features=None, classes=None, validation: float = 0.2,
-          split_seed: int = 0, standardize: bool = True, sha256: str | None = None):
+def shape(path: str | os.PathLike, target: str | list[str] | None = None,
+          features: list[str] | None = None, classes: list | None = None,
+          validation: float = 0.2, split_seed: int = 0, standardize: bool = True,
+          sha256: str | None = None) -> tuple[int, int, int]:
     """(inputs, outputs, training samples) of ``load`` with the same options, from the header and
     the target only; outputs are the classes' count when ``classes`` is given."""
     found = describe(path, target, features, classify=classes is not None, validation=validation)
