@@ -3,15 +3,26 @@
     net = nncore.MLP([2, 100, 1], activation="relu", output="identity", loss="mse")
     loss, grads = nncore.backprop(net, X, Y, engine="loop")
     history = nncore.train(net, X, Y, epochs=30, batch_size=10, lr=1e-3, reduction="sum")
+
+Optimizers (``nncore.OPTIMIZERS``: sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw) follow
+torch.optim's updates; pick one by kind, or by a dict whose omitted hyperparameters take their
+defaults; the schedule sets its learning rate each epoch:
+
+    nncore.train(net, X, Y, epochs=30, batch_size=100, lr=1e-2, optimizer="adam")
+    nncore.train(net, X, Y, epochs=30, batch_size=100, lr=1e-2,
+                 optimizer={"kind": "adamw", "beta1": 0.8, "weight_decay": 1e-3})
+    nncore.optimizers.canonical_optimizer("adam")  # {"kind": "adam", "beta1": 0.9, ...}
 """
-from . import datasets, gradcheck, probe, schedules
+from . import datasets, gradcheck, optimizers, probe, schedules
 from .activations import ACTIVATIONS
 from .engines import ENGINES, REDUCTIONS, backprop
 from .init import INITIALIZERS
 from .losses import LOSSES
 from .network import DTYPES, MLP
-from .train import History, sgd_step, train
+from .optimizers import OPTIMIZERS
+from .train import History, sgd_step, train, train_step
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "History", "backprop", "sgd_step", "train", "datasets", "gradcheck", "probe", "schedules",
-           "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS", "DTYPES"]
+__all__ = ["MLP", "History", "backprop", "sgd_step", "train_step", "train", "datasets", "gradcheck", "optimizers",
+           "probe", "schedules", "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS",
+           "DTYPES", "OPTIMIZERS"]

@@ -1,4 +1,4 @@
-"""Plain mini-batch SGD with any engine and learning-rate schedule."""
+"""Mini-batch training with any engine, optimizer and learning-rate schedule."""
 from __future__ import annotations
 
 import numbers
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engines import check_reduction, get_engine, zero_gradients
+from .optimizers import Optimizer, make_optimizer
 from .schedules import make_schedule
 
 
@@ -73,10 +74,26 @@ def sgd_step(net, engine, X: np.ndarray, Y: np.ndarray, grads, lr: float, reduct
     params -= grads
 
 
+def train_step(net, engine, X: np.ndarray, Y: np.ndarray, grads: np.ndarray, optimizer: Optimizer,
+               reduction: str) -> None:
+    """One update of ``net`` in place by ``optimizer`` at its current ``lr`` from the batch
+    X (n, in), Y (n, out), already validated; ``grads`` is a buffer from ``zero_gradients(net)``.
+
+    The optimizer sees the batch-mean (``reduction="mean"``) or the summed gradient. Plain SGD
+    without weight decay is ``sgd_step`` itself, the engine writing lr * gradient.
+    """
+    if optimizer.folds_into_gradient:
+        sgd_step(net, engine, X, Y, grads, optimizer.lr, reduction)
+        return
+    scale = 1.0 / X.shape[0] if reduction == "mean" else 1.0
+    engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=scale)
+    optimizer.step(net.flat_params(), grads)
+
+
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
           engine: str = "vectorized", reduction: str = "mean", validation=None,
-          shuffle: bool = True, seed: int = 0, callback=None) -> History:
-    """Train ``net`` in place with plain SGD and return its ``History``.
+          shuffle: bool = True, seed: int = 0, callback=None, optimizer="sgd") -> History:
+    """Train ``net`` in place and return its ``History``.
 
     Args:
         X, Y: training inputs (n, n_inputs) and targets (n, n_outputs) or class labels (n,).
@@ -90,6 +107,9 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         shuffle: reshuffle each epoch from a generator seeded with ``seed``, so that two
             engines given the same seed see the same batches.
         callback: ``callback(epoch, net, history)`` after each epoch, epoch 0 included.
+        optimizer: a kind from ``nncore.OPTIMIZERS`` (``"sgd"``, ``"adam"``, ...), a dict such as
+            ``{"kind": "adam", "beta1": 0.8}`` (omitted hyperparameters take their defaults) or
+            None (sgd). The schedule sets its ``lr`` at the start of each epoch.
 
     A NaN or infinite loss stops training and sets ``history.diverged``; it does not raise.
     """
@@ -108,6 +128,8 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         raise ValueError("X must hold at least one sample")
     if validation is not None:
         X_val, Y_val = net.check_data(*validation, names=("X_val", "Y_val"))
+
+    optimizer = make_optimizer(optimizer, net.flat_params(), float(lr))
 
     history = History()
     rng = np.random.default_rng(seed)
@@ -134,6 +156,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         if history.diverged:
             break
         epoch_lr = float(lr_at(epoch - 1))
+        optimizer.lr = epoch_lr
         if shuffle:
             order = rng.permutation(n)
             X_epoch, Y_epoch = X[order], Y[order]
@@ -141,13 +164,14 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             X_epoch, Y_epoch = X, Y
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            if engine.sgd_epoch is not None:  # the whole epoch in one call (the compiled engine)
+            if engine.sgd_epoch is not None and optimizer.folds_into_gradient:
+                # the whole plain-SGD epoch in one call (the compiled engine)
                 engine.sgd_epoch(net, X_epoch, Y_epoch, batch_size, epoch_lr, reduction, grads)
             else:
                 for start in range(0, n, batch_size):
                     X_batch = X_epoch[start:start + batch_size]
                     Y_batch = Y_epoch[start:start + batch_size]
-                    sgd_step(net, engine, X_batch, Y_batch, grads, epoch_lr, reduction)
+                    train_step(net, engine, X_batch, Y_batch, grads, optimizer, reduction)
         history.steps += -(-n // batch_size)
         record(epoch, epoch_lr, time.perf_counter() - started)
     return history

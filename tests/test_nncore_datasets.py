@@ -92,3 +92,87 @@ def test_training_flops_count_every_product():
 
 def test_matmul_peak_is_a_positive_rate():
     assert matmul_peak([(64, 64, 64)], min_seconds=0.01) > 0.01
+
+
+@pytest.fixture
+def mnist1d_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNSTUDY_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_mnist1d_shapes_types_and_seed(mnist1d_cache):
+    X, y, X_test, y_test = datasets.mnist1d(n_train=60, n_test=20)
+    assert X.shape == (60, 40) and X_test.shape == (20, 40)
+    assert X.dtype == np.float64 and y.dtype == np.int64 and y_test.dtype == np.int64
+    assert set(np.unique(np.concatenate([y, y_test]))) <= set(range(10))
+    assert len(np.unique(y)) >= 8
+    np.testing.assert_array_equal(datasets.mnist1d(n_train=60, n_test=20)[0], X)
+    assert not np.allclose(datasets.mnist1d(n_train=60, n_test=20, seed=1)[0], X)
+
+
+def test_mnist1d_is_the_packages_dataset_split_in_order(mnist1d_cache):
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples, args.train_split = 100, 0.8
+    package = make_dataset(args)
+    X, y, X_test, y_test = datasets.mnist1d(n_train=80, n_test=20)
+    np.testing.assert_array_equal(X, package["x"])
+    np.testing.assert_array_equal(y, package["y"])
+    np.testing.assert_array_equal(X_test, package["x_test"])
+    np.testing.assert_array_equal(y_test, package["y_test"])
+
+
+def test_mnist1d_defaults_ask_the_package_for_the_papers_dataset(mnist1d_cache, monkeypatch):
+    import mnist1d.data
+
+    seen = {}
+    def record(args):
+        seen.update(vars(args))
+        return {"x": np.zeros((args.num_samples, 40)), "y": np.zeros(args.num_samples, dtype=int)}
+    monkeypatch.setattr(mnist1d.data, "make_dataset", record)
+    X, _, X_test, _ = datasets.mnist1d()
+    paper = mnist1d.data.get_dataset_args(as_dict=True)
+    assert (len(X), len(X_test)) == (4000, 1000)
+    assert seen["num_samples"] == paper["num_samples"] == 5000 and seen["seed"] == paper["seed"] == 42
+    assert {k: v for k, v in seen.items() if k not in ("num_samples", "train_split", "seed")} == \
+        {k: v for k, v in paper.items() if k not in ("num_samples", "train_split", "seed")}
+
+
+def test_mnist1d_is_cached_on_disk_and_leaves_global_random_state_alone(mnist1d_cache, monkeypatch):
+    import random
+
+    np.random.seed(123)
+    random.seed(123)
+    expected_numpy, expected_python = np.random.get_state()[1].copy(), random.getstate()
+    first = datasets.mnist1d(n_train=30, n_test=10, seed=3)
+    assert np.array_equal(np.random.get_state()[1], expected_numpy) and random.getstate() == expected_python
+    assert [path.suffix for path in mnist1d_cache.iterdir()] == [".npz"]
+
+    def no_generation(*args):
+        raise AssertionError("generated again instead of reading the cache")
+    monkeypatch.setattr(datasets, "_generate_mnist1d", no_generation)
+    for cached, generated in zip(datasets.mnist1d(n_train=30, n_test=10, seed=3), first):
+        np.testing.assert_array_equal(cached, generated)
+
+
+def test_mnist1d_label_noise_changes_only_training_labels(mnist1d_cache):
+    X, y, X_test, y_test = datasets.mnist1d(n_train=300, n_test=20)
+    X_n, y_n, X_test_n, y_test_n = datasets.mnist1d(n_train=300, n_test=20, label_noise=0.5)
+    np.testing.assert_array_equal(X_n, X)
+    np.testing.assert_array_equal(X_test_n, X_test)
+    np.testing.assert_array_equal(y_test_n, y_test)
+    changed = np.mean(y_n != y)   # expected 0.5 * 9/10: a replacement may draw the same class
+    assert 0.35 < changed < 0.55
+    assert set(np.unique(y_n)) <= set(range(10))
+    np.testing.assert_array_equal(datasets.mnist1d(n_train=300, n_test=20, label_noise=0.5)[1], y_n)
+    assert np.mean(datasets.mnist1d(n_train=300, n_test=20, label_noise=1.0)[1] != y) > 0.8
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"n_train": 0}, "n_train"), ({"n_test": -1}, "n_test"), ({"label_noise": 1.5}, "label_noise"),
+    ({"seed": -2}, "seed"), ({"n_train": 10.0}, "n_train"),
+])
+def test_mnist1d_refuses_bad_arguments(mnist1d_cache, kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        datasets.mnist1d(**kwargs)
