@@ -92,19 +92,20 @@ class Optimizer:
         self.steps += 1
         constants = self._constants()
         if self.size <= BLOCK:  # small networks: one pass, no slicing overhead
-            self._update(params, grad, self._scratch, *self._state_vectors, **constants)
+            self._update(params, grad, self._scratch, *self._state_vectors, *constants)
             return
         for start in range(0, self.size, BLOCK):
             block = slice(start, start + BLOCK)
             scratch = self._scratch[:min(BLOCK, self.size - start)]
             self._update(params[block], grad[block], scratch,
-                         *(vector[block] for vector in self._state_vectors), **constants)
+                         *(vector[block] for vector in self._state_vectors), *constants)
 
-    def _constants(self) -> dict[str, float]:
-        """Scalars of this step shared by every block (bias corrections and the like)."""
-        return {}
+    def _constants(self) -> tuple[float, ...]:
+        """Scalars of this step shared by every block (bias corrections and the like), passed
+        to ``_update`` after the state vectors."""
+        return ()
 
-    def _update(self, p, g, scratch, *state, **constants) -> None:
+    def _update(self, p, g, scratch, *state_then_constants) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -224,18 +225,18 @@ class Adam(Optimizer):
     defaults = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
     state_names = ("scaled_mean", "scaled_square_mean")
 
-    def _constants(self) -> dict[str, float]:
+    def _constants(self) -> tuple[float, float]:
         # sqrt(v) / sqrt(1 - b2^t) = sqrt(V) * root, and m = (1 - b1) M, so the step is
         # lr (1 - b1) / ((1 - b1^t) root) * M / (sqrt(V) + eps / root).
         root = math.sqrt((1.0 - self.beta2) / (1.0 - self.beta2 ** self.steps))
-        return {"eps_scaled": self.eps / root,
-                "step_size": self.lr * (1.0 - self.beta1) / ((1.0 - self.beta1 ** self.steps) * root)}
+        return self.eps / root, self.lr * (1.0 - self.beta1) / ((1.0 - self.beta1 ** self.steps) * root)
 
     def _decay(self, p, g, scratch) -> None:
         _add_weight_decay(p, g, scratch, self.weight_decay)
 
     def _update(self, p, g, scratch, scaled_mean, scaled_square_mean, eps_scaled, step_size):
-        self._decay(p, g, scratch)
+        if self.weight_decay:
+            self._decay(p, g, scratch)
         scaled_mean *= self.beta1
         scaled_mean += g
         scaled_square_mean *= self.beta2
@@ -255,8 +256,7 @@ class AdamW(Adam):
     defaults = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01}
 
     def _decay(self, p, g, scratch) -> None:
-        if self.weight_decay:
-            p *= 1.0 - self.lr * self.weight_decay
+        p *= 1.0 - self.lr * self.weight_decay
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -108,6 +108,8 @@ def test_mnist1d_shapes_types_and_seed(mnist1d_cache):
     assert len(np.unique(y)) >= 8
     np.testing.assert_array_equal(datasets.mnist1d(n_train=60, n_test=20)[0], X)
     assert not np.allclose(datasets.mnist1d(n_train=60, n_test=20, seed=1)[0], X)
+    assert datasets.shape("mnist1d", n_train=60, n_test=20) == (40, 10, 60)
+    assert datasets.shape("mnist1d") == (40, 10, 4000)
 
 
 def test_mnist1d_is_the_packages_dataset_split_in_order(mnist1d_cache):
