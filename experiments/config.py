@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nncore
 from nncore.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nncore.optimizers import canonical_optimizer
 from nncore.schedules import make_schedule
 
 from . import datafiles
@@ -44,6 +45,9 @@ FIELDS: dict[str, tuple[type, object]] = {
     "schedule": (dict, {"kind": "constant"}),
     "seed": (int, 0),
     "snapshot_epochs": (list, []),
+    # Canonical (nncore's canonical_optimizer: kind and every hyperparameter as a float), so that
+    # {kind = "adam"} and {kind = "adam", beta1 = 0.9} are one run and plain SGD stays unhashed.
+    "optimizer": (dict, canonical_optimizer("sgd")),
 }
 # The first release hashed every field, defaults included, and stored results carry those ids.
 # Every field declared after it is left out of the hash while it holds its default (so declare a
@@ -243,6 +247,10 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
     else:  # numbers as floats (an "every" as int) so that 1 and 1.0 give the same run id
         config["schedule"] = {k: v if k in ("kind", "every") else float(v)
                               for k, v in config["schedule"].items()}
+    try:
+        config["optimizer"] = canonical_optimizer(config["optimizer"])
+    except ValueError as error:
+        raise at.error(f"{label}: optimizer", str(error)) from None
     snapshots = config["snapshot_epochs"]
     if snapshots:
         if config["dataset"] not in SNAPSHOT_DATASETS:

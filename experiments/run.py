@@ -106,7 +106,7 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
     history = nncore.train(net, X, Y, epochs=config["epochs"], batch_size=config["batch_size"],
                            lr=config["lr"], schedule=config["schedule"], engine=config["engine"],
                            reduction=config["reduction"], validation=validation,
-                           seed=shuffle_seed, callback=callback)
+                           seed=shuffle_seed, callback=callback, optimizer=config["optimizer"])
 
     n_train = len(X)
     sec_per_epoch = _median(history.epoch_s[1:])  # NaN without epochs
@@ -171,6 +171,7 @@ def config_columns(config: dict) -> dict:
         "engine", "reduction", "dtype", "epochs", "batch_size", "lr", "seed", "snapshot_epochs")}
     columns.update(dataset_options=canonical_json(config["dataset_options"]),
                    schedule=canonical_json(config["schedule"]),
+                   optimizer=canonical_json(config["optimizer"]),
                    hidden="-".join(str(h) for h in hidden), width=hidden[0] if hidden else 0,
                    depth=len(hidden))
     return columns

@@ -29,6 +29,7 @@ RUNS_SCHEMA = pa.schema([
     ("activation", _STRING), ("output", _STRING), ("loss", _STRING), ("init", _STRING),
     ("init_scale", _FLOAT), ("engine", _STRING), ("reduction", _STRING), ("dtype", _STRING),
     ("epochs", _INT), ("batch_size", _INT), ("lr", _FLOAT), ("schedule", _STRING), ("seed", _INT),
+    ("optimizer", _STRING),
     ("snapshot_epochs", pa.list_(_INT)),
     ("final_train_loss", _FLOAT), ("final_val_loss", _FLOAT),
     ("best_train_loss", _FLOAT), ("best_val_loss", _FLOAT),

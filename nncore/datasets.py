@@ -193,6 +193,7 @@ def _save_atomically(path: Path, **arrays: np.ndarray) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a cache is for every user
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -17,12 +17,12 @@ from typing import Callable
 from experiments.spec import spec_paths
 from experiments.store import studies_with_results
 
-from . import figures, generic, tables
+from . import figures, generic, optimizers, tables
 from .data import Messages, Study, load_study, requested_study
 from .page import write_index
 from .peers import load_peers, peer_table
 from .provenance import mixing_warning, provenance_row, provenance_table
-from .scorecard import GRADIENT_TOLERANCE, scorecard, scorecard_table
+from .scorecard import GRADIENT_TOLERANCE, MNIST1D_PUBLISHED, scorecard, scorecard_table
 from .tables import Table
 
 QUICK = "-quick"  # experiments stores `sweep --quick` smoke runs as <study>-quick
@@ -204,6 +204,9 @@ SPECIAL: dict[str, Special] = {
     "engines": Special("Engines (timing)", _engines_section),
     "classics": Special("Classic tasks", _classics_section),
     "gradcheck": Special("Gradient check", _gradcheck_section),
+    "optimizers": Special("Optimizers", optimizers.optimizers_section),
+    "mnist1d": Special("MNIST-1D (the paper's table)",
+                       lambda b: optimizers.mnist1d_section(b, MNIST1D_PUBLISHED)),
 }
 
 

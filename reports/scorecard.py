@@ -12,12 +12,16 @@ import numpy as np
 import pandas as pd
 
 from .data import Study, metric
+from .optimizers import MODEL_NAMES
 from .tables import Table, mean_sd, number
 
 GRADIENT_TOLERANCE = 1e-6      # max relative error between numerical and backprop gradients
 RANDOM_REGRESSION_ZERO = 1e-3  # "driven to ~0"
 PEOPLE_TOLERANCE = 0.05        # absolute, on the predicted probability of being female
 FINAL_FACTOR = 2.0             # published MSE reproduced within this factor either way
+MNIST1D_POINTS = 3.0           # published test accuracy reproduced within this many points
+MNIST1D_PUBLISHED = {"logistic regression": 32.0, "MLP 100-100": 68.0}  # Greydanus (2020), table 1
+MNIST1D_HIDDEN = {name: hidden for hidden, name in MODEL_NAMES.items()}  # model -> runs' hidden
 
 
 @dataclass
@@ -128,6 +132,24 @@ def gradients_agree(gradcheck: Study | None) -> Claim:
                  _verdict(bool(worst < GRADIENT_TOLERANCE)))
 
 
+def mnist1d_accuracy(study: Study | None, model: str) -> Claim:
+    """The paper's test accuracy for ``model``, held when our mean is within MNIST1D_POINTS."""
+    published_value = MNIST1D_PUBLISHED[model]
+    claim = (f"MNIST-1D {model} ({'40-100-100-10' if MNIST1D_HIDDEN[model] else '40-10'}, Adam "
+             f"lr 1e-2, batch 100, 8,000 steps): test accuracy within {MNIST1D_POINTS:g} points")
+    published = f"{published_value:g}%"
+    if study is None:
+        return _no_data(claim, published)
+    runs = study.ok[study.ok["hidden"] == MNIST1D_HIDDEN[model]]
+    accuracy = 100 * runs["final_val_acc"].dropna()
+    if accuracy.empty:
+        return _no_data(claim, published)
+    epochs = ", ".join(str(e) for e in sorted(runs["epochs_run"].unique()))
+    ours = f"{mean_sd(accuracy)}% after {epochs} epochs (mean ± sd of {_seeds(len(accuracy))})"
+    return Claim(claim, published, ours,
+                 _verdict(bool(abs(accuracy.mean() - published_value) <= MNIST1D_POINTS)))
+
+
 CLAIMS: tuple[Callable[[dict[str, Study]], Claim], ...] = (
     lambda s: ordering(s.get("width"), "width",
                        "width: the wider the hidden layer, the lower the training loss",
@@ -144,6 +166,8 @@ CLAIMS: tuple[Callable[[dict[str, Study]], Claim], ...] = (
     lambda s: person(s.get("classics"), "frank", 0.04),
     lambda s: random_regression(s.get("classics")),
     lambda s: gradients_agree(s.get("gradcheck")),
+    lambda s: mnist1d_accuracy(s.get("mnist1d"), "logistic regression"),
+    lambda s: mnist1d_accuracy(s.get("mnist1d"), "MLP 100-100"),
 )
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from experiments.store import write_shard
 
-STUDIES = ("width", "depth", "final", "lr", "engines", "classics", "gradcheck")
+STUDIES = ("width", "depth", "final", "lr", "engines", "classics", "gradcheck", "optimizers", "mnist1d")
 EPOCHS = 6
 
 
@@ -41,21 +41,25 @@ def run_row(study: str, **fields) -> dict:
         "host": "testhost", "backend": "loky", "n_workers": 2, "blas_threads": 1,
     }
     row.update(fields)
+    identity = ("study", "dataset", "layer_sizes", "engine", "batch_size", "lr", "seed")
+    if "optimizer" in fields:  # rows without it are plain SGD stored before the column existed
+        identity += ("optimizer",)
     row["run_id"] = hashlib.sha256(json.dumps(
-        {k: row[k] for k in ("study", "dataset", "layer_sizes", "engine", "batch_size", "lr",
-                             "seed")}, sort_keys=True, default=str).encode()).hexdigest()
+        {k: row[k] for k in identity}, sort_keys=True, default=str).encode()).hexdigest()
     row["best_train_loss"] = min(row["best_train_loss"], row["final_train_loss"])
     return row
 
 
 def curve_rows(run: dict, final_train: float, final_val: float, epoch_s: float = 0.1) -> list[dict]:
-    """Losses decaying geometrically from 1 at epoch 0 to the run's final values."""
+    """Losses decaying geometrically from 1 at epoch 0 to the run's final values; accuracies
+    (classifiers) rising linearly from 0.1 to the run's final ones."""
     rows = []
     for epoch in range(run["epochs_run"] + 1):
         fraction = epoch / max(run["epochs_run"], 1)
         rows.append({"run_id": run["run_id"], "study": run["study"], "epoch": epoch,
                      "train_loss": final_train ** fraction, "val_loss": final_val ** fraction,
-                     "train_acc": np.nan, "val_acc": np.nan,
+                     "train_acc": 0.1 + fraction * (run["final_train_acc"] - 0.1),
+                     "val_acc": 0.1 + fraction * (run["final_val_acc"] - 0.1),
                      "lr": np.nan if epoch == 0 else run["lr"],
                      "epoch_s": 0.0 if epoch == 0 else epoch_s * (1 + 0.05 * (epoch % 3))})
     return rows
@@ -117,6 +121,10 @@ def make_results(results: Path, studies=STUDIES, width_loss=width_loss) -> Path:
         _write_engines(results)
     if "classics" in studies:
         _write_classics(results)
+    if "optimizers" in studies:
+        _write_optimizers(results)
+    if "mnist1d" in studies:
+        _write_mnist1d(results)
     if "gradcheck" in studies:
         rows = [run_row("gradcheck", task="gradcheck", layer_sizes=sizes, epochs=0, epochs_run=0,
                         metrics=json.dumps({"max_rel_error": 1e-9 * (i + 1), "numerical_s": 0.1 * (i + 1),
@@ -184,3 +192,40 @@ def _write_classics(results: Path) -> None:
                     final_train_acc=0.96, final_val_acc=0.94),
         ]
     write_table(results, "classics", "runs", runs)
+
+
+CLASSIFIER = {"output": "softmax", "loss": "cross_entropy", "init": "he", "init_scale": 1.0,
+              "batch_size": 100, "reduction": "mean"}
+
+
+def _write_optimizers(results: Path) -> None:
+    """Three optimizers at two lrs on both datasets, 2 seeds; the middle lr of each is the best."""
+    runs, curves = [], []
+    for dataset, inputs in (("mnist1d", 40), ("digits", 64)):
+        for rank, kind in enumerate(("sgd", "momentum", "adam")):
+            for lr, penalty in ((0.01, 0.0), (0.1, 0.05)):
+                for seed in range(2):
+                    accuracy = 0.6 + 0.05 * rank - penalty + 0.01 * seed
+                    run = run_row("optimizers", dataset=dataset, layer_sizes=[inputs, 100, 100, 10],
+                                  optimizer=json.dumps({"kind": kind}), lr=lr, seed=seed,
+                                  final_train_loss=0.5 - 0.1 * rank, final_val_loss=0.6,
+                                  final_train_acc=accuracy + 0.1, final_val_acc=accuracy, **CLASSIFIER)
+                    runs.append(run)
+                    curves += curve_rows(run, run["final_train_loss"], 0.6)
+    write_table(results, "optimizers", "runs", runs)
+    write_table(results, "optimizers", "curves", curves)
+
+
+def _write_mnist1d(results: Path) -> None:
+    """The paper's two models, 3 seeds, at the paper's accuracies give or take a point."""
+    runs, curves = [], []
+    for sizes, accuracy in (([40, 10], 0.32), ([40, 100, 100, 10], 0.68)):
+        for seed in range(3):
+            run = run_row("mnist1d", dataset="mnist1d", layer_sizes=sizes, seed=seed, lr=0.01,
+                          optimizer=json.dumps({"kind": "adam"}), final_train_loss=1.0,
+                          final_val_loss=1.2, final_train_acc=accuracy + 0.1,
+                          final_val_acc=accuracy + 0.01 * (seed - 1), **CLASSIFIER)
+            runs.append(run)
+            curves += curve_rows(run, 1.0, 1.2)
+    write_table(results, "mnist1d", "runs", runs)
+    write_table(results, "mnist1d", "curves", curves)

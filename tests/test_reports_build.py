@@ -13,11 +13,12 @@ from synthetic_results import make_results, sweep_study, width_loss, write_table
 
 FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",
            "final_loss_curves.png", "lr_final_loss.png", "engines_sec_per_epoch.png",
-           "engines_speedups.png", "classics.png", "gradcheck.png")
+           "engines_speedups.png", "classics.png", "gradcheck.png", "optimizers_train_loss.png",
+           "optimizers_val_acc.png", "mnist1d_curves.png")
 
 # table name -> (rows, columns it must have); rows follow the synthetic set's grid.
 TABLES = {
-    "scorecard": (9, ["claim", "published", "ours", "holds"]),
+    "scorecard": (11, ["claim", "published", "ours", "holds"]),
     "width_summary": (4, ["width", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
     "depth_summary": (4, ["depth", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
     "lr_summary": (6, ["width", "lr", "seeds", "final train loss (mean ± sd)"]),
@@ -28,7 +29,10 @@ TABLES = {
                       "speedup", "95% CI"]),
     "classics_summary": (4, ["task", "layers", "final train loss", "val acc", "metrics"]),
     "gradcheck_summary": (3, ["layers", "numerical (s)", "backprop (s)", "max relative error"]),
-    "provenance": (10, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
+    "optimizers_summary": (12, ["dataset", "optimizer", "lr", "best lr", "seeds", "best val acc % (mean ± sd)",
+                                "final val acc % (mean ± sd)"]),
+    "mnist1d_summary": (2, ["model", "layer sizes", "seeds", "steps", "test accuracy % (mean ± sd)", "paper %"]),
+    "provenance": (13, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
 }
 
 
@@ -77,7 +81,7 @@ def test_every_table_has_expected_rows_and_columns(report, name):
 @pytest.mark.slow
 def test_scorecard_holds_on_data_built_to_match_the_claims(report):
     header, body = markdown_rows(report.out / "tables" / "scorecard.md")
-    assert [row[header.index("holds")] for row in body] == ["yes"] * 9
+    assert [row[header.index("holds")] for row in body] == ["yes"] * 11
 
 
 @pytest.mark.slow
