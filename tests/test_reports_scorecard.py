@@ -14,7 +14,8 @@ from reports.stats import mean_ci, ratio_of_sums
 from synthetic_results import run_row
 
 CLAIM_INDEX = {"width": 0, "depth": 1, "final_train": 2, "final_val": 3, "xor": 4, "emily": 5,
-               "frank": 6, "random_regression": 7, "gradients": 8}
+               "frank": 6, "random_regression": 7, "gradients": 8, "mnist1d_logistic": 9,
+               "mnist1d_mlp": 10}
 
 
 def study(name: str, rows: list[dict]) -> Study:
@@ -88,6 +89,27 @@ def test_gradients_fail_when_one_check_disagrees():
                                             metrics=json.dumps({"max_rel_error": error}))
                                     for seed, error in enumerate((1e-10, 1e-4))])
     assert verdict({"gradcheck": gradcheck}, "gradients") == "no"
+
+
+def mnist1d(logistic: list[float], mlp: list[float]) -> Study:
+    return study("mnist1d", [run_row("mnist1d", dataset="mnist1d", layer_sizes=sizes, seed=seed,
+                                     final_val_acc=accuracy)
+                             for sizes, accuracies in (([40, 10], logistic), ([40, 100, 100, 10], mlp))
+                             for seed, accuracy in enumerate(accuracies)])
+
+
+@pytest.mark.parametrize("mlp, holds", [([0.66, 0.66], "yes"), ([0.70, 0.72], "yes"),
+                                        ([0.64, 0.65], "no"), ([0.70, 0.74], "no")])
+def test_mnist1d_mlp_holds_only_within_three_points_of_68_percent(mlp, holds):
+    assert verdict({"mnist1d": mnist1d([0.32], mlp)}, "mnist1d_mlp") == holds
+
+
+def test_mnist1d_logistic_regression_is_judged_on_its_own_runs():
+    data = mnist1d([0.25, 0.27], [0.68, 0.68])
+    assert verdict({"mnist1d": data}, "mnist1d_logistic") == "no"
+    assert verdict({"mnist1d": data}, "mnist1d_mlp") == "yes"
+    ours = scorecard({"mnist1d": data})[CLAIM_INDEX["mnist1d_logistic"]].ours
+    assert ours.startswith("26 ± 1.4% after") and "2 seeds" in ours
 
 
 def test_every_claim_without_its_study_says_no_data():

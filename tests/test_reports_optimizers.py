@@ -1,0 +1,47 @@
+"""The optimizer study's report: steps per epoch from the dataset, the best lr per optimizer."""
+import json
+
+import numpy as np
+import pandas as pd
+
+from reports.data import Study
+from reports.optimizers import best_lr, optimizer_kind, optimizer_table, steps_per_epoch
+from synthetic_results import curve_rows, run_row
+
+
+def test_steps_per_epoch_come_from_the_dataset_size_and_batch():
+    runs = pd.DataFrame([{"dataset": "mnist1d", "dataset_options": "{}", "batch_size": 100},
+                         {"dataset": "mnist1d", "dataset_options": '{"n_train": 250}', "batch_size": 100},
+                         {"dataset": "digits", "dataset_options": "{}", "batch_size": 100}])
+    assert steps_per_epoch(runs).tolist() == [40, 3, 15]  # digits: 1,437 training samples
+
+
+def test_rows_stored_before_the_optimizer_column_are_plain_sgd():
+    assert optimizer_kind(None) == "sgd"
+    assert optimizer_kind(json.dumps({"kind": "adam", "beta1": 0.9})) == "adam"
+
+
+def test_best_lr_is_the_highest_mean_final_accuracy_ties_to_the_smaller_lr():
+    runs = pd.DataFrame({"dataset": "d", "kind": ["adam"] * 6 + ["sgd"] * 4,
+                         "lr": [1e-3, 1e-3, 1e-2, 1e-2, 1e-1, 1e-1, 0.1, 0.1, 0.3, 0.3],
+                         "final_val_acc": [0.5, 0.7, 0.65, 0.65, 0.9, 0.1, 0.6, 0.6, 0.7, 0.5]})
+    best = best_lr(runs).set_index("kind")["lr"]
+    assert best["adam"] == 1e-2      # means 0.6, 0.65, 0.5
+    assert best["sgd"] == 0.1        # a tie at 0.6: the smaller lr
+
+
+def test_the_table_keeps_an_lr_whose_runs_all_diverged():
+    rows, curves = [], []
+    for lr, status in ((0.01, "ok"), (1.0, "diverged")):
+        for seed in range(2):
+            row = run_row("optimizers", dataset="digits", layer_sizes=[64, 10], seed=seed, lr=lr,
+                          optimizer=json.dumps({"kind": "sgd", "weight_decay": 0.0}), status=status,
+                          batch_size=100, final_train_acc=0.9, final_val_acc=0.8 if status == "ok" else np.nan)
+            rows.append(row)
+            if status == "ok":
+                curves += curve_rows(row, 0.3, 0.4)
+    table = optimizer_table(Study("optimizers", pd.DataFrame(rows), pd.DataFrame(curves)))
+    frame = table.frame.set_index("lr")
+    assert list(frame.index) == ["0.01", "1"]
+    assert frame.loc["1", "not finished"] == "2 diverged" and frame.loc["1", "final val acc % (mean ± sd)"] == "—"
+    assert frame.loc["0.01", "best lr"] == "yes" and frame.loc["0.01", "final val acc % (mean ± sd)"] == "80 ± 0"
