@@ -199,7 +199,7 @@ CLASSIFIER = {"output": "softmax", "loss": "cross_entropy", "init": "he", "init_
 
 
 def _write_optimizers(results: Path) -> None:
-    """Three optimizers at two lrs on both datasets, 2 seeds; the middle lr of each is the best."""
+    """Three optimizers at two lrs on both datasets, 2 seeds; the smaller lr of each is the best."""
     runs, curves = [], []
     for dataset, inputs in (("mnist1d", 40), ("digits", 64)):
         for rank, kind in enumerate(("sgd", "momentum", "adam")):
