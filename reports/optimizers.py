@@ -10,15 +10,15 @@ import json
 import math
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
+import nncore
 from experiments.config import dataset_shape
 
 from .data import Study
-from .figures import _legend_outside, _mean_lines, _plain_log, _save, _seeds_note
+from .figures import facet_lines, save, seeds_note, seeds_per_line, split_frame
 from .tables import Table, mean_sd, number
 
 PLAIN_SGD = '{"kind":"sgd","weight_decay":0.0}'  # rows stored before the optimizer column existed
@@ -65,61 +65,38 @@ def best_lr(runs: pd.DataFrame) -> pd.DataFrame:
     return means.drop_duplicates(["dataset", "kind"])[["dataset", "kind", "lr"]]
 
 
-def step_curves(panels: list[tuple[str, pd.DataFrame, str, str, bool]], path: Path, line: str,
-                legend: str, title: str) -> list[str]:
-    """Curves against step side by side, one panel per ``(panel title, curves, column, y label,
-    log y)``, one line per value of ``line`` (ordered by an ``order`` column when there is one):
-    mean over seeds, 95% bootstrap band. Returns the run ids drawn."""
-    everything = pd.concat([frame for _, frame, _, _, _ in panels])
-    order = list(dict.fromkeys(everything.sort_values("order")[line])) if "order" in everything \
-        else sorted(everything[line].unique())
-    colors = dict(zip(order, plt.get_cmap("tab10").colors))
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.0 * len(panels), 4.4), squeeze=False,
-                             layout="constrained")
-    for ax, (panel_title, frame, column, ylabel, log) in zip(axes[0], panels):
-        present = {level: color for level, color in colors.items() if level in set(frame[line])}
-        _mean_lines(ax, frame, "step", column, line, present, str)
-        if log:
-            ax.set_yscale("log")
-            _plain_log(ax.yaxis)
-        else:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set(title=panel_title, xlabel="training step", ylabel=ylabel)
-    _legend_outside(fig, list(axes[0]), legend)
-    seeds = everything.groupby(line)["seed"].nunique()
-    fig.suptitle(f"{title}\n{_seeds_note(seeds)}")
-    _save(fig, path)
-    return list(everything["run_id"].unique())
-
-
 # --- the optimizers study ------------------------------------------------------------------------
-
-def _at_best_lr(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
-    runs = labelled_runs(study)
-    best = best_lr(runs)
-    chosen = runs.merge(best, on=["dataset", "kind", "lr"])
-    curves = curves_by_step(study, chosen)
-    kinds = list(dict.fromkeys(runs.sort_values("kind", key=_kind_rank)["kind"]))
-    curves["order"] = curves["kind"].map(kinds.index)
-    curves["kind"] = curves["kind"] + " (lr " + curves["lr"].map(lambda lr: f"{lr:g}") + ")"
-    return runs, curves
-
 
 def _kind_rank(kinds: pd.Series) -> pd.Series:
     """The order of nncore.OPTIMIZERS (sgd first, adamw last); unknown kinds after them."""
-    import nncore
-
     known = list(nncore.OPTIMIZERS)
     return kinds.map(lambda kind: known.index(kind) if kind in known else len(known))
 
 
+def curves_at_best_lr(study: Study) -> pd.DataFrame:
+    """Curves of each optimizer's runs at its best lr per dataset, with an ``optimizer`` label
+    such as ``adam (lr 0.003)``, ordered as nncore.OPTIMIZERS."""
+    runs = labelled_runs(study)
+    curves = curves_by_step(study, runs.merge(best_lr(runs), on=["dataset", "kind", "lr"]))
+    curves = curves.assign(rank=_kind_rank(curves["kind"])).sort_values(["rank", "lr"])
+    labels = curves["kind"] + " (lr " + curves["lr"].map(lambda lr: f"{lr:g}") + ")"
+    curves["optimizer"] = pd.Categorical(labels, categories=list(dict.fromkeys(labels)))
+    return curves
+
+
 def optimizer_figure(study: Study, path: Path, column: str, ylabel: str, log: bool) -> list[str]:
-    """``column`` against step faceted by dataset, one line per optimizer at its best lr."""
-    _, curves = _at_best_lr(study)
-    panels = [(dataset, frame, column, ylabel, log) for dataset, frame in curves.groupby("dataset")]
+    """``column`` against step, a panel per dataset, one line per optimizer at its best lr."""
+    curves = curves_at_best_lr(study)
+    fig, axes = facet_lines(curves, "step", column, cols="dataset", hue="optimizer", log_y=log,
+                            ylabel=ylabel, xlabel="training step", panel_title=lambda col, _: col)
+    if not log:
+        for ax in np.ravel(axes):
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     what = ylabel.removesuffix(" (log scale)")
-    return step_curves(panels, path, "kind", "optimizer",
-                       f"{what[0].upper()}{what[1:]} against step, each optimizer at its best lr")
+    fig.suptitle(f"{what[0].upper()}{what[1:]} against step, each optimizer at its best lr\n"
+                 f"{seeds_note(seeds_per_line(curves, ['dataset', 'optimizer']))}")
+    save(fig, path)
+    return list(curves["run_id"].unique())
 
 
 def optimizer_table(study: Study) -> Table:
@@ -167,11 +144,18 @@ def optimizers_section(b) -> None:
 # --- the MNIST-1D paper's table -------------------------------------------------------------------
 
 def mnist1d_figure(study: Study, path: Path) -> list[str]:
-    """Training loss and test accuracy against step, one line per model."""
+    """Training and test accuracy against step, one colour per model."""
     curves = curves_by_step(study, labelled_runs(study))
-    panels = [("training loss", curves, "train_loss", "training cross-entropy (log scale)", True),
-              ("test accuracy", curves, "val_acc", "test accuracy", False)]
-    return step_curves(panels, path, "model", "model", "MNIST-1D: Adam lr 1e-2, batch 100")
+    long = split_frame(curves, {"train_acc": "training", "val_acc": "test"},
+                       ["run_id", "seed", "step", "model"])
+    note = seeds_note(seeds_per_line(long, ["model"]))
+    fig, axes = facet_lines(long, "step", "value", hue="model", style="split", log_y=False,
+                            ylabel="accuracy", xlabel="training step", panel_size=(7.5, 4.6),
+                            panel_title=lambda *_: f"MNIST-1D, Adam lr 1e-2, batch 100\n{note}")
+    for ax in np.ravel(axes):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    save(fig, path)
+    return list(long["run_id"].unique())
 
 
 def mnist1d_table(study: Study, published: dict[str, float]) -> Table:
