@@ -138,6 +138,7 @@ def test_without_numba_the_compiled_engine_says_how_to_install_it_and_the_rest_w
     assert "engine='compiled' needs numba" in lines[1] and "pip install 'nnstudy[compiled]'" in lines[1]
 
 
+@pytest.mark.slow
 def test_a_new_process_loads_the_compiled_code_from_the_cache():
     get_engine("compiled")  # compiles here and writes the cache, unless it is there already
     code = """if True:
