@@ -75,7 +75,7 @@ class NetCase:
 SINCOS_DEEP = (2, 100, 80, 50, 30, 10, 1)
 SINCOS_WIDE = (2, 100, 1)
 SOFTMAX_BIG = (784, 1024, 1024, 10)
-ALL_ENGINES = ("scalar", "loop", "vectorized")
+ALL_ENGINES = ("scalar", "loop", "vectorized", "compiled")
 
 CASES = (
     NetCase("sincos", SINCOS_DEEP, 10, ALL_ENGINES),

@@ -5,16 +5,20 @@ epoch of training steps over fixed data, without shuffling and without per-epoch
 a user of that library writes the loop:
 
 - nncore: ``nncore.sgd_step`` over consecutive batches (``nncore.train``'s inner loop);
+- nncore-compiled: the compiled engine's ``sgd_epoch``, the whole epoch in one call (what
+  ``nncore.train(..., engine="compiled")`` runs);
 - PyTorch: ``torch.nn`` Linear/ReLU layers, ``torch.optim.SGD`` (no momentum), MSE or cross-entropy;
 - scikit-learn: ``MLPRegressor`` / ``MLPClassifier.partial_fit`` (one epoch per call) with solver
   sgd, momentum 0, alpha 0 and a constant rate. sklearn validates its input on every call and
   computes the loss of every batch; both are part of its cost per epoch.
 
 ``peer_table`` turns the measured seconds per epoch into the ``results/peers/peers.parquet`` table.
+``interleaved_seconds`` times such epochs in turns.
 """
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +36,7 @@ from benchmarks.cases import NetCase
 from benchmarks.gemm import gemm_operands, run_products
 from benchmarks.machine import fingerprint
 
-FRAMEWORKS = ("nncore", "torch", "sklearn")
+FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "sklearn")
 PEERS_TABLE = Path("results") / "peers" / "peers.parquet"
 
 
@@ -48,6 +52,13 @@ def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
                 nncore.sgd_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size],
                                 grads, lr, "mean")
     return epoch
+
+
+def compiled_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    net = case.make_net(dtype)
+    X, Y = net.check_data(X, Y)
+    engine, grads = get_engine("compiled"), zero_gradients(net)
+    return lambda: engine.sgd_epoch(net, X, Y, case.batch_size, case.lr, "mean", grads)
 
 
 def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
@@ -107,14 +118,36 @@ def gemm_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     return epoch
 
 
-EPOCH_BUILDERS = {"nncore": nncore_epoch, "torch": torch_epoch, "sklearn": sklearn_epoch}
+EPOCH_BUILDERS = {"nncore": nncore_epoch, "nncore-compiled": compiled_epoch, "torch": torch_epoch,
+                  "sklearn": sklearn_epoch}
 PEAK = "matmul-peak"
 
 
+def interleaved_seconds(epochs: dict, rounds: int) -> dict[str, list[float]]:
+    """Wall seconds of each epoch function over ``rounds`` rounds, frameworks taking turns (in a
+    rotating order), so that a slow spell of a shared machine hits every framework alike."""
+    seconds = {name: [] for name in epochs}
+    names = list(epochs)
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            started = time.perf_counter()
+            epochs[name]()
+            seconds[name].append(time.perf_counter() - started)
+    return seconds
+
+
 def library_versions() -> dict[str, str]:
+    """Versions of the frameworks installed (torch only with the ``peers`` extra)."""
+    import numba
     import sklearn
-    import torch
-    return {"nncore": nncore.__version__, "torch": torch.__version__, "sklearn": sklearn.__version__}
+    versions = {"nncore": nncore.__version__, "sklearn": sklearn.__version__,
+                "nncore-compiled": f"{nncore.__version__} (numba {numba.__version__})"}
+    try:
+        import torch
+    except ImportError:
+        return versions
+    return {**versions, "torch": torch.__version__}
 
 
 def peer_table(measurements: list[dict]) -> pd.DataFrame:
@@ -161,16 +194,22 @@ def write_table(table: pd.DataFrame, path: Path = PEERS_TABLE) -> Path:
 
 
 def format_summary(table: pd.DataFrame) -> str:
-    """Seconds per epoch per framework, each peer's ratio to nncore and each framework's share of
+    """Seconds per epoch per framework, every other framework's ratio to nncore and to
+    nncore-compiled (above 1: that nncore engine is that many times faster) and nncore's share of
     the bare matrix products' speed; one line per case and dtype."""
     seconds = table.pivot_table(index=["case", "dtype"], columns="framework", values="sec_per_epoch")
     shares = table.pivot_table(index=["case", "dtype"], columns="framework", values="peak_share")
-    header = (f"{'case':<32} {'dtype':<8} {'nncore s':>9} {'torch s':>9} {'sklearn s':>9} {'torch/nn':>8} "
-              f"{'sklearn/nn':>10} {'nn %peak':>8} {'torch %peak':>11}")
+    present = [name for name in FRAMEWORKS if name in seconds.columns]
+    ratios = [(peer, reference) for reference in ("nncore", "nncore-compiled") if reference in present
+              for peer in present if peer != reference]
+    short = {"nncore": "nn", "nncore-compiled": "comp"}
+    header = (f"{'case':<32} {'dtype':<8} " + " ".join(f"{short.get(n, n) + ' s':>9}" for n in present)
+              + " " + " ".join(f"{short.get(p, p) + '/' + short[r]:>12}" for p, r in ratios)
+              + " " + " ".join(f"{short.get(n, n) + ' %peak':>11}" for n in present))
     lines = [header]
     for (case, dtype), row in seconds.iterrows():
         share = shares.loc[(case, dtype)]
-        lines.append(f"{case:<32} {dtype:<8} {row['nncore']:>9.4f} {row['torch']:>9.4f} {row['sklearn']:>9.4f} "
-                     f"{row['torch'] / row['nncore']:>8.2f} {row['sklearn'] / row['nncore']:>10.2f} "
-                     f"{share['nncore']:>8.1%} {share['torch']:>11.1%}")
+        lines.append(f"{case:<32} {dtype:<8} " + " ".join(f"{row[n]:>9.4f}" for n in present)
+                     + " " + " ".join(f"{row[p] / row[r]:>12.2f}" for p, r in ratios)
+                     + " " + " ".join(f"{share[n]:>11.1%}" for n in present))
     return "\n".join(lines)

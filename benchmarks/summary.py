@@ -3,7 +3,9 @@
     python -m benchmarks.summary [RUN.json]     # default: the newest run under .benchmarks/
 
 Every figure is a ratio of two times taken in the same run on the same machine: vectorized over
-loop and loop over scalar (how many times faster), and the bare products' time over the step's
+loop, loop over scalar and compiled over vectorized (how many times faster: compiled's step is
+``nncore.sgd_step`` with one compiled call; ``nncore.train`` runs whole epochs in one call, see
+``benchmarks.engine_epochs``), and the bare products' time over the step's
 (the step's share of the machine's matmul peak for that work). Each time is the fastest round:
 on a shared machine a busy spell only ever adds time, and a benchmark's rounds run back to back,
 so one spell can move a median by tens of percent while the minimum stays put.
@@ -36,7 +38,8 @@ def summary_rows(run: dict) -> list[dict]:
             return times.get((case, dtype, engine), float("nan"))
         rows.append({"case": case, "dtype": dtype, "scalar_s": t("scalar"), "loop_s": t("loop"),
                      "vectorized_s": t("vectorized"), "loop_over_vectorized": t("loop") / t("vectorized"),
-                     "scalar_over_loop": t("scalar") / t("loop"),
+                     "scalar_over_loop": t("scalar") / t("loop"), "compiled_s": t("compiled"),
+                     "vectorized_over_compiled": t("vectorized") / t("compiled"),
                      "vectorized_peak_share": t("matmul-probe") / t("vectorized")})
     return rows
 
@@ -47,12 +50,13 @@ def _cell(value: float, spec: str, width: int) -> str:
 
 def format_rows(rows: list[dict]) -> str:
     lines = [f"{'case':<34} {'dtype':<8} {'scalar us':>10} {'loop us':>10} {'vector us':>10} "
-             f"{'loop/vec':>9} {'scalar/loop':>11} {'vec %peak':>9}"]
+             f"{'loop/vec':>9} {'scalar/loop':>11} {'vec %peak':>9} {'comp us':>9} {'vec/comp':>9}"]
     for r in rows:
         lines.append(f"{r['case']:<34} {r['dtype']:<8} {_cell(r['scalar_s'] * 1e6, '.0f', 10)} "
                      f"{_cell(r['loop_s'] * 1e6, '.0f', 10)} {_cell(r['vectorized_s'] * 1e6, '.1f', 10)} "
                      f"{_cell(r['loop_over_vectorized'], '.1f', 9)} {_cell(r['scalar_over_loop'], '.1f', 11)} "
-                     f"{_cell(r['vectorized_peak_share'], '.1%', 9)}")
+                     f"{_cell(r['vectorized_peak_share'], '.1%', 9)} {_cell(r['compiled_s'] * 1e6, '.1f', 9)} "
+                     f"{_cell(r['vectorized_over_compiled'], '.2f', 9)}")
     return "\n".join(lines)
 
 

@@ -6,8 +6,6 @@ load; at the end of the module they are printed and written to ``results/peers/p
 the report. With ``--benchmark-disable`` (``make test``) each framework trains one short epoch and
 nothing is written, so the file cannot rot.
 """
-import time
-
 import numpy as np
 import pytest
 
@@ -20,7 +18,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from benchmarks.cases import SINCOS_DEEP, NetCase  # noqa: E402
 from benchmarks.peers import (EPOCH_BUILDERS, FRAMEWORKS, PEAK, format_summary, gemm_epoch,  # noqa: E402
-                              peer_table, write_table)
+                              interleaved_seconds, peer_table, write_table)
 
 PEER_CASES = (
     NetCase("sincos", SINCOS_DEEP, 10, ("vectorized",)),
@@ -50,20 +48,6 @@ def measurements():
           "ratio = peer / nncore (above 1: nncore faster)\n")
     print(format_summary(table))
     print(f"\nwritten to {path}")
-
-
-def interleaved_seconds(epochs: dict, rounds: int) -> dict[str, list[float]]:
-    """Wall seconds of each epoch function over ``rounds`` rounds, frameworks taking turns (in a
-    rotating order), so that a slow spell of a shared machine hits every framework alike."""
-    seconds = {name: [] for name in epochs}
-    names = list(epochs)
-    for round_index in range(rounds):
-        shift = round_index % len(names)
-        for name in names[shift:] + names[:shift]:
-            started = time.perf_counter()
-            epochs[name]()
-            seconds[name].append(time.perf_counter() - started)
-    return seconds
 
 
 @pytest.mark.parametrize(("case", "dtype"), PARAMS)
