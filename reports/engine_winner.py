@@ -1,0 +1,150 @@
+"""Which engine is fastest in each (width, batch size) cell of a timing study, and where that changes.
+
+Both pieces read the timed epochs of ``tables.epoch_times`` (one row per epoch: engine, width,
+batch_size, epoch_s), so they work for whatever engines a study times:
+
+- ``winner_stats`` / ``winner_heatmap``: per cell, the engine with the lowest median seconds per
+  epoch and its factor over the runner-up (runner-up's median / winner's);
+- ``crossover_stats`` / ``crossover_table``: per width and pair of engines, the batch size at which
+  the faster of the two changes, interpolated on the log-log line between the two grid batch
+  sizes around the change (where the ratio of their medians crosses 1).
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from .tables import Table, engine_rank, number  # noqa: E402
+
+DPI = 110
+
+
+def factor_text(factor: float) -> str:
+    """A speedup for a reader: 2.5x, 14x, 4000x."""
+    return f"{factor:.0f}x" if factor >= 10 else f"{factor:.2g}x"
+
+
+def median_seconds(times: pd.DataFrame) -> pd.DataFrame:
+    """Median seconds per epoch, indexed by (width, batch_size), one column per engine."""
+    medians = times.groupby(["width", "batch_size", "engine"])["epoch_s"].median().unstack("engine")
+    return medians[sorted(medians.columns, key=lambda e: (engine_rank(e), e))]
+
+
+def winner_stats(times: pd.DataFrame) -> pd.DataFrame:
+    """Per (width, batch_size) timed by at least two engines: ``winner``, ``runner_up``, their
+    median seconds per epoch ``winner_s`` and ``runner_up_s``, and ``factor`` = runner_up_s /
+    winner_s (how many times faster the winner is)."""
+    rows = []
+    for (width, batch_size), seconds in median_seconds(times).iterrows():
+        ranked = seconds.dropna().sort_values()
+        if len(ranked) < 2:
+            continue
+        rows.append({"width": width, "batch_size": batch_size, "winner": ranked.index[0],
+                     "runner_up": ranked.index[1], "winner_s": ranked.iloc[0],
+                     "runner_up_s": ranked.iloc[1], "factor": ranked.iloc[1] / ranked.iloc[0]})
+    return pd.DataFrame(rows, columns=["width", "batch_size", "winner", "runner_up", "winner_s",
+                                       "runner_up_s", "factor"])
+
+
+def _shade(color, factor: float, top_factor: float) -> tuple[float, float, float]:
+    """``color`` mixed with white: pale for a narrow win, full for the widest win in the figure."""
+    strength = 0.25 + 0.75 * (math.log(factor) / math.log(top_factor) if top_factor > 1 else 1.0)
+    return tuple(1 - strength * (1 - channel) for channel in color)
+
+
+def winner_heatmap(winners: pd.DataFrame, path: Path, title: str = "Engines") -> None:
+    """Grid of widths (rows) by batch sizes (columns); each cell names the fastest engine and its
+    factor over the runner-up, coloured by engine, darker for a wider margin."""
+    widths = sorted(winners["width"].unique())
+    batches = sorted(winners["batch_size"].unique())
+    engines = sorted(winners["winner"].unique(), key=lambda e: (engine_rank(e), e))
+    colors = dict(zip(engines, sns.color_palette("colorblind", len(engines))))
+    top_factor = max(float(winners["factor"].max()), 1.0)
+    image = np.ones((len(widths), len(batches), 3))
+    fig, ax = plt.subplots(figsize=(1.6 * len(batches) + 2.6, 0.75 * len(widths) + 1.6),
+                           layout="constrained")
+    for cell in winners.itertuples():
+        row, column = widths.index(cell.width), batches.index(cell.batch_size)
+        image[row, column] = shade = _shade(colors[cell.winner], cell.factor, top_factor)
+        luminance = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2]
+        ax.text(column, row, f"{cell.winner}\n{factor_text(cell.factor)} over {cell.runner_up}",
+                ha="center", va="center", fontsize=8, color="black" if luminance > 0.5 else "white")
+    ax.imshow(image, origin="lower", aspect="auto")
+    ax.set_xticks(range(len(batches)), [str(b) for b in batches])
+    ax.set_yticks(range(len(widths)), [str(w) for w in widths])
+    ax.set(xlabel="batch size", ylabel="hidden width (units)")
+    ax.grid(False)
+    fig.legend(handles=[Patch(color=colors[e], label=e) for e in engines], title="fastest",
+               loc="outside right upper")
+    fig.suptitle(f"{title}: fastest engine per cell and its speedup over the runner-up\n"
+                 "(median seconds per epoch; darker: wider margin)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _crossing(batch_low: float, ratio_low: float, batch_high: float, ratio_high: float) -> float:
+    """Batch size where log(ratio) crosses 0 on the straight line in log-log between two points."""
+    share = math.log(ratio_low) / (math.log(ratio_low) - math.log(ratio_high))
+    return math.exp(math.log(batch_low) + share * (math.log(batch_high) - math.log(batch_low)))
+
+
+def crossover_stats(times: pd.DataFrame) -> pd.DataFrame:
+    """Per width and pair of engines timed at two or more common batch sizes: which is faster at
+    the smallest and at the largest batch, ``crossover`` (the interpolated batch size of the
+    first change of the faster one, NaN if none), and ``ratio_small`` / ``ratio_large``: the
+    slower's median over the faster's at the smallest and largest batch (>= 1)."""
+    medians = median_seconds(times)
+    rows = []
+    for width, by_batch in medians.groupby(level="width"):
+        by_batch = by_batch.droplevel("width").sort_index()
+        for first, second in combinations(by_batch.columns, 2):
+            pair = by_batch[[first, second]].dropna()
+            if len(pair) < 2:
+                continue
+            ratio = pair[first] / pair[second]  # above 1: second is faster
+            batches = pair.index.to_numpy(dtype=float)
+            faster = np.where(ratio > 1, second, first)
+            crossover = float("nan")
+            for k in range(1, len(pair)):
+                if faster[k] != faster[k - 1]:
+                    crossover = _crossing(batches[k - 1], ratio.iloc[k - 1], batches[k], ratio.iloc[k])
+                    break
+            rows.append({"width": width, "engines": f"{first} / {second}",
+                         "faster_small": faster[0], "faster_large": faster[-1],
+                         "batch_small": int(batches[0]), "batch_large": int(batches[-1]),
+                         "ratio_small": max(ratio.iloc[0], 1 / ratio.iloc[0]),
+                         "ratio_large": max(ratio.iloc[-1], 1 / ratio.iloc[-1]),
+                         "crossover": crossover})
+    return pd.DataFrame(rows)
+
+
+def crossover_table(crossovers: pd.DataFrame, study: str = "engines") -> Table:
+    """One row per width, one column per pair of engines: the crossover batch size, or the engine
+    that stays faster over the whole grid, with its margins at the smallest and largest batch."""
+    cells: dict[int, dict[str, str]] = {}
+    for r in crossovers.itertuples():
+        margins = (f"{factor_text(r.ratio_small)} at {r.batch_small}, "
+                   f"{factor_text(r.ratio_large)} at {r.batch_large}")
+        if np.isfinite(r.crossover):
+            text = f"≈{number(r.crossover, 2)}: {r.faster_small} → {r.faster_large} ({margins})"
+        else:
+            text = f"none: {r.faster_small} faster ({margins})"
+        cells.setdefault(r.width, {"width": r.width})[r.engines] = text
+    frame = pd.DataFrame([cells[width] for width in sorted(cells)]).fillna("—")
+    return Table(f"{study}_crossover", "Crossover batch size per width", frame,
+                 "For each pair of engines, the batch size from which the other engine is the "
+                 "faster (median seconds per epoch), interpolated on the log-log line between the "
+                 "two batch sizes of the grid around the change; a margin is the slower engine's "
+                 "median over the faster's.")

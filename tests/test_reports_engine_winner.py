@@ -1,0 +1,88 @@
+"""The engines report's winner per (width, batch) cell and crossover batch sizes, on made-up timings."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from reports.engine_winner import (crossover_stats, crossover_table, winner_heatmap,
+                                   winner_stats)
+
+BATCHES = (1, 10, 100, 1000)
+
+
+def timed_epochs(seconds_of) -> pd.DataFrame:
+    """Three epochs per engine, width and batch size; ``seconds_of(engine, width, batch)`` is the
+    median, the other two epochs 10% either side of it."""
+    rows = []
+    for engine in ("loop", "vectorized", "compiled"):
+        for width in (10, 100):
+            for batch in BATCHES:
+                median = seconds_of(engine, width, batch)
+                for epoch, spread in enumerate((0.9, 1.0, 1.1), start=1):
+                    rows.append({"engine": engine, "width": width, "batch_size": batch,
+                                 "run_id": f"{engine}-{width}-{batch}", "epoch_s": median * spread})
+    return pd.DataFrame(rows)
+
+
+def seconds(engine, width, batch):
+    # loop: flat in the batch size (width / 10); vectorized: 10 / batch (equal to loop at batch 10
+    # for width 10); compiled: always 4x faster than vectorized.
+    loop = 1.0 * width / 10
+    vectorized = 10.0 / batch
+    return {"loop": loop, "vectorized": vectorized, "compiled": vectorized / 4}[engine]
+
+
+def test_each_cell_names_the_fastest_engine_and_its_factor_over_the_runner_up():
+    winners = winner_stats(timed_epochs(seconds)).set_index(["width", "batch_size"])
+    cell = winners.loc[(10, 1)]  # loop 1 s, vectorized 10 s, compiled 2.5 s
+    assert (cell["winner"], cell["runner_up"]) == ("loop", "compiled")
+    assert cell["factor"] == pytest.approx(2.5)
+    cell = winners.loc[(100, 100)]  # loop 10 s, vectorized 0.1 s, compiled 0.025 s
+    assert (cell["winner"], cell["runner_up"], cell["factor"]) == ("compiled", "vectorized", pytest.approx(4.0))
+    assert len(winners) == 8
+
+
+def test_a_cell_timed_by_one_engine_has_no_winner():
+    times = timed_epochs(seconds)
+    times = times[~((times["width"] == 10) & (times["batch_size"] == 1) & (times["engine"] != "loop"))]
+    winners = winner_stats(times)
+    assert len(winners) == 7
+    assert not ((winners["width"] == 10) & (winners["batch_size"] == 1)).any()
+
+
+def test_the_crossover_is_interpolated_where_the_ratio_crosses_one():
+    stats = crossover_stats(timed_epochs(seconds)).set_index(["width", "engines"])
+    # Width 10: loop 1 s against vectorized 10 / batch: equal exactly at batch 10, a grid point;
+    # the faster changes between 10 (a tie counts for the first) and 100.
+    row = stats.loc[(10, "loop / vectorized")]
+    assert (row["faster_small"], row["faster_large"]) == ("loop", "vectorized")
+    assert 10 <= row["crossover"] <= 100
+    # Width 100: loop 10 s, vectorized 10 / batch: equal at batch 1, then vectorized ahead.
+    row = stats.loc[(100, "loop / compiled")]  # compiled = 2.5 / batch: crosses at batch 0.25
+    assert row["faster_small"] == row["faster_large"] == "compiled"
+    assert math.isnan(row["crossover"])
+    assert row["ratio_small"] == pytest.approx(4.0) and row["ratio_large"] == pytest.approx(4000.0)
+
+
+def test_crossover_between_grid_points_lies_on_the_log_log_line():
+    def timing(engine, width, batch):  # vectorized = 30 / batch against loop = 1: equal at 30
+        return {"loop": 1.0, "vectorized": 30.0 / batch, "compiled": 1e3}[engine]
+    stats = crossover_stats(timed_epochs(timing)).set_index(["width", "engines"])
+    assert stats.loc[(10, "loop / vectorized"), "crossover"] == pytest.approx(30.0)
+
+
+def test_crossover_table_has_one_row_per_width_and_a_column_per_pair():
+    table = crossover_table(crossover_stats(timed_epochs(seconds)))
+    assert list(table.frame["width"]) == [10, 100]
+    assert {"loop / vectorized", "loop / compiled", "vectorized / compiled"} <= set(table.frame.columns)
+    assert table.frame.loc[1, "vectorized / compiled"].startswith("none: compiled faster (4x at 1")
+
+
+def test_winner_heatmap_writes_a_readable_png(tmp_path):
+    path = tmp_path / "winner.png"
+    winner_heatmap(winner_stats(timed_epochs(seconds)), path)
+    image = imread(path)
+    assert image.shape[0] > 200 and image.shape[1] > 400
+    assert np.ptp(image[..., :3]) > 0.5  # not a blank canvas
