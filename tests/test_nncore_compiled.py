@@ -94,6 +94,22 @@ def test_train_runs_each_epoch_as_one_compiled_call_with_the_per_step_result():
     np.testing.assert_array_equal(net.flat_params(), per_step.flat_params())
 
 
+@pytest.mark.parametrize("optimizer", [*nncore.OPTIMIZERS, {"kind": "sgd", "weight_decay": 0.01}])
+def test_compiled_trains_like_vectorized_with_every_optimizer(optimizer):
+    # Plain SGD runs whole epochs through sgd_epoch; every other rule (and SGD with weight decay)
+    # one compiled gradient per batch, then the optimizer's own step.
+    net, X, Y = problem("tanh", "identity", "mse", n=30)
+    reference = net.copy()
+    engine, epochs_in_one_call = get_engine("compiled"), []
+    whole_epoch = engine.sgd_epoch
+    engine.sgd_epoch = lambda *args: epochs_in_one_call.append(1) or whole_epoch(*args)
+    for model, model_engine in ((net, engine), (reference, "vectorized")):
+        nncore.train(model, X, Y, epochs=3, batch_size=7, lr=0.01, engine=model_engine,
+                     optimizer=optimizer, seed=4)
+    assert len(epochs_in_one_call) == (3 if optimizer == "sgd" else 0)
+    np.testing.assert_allclose(net.flat_params(), reference.flat_params(), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-10), ("float32", 1e-4)])
 def test_training_with_compiled_follows_vectorized(dtype, tolerance):
     rng = np.random.default_rng(8)
