@@ -147,25 +147,25 @@ class Momentum(Optimizer):
     defaults = {"momentum": 0.9, "weight_decay": 0.0}
     state_names = ("velocity",)
 
-    def _update(self, p, g, scratch, velocity):
+    def _accumulate(self, p, g, scratch, velocity) -> None:
+        """g += wd p;  v = m v + g."""
         _add_weight_decay(p, g, scratch, self.weight_decay)
         velocity *= self.momentum
         velocity += g
+
+    def _update(self, p, g, scratch, velocity):
+        self._accumulate(p, g, scratch, velocity)
         np.multiply(velocity, self.lr, out=scratch)
         p -= scratch
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """torch.optim.SGD(momentum=m, nesterov=True): g += wd p;  v = m v + g;  p -= lr (g + m v)."""
 
     kind = "nesterov"
-    defaults = {"momentum": 0.9, "weight_decay": 0.0}
-    state_names = ("velocity",)
 
     def _update(self, p, g, scratch, velocity):
-        _add_weight_decay(p, g, scratch, self.weight_decay)
-        velocity *= self.momentum
-        velocity += g
+        self._accumulate(p, g, scratch, velocity)
         np.multiply(velocity, self.momentum, out=scratch)
         g += scratch
         g *= self.lr
