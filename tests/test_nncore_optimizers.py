@@ -224,3 +224,16 @@ def test_train_refuses_a_bad_optimizer_before_training():
     with pytest.raises(ValueError, match="weight_decay"):
         nncore.train(net, X, y, epochs=1, batch_size=5, lr=0.1, optimizer={"kind": "sgd", "weight_decay": -1})
     assert np.array_equal(net.flat_params(), before)
+
+
+@pytest.mark.parametrize("kind", list(OPTIMIZERS))
+def test_float32_networks_keep_float32_state_and_parameters(kind):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(24, 3)), rng.integers(0, 4, size=24)
+    net = nncore.MLP([3, 6, 4], output="softmax", loss="cross_entropy", dtype="float32", seed=1)
+    reference = net.copy(dtype="float64")
+    nncore.train(net, X, y, epochs=3, batch_size=8, lr=0.01, optimizer=kind, shuffle=False)
+    nncore.train(reference, X, y, epochs=3, batch_size=8, lr=0.01, optimizer=kind, shuffle=False)
+    assert net.flat_params().dtype == np.float32
+    assert all(v.dtype == np.float32 for v in make_optimizer(kind, net.flat_params(), 0.01).state.values())
+    np.testing.assert_allclose(net.flat_params(), reference.flat_params(), rtol=1e-3, atol=1e-4)
