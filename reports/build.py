@@ -17,7 +17,7 @@ from typing import Callable
 from experiments.spec import spec_paths
 from experiments.store import studies_with_results
 
-from . import figures, generic, optimizers, tables
+from . import engine_winner, figures, generic, optimizers, tables
 from .data import Messages, Study, load_study, requested_study
 from .page import write_index
 from .peers import load_peers, peer_table
@@ -152,6 +152,7 @@ def _engines_section(b: SectionBuilder) -> None:
         b.figure(f"{b.study.name}_speedups.png", "Speedup of the vectorized engine.",
                  lambda p: figures.engine_speedups(speedups, p))
         b.table("speedups", lambda: tables.speedup_table(speedups, b.study.name))
+    engine_winner.add_to_section(b, times)
 
 
 def _classics_section(b: SectionBuilder) -> None:

@@ -7,7 +7,8 @@ batch_size, epoch_s), so they work for whatever engines a study times:
   epoch and its factor over the runner-up (runner-up's median / winner's);
 - ``crossover_stats`` / ``crossover_table``: per width and pair of engines, the batch size at which
   the faster of the two changes, interpolated on the log-log line between the two grid batch
-  sizes around the change (where the ratio of their medians crosses 1).
+  sizes around the change (where the ratio of their medians crosses 1); in the report, only the
+  pairs of engines that win or come second in some cell.
 """
 from __future__ import annotations
 
@@ -15,24 +16,24 @@ import math
 from itertools import combinations
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")  # files only, never a window
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from .tables import Table, engine_rank, number  # noqa: E402
-
-DPI = 110
+from .figures import save
+from .tables import Table, engine_rank, number
 
 
 def factor_text(factor: float) -> str:
     """A speedup for a reader: 2.5x, 14x, 4000x."""
     return f"{factor:.0f}x" if factor >= 10 else f"{factor:.2g}x"
+
+
+def batch_text(batch: float) -> str:
+    """An interpolated batch size for a reader: 2.5, 76, 660."""
+    return f"{batch:.0f}" if batch >= 10 else f"{batch:.2g}"
 
 
 def median_seconds(times: pd.DataFrame) -> pd.DataFrame:
@@ -86,12 +87,10 @@ def winner_heatmap(winners: pd.DataFrame, path: Path, title: str = "Engines") ->
     ax.set(xlabel="batch size", ylabel="hidden width (units)")
     ax.grid(False)
     fig.legend(handles=[Patch(color=colors[e], label=e) for e in engines], title="fastest",
-               loc="outside right upper")
+               loc="outside right center")
     fig.suptitle(f"{title}: fastest engine per cell and its speedup over the runner-up\n"
                  "(median seconds per epoch; darker: wider margin)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
+    save(fig, path)
 
 
 def _crossing(batch_low: float, ratio_low: float, batch_high: float, ratio_high: float) -> float:
@@ -100,33 +99,32 @@ def _crossing(batch_low: float, ratio_low: float, batch_high: float, ratio_high:
     return math.exp(math.log(batch_low) + share * (math.log(batch_high) - math.log(batch_low)))
 
 
-def crossover_stats(times: pd.DataFrame) -> pd.DataFrame:
-    """Per width and pair of engines timed at two or more common batch sizes: which is faster at
-    the smallest and at the largest batch, ``crossover`` (the interpolated batch size of the
-    first change of the faster one, NaN if none), and ``ratio_small`` / ``ratio_large``: the
-    slower's median over the faster's at the smallest and largest batch (>= 1)."""
+def crossover_stats(times: pd.DataFrame, engines: set[str] | None = None) -> pd.DataFrame:
+    """Per width and pair of engines (both in ``engines``, default all) timed at two or more
+    common batch sizes: the faster at the smallest and at the largest batch, ``crossovers`` (the
+    interpolated batch sizes where the faster one changes, in order; empty if it never does) and
+    ``ratio_small`` / ``ratio_large``: the slower's median over the faster's at the smallest and
+    largest batch (>= 1)."""
     medians = median_seconds(times)
     rows = []
     for width, by_batch in medians.groupby(level="width"):
         by_batch = by_batch.droplevel("width").sort_index()
-        for first, second in combinations(by_batch.columns, 2):
+        names = [name for name in by_batch.columns if engines is None or name in engines]
+        for first, second in combinations(names, 2):
             pair = by_batch[[first, second]].dropna()
             if len(pair) < 2:
                 continue
             ratio = pair[first] / pair[second]  # above 1: second is faster
             batches = pair.index.to_numpy(dtype=float)
             faster = np.where(ratio > 1, second, first)
-            crossover = float("nan")
-            for k in range(1, len(pair)):
-                if faster[k] != faster[k - 1]:
-                    crossover = _crossing(batches[k - 1], ratio.iloc[k - 1], batches[k], ratio.iloc[k])
-                    break
+            crossovers = [_crossing(batches[k - 1], ratio.iloc[k - 1], batches[k], ratio.iloc[k])
+                          for k in range(1, len(pair)) if faster[k] != faster[k - 1]]
             rows.append({"width": width, "engines": f"{first} / {second}",
                          "faster_small": faster[0], "faster_large": faster[-1],
                          "batch_small": int(batches[0]), "batch_large": int(batches[-1]),
                          "ratio_small": max(ratio.iloc[0], 1 / ratio.iloc[0]),
                          "ratio_large": max(ratio.iloc[-1], 1 / ratio.iloc[-1]),
-                         "crossover": crossover})
+                         "crossovers": crossovers})
     return pd.DataFrame(rows)
 
 
@@ -137,8 +135,13 @@ def crossover_table(crossovers: pd.DataFrame, study: str = "engines") -> Table:
     for r in crossovers.itertuples():
         margins = (f"{factor_text(r.ratio_small)} at {r.batch_small}, "
                    f"{factor_text(r.ratio_large)} at {r.batch_large}")
-        if np.isfinite(r.crossover):
-            text = f"≈{number(r.crossover, 2)}: {r.faster_small} → {r.faster_large} ({margins})"
+        if r.crossovers:
+            pair = r.engines.split(" / ")
+            leaders, text = [r.faster_small], []
+            for batch in r.crossovers:
+                leaders.append(pair[1] if leaders[-1] == pair[0] else pair[0])
+                text.append(f"≈{batch_text(batch)}: {leaders[-2]} → {leaders[-1]}")
+            text = f"{'; '.join(text)} ({margins})"
         else:
             text = f"none: {r.faster_small} faster ({margins})"
         cells.setdefault(r.width, {"width": r.width})[r.engines] = text
@@ -148,3 +151,17 @@ def crossover_table(crossovers: pd.DataFrame, study: str = "engines") -> Table:
                  "faster (median seconds per epoch), interpolated on the log-log line between the "
                  "two batch sizes of the grid around the change; a margin is the slower engine's "
                  "median over the faster's.")
+
+
+def add_to_section(b, times: pd.DataFrame) -> None:
+    """The winner heatmap and the crossover table, added to the timing study's report section
+    ``b`` (a ``reports.build.SectionBuilder``) from its timed epochs."""
+    winners = b.attempt("engine winners", lambda: winner_stats(times))
+    if winners is not None and len(winners):
+        b.figure(f"{b.study.name}_winner.png", "Fastest engine per width and batch size, and by "
+                 "what factor it beats the runner-up.", lambda p: winner_heatmap(winners, p))
+    # Pairs among the engines that win or come second somewhere: the ones a reader chooses from.
+    contenders = set(winners["winner"]) | set(winners["runner_up"]) if winners is not None else None
+    crossovers = b.attempt("crossover batch sizes", lambda: crossover_stats(times, contenders))
+    if crossovers is not None and len(crossovers):
+        b.table("crossover", lambda: crossover_table(crossovers, b.study.name))

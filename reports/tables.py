@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import nncore
 from nncore.network import parameter_count
 
 from .data import Study, architecture, metric
 from .stats import SPEEDUP_RESAMPLES, ratio_of_sums
 
-ENGINE_ORDER = ("scalar", "loop", "vectorized", "numerical")  # slowest first, as they evolved
+ENGINE_ORDER = tuple(nncore.ENGINES)  # slowest first, as they evolved
 SPEEDUP_BASELINES = ("loop", "scalar")
 
 

@@ -1,6 +1,4 @@
 """The engines report's winner per (width, batch) cell and crossover batch sizes, on made-up timings."""
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,11 +56,11 @@ def test_the_crossover_is_interpolated_where_the_ratio_crosses_one():
     # the faster changes between 10 (a tie counts for the first) and 100.
     row = stats.loc[(10, "loop / vectorized")]
     assert (row["faster_small"], row["faster_large"]) == ("loop", "vectorized")
-    assert 10 <= row["crossover"] <= 100
+    assert len(row["crossovers"]) == 1 and 10 <= row["crossovers"][0] <= 100
     # Width 100: loop 10 s, vectorized 10 / batch: equal at batch 1, then vectorized ahead.
     row = stats.loc[(100, "loop / compiled")]  # compiled = 2.5 / batch: crosses at batch 0.25
     assert row["faster_small"] == row["faster_large"] == "compiled"
-    assert math.isnan(row["crossover"])
+    assert row["crossovers"] == []
     assert row["ratio_small"] == pytest.approx(4.0) and row["ratio_large"] == pytest.approx(4000.0)
 
 
@@ -70,7 +68,17 @@ def test_crossover_between_grid_points_lies_on_the_log_log_line():
     def timing(engine, width, batch):  # vectorized = 30 / batch against loop = 1: equal at 30
         return {"loop": 1.0, "vectorized": 30.0 / batch, "compiled": 1e3}[engine]
     stats = crossover_stats(timed_epochs(timing)).set_index(["width", "engines"])
-    assert stats.loc[(10, "loop / vectorized"), "crossover"] == pytest.approx(30.0)
+    assert stats.loc[(10, "loop / vectorized"), "crossovers"] == [pytest.approx(30.0)]
+
+
+def test_a_lead_that_changes_twice_lists_both_crossovers_in_order():
+    def timing(engine, width, batch):  # vectorized ahead only at batch 10 and 100
+        return {"loop": 1.0, "vectorized": {1: 2.0, 10: 0.5, 100: 0.5, 1000: 2.0}[batch],
+                "compiled": 1e3}[engine]
+    table = crossover_table(crossover_stats(timed_epochs(timing), {"loop", "vectorized"}))
+    assert list(table.frame.columns) == ["width", "loop / vectorized"]
+    text = table.frame.loc[0, "loop / vectorized"]
+    assert text.startswith("≈3.2: loop → vectorized; ≈316: vectorized → loop (2x at 1, 2x at 1000)")
 
 
 def test_crossover_table_has_one_row_per_width_and_a_column_per_pair():
