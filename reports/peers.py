@@ -13,7 +13,7 @@ from .data import Messages
 from .tables import Table, number
 
 PEERS_FILE = Path("peers") / "peers.parquet"
-FRAMEWORKS = ("nncore", "torch", "sklearn")
+FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "sklearn")  # nncore: the vectorized engine
 
 
 def load_peers(results: str | Path, messages: Messages) -> pd.DataFrame | None:
@@ -53,5 +53,7 @@ def peer_table(frame: pd.DataFrame) -> Table:
         measured = (f" Measured {frame['measured_at'].astype(str).min()[:16]}, BLAS kernel "
                     f"{', '.join(sorted(frame['blas_kernel'].astype(str).unique()))}.")
     return Table("peers", "Peer baselines: seconds per epoch, one thread each", pd.DataFrame(rows),
-                 "Median of interleaved rounds; a ratio above 1 means nncore is that many times "
-                 "faster. Same network, batch size, plain SGD and steps in every framework." + measured)
+                 "Median of interleaved rounds; nncore is its vectorized engine, and a ratio above 1 "
+                 "means it is that many times faster (below 1 for nncore-compiled: the compiled "
+                 "engine is 1/ratio times faster). Same network, batch size, plain SGD and steps in "
+                 "every framework." + measured)

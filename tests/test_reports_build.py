@@ -13,7 +13,7 @@ from synthetic_results import make_results, sweep_study, width_loss, write_table
 
 FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",
            "final_loss_curves.png", "lr_final_loss.png", "engines_sec_per_epoch.png",
-           "engines_speedups.png", "classics.png", "gradcheck.png", "optimizers_train_loss.png",
+           "engines_speedups.png", "engines_winner.png", "classics.png", "gradcheck.png", "optimizers_train_loss.png",
            "optimizers_val_acc.png", "mnist1d_curves.png")
 
 # table name -> (rows, columns it must have); rows follow the synthetic set's grid.
@@ -27,12 +27,13 @@ TABLES = {
                     "GFLOP/s", "share of peak"]),
     "engines_speedups": (10, ["width", "batch", "baseline", "baseline s/epoch", "vectorized s/epoch",
                       "speedup", "95% CI"]),
+    "engines_crossover": (3, ["width", "loop / vectorized"]),
     "classics_summary": (4, ["task", "layers", "final train loss", "val acc", "metrics"]),
     "gradcheck_summary": (3, ["layers", "numerical (s)", "backprop (s)", "max relative error"]),
     "optimizers_summary": (12, ["dataset", "optimizer", "lr", "best lr", "seeds", "best val acc % (mean ± sd)",
                                 "final val acc % (mean ± sd)"]),
     "mnist1d_summary": (2, ["model", "layer sizes", "seeds", "steps", "test accuracy % (mean ± sd)", "paper %"]),
-    "provenance": (13, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
+    "provenance": (14, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
 }
 
 
