@@ -172,6 +172,16 @@ class Nesterov(Momentum):
         p -= g
 
 
+def _root_scaled_step(p, direction, scratch, squares, eps: float, lr: float) -> None:
+    """p -= lr direction / (sqrt(squares) + eps), without temporaries: the step of Adagrad and
+    RMSprop (direction g) and of Adam (its mean), ``squares`` their accumulated g²."""
+    np.sqrt(squares, out=scratch)
+    scratch += eps
+    np.divide(direction, scratch, out=scratch)
+    scratch *= lr
+    p -= scratch
+
+
 class Adagrad(Optimizer):
     """torch.optim.Adagrad (lr_decay 0, initial accumulator 0): g += wd p;  s += g²;
     p -= lr g / (sqrt(s) + eps)."""
@@ -184,11 +194,7 @@ class Adagrad(Optimizer):
         _add_weight_decay(p, g, scratch, self.weight_decay)
         np.multiply(g, g, out=scratch)
         sum_of_squares += scratch
-        np.sqrt(sum_of_squares, out=scratch)
-        scratch += self.eps
-        np.divide(g, scratch, out=scratch)
-        scratch *= self.lr
-        p -= scratch
+        _root_scaled_step(p, g, scratch, sum_of_squares, self.eps, self.lr)
 
 
 class RMSprop(Optimizer):
@@ -205,11 +211,7 @@ class RMSprop(Optimizer):
         np.multiply(g, g, out=scratch)
         scratch *= 1.0 - self.alpha
         square_avg += scratch
-        np.sqrt(square_avg, out=scratch)
-        scratch += self.eps
-        np.divide(g, scratch, out=scratch)
-        scratch *= self.lr
-        p -= scratch
+        _root_scaled_step(p, g, scratch, square_avg, self.eps, self.lr)
 
 
 class Adam(Optimizer):
@@ -242,11 +244,7 @@ class Adam(Optimizer):
         scaled_square_mean *= self.beta2
         np.multiply(g, g, out=scratch)
         scaled_square_mean += scratch
-        np.sqrt(scaled_square_mean, out=scratch)
-        scratch += eps_scaled
-        np.divide(scaled_mean, scratch, out=scratch)
-        scratch *= step_size
-        p -= scratch
+        _root_scaled_step(p, scaled_mean, scratch, scaled_square_mean, eps_scaled, step_size)
 
 
 class AdamW(Adam):
