@@ -12,6 +12,11 @@ defaults; the schedule sets its learning rate each epoch:
     nncore.train(net, X, Y, epochs=30, batch_size=100, lr=1e-2,
                  optimizer={"kind": "adamw", "beta1": 0.8, "weight_decay": 1e-3})
     nncore.optimizers.canonical_optimizer("adam")  # {"kind": "adam", "beta1": 0.9, ...}
+
+Engines (``nncore.ENGINES``): scalar, loop, vectorized, compiled (numba, the optional extra
+``nnstudy[compiled]``; the fastest on small nets and batches) and numerical:
+
+    nncore.train(net, X, Y, epochs=30, batch_size=10, lr=1e-3, engine="compiled")
 """
 from . import datasets, gradcheck, optimizers, probe, schedules
 from .activations import ACTIVATIONS
