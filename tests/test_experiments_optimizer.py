@@ -98,7 +98,7 @@ def test_the_optimizer_study_gives_every_optimizer_its_own_lr_grid_on_both_datas
         grid.setdefault((run.config["dataset"], run.config["optimizer"]["kind"]), set()).add(run.config["lr"])
     assert {dataset for dataset, _ in grid} == {"mnist1d", "digits"}
     assert {kind for _, kind in grid} == set(nncore.OPTIMIZERS)
-    assert all(len(lrs) == 3 for lrs in grid.values())
+    assert all(len(lrs) == 4 for lrs in grid.values())
     assert {run.config["seed"] for run in study.runs} == {0, 1, 2}
 
 
