@@ -83,8 +83,10 @@ def seeds_note(per_line: pd.Series) -> str:
     return f"mean over {_seeds_count(per_line)} seeds, band: 95% bootstrap CI"
 
 
-def _level_colors(levels) -> dict:
-    return dict(zip(levels, sns.color_palette("viridis", len(levels))))
+def _level_colors(levels, palette: str = "viridis") -> dict:
+    """A colour per level: viridis for ordered levels (widths, depths), a qualitative palette
+    such as tab10 for unordered ones (optimizers)."""
+    return dict(zip(levels, sns.color_palette(palette, len(levels))))
 
 
 def _levels(frame: pd.DataFrame, column: str | None) -> list:
@@ -118,18 +120,19 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
                 rows: str | None = None, hue: str | None = None, style: str | None = None,
                 hue_label=str, panel_title=None, marker: str | None = None, log_x: bool = False,
                 log_y: bool = True, ylabel: str = "", xlabel: str | None = None,
-                panel_size: tuple[float, float] = (6.2, 4.4)):
+                panel_size: tuple[float, float] = (6.2, 4.4), palette: str = "viridis"):
     """The one faceted line figure every curve figure is built on.
 
     Per panel (a value of ``cols`` across, of ``rows`` down), the mean of ``y`` over seeds
     against ``x`` with its 95% bootstrap band: one colour per value of ``hue`` (named by
     ``hue_label``), one line style per value of ``style`` (e.g. training / validation). Axes
-    share y. ``panel_title(col_value, row_value)`` names a panel (default ``cols = value``).
+    share y. ``panel_title(col_value, row_value)`` names a panel (default ``cols = value``);
+    ``palette`` colours the hue levels (viridis for ordered ones, e.g. tab10 for categories).
     Returns ``(fig, axes)`` with axes a 2-D array (rows, cols), for callers to add to.
     """
     col_levels, row_levels = _levels(frame, cols), _levels(frame, rows)
     hue_levels, style_levels = _levels(frame, hue), _levels(frame, style)
-    colors = _level_colors(hue_levels) if hue else {None: "C0"}
+    colors = _level_colors(hue_levels, palette) if hue else {None: "C0"}
     styles = dict(zip(style_levels, STYLES * len(style_levels)))
     keys = [key for key in (rows, cols, hue, style) if key] + [x]
     summary = mean_ci(frame, keys, y)

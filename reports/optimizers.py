@@ -75,26 +75,34 @@ def _kind_rank(kinds: pd.Series) -> pd.Series:
 
 def curves_at_best_lr(study: Study) -> pd.DataFrame:
     """Curves of each optimizer's runs at its best lr per dataset, with an ``optimizer`` label
-    such as ``adam (lr 0.003)``, ordered as nncore.OPTIMIZERS."""
+    naming the kind and its best lr per dataset in sorted dataset order (``adam (lr 0.01 /
+    0.003)``), ordered as nncore.OPTIMIZERS, so that one optimizer keeps one colour in every panel."""
     runs = labelled_runs(study)
-    curves = curves_by_step(study, runs.merge(best_lr(runs), on=["dataset", "kind", "lr"]))
-    curves = curves.assign(rank=_kind_rank(curves["kind"])).sort_values(["rank", "lr"])
-    labels = curves["kind"] + " (lr " + curves["lr"].map(lambda lr: f"{lr:g}") + ")"
-    curves["optimizer"] = pd.Categorical(labels, categories=list(dict.fromkeys(labels)))
+    best = best_lr(runs)
+    curves = curves_by_step(study, runs.merge(best, on=["dataset", "kind", "lr"]))
+    lrs = best.sort_values("dataset").groupby("kind", sort=False)["lr"].agg(
+        lambda values: " / ".join(f"{lr:g}" for lr in values))
+    kinds = sorted(lrs.index, key=lambda kind: _kind_rank(pd.Series([kind]))[0])
+    labels = {kind: f"{kind} (lr {lrs[kind]})" for kind in kinds}
+    curves["optimizer"] = pd.Categorical(curves["kind"].map(labels), categories=[labels[k] for k in kinds])
     return curves
 
 
 def optimizer_figure(study: Study, path: Path, column: str, ylabel: str, log: bool) -> list[str]:
     """``column`` against step, a panel per dataset, one line per optimizer at its best lr."""
     curves = curves_at_best_lr(study)
-    fig, axes = facet_lines(curves, "step", column, cols="dataset", hue="optimizer", log_y=log,
-                            ylabel=ylabel, xlabel="training step", panel_title=lambda col, _: col)
+    # The legend's title is the hue column's name: say there which lr belongs to which panel.
+    legend = f"optimizer (best lr: {' / '.join(sorted(curves['dataset'].unique()))})"
+    curves = curves.rename(columns={"optimizer": legend})
+    fig, axes = facet_lines(curves, "step", column, cols="dataset", hue=legend, log_y=log,
+                            ylabel=ylabel, xlabel="training step", panel_title=lambda col, _: col,
+                            palette="tab10")
     if not log:
         for ax in np.ravel(axes):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     what = ylabel.removesuffix(" (log scale)")
     fig.suptitle(f"{what[0].upper()}{what[1:]} against step, each optimizer at its best lr\n"
-                 f"{seeds_note(seeds_per_line(curves, ['dataset', 'optimizer']))}")
+                 f"{seeds_note(seeds_per_line(curves, ['dataset', legend]))}")
     save(fig, path)
     return list(curves["run_id"].unique())
 
