@@ -101,7 +101,7 @@ def optimizer_figure(study: Study, path: Path, column: str, ylabel: str, log: bo
         for ax in np.ravel(axes):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     what = ylabel.removesuffix(" (log scale)")
-    fig.suptitle(f"{what[0].upper()}{what[1:]} against step, each optimizer at its best lr\n"
+    fig.suptitle(f"{what[0].upper()}{what[1:]} against step\n"
                  f"{seeds_note(seeds_per_line(curves, ['dataset', legend]))}")
     save(fig, path)
     return list(curves["run_id"].unique())
