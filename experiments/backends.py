@@ -18,6 +18,11 @@ BACKENDS = ("loky", "dask", "serial")
 MAX_ATTEMPTS = 3
 
 
+class BackendError(RuntimeError):
+    """The backend itself failed, not a run: a Dask scheduler unreachable, lost or without
+    workers. The message is one line saying what was lost."""
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 

@@ -1,7 +1,8 @@
-"""Command line: ``python -m experiments {sweep,plan,list,status}``.
+"""Command line: ``python -m experiments {sweep,plan,list,status,compact}``.
 
 Exit status: 0 when everything asked for ran (diverged runs are results), 1 when some run
-failed, 2 for a bad spec or bad arguments (nothing is written then).
+failed, 2 for a bad spec, bad arguments, an unreadable or unwritable results folder or a lost
+backend (one line saying what; nothing stored is damaged), 130 when interrupted.
 """
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ import sys
 
 from . import datafiles
 from . import spec as specs
-from .store import CorruptResults
+from .store import CorruptResults, UnwritableResults
 from .spec import SpecError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return value
 
 
@@ -65,6 +69,12 @@ def build_parser(prog: str = "python -m experiments", extend=None,
     status = commands.add_parser("status", help="done, failed, pending and stale runs per study")
     status.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC")
     status.add_argument("--results", default="results")
+
+    compact = commands.add_parser("compact", help="merge each table's shards into one (a sweep "
+                                  "does it at its end; this is for an interrupted one)")
+    compact.add_argument("studies", nargs="*", metavar="STUDY",
+                         help="stored study names (default: every study in --results)")
+    compact.add_argument("--results", default="results")
     if extend is not None:
         extend(commands)
     return parser
@@ -94,17 +104,21 @@ def _format_seconds(seconds: float) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from . import sweep
-    from .backends import default_workers
+    from . import store, sweep
+    from .backends import BackendError, default_workers
 
     if args.scheduler and args.backend != "dask":
         raise SpecError("--scheduler: only with --backend dask")
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
     studies = _load(args.studies, args.quick)
-    todo = []
+    todo, unreadable = [], []
     for study in studies:
-        stored = sweep.stored_runs(args.results, study.name)
+        try:
+            stored = sweep.stored_runs(args.results, study.name)
+        except CorruptResults as error:  # the other studies still run; this one is reported
+            unreadable.append(f"{study.name} not run: {error}")
+            continue
         todo.append((study, sweep.select(study, stored, args.force, args.retry_failed)))
     for study, runs in todo:  # a bad cell in a data file stops the sweep before any run
         try:
@@ -114,18 +128,24 @@ def cmd_sweep(args) -> int:
     n_runs = sum(len(runs) for _, runs in todo)
     quiet = args.quiet or args.missing_only
     if n_runs == 0:
-        if not args.missing_only:
-            print(f"nothing to run: all {sum(len(s.runs) for s in studies)} runs of "
-                  f"{', '.join(s.name for s in studies)} are stored in {args.results}/ "
+        if not args.missing_only and todo:
+            print(f"nothing to run: all {sum(len(s.runs) for s, _ in todo)} runs of "
+                  f"{', '.join(s.name for s, _ in todo)} are stored in {args.results}/ "
                   "(--force reruns them, --retry-failed reruns failed ones)")
-        return EXIT_OK
+        return _report_unreadable(unreadable) or EXIT_OK
+    store.check_writable(args.results)
     workers = default_workers()
     backend = args.backend
     batches = sweep.plan_batches(todo, backend, args.jobs, workers)
     labels = {run.run_id: run.label() for study, runs in todo for run in runs}
     print(f"running {n_runs} runs of {', '.join(f'{s.name} ({len(r)})' for s, r in todo if r)} "
           f"into {args.results}/", file=sys.stderr)
-    outcome = sweep.execute_batches(batches, args.results, args.scheduler, quiet, labels)
+    try:
+        outcome = sweep.execute_batches(batches, args.results, args.scheduler, quiet, labels)
+    except (UnwritableResults, BackendError) as error:
+        print(f"error: {error}; {_stored_of([s for s, _ in todo], args.results)} are stored in "
+              f"{args.results}/; rerun to resume", file=sys.stderr)
+        return EXIT_USAGE
     tally = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
     print(f"done in {_format_seconds(outcome.wall_s)}: {tally}", file=sys.stderr)
     for line in outcome.failures[:20]:
@@ -133,9 +153,33 @@ def cmd_sweep(args) -> int:
     if len(outcome.failures) > 20:
         print(f"  ... and {len(outcome.failures) - 20} more (see `status` and the runs table's "
               "error column)", file=sys.stderr)
+    if unreadable:
+        return _report_unreadable(unreadable)
     if outcome.failures and not args.missing_only:
         return EXIT_FAILED_RUNS
     return EXIT_OK
+
+
+def _report_unreadable(errors: list[str]) -> int:
+    """Print the studies a sweep left out for an unreadable shard, last, so they are seen."""
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    return EXIT_USAGE if errors else EXIT_OK
+
+
+def _stored_of(studies: list[specs.Study], results: str) -> str:
+    """``12 of 40 runs``: how many runs of these studies are stored."""
+    from . import sweep
+
+    stored = total = 0
+    for study in studies:
+        try:
+            ids = sweep.stored_runs(results, study.name).status
+        except (CorruptResults, OSError):
+            ids = {}
+        stored += sum(run.run_id in ids for run in study.runs)
+        total += len(study.runs)
+    return f"{stored} of {total} runs"
 
 
 def cmd_plan(args) -> int:
@@ -193,6 +237,7 @@ def cmd_status(args) -> int:
             else:
                 extra.append(name)
     commit = code_version()["git_commit"]
+    unreadable = False
     print(f"{'study':<16} {'runs':>5} {'ok':>5} {'diverged':>8} {'failed':>6} {'pending':>7} "
           f"{'stale':>5}  (stale: stored by code that differs from {commit[:10]} in "
           f"{', '.join(RESULT_CODE)})")
@@ -201,6 +246,7 @@ def cmd_status(args) -> int:
             stored = sweep.stored_runs(args.results, study.name)
         except store.CorruptResults as error:
             print(f"{study.name:<16} unreadable: {error}")
+            unreadable = True
             continue
         c = sweep.counts(study, stored, commit)
         note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
@@ -214,15 +260,45 @@ def cmd_status(args) -> int:
             stored = sweep.stored_runs(args.results, name)
         except store.CorruptResults as error:
             print(f"{name:<16} unreadable: {error}")
+            unreadable = True
             continue
         statuses = list(stored.status.values())
         stale = sum(1 for c in stored.commit.values() if sweep.is_stale(c, commit))
         print(f"{name:<16} {'?':>5} {statuses.count('ok'):>5} {statuses.count('diverged'):>8} "
               f"{statuses.count('failed'):>6} {'?':>7} {stale:>5}  (no shipped spec)")
-    return EXIT_OK
+    return EXIT_USAGE if unreadable else EXIT_OK
 
 
-COMMANDS = {"sweep": cmd_sweep, "plan": cmd_plan, "list": cmd_list, "status": cmd_status}
+def cmd_compact(args) -> int:
+    import time
+
+    from . import store
+
+    names = args.studies or store.studies_with_results(args.results)
+    unreadable = []
+    for name in names:
+        tables = [table for table in store.TABLES if store.shard_paths(args.results, name, table)]
+        if not tables:
+            raise SpecError(f"no results for study {name!r} in {args.results}/ (stored: "
+                            f"{', '.join(store.studies_with_results(args.results)) or 'none'})")
+        store.clean_temporaries(args.results, name)
+        for table in tables:
+            before = len(store.shard_paths(args.results, name, table))
+            started = time.perf_counter()
+            try:
+                store.compact(args.results, name, table)
+            except CorruptResults as error:
+                unreadable.append(f"{name}/{table} not compacted: {error}")
+                continue
+            print(f"{name}/{table}: {before} shard{'s' if before != 1 else ''} -> 1 "
+                  f"({time.perf_counter() - started:.1f} s)")
+    for error in unreadable:
+        print(f"error: {error}", file=sys.stderr)
+    return EXIT_USAGE if unreadable else EXIT_OK
+
+
+COMMANDS = {"sweep": cmd_sweep, "plan": cmd_plan, "list": cmd_list, "status": cmd_status,
+            "compact": cmd_compact}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # output piped into head: not an error
         sys.stderr.close()
         return EXIT_OK
-    except (SpecError, CorruptResults) as error:
+    except (SpecError, CorruptResults, UnwritableResults) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

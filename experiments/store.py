@@ -9,6 +9,7 @@ The contract is docs/results-schema.md.
 """
 from __future__ import annotations
 
+import errno
 import os
 import time
 import uuid
@@ -68,6 +69,21 @@ class CorruptResults(ValueError):
     """A stored shard cannot be read; the message names the file."""
 
 
+class UnwritableResults(OSError):
+    """The results folder cannot be written (not a directory, read-only, disk full); the message
+    names the folder."""
+
+
+# A reader lists a table's shards, then reads them; a compaction in another process may replace
+# them in between. It publishes its merged shard before deleting the ones it merged, so listing
+# again finds the same rows.
+READ_ATTEMPTS = 10
+
+
+class _ShardVanished(Exception):
+    """A listed shard was gone when read (a concurrent compaction replaced it)."""
+
+
 def table_dir(results: str | os.PathLike, study: str, table: str) -> Path:
     return Path(results) / study / table
 
@@ -91,13 +107,35 @@ def _shard_name() -> str:
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> Path:
-    """Write ``table`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``table`` to ``path`` through a temporary file and ``os.replace``; raises
+    ``UnwritableResults`` naming the folder (and leaves no temporary) when that fails."""
     # The writer's pid in the name lets clean_temporaries spare temporaries of live writers.
     temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    pq.write_table(table, temporary)
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UnwritableResults(error.errno, f"cannot write to {path.parent}: "
+                                f"{error.strerror or error}") from error
     return path
+
+
+def check_writable(results: str | os.PathLike) -> None:
+    """Create ``results`` if needed and check a file can be written in it, so a sweep fails
+    before its first run rather than after it; raises ``UnwritableResults`` naming the folder."""
+    root = Path(results)
+    if root.exists() and not root.is_dir():
+        raise UnwritableResults(errno.ENOTDIR, f"--results {root}: not a directory")
+    probe = root / f".write-check.{os.getpid()}{TEMP_SUFFIX}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise UnwritableResults(error.errno, f"--results {root}: cannot write there: "
+                                f"{error.strerror or error}") from error
 
 
 def to_arrow(table: str, rows: list[dict] | dict) -> pa.Table:
@@ -161,35 +199,70 @@ def clean_temporaries(results: str | os.PathLike, study: str | None = None) -> l
     return removed
 
 
-def _read_shard(path: Path, schema: pa.Schema) -> pa.Table:
-    """One shard conformed to ``schema`` (columns it lacks become nulls), or CorruptResults."""
+def _advice(path: Path) -> str:
+    """What to do about an unreadable shard, and what will happen then."""
+    table, study = path.parent.name, path.parent.parent.name
+    if table == "runs":
+        return "delete it and sweep again: the runs stored only in it will be rerun"
+    return (f"delete it and run `python -m experiments sweep {study} --force` to store its runs' "
+            f"{table} again (deleting it alone reruns nothing: their runs rows say they are done)")
+
+
+def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """One shard conformed to ``schema`` (columns it lacks become nulls), or CorruptResults;
+    only ``columns`` (all of the schema by default)."""
     try:
-        table = pq.read_table(path)
+        with open(path, "rb") as handle:  # one open: a compaction may delete the path meanwhile
+            parquet = pq.ParquetFile(handle)
+            names = parquet.schema_arrow.names
+            table = parquet.read(columns=[n for n in (columns or schema.names) if n in names])
+    except FileNotFoundError as error:
+        raise _ShardVanished(path) from error
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
-        raise CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: {error}); "
-                             "delete it (its runs will be rerun) and sweep again") from error
-    columns = []
+        raise CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: "
+                             f"{error}); {_advice(path)}") from error
+    if "run_id" not in names:
+        raise CorruptResults(f"{path}: no 'run_id' column, so not a shard of the "
+                             f"{path.parent.name} table (its columns: {', '.join(names)}); "
+                             f"move it out of {path.parent}")
+    if table.column("run_id").null_count:
+        raise CorruptResults(f"{path}: {table.column('run_id').null_count} rows have no run_id; "
+                             f"{_advice(path)}")
+    if columns:
+        schema = pa.schema([schema.field(name) for name in columns])
+    arrays = []
     for field in schema:
         if field.name in table.column_names:
             try:
-                columns.append(table.column(field.name).cast(field.type))
+                arrays.append(table.column(field.name).cast(field.type))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
                 raise CorruptResults(f"{path}: column {field.name!r} cannot be read as {field.type} "
                                      f"({error})") from error
         else:
-            columns.append(pa.nulls(table.num_rows, field.type))
-    return pa.Table.from_arrays(columns, schema=schema)
+            arrays.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def read_arrow(results: str | os.PathLike, study: str, table: str) -> pa.Table:
-    """The de-duplicated table as Arrow (see ``load``)."""
+def read_arrow(results: str | os.PathLike, study: str, table: str,
+               columns: list[str] | None = None) -> pa.Table:
+    """The de-duplicated table as Arrow (see ``load``); only ``columns`` if given (``run_id``
+    is always read)."""
     _check_table(table)
-    paths = shard_paths(results, study, table)
-    if not paths:
-        raise MissingResults(f"no results for study {study!r}, table {table!r} in "
-                             f"{table_dir(results, study, table)}")
-    schema = SCHEMAS[table]
-    parts = [_read_shard(path, schema) for path in paths]
+    if columns is not None:
+        columns = list(dict.fromkeys(["run_id", *columns]))
+    for _ in range(READ_ATTEMPTS):
+        paths = shard_paths(results, study, table)
+        if not paths:
+            raise MissingResults(f"no results for study {study!r}, table {table!r} in "
+                                 f"{table_dir(results, study, table)}")
+        try:
+            parts = [_read_shard(path, SCHEMAS[table], columns) for path in paths]
+            break
+        except _ShardVanished:
+            continue  # replaced by a compaction: its rows are in the shard that replaced it
+    else:
+        raise CorruptResults(f"{table_dir(results, study, table)}: shards kept vanishing while "
+                             f"being read ({READ_ATTEMPTS} attempts); is something deleting them?")
     shard_index = [pa.array([i] * part.num_rows, pa.int64()) for i, part in enumerate(parts)]
     combined = pa.concat_tables(parts)
     shard_of_row = pa.chunked_array(shard_index, pa.int64()).combine_chunks() \

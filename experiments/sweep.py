@@ -46,7 +46,7 @@ class Stored:
 def stored_runs(results: str | Path, study: str) -> Stored:
     """The newest stored row of every run of ``study`` (empty if nothing is stored)."""
     try:
-        table = store.read_arrow(results, study, "runs")
+        table = store.read_arrow(results, study, "runs", columns=["status", "git_commit", "wall_s"])
     except store.MissingResults:
         return Stored()
     ids = table.column("run_id").to_pylist()
@@ -129,16 +129,19 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        # Curves and snapshots first: a runs row (what marks a run done) never lands without them.
-        for (study, table), parts in self.columns.items():
-            merged = {name: np.concatenate([np.asarray(part[name]) for part in parts])
-                      for name in parts[0]}
-            self._write(study, table, store.to_arrow(table, merged))
-        for study, rows in self.runs.items():
-            self._write(study, "runs", store.to_arrow("runs", rows))
+        # Taken out of the buffer first: after a failed write (store.UnwritableResults) the
+        # caller's final flush does not try the same rows again.
+        columns, runs = self.columns, self.runs
         self.runs, self.columns = {}, {}
         self.buffered_runs = 0
         self.last_flush = time.monotonic()
+        # Curves and snapshots first: a runs row (what marks a run done) never lands without them.
+        for (study, table), parts in columns.items():
+            merged = {name: np.concatenate([np.asarray(part[name]) for part in parts])
+                      for name in parts[0]}
+            self._write(study, table, store.to_arrow(table, merged))
+        for study, rows in runs.items():
+            self._write(study, "runs", store.to_arrow("runs", rows))
 
     def _write(self, study: str, table: str, arrow: pa.Table) -> None:
         store.write_shard(self.results, study, table, arrow)
@@ -149,7 +152,8 @@ class Writer:
             if len(store.shard_paths(self.results, study, table)) > COMPACT_AT_SHARDS:
                 try:
                     store.compact(self.results, study, table)
-                except store.CorruptResults as error:  # results are stored; only tidying failed
+                except (store.CorruptResults, store.UnwritableResults) as error:
+                    # The results are stored; only tidying them failed.
                     print(f"warning: not compacting {study}/{table}: {error}", file=sys.stderr)
 
 

@@ -1,0 +1,243 @@
+"""Faults a user meets (issue 11): each gets one clear line and the right exit status, and
+nothing already stored is lost or damaged."""
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import experiments
+from experiments import spec, store
+from experiments.cli import main
+
+# 400 training samples (a 20 x 20 sin-cos grid), one epoch: runs take milliseconds.
+TINY = """
+    [base]
+    dataset = "sincos"
+    dataset_options = { step = 0.5 }
+    reduction = "sum"
+    batch_size = 10
+    epochs = 1
+    width = 5
+    """
+
+
+def write_spec(directory, name, seeds=1, body=TINY):
+    path = directory / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nseeds = {seeds}\n' + textwrap.dedent(body))
+    return path
+
+
+def sweep(*args) -> int:
+    return main(["sweep", "--quiet", "--backend", "serial", *map(str, args)])
+
+
+def one_line_error(capsys) -> str:
+    """The single error line a fault prints (stderr, after the sweep's 'running ...' line)."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if not line.startswith("running ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# --- 1: reads never race a concurrent compaction ---------------------------------------------------
+COMPACTOR = """
+import os, sys
+from pathlib import Path
+from experiments import store
+results, flags = sys.argv[1], Path(sys.argv[2])
+written = compactions = 0
+while not (flags / "stop").exists():
+    for _ in range(6):
+        store.write_shard(results, "race", "curves", [{"run_id": f"run{written}", "epoch": 0}])
+        written += 1
+    (flags / "compacting").touch()
+    store.compact(results, "race", "curves")
+    (flags / "compacting").unlink()
+    compactions += 1
+    (flags / "count.tmp").write_text(str(compactions))
+    os.replace(flags / "count.tmp", flags / "count")
+"""
+
+
+def test_reads_never_fail_while_another_process_compacts(tmp_path):
+    results, flags = tmp_path / "results", tmp_path / "flags"
+    flags.mkdir()
+    store.write_shard(results, "race", "curves", [{"run_id": "first", "epoch": 0}])
+    compactor = subprocess.Popen([sys.executable, "-c", COMPACTOR, str(results), str(flags)])
+
+    def compactions() -> str:
+        return (flags / "count").read_text() if (flags / "count").exists() else "0"
+
+    overlapping, reads, rows_seen = 0, 0, 0
+    try:
+        deadline = time.monotonic() + 120
+        while overlapping < 20 and time.monotonic() < deadline:
+            while not (flags / "compacting").exists() and time.monotonic() < deadline:
+                time.sleep(0.001)  # start reading when a compaction starts
+            before, busy = compactions(), (flags / "compacting").exists()
+            frame = experiments.load("race", "curves", results=results)
+            busy = busy or (flags / "compacting").exists() or compactions() != before
+            reads += 1
+            overlapping += busy
+            assert frame["run_id"].is_unique
+            assert len(frame) >= rows_seen  # a read never loses rows an earlier one saw
+            rows_seen = len(frame)
+    finally:
+        (flags / "stop").touch()
+        compactor.wait(timeout=60)
+    assert compactor.returncode == 0
+    assert overlapping >= 20, f"only {overlapping} of {reads} reads overlapped a compaction"
+
+
+def test_a_shard_that_vanishes_between_listing_and_reading_is_read_again(tmp_path, monkeypatch):
+    for status in ("failed", "ok"):
+        store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": status}])
+    listed = store.shard_paths(tmp_path, "s", "runs")
+
+    def listing_then_compaction(*args):  # the compaction runs right after this listing
+        monkeypatch.setattr(store, "shard_paths", original)
+        store.compact(tmp_path, "s", "runs")
+        return listed
+
+    original = store.shard_paths
+    monkeypatch.setattr(store, "shard_paths", listing_then_compaction)
+    frame = experiments.load("s", "runs", results=tmp_path)
+    assert frame["status"].tolist() == ["ok"]
+
+
+# --- 3: an unwritable results folder ---------------------------------------------------------------
+def test_results_that_is_a_file_stops_before_any_run_naming_it(tmp_path, capsys):
+    path = write_spec(tmp_path, "nowhere")
+    target = tmp_path / "results"
+    target.write_text("not a folder")
+    assert sweep(path, "--results", target) == 2
+    line = one_line_error(capsys)
+    assert str(target) in line and "not a directory" in line
+    assert target.read_text() == "not a folder"
+
+
+def test_a_full_disk_names_the_folder_exits_2_and_damages_nothing_stored(tmp_path, capsys, monkeypatch):
+    path = write_spec(tmp_path, "full", seeds=2)
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results) == 0
+    before = experiments.load("full", "runs", results=results)
+    path.write_text(path.read_text().replace("seeds = 2", "seeds = 4"))
+    capsys.readouterr()
+
+    def disk_full(table, where, **kwargs):
+        with open(where, "wb") as handle:  # a partial file, as a full disk leaves it
+            handle.write(b"PAR1")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store.pq, "write_table", disk_full)
+    assert sweep(path, "--results", results) == 2
+    line = one_line_error(capsys)
+    assert str(results / "full") in line and "No space left on device" in line
+    assert "2 of 4 runs are stored" in line and "rerun to resume" in line
+    monkeypatch.undo()
+    after = experiments.load("full", "runs", results=results)
+    assert after.equals(before)
+    assert not list(results.rglob("*.tmp"))
+
+
+# --- 4, 5: shards that are not what they should be -------------------------------------------------
+def test_a_parquet_file_without_run_id_is_named_with_the_missing_column(tmp_path):
+    store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "ok"}])
+    stray = tmp_path / "s" / "runs" / "stray.parquet"
+    pq.write_table(pa.table({"width": [10, 20]}), stray)
+    with pytest.raises(experiments.CorruptResults, match=r"stray\.parquet.*'run_id'"):
+        experiments.load("s", "runs", results=tmp_path)
+
+
+def test_the_advice_for_a_corrupt_curves_shard_is_what_brings_the_curves_back(tmp_path, capsys):
+    path = write_spec(tmp_path, "torn")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results) == 0
+    (shard,) = store.shard_paths(results, "torn", "curves")
+    shard.write_bytes(b"torn")
+    with pytest.raises(experiments.CorruptResults) as caught:
+        experiments.load("torn", "curves", results=results)
+    advice = str(caught.value)
+    assert str(shard) in advice
+    # Deleting a curves shard alone reruns nothing (the runs row says done): the advice says so
+    # and names the command that does bring the curves back.
+    assert "will be rerun" not in advice and "sweep torn --force" in advice
+    shard.unlink()
+    assert sweep(path, "--results", results) == 0
+    with pytest.raises(experiments.MissingResults):
+        experiments.load("torn", "curves", results=results)
+    assert sweep(path, "--results", results, "--force") == 0
+    assert len(experiments.load("torn", "curves", results=results)) == 2  # epochs 0 and 1
+
+
+def test_the_advice_for_a_corrupt_runs_shard_is_true(tmp_path):
+    path = write_spec(tmp_path, "torn")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results) == 0
+    (shard,) = store.shard_paths(results, "torn", "runs")
+    shard.write_bytes(b"torn")
+    with pytest.raises(experiments.CorruptResults, match="will be rerun"):
+        experiments.load("torn", "runs", results=results)
+    shard.unlink()
+    assert sweep(path, "--results", results) == 0  # as the advice says: the run is rerun
+    assert experiments.load("torn", "runs", results=results)["status"].tolist() == ["ok"]
+
+
+# --- 9, 10: a bad shard in status and in a sweep of several studies --------------------------------
+def test_status_exits_2_naming_an_unreadable_file(tmp_path, capsys):
+    path = write_spec(tmp_path, "bad")
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results) == 0
+    (shard,) = store.shard_paths(results, "bad", "runs")
+    shard.write_bytes(b"")
+    assert main(["status", str(path), "--results", str(results)]) == 2
+    assert str(shard) in capsys.readouterr().out
+
+
+def test_one_bad_study_does_not_stop_the_others_and_is_reported_at_the_end(tmp_path, capsys, monkeypatch):
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write_spec(studies, "broken")
+    write_spec(studies, "fine", seeds=2)
+    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    results = tmp_path / "results"
+    (results / "broken" / "runs").mkdir(parents=True)
+    (results / "broken" / "runs" / "torn.parquet").write_bytes(b"")
+    assert sweep("--results", results) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "torn.parquet" in err.splitlines()[-1]
+    assert len(experiments.load("fine", "runs", results=results)) == 2
+    assert not (results / "broken" / "curves").exists()
+
+
+# --- also: compact on demand, and argument errors name the option -----------------------------------
+def test_compact_command_leaves_one_shard_per_table_with_the_same_rows(tmp_path, capsys):
+    for study in ("one", "two"):
+        for i in range(3):
+            store.write_shard(tmp_path, study, "runs", [{"run_id": f"r{i}", "status": "ok"}])
+            store.write_shard(tmp_path, study, "curves", [{"run_id": f"r{i}", "epoch": 0}])
+    assert main(["compact", "one", "--results", str(tmp_path)]) == 0
+    assert len(store.shard_paths(tmp_path, "one", "runs")) == 1
+    assert len(store.shard_paths(tmp_path, "two", "runs")) == 3
+    assert "one/runs: 3 shards -> 1" in capsys.readouterr().out
+    assert main(["compact", "--results", str(tmp_path)]) == 0
+    for study in ("one", "two"):
+        for table in ("runs", "curves"):
+            assert len(store.shard_paths(tmp_path, study, table)) == 1
+        assert sorted(experiments.load(study, "runs", results=tmp_path)["run_id"]) == ["r0", "r1", "r2"]
+
+
+def test_a_non_numeric_jobs_value_names_the_option(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sweep", "--jobs", "abc"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--jobs" in err and "'abc'" in err and "_positive" not in err
