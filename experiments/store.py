@@ -9,7 +9,6 @@ The contract is docs/results-schema.md.
 """
 from __future__ import annotations
 
-import errno
 import os
 import time
 import uuid
@@ -117,8 +116,7 @@ def write_table_atomic(table: pa.Table, path: Path) -> Path:
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        raise UnwritableResults(error.errno, f"cannot write to {path.parent}: "
-                                f"{error.strerror or error}") from error
+        raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
     return path
 
 
@@ -127,14 +125,14 @@ def check_writable(results: str | os.PathLike) -> None:
     before its first run rather than after it; raises ``UnwritableResults`` naming the folder."""
     root = Path(results)
     if root.exists() and not root.is_dir():
-        raise UnwritableResults(errno.ENOTDIR, f"--results {root}: not a directory")
+        raise UnwritableResults(f"--results {root}: not a directory")
     probe = root / f".write-check.{os.getpid()}{TEMP_SUFFIX}"
     try:
         root.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise UnwritableResults(error.errno, f"--results {root}: cannot write there: "
+        raise UnwritableResults(f"--results {root}: cannot write there: "
                                 f"{error.strerror or error}") from error
 
 
