@@ -46,7 +46,8 @@ class Stored:
 def stored_runs(results: str | Path, study: str) -> Stored:
     """The newest stored row of every run of ``study`` (empty if nothing is stored)."""
     try:
-        table = store.read_arrow(results, study, "runs", columns=["status", "git_commit", "wall_s"])
+        table = store.read_arrow(results, study, "runs",
+                                 columns=["status", "git_commit", "wall_s", "dataset_options"])
     except store.MissingResults:
         return Stored()
     ids = table.column("run_id").to_pylist()
