@@ -2,12 +2,14 @@
 
 Every backend takes a list of jobs (small dicts: a run configuration and its id), already sorted
 longest first, and yields ``run.execute`` results as they finish. ``execute`` catches exceptions
-inside the task, so joblib never aborts the whole call on a failing run; if a worker process dies
-anyway (``TerminatedWorkerError``, e.g. killed by the OOM killer), the runs that did not come back
-are resubmitted, up to ``MAX_ATTEMPTS`` times, and then reported as failed.
+inside the task, so a failing run never aborts the others; if a loky worker process dies anyway
+(``TerminatedWorkerError``, e.g. killed by the OOM killer), the runs that did not come back are
+resubmitted, up to ``MAX_ATTEMPTS`` times, and then reported as failed (Dask does the same itself).
+A Dask cluster that cannot be reached, is lost or has no workers raises ``BackendError``.
 """
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from typing import Iterator
@@ -16,6 +18,12 @@ from .run import execute
 
 BACKENDS = ("loky", "dask", "serial")
 MAX_ATTEMPTS = 3
+
+
+# An unreachable or lost scheduler is reported after this many seconds (Dask's default: 30).
+DASK_CONNECT_S = 5.0
+# How long a joined cluster may take to show its first worker.
+DASK_FIRST_WORKER_S = 10.0
 
 
 class BackendError(RuntimeError):
@@ -41,18 +49,69 @@ def _failed(job: dict, message: str) -> dict:
     return {"run_id": job["run_id"], "runs": row, "curves": {}, "snapshots": {}}
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
+@contextmanager
+def _quiet_dask_logs():
+    """Dask logs a lost connection as several tracebacks; the sweep reports it in one line."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.ERROR)  # this package does not log; Dask's loggers set their own levels
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+@contextmanager
+def _children_ignore_ctrl_c():
+    """Processes started in this block ignore SIGINT (an ignored signal stays ignored in a child).
+
+    Ctrl-C reaches the whole process group; the sweep alone should handle it (close the cluster,
+    print one line), not every worker process with its own traceback.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def _dask_client(scheduler: str | None, n_workers: int):
-    """A client of the cluster at ``scheduler``, or of a LocalCluster on loopback started here."""
+    """A client of the cluster at ``scheduler``, or of a LocalCluster on loopback started here;
+    ``BackendError`` when the scheduler cannot be reached or has no workers."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_S)
+        except Exception as error:  # OSError, TimeoutError, ValueError for a malformed address
+            raise BackendError(f"cannot reach the Dask scheduler at {scheduler} within "
+                               f"{DASK_CONNECT_S:g} s ({_first_line(error)})") from None
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=DASK_FIRST_WORKER_S)
+            except TimeoutError:
+                raise BackendError(f"the Dask scheduler at {scheduler} has no workers (none "
+                                   f"joined within {DASK_FIRST_WORKER_S:g} s; start them with "
+                                   f"`dask worker {scheduler}`)") from None
             yield client
         return
     # Worker processes with one thread each: the same isolation as loky, and no dashboard port.
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster, Client(cluster) as client:
+    with _children_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.CRITICAL)  # also the workers' warnings
+    with cluster, Client(cluster) as client:
         yield client
 
 
@@ -60,9 +119,31 @@ def dask_worker_count(client) -> int:
     return len(client.scheduler_info().get("workers", {})) or 1
 
 
-def _run_joblib(jobs: list[dict], backend: str, n_workers: int, task=execute) -> Iterator[dict]:
-    """Dispatch ``task(job)`` for ``jobs`` through joblib (loky or dask), resubmitting the runs
-    that did not come back after a dead worker."""
+def _run_dask(jobs: list[dict], client, task=execute) -> Iterator[dict]:
+    """Submit ``task(job)`` for every job to the cluster, longest first (as priorities), and
+    yield the results as they finish.
+
+    Dask itself resubmits the runs of a worker that dies; a run whose workers died
+    ``distributed.scheduler.allowed-failures`` times comes back as failed. (Not through joblib's
+    Dask backend: on a cluster of one worker thread, joblib runs everything in this process.)
+    """
+    from dask.distributed import KilledWorker, as_completed
+
+    futures = {client.submit(task, job, priority=len(jobs) - i, pure=False): job
+               for i, job in enumerate(jobs)}
+    for future in as_completed(futures):
+        try:
+            result = future.result()
+        except KilledWorker as error:
+            result = _failed(futures[future], f"the Dask workers running this run died ({error}); "
+                                              "not retried further")
+        future.release()  # the worker may drop the result now
+        yield result
+
+
+def _run_loky(jobs: list[dict], n_workers: int, task=execute) -> Iterator[dict]:
+    """Dispatch ``task(job)`` for ``jobs`` through joblib's loky, resubmitting the runs that did
+    not come back after a dead worker."""
     from joblib import Parallel, delayed, parallel_config
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
@@ -71,10 +152,7 @@ def _run_joblib(jobs: list[dict], backend: str, n_workers: int, task=execute) ->
         order = [job for job in jobs if job["run_id"] in pending]  # keep longest-first order
         try:
             # inner_max_num_threads=1: loky alone would give each worker cores // workers threads.
-            # (joblib's dask backend does not take it; there, as everywhere, execute() itself
-            # pins BLAS to one thread with threadpoolctl.)
-            limits = {"inner_max_num_threads": 1} if backend == "loky" else {}
-            with parallel_config(backend=backend, n_jobs=n_workers, **limits):
+            with parallel_config(backend="loky", n_jobs=n_workers, inner_max_num_threads=1):
                 # batch_size=1: runs are long enough, and the longest-first order is kept exactly.
                 parallel = Parallel(return_as="generator_unordered", batch_size=1,
                                     pre_dispatch="n_jobs")
@@ -102,10 +180,19 @@ def run_jobs(jobs: list[dict], backend: str = "loky", n_workers: int = 1,
     if backend == "serial":
         yield from map(task, jobs)
     elif backend == "loky":
-        yield from _run_joblib(jobs, "loky", n_workers, task)
+        yield from _run_loky(jobs, n_workers, task)
     else:
-        with _dask_client(scheduler, n_workers) as client:
+        with _quiet_dask_logs(), _dask_client(scheduler, n_workers) as client:
             workers = dask_worker_count(client)
             for job in jobs:  # provenance: the cluster's real size
                 job["n_workers"] = workers
-            yield from _run_joblib(jobs, "dask", -1, task)
+            try:
+                yield from _run_dask(jobs, client, task)
+            except Exception as error:  # run.execute catches the runs' own errors: this is Dask's
+                from concurrent.futures import CancelledError
+
+                where = f"the Dask scheduler at {scheduler}" if scheduler else "the local Dask cluster"
+                lost = (client.status != "running"
+                        or isinstance(error, (CancelledError, OSError, TimeoutError)))
+                raise BackendError(f"{'lost ' + where if lost else where + ' failed'} "
+                                   f"({_first_line(error)})") from None

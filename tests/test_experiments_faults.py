@@ -241,3 +241,121 @@ def test_a_non_numeric_jobs_value_names_the_option(capsys):
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "--jobs" in err and "'abc'" in err and "_positive" not in err
+
+
+# --- 2, 7: a Dask cluster that is unreachable, has no workers, is lost, or is interrupted ----------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_fails_after_the_connect_timeout_with_one_line(tmp_path, capsys,
+                                                                                monkeypatch):
+    monkeypatch.setattr("experiments.backends.DASK_CONNECT_S", 1.0)
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    results = tmp_path / "results"
+    assert sweep(write_spec(tmp_path, "far"), "--results", results, "--backend", "dask",
+                 "--scheduler", address) == 2
+    line = one_line_error(capsys)
+    assert line.startswith(f"error: cannot reach the Dask scheduler at {address} within 1 s")
+    assert line.endswith(f"0 of 1 runs are stored in {results}/; rerun to resume")
+
+
+def test_a_scheduler_without_workers_fails_with_one_line(tmp_path, capsys, monkeypatch):
+    from dask.distributed import LocalCluster
+
+    monkeypatch.setattr("experiments.backends.DASK_FIRST_WORKER_S", 0.5)
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert sweep(write_spec(tmp_path, "idle"), "--results", tmp_path / "results",
+                     "--backend", "dask", "--scheduler", cluster.scheduler_address) == 2
+    line = one_line_error(capsys)
+    assert f"the Dask scheduler at {cluster.scheduler_address} has no workers" in line
+    assert "0 of 1 runs are stored" in line and line.endswith("rerun to resume")
+
+
+def ran_in_main_thread(job):
+    import threading
+
+    return {"run_id": job["run_id"], "main_thread": threading.current_thread() is threading.main_thread()}
+
+
+def test_a_one_worker_dask_cluster_runs_the_runs_on_its_worker(tmp_path):
+    from dask.distributed import LocalCluster
+
+    from experiments.backends import run_jobs
+
+    jobs = [{"run_id": str(i)} for i in range(3)]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                      host="127.0.0.1", dashboard_address=None) as cluster:
+        results = list(run_jobs(jobs, "dask", 1, cluster.scheduler_address, task=ran_in_main_thread))
+    assert sorted(r["run_id"] for r in results) == ["0", "1", "2"]
+    assert not any(r["main_thread"] for r in results)  # joblib's dask backend ran them here
+
+
+# Runs of a second or so: the cluster is lost, or Ctrl-C comes, while most are still to do.
+LONG = TINY.replace("epochs = 1", "epochs = 300")
+
+
+def start_dask_cluster(port: int) -> list[subprocess.Popen]:
+    """A scheduler and one single-threaded worker, each its own process, on loopback."""
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    return [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                              "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet),
+            subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                              "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host",
+                              "127.0.0.1"], **quiet)]
+
+
+@pytest.mark.slow
+def test_a_cluster_lost_mid_sweep_exits_2_with_one_line_and_what_is_stored(tmp_path, capsys, monkeypatch):
+    from experiments.sweep import Writer
+
+    port = free_port()
+    cluster = start_dask_cluster(port)
+    add = Writer.add
+
+    def store_then_lose_the_cluster(writer, result):
+        add(writer, result)
+        for process in cluster:  # the scheduler's machine goes away, and its worker with it
+            process.kill()
+            process.wait()
+
+    monkeypatch.setattr(Writer, "add", store_then_lose_the_cluster)
+    results = tmp_path / "results"
+    try:
+        status = sweep(write_spec(tmp_path, "lost", seeds=4, body=LONG), "--results", results,
+                       "--backend", "dask", "--scheduler", f"tcp://127.0.0.1:{port}")
+    finally:
+        for process in cluster:
+            process.kill()
+    assert status == 2
+    line = one_line_error(capsys)
+    assert line.startswith(f"error: lost the Dask scheduler at tcp://127.0.0.1:{port}")
+    assert line.endswith(f"1 of 4 runs are stored in {results}/; rerun to resume")
+    assert len(experiments.load("lost", "runs", results=results)) == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_the_local_dask_backend_prints_one_line_and_exits_130(tmp_path):
+    import signal
+
+    path = write_spec(tmp_path, "stopped", seeds=6, body=LONG)
+    results = tmp_path / "results"
+    command = [sys.executable, "-m", "experiments", "sweep", str(path), "--results", str(results),
+               "--backend", "dask", "--jobs", "2", "--quiet"]
+    sweep_process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not store.shard_paths(results, "stopped", "runs") and time.monotonic() < deadline:
+        assert sweep_process.poll() is None, sweep_process.stderr.read()
+        time.sleep(0.02)
+    os.killpg(sweep_process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = sweep_process.communicate(timeout=120)
+    assert sweep_process.returncode == 130, err
+    assert err.splitlines() == [f"running 6 runs of stopped (6) into {results}/",
+                                "interrupted: finished runs are stored; rerun the same command to resume"]
