@@ -221,7 +221,7 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
     from . import store, sweep
-    from .provenance import RESULT_CODE, code_version
+    from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
 
     studies = _load(args.studies, quick=False)
     extra = []
@@ -238,9 +238,11 @@ def cmd_status(args) -> int:
                 extra.append(name)
     commit = code_version()["git_commit"]
     unreadable = False
+    meaning = (f"stored by code that differs from {commit[:10]} in {', '.join(RESULT_CODE)}"
+               if commit != UNKNOWN_COMMIT else
+               f"? = cannot tell: git cannot be run in {REPO}")
     print(f"{'study':<16} {'runs':>5} {'ok':>5} {'diverged':>8} {'failed':>6} {'pending':>7} "
-          f"{'stale':>5}  (stale: stored by code that differs from {commit[:10]} in "
-          f"{', '.join(RESULT_CODE)})")
+          f"{'stale':>5}  (stale: {meaning})")
     for study in studies:
         try:
             stored = sweep.stored_runs(args.results, study.name)
@@ -253,8 +255,10 @@ def cmd_status(args) -> int:
         if c.stale_data:
             note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "
                      "not reported)")
+        if c.unknown:
+            note += f"  ({c.unknown} of unknown staleness)"
         print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
-              f"{c.stale + c.stale_data:>5}{note}")
+              f"{_stale_cell(c.stale + c.stale_data, c.unknown):>5}{note}")
     for name in extra:
         try:
             stored = sweep.stored_runs(args.results, name)
@@ -263,10 +267,18 @@ def cmd_status(args) -> int:
             unreadable = True
             continue
         statuses = list(stored.status.values())
-        stale = sum(1 for c in stored.commit.values() if sweep.is_stale(c, commit))
+        staleness = [sweep.is_stale(c, commit) for c in stored.commit.values()]
         print(f"{name:<16} {'?':>5} {statuses.count('ok'):>5} {statuses.count('diverged'):>8} "
-              f"{statuses.count('failed'):>6} {'?':>7} {stale:>5}  (no shipped spec)")
+              f"{statuses.count('failed'):>6} {'?':>7} "
+              f"{_stale_cell(staleness.count(True), staleness.count(None)):>5}  (no shipped spec)")
     return EXIT_USAGE if unreadable else EXIT_OK
+
+
+def _stale_cell(stale: int, unknown: int) -> str:
+    """``3``; ``?`` when none is known stale and some cannot be told; ``3+?`` for both."""
+    if not unknown:
+        return str(stale)
+    return f"{stale}+?" if stale else "?"
 
 
 def cmd_compact(args) -> int:

@@ -23,12 +23,16 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+UNKNOWN_COMMIT = "unknown"
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> dict:
-    """``{"git_commit", "git_dirty"}`` of this checkout; ``unknown`` and False outside git."""
+    """``{"git_commit", "git_dirty"}`` of this checkout; ``unknown`` and False outside git (or
+    where git cannot be run, e.g. in another user's clone)."""
     commit = _git("rev-parse", "HEAD")
     if commit is None:
-        return {"git_commit": "unknown", "git_dirty": False}
+        return {"git_commit": UNKNOWN_COMMIT, "git_dirty": False}
     # Only tracked files count: results/ and other untracked output do not make a tree dirty.
     status = _git("status", "--porcelain", "--untracked-files=no")
     return {"git_commit": commit, "git_dirty": bool(status)}
@@ -94,8 +98,8 @@ RESULT_CODE = ("nncore", "experiments/run.py")
 @functools.lru_cache(maxsize=256)
 def results_code_changed(commit: str) -> bool:
     """Whether the code that computes results differs between ``commit`` and the checkout
-    (committed or not). True when it cannot be told (no git, unknown commit)."""
-    if commit in (None, "", "unknown"):
+    (committed or not). True when it cannot be told (no git, a commit this clone lacks)."""
+    if commit in (None, "", UNKNOWN_COMMIT):
         return True
     done = _git("diff", "--quiet", commit, "--", *RESULT_CODE)
     # ``git diff --quiet`` prints nothing and exits 0 when equal, 1 when different, 128 on error.

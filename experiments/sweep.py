@@ -79,11 +79,15 @@ class Counts:
     stale: int
     extra: int  # stored runs no longer in the spec (grid changed)
     stale_data: int = 0  # stored runs of an earlier version of the spec's data file
+    unknown: int = 0  # stored runs whose staleness cannot be told (no git here, or no commit stored)
 
 
-def is_stale(stored_commit: str | None, commit: str) -> bool:
+def is_stale(stored_commit: str | None, commit: str) -> bool | None:
     """Stored by another commit whose result-computing code (provenance.RESULT_CODE) differs
-    from this checkout's; a commit that only touched docs or reports leaves results current."""
+    from this checkout's; a commit that only touched docs or reports leaves results current.
+    None (cannot tell) when either commit is unknown, e.g. where git cannot be run."""
+    if provenance.UNKNOWN_COMMIT in (stored_commit or provenance.UNKNOWN_COMMIT, commit):
+        return None
     return stored_commit != commit and provenance.results_code_changed(stored_commit)
 
 
@@ -92,14 +96,14 @@ def counts(study: Study, stored: Stored, commit: str | None = None) -> Counts:
     ids = {run.run_id for run in study.runs}
     statuses = Counter(stored.status.get(run_id) for run_id in ids)
     commit = commit or provenance.code_version()["git_commit"]
-    stale = sum(1 for run_id in ids if run_id in stored.commit and is_stale(stored.commit[run_id], commit))
+    staleness = Counter(is_stale(stored.commit[run_id], commit) for run_id in ids if run_id in stored.commit)
     current_data = {run.config["dataset_options"].get("sha256") for run in study.runs}
     others = set(stored.status) - ids
     stale_data = sum(1 for run_id in others if stored.data_sha256.get(run_id, None) not in
                      (None, *current_data))
     return Counts(total=len(ids), ok=statuses["ok"], diverged=statuses["diverged"],
-                  failed=statuses["failed"], pending=statuses[None], stale=stale,
-                  extra=len(others) - stale_data, stale_data=stale_data)
+                  failed=statuses["failed"], pending=statuses[None], stale=staleness[True],
+                  extra=len(others) - stale_data, stale_data=stale_data, unknown=staleness[None])
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -301,20 +301,32 @@ LONG = TINY.replace("epochs = 1", "epochs = 300")
 
 
 def start_dask_cluster(port: int) -> list[subprocess.Popen]:
-    """A scheduler and one single-threaded worker, each its own process, on loopback."""
+    """A scheduler and one single-threaded worker, each its own process, on loopback; returns
+    once the scheduler accepts connections."""
+    import socket
+
     address = f"tcp://127.0.0.1:{port}"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    return [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
-                              "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet),
-            subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                              "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host",
-                              "127.0.0.1"], **quiet)]
+    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                                   "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet),
+                 subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                   "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host",
+                                   "127.0.0.1"], **quiet)]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return processes
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the Dask scheduler did not start within 120 s")
 
 
 @pytest.mark.slow
 def test_a_cluster_lost_mid_sweep_exits_2_with_one_line_and_what_is_stored(tmp_path, capsys, monkeypatch):
     from experiments.sweep import Writer
 
+    monkeypatch.setattr("experiments.backends.DASK_FIRST_WORKER_S", 120.0)  # a loaded machine
     port = free_port()
     cluster = start_dask_cluster(port)
     add = Writer.add
@@ -359,3 +371,27 @@ def test_ctrl_c_with_the_local_dask_backend_prints_one_line_and_exits_130(tmp_pa
     assert sweep_process.returncode == 130, err
     assert err.splitlines() == [f"running 6 runs of stopped (6) into {results}/",
                                 "interrupted: finished runs are stored; rerun the same command to resume"]
+
+
+# --- 8: status where git cannot be run --------------------------------------------------------------
+def test_status_shows_staleness_as_unknown_when_git_cannot_be_run(tmp_path, capsys, monkeypatch):
+    from experiments import provenance
+
+    path = write_spec(tmp_path, "elsewhere", seeds=2)
+    results = tmp_path / "results"
+    assert sweep(path, "--results", results) == 0  # stored with this checkout's commit
+    capsys.readouterr()
+    monkeypatch.setattr(provenance, "_git", lambda *args: None)  # git missing, or not our clone
+    provenance.code_version.cache_clear()
+    provenance.results_code_changed.cache_clear()
+    try:
+        assert main(["status", str(path), "--results", str(results)]) == 0
+    finally:
+        monkeypatch.undo()
+        provenance.code_version.cache_clear()
+        provenance.results_code_changed.cache_clear()
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("elsewhere "))
+    # runs ok diverged failed pending stale
+    assert row.split()[1:7] == ["2", "2", "0", "0", "0", "?"]
+    assert "2 of unknown staleness" in row and "git cannot be run" in out
