@@ -27,6 +27,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def _add_max_runs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-runs", type=_positive, default=specs.MAX_RUNS, metavar="N",
+                        help=f"refuse a spec of more runs than this (default: {specs.MAX_RUNS:,}), "
+                             "counted before its grid is expanded")
+
+
 def build_parser(prog: str = "python -m experiments", extend=None,
                  description: str = "Run nnstudy's study specs and store results in Parquet."
                  ) -> argparse.ArgumentParser:
@@ -55,6 +61,7 @@ def build_parser(prog: str = "python -m experiments", extend=None,
                        help="smoke run: first and last grid values, one seed, <= 2 epochs; stored "
                             "as <study>-quick")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_max_runs(sweep)
 
     plan = commands.add_parser("plan", help="preview a study's runs without running anything")
     plan.add_argument("study", metavar="STUDY_OR_SPEC")
@@ -62,13 +69,16 @@ def build_parser(prog: str = "python -m experiments", extend=None,
     plan.add_argument("--jobs", type=_positive)
     plan.add_argument("--quick", action="store_true")
     plan.add_argument("--all", action="store_true", help="list every run (default: the first 20)")
+    _add_max_runs(plan)
 
     listing = commands.add_parser("list", help="the shipped studies and their run counts")
     listing.add_argument("--quick", action="store_true")
+    _add_max_runs(listing)
 
     status = commands.add_parser("status", help="done, failed, pending and stale runs per study")
     status.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC")
     status.add_argument("--results", default="results")
+    _add_max_runs(status)
 
     compact = commands.add_parser("compact", help="merge each table's shards into one (a sweep "
                                   "does it at its end; this is for an interrupted one)")
@@ -80,11 +90,11 @@ def build_parser(prog: str = "python -m experiments", extend=None,
     return parser
 
 
-def _load(names: list[str], quick: bool) -> list[specs.Study]:
+def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
     """Every named study (all default ones if none), all validated before anything runs."""
     if not names:
-        return specs.default_studies(quick)
-    studies = [specs.find_study(name, quick) for name in names]
+        return specs.default_studies(quick, max_runs=max_runs)
+    studies = [specs.find_study(name, quick, max_runs=max_runs) for name in names]
     seen = {}
     for study in studies:
         if study.name in seen and seen[study.name] != study.path:
@@ -111,7 +121,7 @@ def cmd_sweep(args) -> int:
         raise SpecError("--scheduler: only with --backend dask")
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
-    studies = _load(args.studies, args.quick)
+    studies = _load(args.studies, args.quick, args.max_runs)
     todo, unreadable = [], []
     for study in studies:
         try:
@@ -186,7 +196,7 @@ def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
 
-    study = specs.find_study(args.study, args.quick)
+    study = specs.find_study(args.study, args.quick, max_runs=args.max_runs)
     stored = sweep.stored_runs(args.results, study.name)
     tally = sweep.counts(study, stored)
     pending = sweep.select(study, stored)
@@ -212,7 +222,7 @@ def cmd_plan(args) -> int:
 
 
 def cmd_list(args) -> int:
-    for study in (specs.load_spec(path, args.quick) for path in specs.spec_paths()):
+    for study in (specs.load_spec(path, args.quick, args.max_runs) for path in specs.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
         print(f"{study.name:<12} {len(study.runs):>5} runs  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
@@ -223,7 +233,7 @@ def cmd_status(args) -> int:
     from . import store, sweep
     from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
 
-    studies = _load(args.studies, quick=False)
+    studies = _load(args.studies, False, args.max_runs)
     extra = []
     if not args.studies:  # also whatever else is stored: quick runs, studies given by path
         known = {study.name for study in studies}
@@ -233,7 +243,7 @@ def cmd_status(args) -> int:
                 continue
             base = name.removesuffix("-quick")
             if name.endswith("-quick") and base in shipped:
-                studies.append(specs.find_study(base, quick=True))
+                studies.append(specs.find_study(base, quick=True, max_runs=args.max_runs))
             else:
                 extra.append(name)
     commit = code_version()["git_commit"]

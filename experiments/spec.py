@@ -30,6 +30,7 @@ run id; the whole grid is expanded and frozen before anything runs.
 from __future__ import annotations
 
 import itertools
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,11 +192,27 @@ def _report_options(table, at: Where) -> dict:
     return options
 
 
-def load_spec(path: str | Path, quick: bool = False) -> Study:
+# A spec expanding to more runs than this is refused before it is expanded (--max-runs raises it).
+MAX_RUNS = 100_000
+
+
+def _check_size(axes: list[list[dict]], names: list[str], seeds: list[int], max_runs: int,
+                at: Where) -> None:
+    """SpecError if the grid has more than ``max_runs`` points, counted without expanding it."""
+    sizes = [len(points) for points in axes] + [len(seeds)]
+    total = math.prod(sizes)
+    if total > max_runs:
+        factors = " x ".join(f"{name} {size:,}" for name, size in zip([*names, "seeds"], sizes))
+        raise at.error("grid", f"expands to {total:,} runs ({factors}), more than the limit of "
+                               f"{max_runs:,}; check the spec, or pass --max-runs {total} to run it")
+
+
+def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -> Study:
     """Parse, validate and expand the spec at ``path``; raises SpecError naming file and key.
 
     ``quick`` (CI smoke runs): each grid axis keeps its first and last value, one seed, at most
     two epochs, and the study is stored as ``<name>-quick`` so it never mixes with real results.
+    A grid of more than ``max_runs`` points is refused, counted before it is expanded.
     """
     path = Path(path)
     at = Where(path)
@@ -223,10 +240,12 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
     grid = raw.get("grid", {})
     if not isinstance(grid, dict):
         raise at.error("grid", "must be a table ([grid])")
-    axes = _axis_from_grid(grid, at)
-    axes += _axes_from_zip(raw.get("zip", []), at)
+    zip_axes = _axes_from_zip(raw.get("zip", []), at)
+    axes = _axis_from_grid(grid, at) + zip_axes
+    axis_names = [f"grid.{key}" for key in grid] + [f"zip[{g}]" for g in range(len(zip_axes))]
     if "case" in raw:
         axes += _axis_from_cases(raw["case"], at)
+        axis_names.append("case")
     keys_per_axis = [set().union(*points) for points in axes]
     if "seed" in base or any("seed" in keys for keys in keys_per_axis):
         raise at.error("seed", "set replicates with the top-level seeds = N or seeds = [..]")
@@ -246,6 +265,7 @@ def load_spec(path: str | Path, quick: bool = False) -> Study:
         axes = [points if len(points) <= 2 else [points[0], points[-1]] for points in axes]
         seeds = seeds[:1]
         name = f"{name}-quick"
+    _check_size(axes, axis_names, seeds, max_runs, at)
 
     runs, seen = [], set()
     for combination in itertools.product(*axes):
@@ -289,18 +309,19 @@ def spec_paths(directory: Path | None = None) -> list[Path]:
     return sorted(Path(directory or STUDIES_DIR).glob("*.toml"))
 
 
-def find_study(name_or_path: str, quick: bool = False, directory: Path | None = None) -> Study:
+def find_study(name_or_path: str, quick: bool = False, directory: Path | None = None,
+               max_runs: int = MAX_RUNS) -> Study:
     """A study by spec name (one of the shipped specs) or by path to a TOML file."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
-        return load_spec(candidate, quick)
+        return load_spec(candidate, quick, max_runs)
     for path in spec_paths(directory):
         if path.stem == name_or_path:
-            study = load_spec(path, quick)
+            study = load_spec(path, quick, max_runs)
             if study.name in (name_or_path, f"{name_or_path}-quick"):
                 return study
     for path in spec_paths(directory):
-        study = load_spec(path, quick)
+        study = load_spec(path, quick, max_runs)
         if study.name in (name_or_path, f"{name_or_path}-quick"):
             return study
     names = ", ".join(path.stem for path in spec_paths(directory))
@@ -308,6 +329,7 @@ def find_study(name_or_path: str, quick: bool = False, directory: Path | None = 
                     "(or give a path to a .toml spec)")
 
 
-def default_studies(quick: bool = False, directory: Path | None = None) -> list[Study]:
-    studies = [load_spec(path, quick) for path in spec_paths(directory)]
+def default_studies(quick: bool = False, directory: Path | None = None,
+                    max_runs: int = MAX_RUNS) -> list[Study]:
+    studies = [load_spec(path, quick, max_runs) for path in spec_paths(directory)]
     return [study for study in studies if study.default]

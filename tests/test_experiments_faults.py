@@ -395,3 +395,27 @@ def test_status_shows_staleness_as_unknown_when_git_cannot_be_run(tmp_path, caps
     # runs ok diverged failed pending stale
     assert row.split()[1:7] == ["2", "2", "0", "0", "0", "?"]
     assert "2 of unknown staleness" in row and "git cannot be run" in out
+
+
+# --- 6: a grid too large to expand ------------------------------------------------------------------
+HUGE = TINY.replace("width = 5", "") + """
+    [grid]
+    width = [%s]
+    lr = [%s]
+    """ % (", ".join(str(w) for w in range(1, 101)), ", ".join(f"{k}e-5" for k in range(1, 101)))
+
+
+def test_a_spec_of_ten_million_runs_is_refused_before_expanding_naming_count_and_factors(tmp_path, capsys):
+    path = write_spec(tmp_path, "huge", seeds=1000, body=HUGE)
+    assert main(["plan", str(path)]) == 2
+    assert one_line_error(capsys) == (
+        f"error: {path}: grid: expands to 10,000,000 runs (grid.width 100 x grid.lr 100 x "
+        "seeds 1,000), more than the limit of 100,000; check the spec, or pass --max-runs "
+        "10000000 to run it")
+
+
+def test_max_runs_sets_the_limit(tmp_path, capsys):
+    path = write_spec(tmp_path, "three", seeds=3)
+    assert main(["plan", str(path), "--max-runs", "2"]) == 2
+    assert "expands to 3 runs (seeds 3), more than the limit of 2" in capsys.readouterr().err
+    assert main(["plan", str(path), "--max-runs", "3"]) == 0
