@@ -158,6 +158,23 @@ def _seeds(value, at: Where) -> list[int]:
     raise at.error("seeds", f"must be a count >= 1 or a non-empty list of integers >= 0, got {value!r}")
 
 
+def _comparable(value):
+    """A hashable stand-in equal for equal values and different for 1 and 1.0 (which give
+    different run ids), without building JSON (the cost that dominated expanding large grids)."""
+    if isinstance(value, list):
+        return ("list", tuple(_comparable(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((k, _comparable(v)) for k, v in value.items())))
+    return type(value), value
+
+
+def _differs(values) -> bool:
+    """Whether the values are not all the same (compared as their canonical JSON would be)."""
+    values = iter(values)
+    first = _comparable(next(values, None))
+    return any(_comparable(value) != first for value in values)
+
+
 QUICK_EPOCHS = 2
 REPORT_METRICS = ("loss", "acc", "train_loss", "val_loss", "train_acc", "val_acc")
 MAX_FACETS = 2
@@ -292,12 +309,10 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
             runs.append(run)
     if not runs:
         raise at.error("grid", "every combination is excluded: the study has no runs")
-    varying = tuple(key for key in FIELDS
-                    if len({canonical_json(r.config[key]) for r in runs}) > 1)
+    varying = tuple(key for key in FIELDS if _differs(r.config[key] for r in runs))
     # Labels name only the spec values that differ between runs (a case's constant keys do not).
     point_keys = list(dict.fromkeys(key for run in runs for key in run.point))
-    differing = [key for key in point_keys
-                 if len({canonical_json(run.point.get(key)) for run in runs}) > 1]
+    differing = [key for key in point_keys if _differs(run.point.get(key) for run in runs)]
     runs = [Run(run.run_id, run.config, {k: run.point[k] for k in differing if k in run.point})
             for run in runs]
     return Study(name=name, description=description, path=path, runs=runs, varying=varying,

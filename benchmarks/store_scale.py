@@ -1,0 +1,116 @@
+"""How the results store scales: `status` and `load` on a study of 10^4 runs, uncompacted (as an
+interrupted sweep leaves it: one shard per run and table) and compacted, and the compaction.
+
+    .venv/bin/python -m benchmarks.store_scale [--runs 10000] [--dir /tmp/store_scale]
+
+Fabricates the stored rows without training: for each run of a spec of ``--runs`` runs (width x
+lr x seeds), a ``runs`` row with every column of the schema and 31 ``curves`` rows (30 epochs),
+each run written as its own shards, as a sweep writes them. Then times, in this process:
+``status`` (the CLI command, and its parts: expanding the spec, reading the runs table), ``load``
+of both tables, ``compact`` of both tables, and the same reads again. Not a pytest file: writing
+the 20,000 shards takes a minute or two.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+import experiments
+from experiments import provenance, spec, store, sweep
+from experiments.cli import main as cli
+from experiments.run import config_columns
+
+EPOCHS = 30
+WIDTHS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+LRS = [1e-4, 2e-4, 3e-4, 5e-4, 7e-4, 1e-3, 2e-3, 3e-3, 5e-3, 7e-3]
+
+
+def write_spec(directory: Path, n_runs: int) -> Path:
+    seeds = max(1, n_runs // (len(WIDTHS) * len(LRS)))
+    path = directory / "scale.toml"
+    path.write_text(f'name = "scale"\nseeds = {seeds}\n[base]\ndataset = "sincos"\n'
+                    f'reduction = "sum"\nepochs = {EPOCHS}\nbatch_size = 10\ndepth = 1\n'
+                    f"[grid]\nwidth = {WIDTHS}\nlr = {LRS}\n")
+    return path
+
+
+def fabricate(study: spec.Study, results: Path) -> None:
+    """One runs shard and one curves shard per run, with plausible values."""
+    rng = np.random.default_rng(0)
+    code, machine = provenance.code_version(), provenance.machine()
+    now = datetime.now(timezone.utc)
+    epochs = np.arange(EPOCHS + 1)
+    for run in study.runs:
+        losses = np.sort(rng.uniform(0.01, 1.0, EPOCHS + 1))[::-1]
+        store.write_shard(results, study.name, "curves", {
+            "run_id": [run.run_id] * len(epochs), "study": [study.name] * len(epochs),
+            "epoch": epochs, "train_loss": losses, "val_loss": losses * 1.1,
+            "train_acc": np.full(len(epochs), np.nan), "val_acc": np.full(len(epochs), np.nan),
+            "lr": np.full(len(epochs), run.config["lr"]), "epoch_s": rng.uniform(0.1, 0.2, len(epochs))})
+        store.write_shard(results, study.name, "runs", [{
+            "run_id": run.run_id, "study": study.name, "status": "ok", **config_columns(run.config),
+            "final_train_loss": losses[-1], "final_val_loss": losses[-1] * 1.1,
+            "best_train_loss": losses[-1], "best_val_loss": losses[-1] * 1.1,
+            "epochs_run": EPOCHS, "wall_s": 3.0, "sec_per_epoch": 0.1, "metrics": "{}",
+            "started_at": now, "ended_at": now, **code, **machine, "backend": "loky",
+            "n_workers": 2, "blas_threads": 1}])
+
+
+def seconds(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def quiet_status(spec_path: Path, results: Path) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli(["status", str(spec_path), "--results", str(results)]) == 0
+
+
+def measure(spec_path: Path, results: Path) -> dict[str, float]:
+    return {
+        "status": seconds(lambda: quiet_status(spec_path, results)),
+        "  expand the spec": seconds(lambda: spec.load_spec(spec_path)),
+        "  read the runs table": seconds(lambda: sweep.stored_runs(results, "scale")),
+        "load runs": seconds(lambda: experiments.load("scale", "runs", results=results)),
+        "load curves": seconds(lambda: experiments.load("scale", "curves", results=results)),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    work = args.dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
+    shutil.rmtree(work / "results", ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    spec_path = write_spec(work, args.runs)
+    study = spec.load_spec(spec_path)
+    results = work / "results"
+    print(f"fabricating {len(study.runs)} runs into {results} ...", flush=True)
+    written = seconds(lambda: fabricate(study, results))
+    n_shards = {table: len(store.shard_paths(results, "scale", table)) for table in ("runs", "curves")}
+    print(f"  {written:.0f} s for {sum(n_shards.values())} shards")
+    uncompacted = measure(spec_path, results)
+    compaction = {f"compact {table} ({n} shards)": seconds(lambda: store.compact(results, "scale", table))
+                  for table, n in n_shards.items()}
+    compacted = measure(spec_path, results)
+    print(f"\n{len(study.runs)} runs, {EPOCHS + 1} curve rows each\n")
+    print("| seconds | uncompacted | compacted |\n| --- | ---: | ---: |")
+    for name in uncompacted:
+        print(f"| {name} | {uncompacted[name]:.2f} | {compacted[name]:.2f} |")
+    for name, value in compaction.items():
+        print(f"| {name} | {value:.2f} | |")
+
+
+if __name__ == "__main__":
+    main()
