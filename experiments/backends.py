@@ -106,10 +106,12 @@ def _dask_client(scheduler: str | None, n_workers: int):
                                    f"`dask worker {scheduler}`)") from None
             yield client
         return
-    # Worker processes with one thread each: the same isolation as loky, and no dashboard port.
+    # Worker processes with one thread each: the same isolation as loky. No dashboard, and the
+    # scheduler's own HTTP routes on a free loopback port (its default 8787 may be taken).
     with _children_ignore_ctrl_c():
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               scheduler_kwargs={"dashboard": False},
                                silence_logs=logging.CRITICAL)  # also the workers' warnings
     with cluster, Client(cluster) as client:
         yield client

@@ -7,7 +7,6 @@ canonical JSON. ``resolve`` turns the values a spec gives into such a dict, or r
 """
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import inspect
@@ -165,9 +164,14 @@ def check_value(key: str, value, where: str, at: Where):
     return value
 
 
-def _own_copy(value):
-    """A copy the configuration owns: containers are copied, numbers and strings shared."""
-    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+def own_copy(value):
+    """A deep copy of JSON-like data (lists, dicts, scalars), several times faster than
+    ``copy.deepcopy``: numbers and strings are shared, containers copied."""
+    if isinstance(value, list):
+        return [own_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {key: own_copy(v) for key, v in value.items()}
+    return value
 
 
 @functools.lru_cache(maxsize=64)
@@ -181,13 +185,13 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
     config = {}
     for key, (kind, default) in FIELDS.items():
         if key in raw:
-            config[key] = _own_copy(raw[key])
+            config[key] = own_copy(raw[key])
         elif key == "layer_sizes":
             continue
         elif default is REQUIRED:
             raise at.error(label, f"{key!r} is required (set it in [base] or the grid)")
         else:
-            config[key] = _own_copy(default)
+            config[key] = own_copy(default)
     for key in ("init_scale", "lr"):
         config[key] = float(config[key])
 

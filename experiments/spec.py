@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import (FIELDS, SPEC_KEYS, SpecError, Where, canonical_json, check_known_key,
-                     check_type, check_value, resolve, run_id)
+                     check_type, check_value, own_copy, resolve, run_id)
 
 STUDIES_DIR = Path(__file__).parent / "studies"
 __all__ = ["Run", "Study", "SpecError", "load_spec", "find_study", "default_studies", "spec_paths",
@@ -284,22 +284,27 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
         name = f"{name}-quick"
     _check_size(axes, axis_names, seeds, max_runs, at)
 
-    runs, seen = [], set()
+    runs, seen, kept_points = [], set(), []
     for combination in itertools.product(*axes):
         point = {}
         for part in combination:
             point.update(part)
-        merged = {**base, **point}
+        values = {**base, **point, "seed": seeds[0]}
+        if quick:
+            values.update(quick_overrides)
+            values["epochs"] = min(values.get("epochs", FIELDS["epochs"][1]), QUICK_EPOCHS)
+            if "snapshot_epochs" in values:
+                values["snapshot_epochs"] = [e for e in values["snapshot_epochs"]
+                                             if e <= values["epochs"]]
+        label = "run " + ", ".join(f"{k}={v!r}" for k, v in {**point, "seed": seeds[0]}.items())
+        # Resolved once per point: the replicate seed (validated by _seeds) changes nothing else.
+        resolved = resolve(values, label, at)
+        nested = [key for key, value in resolved.items() if isinstance(value, (list, dict))]
+        kept = False
         for seed in seeds:
-            label = "run " + ", ".join(f"{k}={v!r}" for k, v in {**point, "seed": seed}.items())
-            values = {**merged, "seed": seed}
-            if quick:
-                values.update(quick_overrides)
-                values["epochs"] = min(values.get("epochs", FIELDS["epochs"][1]), QUICK_EPOCHS)
-                if "snapshot_epochs" in values:
-                    values["snapshot_epochs"] = [e for e in values["snapshot_epochs"]
-                                                 if e <= values["epochs"]]
-            config = resolve(values, label, at)
+            config = resolved
+            if seed != seeds[0]:  # its own copy: runs never share a mutable value
+                config = {**resolved, "seed": seed, **{key: own_copy(resolved[key]) for key in nested}}
             if _excluded(config, rules):
                 continue
             run = Run(run_id(config), config, {**point, "seed": seed})
@@ -307,12 +312,21 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
                 continue
             seen.add(run.run_id)
             runs.append(run)
+            kept = True
+        if kept:
+            kept_points.append((resolved, point))
     if not runs:
         raise at.error("grid", "every combination is excluded: the study has no runs")
-    varying = tuple(key for key in FIELDS if _differs(r.config[key] for r in runs))
+    # Runs differ in their point's values and in the seed: compare points, not every run.
+    several_seeds = len({run.config["seed"] for run in runs}) > 1
+    varying = tuple(key for key in FIELDS if (several_seeds if key == "seed" else
+                                              _differs(config[key] for config, _ in kept_points)))
     # Labels name only the spec values that differ between runs (a case's constant keys do not).
-    point_keys = list(dict.fromkeys(key for run in runs for key in run.point))
-    differing = [key for key in point_keys if _differs(run.point.get(key) for run in runs)]
+    point_keys = dict.fromkeys([*kept_points[0][1], "seed",
+                                *(key for _, point in kept_points for key in point)])
+    differing = [key for key in point_keys
+                 if (several_seeds if key == "seed" else
+                     _differs(point.get(key) for _, point in kept_points))]
     runs = [Run(run.run_id, run.config, {k: run.point[k] for k in differing if k in run.point})
             for run in runs]
     return Study(name=name, description=description, path=path, runs=runs, varying=varying,
