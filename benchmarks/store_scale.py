@@ -18,6 +18,7 @@ import io
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,25 +44,35 @@ def write_spec(directory: Path, n_runs: int) -> Path:
 
 
 def fabricate(study: spec.Study, results: Path) -> None:
-    """One runs shard and one curves shard per run, with plausible values."""
+    """One runs shard and one curves shard per run, with plausible values (written by a few
+    threads: Parquet writing releases the GIL)."""
     rng = np.random.default_rng(0)
     code, machine = provenance.code_version(), provenance.machine()
     now = datetime.now(timezone.utc)
-    epochs = np.arange(EPOCHS + 1)
-    for run in study.runs:
-        losses = np.sort(rng.uniform(0.01, 1.0, EPOCHS + 1))[::-1]
-        store.write_shard(results, study.name, "curves", {
-            "run_id": [run.run_id] * len(epochs), "study": [study.name] * len(epochs),
-            "epoch": epochs, "train_loss": losses, "val_loss": losses * 1.1,
-            "train_acc": np.full(len(epochs), np.nan), "val_acc": np.full(len(epochs), np.nan),
-            "lr": np.full(len(epochs), run.config["lr"]), "epoch_s": rng.uniform(0.1, 0.2, len(epochs))})
-        store.write_shard(results, study.name, "runs", [{
-            "run_id": run.run_id, "study": study.name, "status": "ok", **config_columns(run.config),
-            "final_train_loss": losses[-1], "final_val_loss": losses[-1] * 1.1,
-            "best_train_loss": losses[-1], "best_val_loss": losses[-1] * 1.1,
-            "epochs_run": EPOCHS, "wall_s": 3.0, "sec_per_epoch": 0.1, "metrics": "{}",
-            "started_at": now, "ended_at": now, **code, **machine, "backend": "loky",
-            "n_workers": 2, "blas_threads": 1}])
+    n_epochs = EPOCHS + 1
+    losses = np.sort(rng.uniform(0.01, 1.0, (len(study.runs), n_epochs)), axis=1)[:, ::-1]
+    runs = store.to_arrow("runs", [{
+        "run_id": run.run_id, "study": study.name, "status": "ok", **config_columns(run.config),
+        "final_train_loss": loss[-1], "final_val_loss": loss[-1] * 1.1,
+        "best_train_loss": loss[-1], "best_val_loss": loss[-1] * 1.1, "epochs_run": EPOCHS,
+        "wall_s": 3.0, "sec_per_epoch": 0.1, "metrics": "{}", "started_at": now, "ended_at": now,
+        **code, **machine, "backend": "loky", "n_workers": 2, "blas_threads": 1}
+        for run, loss in zip(study.runs, losses)])
+    curves = store.to_arrow("curves", {
+        "run_id": np.repeat([run.run_id for run in study.runs], n_epochs),
+        "study": [study.name] * (len(study.runs) * n_epochs),
+        "epoch": np.tile(np.arange(n_epochs), len(study.runs)), "train_loss": losses.ravel(),
+        "val_loss": losses.ravel() * 1.1, "train_acc": np.full(losses.size, np.nan),
+        "val_acc": np.full(losses.size, np.nan),
+        "lr": np.repeat([run.config["lr"] for run in study.runs], n_epochs),
+        "epoch_s": rng.uniform(0.1, 0.2, losses.size)})
+
+    def write_run(i: int) -> None:
+        store.write_shard(results, study.name, "curves", curves.slice(i * n_epochs, n_epochs))
+        store.write_shard(results, study.name, "runs", runs.slice(i, 1))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write_run, range(len(study.runs))))
 
 
 def seconds(action) -> float:
