@@ -1,4 +1,4 @@
-"""``nnstudy sweep|plan|list|status|report``: experiments' commands plus ``report``.
+"""``nnstudy sweep|plan|list|status|compact|report``: experiments' commands plus ``report``.
 
 ``nnstudy report`` is ``python -m reports build``; the other commands are ``python -m
 experiments``'s, with the same arguments and exit statuses (``nnstudy COMMAND --help``).
