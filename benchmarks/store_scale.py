@@ -2,6 +2,7 @@
 interrupted sweep leaves it: one shard per run and table) and compacted, and the compaction.
 
     .venv/bin/python -m benchmarks.store_scale [--runs 10000] [--dir /tmp/store_scale]
+    (or --fabricate-only, then --reuse: write once, time again after a code change)
 
 Fabricates the stored rows without training: for each run of a spec of ``--runs`` runs (width x
 lr x seeds), a ``runs`` row with every column of the schema and 31 ``curves`` rows (30 epochs),
@@ -100,17 +101,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
+    parser.add_argument("--fabricate-only", action="store_true",
+                        help="write the uncompacted results and stop (time them with --reuse)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the uncompacted results an earlier --fabricate-only left in --dir")
     args = parser.parse_args(argv)
     work = args.dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
-    shutil.rmtree(work / "results", ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
-    spec_path = write_spec(work, args.runs)
-    study = spec.load_spec(spec_path)
     results = work / "results"
-    print(f"fabricating {len(study.runs)} runs into {results} ...", flush=True)
-    written = seconds(lambda: fabricate(study, results))
+    if not args.reuse:
+        work.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(results, ignore_errors=True)
+        study = spec.load_spec(write_spec(work, args.runs))
+        print(f"fabricating {len(study.runs)} runs into {results} ...", flush=True)
+        written = seconds(lambda: fabricate(study, results))
+        print(f"  {written:.0f} s for {2 * len(study.runs)} shards", flush=True)
+        if args.fabricate_only:
+            return
+    spec_path = work / "scale.toml"
+    study = spec.load_spec(spec_path)
     n_shards = {table: len(store.shard_paths(results, "scale", table)) for table in ("runs", "curves")}
-    print(f"  {written:.0f} s for {sum(n_shards.values())} shards")
     uncompacted = measure(spec_path, results)
     compaction = {f"compact {table} ({n} shards)": seconds(lambda: store.compact(results, "scale", table))
                   for table, n in n_shards.items()}

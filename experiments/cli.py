@@ -142,7 +142,7 @@ def cmd_sweep(args) -> int:
             print(f"nothing to run: all {sum(len(s.runs) for s, _ in todo)} runs of "
                   f"{', '.join(s.name for s, _ in todo)} are stored in {args.results}/ "
                   "(--force reruns them, --retry-failed reruns failed ones)")
-        return _report_unreadable(unreadable) or EXIT_OK
+        return _report_unreadable(unreadable, args.missing_only)
     store.check_writable(args.results)
     workers = default_workers()
     backend = args.backend
@@ -164,17 +164,18 @@ def cmd_sweep(args) -> int:
         print(f"  ... and {len(outcome.failures) - 20} more (see `status` and the runs table's "
               "error column)", file=sys.stderr)
     if unreadable:
-        return _report_unreadable(unreadable)
+        return _report_unreadable(unreadable, args.missing_only)
     if outcome.failures and not args.missing_only:
         return EXIT_FAILED_RUNS
     return EXIT_OK
 
 
-def _report_unreadable(errors: list[str]) -> int:
-    """Print the studies a sweep left out for an unreadable shard, last, so they are seen."""
+def _report_unreadable(errors: list[str], missing_only: bool) -> int:
+    """Print the studies a sweep left out for an unreadable shard, last, so they are seen; exit
+    2, except for ``--missing-only`` (``make report`` goes on, and the report names the file)."""
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    return EXIT_USAGE if errors else EXIT_OK
+    return EXIT_USAGE if errors and not missing_only else EXIT_OK
 
 
 def _stored_of(studies: list[specs.Study], results: str) -> str:

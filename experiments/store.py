@@ -231,16 +231,22 @@ def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None)
                              f"{_advice(path)}")
     if columns:
         schema = pa.schema([schema.field(name) for name in columns])
+    if table.schema.equals(schema):  # as this package writes it: nothing to conform
+        return table
+    # Columns by position: looking one up by name costs ~0.1 ms, which adds up over thousands
+    # of shards of 50 columns.
+    position = {name: i for i, name in enumerate(table.schema.names)}
     arrays = []
     for field in schema:
-        if field.name in table.column_names:
-            try:
-                arrays.append(table.column(field.name).cast(field.type))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                raise CorruptResults(f"{path}: column {field.name!r} cannot be read as {field.type} "
-                                     f"({error})") from error
-        else:
+        if field.name not in position:
             arrays.append(pa.nulls(table.num_rows, field.type))
+            continue
+        column = table.column(position[field.name])
+        try:
+            arrays.append(column if column.type == field.type else column.cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            raise CorruptResults(f"{path}: column {field.name!r} cannot be read as {field.type} "
+                                 f"({error})") from error
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
