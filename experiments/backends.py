@@ -46,7 +46,7 @@ def _failed(job: dict, message: str) -> dict:
     row = {"run_id": job["run_id"], "study": job["study"], "status": "failed", "error": message,
            **config_columns(job["config"]), "metrics": "{}", "started_at": now, "ended_at": now,
            "backend": job.get("backend"), "n_workers": job.get("n_workers"), **provenance.machine()}
-    return {"run_id": job["run_id"], "runs": row, "curves": {}, "snapshots": {}}
+    return {"run_id": job["run_id"], "runs": row}
 
 
 def _first_line(error: BaseException) -> str:

@@ -47,6 +47,8 @@ FIELDS: dict[str, tuple[type, object]] = {
     # Canonical (nncore's canonical_optimizer: kind and every hyperparameter as a float), so that
     # {kind = "adam"} and {kind = "adam", beta1 = 0.9} are one run and plain SGD stays unhashed.
     "optimizer": (dict, canonical_optimizer("sgd")),
+    "activation_stats_epochs": (list, []),
+    "evaluate_every": (int, 1),
 }
 # The first release hashed every field, defaults included, and stored results carry those ids.
 # Every field declared after it is left out of the hash while it holds its default (so declare a
@@ -237,8 +239,8 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
         raise at.error(f"{label}: hidden", f"hidden sizes must be positive integers, got {hidden!r}")
     config["layer_sizes"] = [n_in, *hidden, n_out]
 
-    for key in ("epochs", "batch_size", "seed"):
-        low = 1 if key == "batch_size" else 0
+    for key in ("epochs", "batch_size", "seed", "evaluate_every"):
+        low = 1 if key in ("batch_size", "evaluate_every") else 0
         if config[key] < low:
             raise at.error(f"{label}: {key}", f"must be >= {low}, got {config[key]}")
     if not (config["lr"] > 0 and config["lr"] < float("inf")):
@@ -274,6 +276,19 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
             raise at.error(f"{label}: snapshot_epochs", f"epochs must be integers in [0, "
                            f"{config['epochs']}], got {snapshots!r}")
         config["snapshot_epochs"] = sorted(set(snapshots))
+    stats_epochs = config["activation_stats_epochs"]
+    if not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= config["epochs"]
+               for e in stats_epochs):
+        raise at.error(f"{label}: activation_stats_epochs", f"epochs must be integers in [0, "
+                       f"{config['epochs']}], got {stats_epochs!r}")
+    config["activation_stats_epochs"] = sorted(set(stats_epochs))
+    every = config["evaluate_every"]
+    for key in ("snapshot_epochs", "activation_stats_epochs"):
+        skipped = [e for e in config[key] if e % every and e != config["epochs"]]
+        if skipped:
+            raise at.error(f"{label}: {key}", f"epochs {skipped} are not evaluated with "
+                           f"evaluate_every = {every} (multiples of it and the last epoch are)")
     if config["task"] == "gradcheck":
         config["engine"], config["epochs"], config["snapshot_epochs"] = "numerical", 0, []
+        config["activation_stats_epochs"] = []
     return config

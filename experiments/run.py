@@ -81,16 +81,40 @@ def _xor_metrics(net, X, Y, history, solved_at) -> dict:
             "steps_to_solve": solved_at}
 
 
-def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
-    """Train one network; returns (runs fields, curves columns, snapshots columns)."""
+def activation_columns(net, X: np.ndarray, epoch: int) -> dict[str, list]:
+    """``activations`` table columns for the hidden layers of ``net`` on inputs X (n, n_inputs):
+    one row per layer and histogram bin (nncore.activation_stats)."""
+    columns = {name: [] for name in ("epoch", "layer", "activation", "mean", "std", "saturated",
+                                     "dead_units", "bin", "bin_low", "bin_high", "count", "fraction")}
+    for layer in nncore.activation_stats.per_layer(net, X):
+        total = max(int(layer.counts.sum()), 1)
+        for bin_index, count in enumerate(layer.counts):
+            for name, value in (("epoch", epoch), ("layer", layer.layer),
+                                ("activation", layer.activation), ("mean", layer.mean),
+                                ("std", layer.std), ("saturated", layer.saturated),
+                                ("dead_units", layer.dead_units), ("bin", bin_index),
+                                ("bin_low", float(layer.bin_edges[bin_index])),
+                                ("bin_high", float(layer.bin_edges[bin_index + 1])),
+                                ("count", int(count)), ("fraction", int(count) / total)):
+                columns[name].append(value)
+    return columns
+
+
+def train_run(config: dict, timing: bool) -> tuple[dict, dict[str, dict]]:
+    """Train one network; returns (runs fields, {detail table: its columns})."""
     X, Y, X_val, Y_val = dataset(config)
     net = build_network(config)
     _, shuffle_seed, _ = seeds(config)
     snapshot_epochs = set(config["snapshot_epochs"])
     snapshots = {"epoch": [], "x1": [], "x2": [], "y_true": [], "y_pred": []}
+    stats_epochs = set(config.get("activation_stats_epochs", ()))
+    activations = {}
     xor_solved_at = []
 
     def callback(epoch, net, history):
+        if epoch in stats_epochs:  # measured on the training inputs, outside the epoch's timer
+            for name, values in activation_columns(net, X, epoch).items():
+                activations.setdefault(name, []).extend(values)
         if epoch in snapshot_epochs:
             predictions = net.forward(X)[:, 0]
             snapshots["epoch"].append(np.full(len(X), epoch, dtype=np.int64))
@@ -106,7 +130,8 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
     history = nncore.train(net, X, Y, epochs=config["epochs"], batch_size=config["batch_size"],
                            lr=config["lr"], schedule=config["schedule"], engine=config["engine"],
                            reduction=config["reduction"], validation=validation,
-                           seed=shuffle_seed, callback=callback, optimizer=config["optimizer"])
+                           seed=shuffle_seed, callback=callback, optimizer=config["optimizer"],
+                           evaluate_every=config.get("evaluate_every", 1))
 
     n_train = len(X)
     sec_per_epoch = _median(history.epoch_s[1:])  # NaN without epochs
@@ -137,9 +162,11 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict, dict]:
         fields["error"] = (f"loss became {history.train_loss[-1]} at epoch {history.epochs_run} "
                            f"(lr={config['lr']}); training stopped")
     curves = history.as_dict()
+    steps_per_epoch = -(-n_train // config["batch_size"])
+    curves["step"] = [epoch * steps_per_epoch for epoch in curves["epoch"]]
     snapshot_columns = {key: np.concatenate(parts) if parts else np.empty(0)
                         for key, parts in snapshots.items()}
-    return fields, curves, snapshot_columns
+    return fields, {"curves": curves, "snapshots": snapshot_columns, "activations": activations}
 
 
 def gradcheck_run(config: dict) -> dict:
@@ -189,7 +216,8 @@ def _json_metrics(metrics: dict) -> str:
 
 
 def execute(job: dict) -> dict:
-    """Run ``job["config"]`` and return ``{"run_id", "runs": row, "curves": cols, "snapshots": cols}``.
+    """Run ``job["config"]`` and return ``{"run_id", "runs": row, <detail table>: columns, ...}``
+    (detail tables: ``curves``, ``snapshots``, ``activations``; a table without rows is ``{}``).
 
     ``job`` also carries ``study``, ``timing`` (measure the matmul peak), and ``backend`` and
     ``n_workers`` for the provenance columns. Never raises.
@@ -198,7 +226,7 @@ def execute(job: dict) -> dict:
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     row = {"run_id": run_id, "study": study, "status": "ok", "error": None, **config_columns(config)}
-    curves, snapshots = {}, {}
+    details = {}
     # One BLAS thread in every backend: BLAS results change with the thread count.
     with provenance.threadpools().limit(limits=1, user_api="blas"):
         row["blas_threads"] = provenance.blas_threads()
@@ -206,11 +234,11 @@ def execute(job: dict) -> dict:
             if config["task"] == "gradcheck":
                 row.update(gradcheck_run(config))
             else:
-                fields, curves, snapshots = train_run(config, job.get("timing", False))
+                fields, details = train_run(config, job.get("timing", False))
                 row.update(fields)
         except Exception:  # a failing run is a result, not the end of the sweep
             row.update(status="failed", error=traceback.format_exc())
-            curves, snapshots = {}, {}
+            details = {}
     row["metrics"] = _json_metrics(row.get("metrics", {}))
     row.update(provenance.machine(), wall_s=time.perf_counter() - started, started_at=started_at,
                ended_at=datetime.now(timezone.utc), backend=job.get("backend", "serial"),
@@ -219,13 +247,9 @@ def execute(job: dict) -> dict:
                 "final_train_acc", "final_val_acc", "sec_per_epoch", "samples_per_s", "gflops",
                 "peak_gflops", "peak_share"):
         row[key] = float(row.get(key, float("nan")))
-    if curves:
-        curves = {"run_id": [run_id] * len(curves["epoch"]), "study": [study] * len(curves["epoch"]),
-                  **curves}
-    if snapshots and len(snapshots["epoch"]):
-        n = len(snapshots["epoch"])
-        snapshots = {"run_id": [run_id] * n, "study": [study] * n, **snapshots}
-    else:
-        snapshots = {}
-    return {"run_id": run_id, "runs": row, "curves": curves, "snapshots": snapshots}
+    result = {"run_id": run_id, "runs": row}
+    for table, columns in details.items():  # each labelled with its run; empty tables left out
+        n = len(columns.get("epoch", ()))
+        result[table] = {"run_id": [run_id] * n, "study": [study] * n, **columns} if n else {}
+    return result
 

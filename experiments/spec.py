@@ -176,6 +176,7 @@ def _differs(values) -> bool:
 
 
 QUICK_EPOCHS = 2
+EPOCH_LISTS = ("snapshot_epochs", "activation_stats_epochs")  # cut to the quick run's epochs
 REPORT_METRICS = ("loss", "acc", "train_loss", "val_loss", "train_acc", "val_acc")
 MAX_FACETS = 2
 
@@ -293,9 +294,9 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
         if quick:
             values.update(quick_overrides)
             values["epochs"] = min(values.get("epochs", FIELDS["epochs"][1]), QUICK_EPOCHS)
-            if "snapshot_epochs" in values:
-                values["snapshot_epochs"] = [e for e in values["snapshot_epochs"]
-                                             if e <= values["epochs"]]
+            for key in EPOCH_LISTS:
+                if key in values:
+                    values[key] = [e for e in values[key] if e <= values["epochs"]]
         label = "run " + ", ".join(f"{k}={v!r}" for k, v in {**point, "seed": seeds[0]}.items())
         # Resolved once per point: the replicate seed (validated by _seeds) changes nothing else.
         resolved = resolve(values, label, at)

@@ -47,7 +47,7 @@ RUNS_SCHEMA = pa.schema([
 CURVES_SCHEMA = pa.schema([
     ("run_id", _STRING), ("study", _STRING), ("epoch", _INT),
     ("train_loss", _FLOAT), ("val_loss", _FLOAT), ("train_acc", _FLOAT), ("val_acc", _FLOAT),
-    ("lr", _FLOAT), ("epoch_s", _FLOAT),
+    ("lr", _FLOAT), ("epoch_s", _FLOAT), ("step", _INT),
 ])
 
 SNAPSHOTS_SCHEMA = pa.schema([
@@ -55,9 +55,20 @@ SNAPSHOTS_SCHEMA = pa.schema([
     ("x1", _FLOAT), ("x2", _FLOAT), ("y_true", _FLOAT), ("y_pred", _FLOAT),
 ])
 
+# Per-layer activation statistics (nncore.activation_stats) at the run's activation_stats_epochs:
+# one row per epoch, hidden layer and histogram bin; the layer's statistics repeat on its bins.
+ACTIVATIONS_SCHEMA = pa.schema([
+    ("run_id", _STRING), ("study", _STRING), ("epoch", _INT), ("layer", _INT),
+    ("activation", _STRING), ("mean", _FLOAT), ("std", _FLOAT), ("saturated", _FLOAT),
+    ("dead_units", _FLOAT), ("bin", _INT), ("bin_low", _FLOAT), ("bin_high", _FLOAT),
+    ("count", _INT), ("fraction", _FLOAT),
+])
+
 SCHEMAS: dict[str, pa.Schema] = {"runs": RUNS_SCHEMA, "curves": CURVES_SCHEMA,
-                                 "snapshots": SNAPSHOTS_SCHEMA}
+                                 "snapshots": SNAPSHOTS_SCHEMA, "activations": ACTIVATIONS_SCHEMA}
 TABLES = tuple(SCHEMAS)
+# Tables with many rows per run; a sweep writes them before the run's ``runs`` row.
+DETAIL_TABLES = tuple(table for table in TABLES if table != "runs")
 
 
 class MissingResults(LookupError):
@@ -306,8 +317,8 @@ def load(study: str, table: str = "runs", results: str | os.PathLike = "results"
     """A study's table as one pandas DataFrame with the columns of docs/results-schema.md.
 
     Concatenates the shards in ``results/<study>/<table>/`` and de-duplicates by ``run_id``: for
-    ``runs`` the newest row per run wins; for ``curves`` and ``snapshots`` the rows of the newest
-    shard holding the run. Raises ``MissingResults`` (a LookupError) when there are no shards and
+    ``runs`` the newest row per run wins; for the other tables (``curves``, ``snapshots``,
+    ``activations``) the rows of the newest shard holding the run. Raises ``MissingResults`` (a LookupError) when there are no shards and
     ``CorruptResults`` (a ValueError naming the file) when a shard cannot be read.
     """
     frame = read_arrow(results, study, table).to_pandas()

@@ -126,8 +126,8 @@ class Writer:
     def add(self, result: dict) -> None:
         row = {**result["runs"], **self.code}
         self.runs.setdefault(row["study"], []).append(row)
-        for table in ("curves", "snapshots"):
-            if result[table]:
+        for table in store.DETAIL_TABLES:
+            if result.get(table):
                 self.columns.setdefault((row["study"], table), []).append(result[table])
         self.buffered_runs += 1
         if self.buffered_runs >= FLUSH_RUNS or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
@@ -140,7 +140,7 @@ class Writer:
         self.runs, self.columns = {}, {}
         self.buffered_runs = 0
         self.last_flush = time.monotonic()
-        # Curves and snapshots first: a runs row (what marks a run done) never lands without them.
+        # Detail tables first: a runs row (what marks a run done) never lands without them.
         for (study, table), parts in columns.items():
             merged = {name: np.concatenate([np.asarray(part[name]) for part in parts])
                       for name in parts[0]}
@@ -193,8 +193,10 @@ def estimate_seconds(config: dict) -> float:
                    + training_flops(sizes, n_train) * _per_engine(FLOP_S, engine))
     n_val = 1000 if config["dataset"] == "sincos" else n_train // 4
     evaluate_epoch = forward_flops * (n_train + n_val) / 1.5e9 + 1e-4
-    snapshots = len(config["snapshot_epochs"]) * forward_flops * n_train / 1.5e9
-    return 0.02 + config["epochs"] * train_epoch + (config["epochs"] + 1) * evaluate_epoch + snapshots
+    inspections = len(config["snapshot_epochs"]) + len(config.get("activation_stats_epochs", ()))
+    snapshots = inspections * forward_flops * n_train / 1.5e9
+    evaluations = -(-config["epochs"] // config.get("evaluate_every", 1)) + 1  # epoch 0 too
+    return 0.02 + config["epochs"] * train_epoch + evaluations * evaluate_epoch + snapshots
 
 
 # --- running -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ Engines (``nncore.ENGINES``): scalar, loop, vectorized, compiled (numba, the opt
 
     nncore.train(net, X, Y, epochs=30, batch_size=10, lr=1e-3, engine="compiled")
 """
-from . import datasets, gradcheck, optimizers, probe, schedules
+from . import activation_stats, datasets, gradcheck, optimizers, probe, schedules
 from .activations import ACTIVATIONS
 from .engines import ENGINES, REDUCTIONS, backprop
 from .init import INITIALIZERS
@@ -29,5 +29,5 @@ from .train import History, sgd_step, train, train_step
 
 __version__ = "0.1.0"
 __all__ = ["MLP", "History", "backprop", "sgd_step", "train_step", "train", "datasets", "gradcheck", "optimizers",
-           "probe", "schedules", "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS",
+           "probe", "schedules", "activation_stats", "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS",
            "DTYPES", "OPTIMIZERS"]

@@ -17,6 +17,9 @@ class Activation:
 
     name: str = ""
     elementwise: bool = True
+    # The range of the outputs (an infinite end: unbounded); activation statistics use it to
+    # tell saturated (sigmoid, tanh) and dead (ReLU) units.
+    bounds: tuple[float, float] = (-np.inf, np.inf)
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -31,6 +34,7 @@ class Activation:
 
 class ReLU(Activation):
     name = "relu"
+    bounds = (0.0, np.inf)
 
     def forward(self, z, out=None):
         return np.maximum(z, 0, out=out)
@@ -42,6 +46,7 @@ class ReLU(Activation):
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    bounds = (0.0, 1.0)
 
     def forward(self, z, out=None):
         # 1 / (1 + exp(-z)) == (1 + tanh(z / 2)) / 2, which never overflows.
@@ -59,6 +64,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    bounds = (-1.0, 1.0)
 
     def forward(self, z, out=None):
         return np.tanh(z, out=out)
@@ -90,6 +96,7 @@ class Softmax(Activation):
 
     name = "softmax"
     elementwise = False
+    bounds = (0.0, 1.0)
 
     def forward(self, z, out=None):
         # Subtracting the row maximum keeps exp() from overflowing.

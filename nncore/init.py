@@ -22,6 +22,17 @@ def he(layer_sizes: list[int], rng: np.random.Generator, scale: float, dtype) ->
     ]
 
 
+def he_uniform(layer_sizes: list[int], rng: np.random.Generator, scale: float, dtype) -> list:
+    """He et al. (2015), uniform: W ~ U(-r, r), r = scale * sqrt(6 / fan_in) (variance 2 / fan_in,
+    as ``he``), b = 0; torch.nn.init.kaiming_uniform_ with nonlinearity="relu"."""
+    params = []
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        limit = scale * np.sqrt(6.0 / fan_in)
+        params.append((rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype),
+                       np.zeros(fan_out, dtype=dtype)))
+    return params
+
+
 def xavier(layer_sizes: list[int], rng: np.random.Generator, scale: float, dtype) -> list:
     """Glorot and Bengio (2010): W ~ U(-r, r), r = scale * sqrt(6 / (fan_in + fan_out)), b = 0."""
     params = []
@@ -32,4 +43,4 @@ def xavier(layer_sizes: list[int], rng: np.random.Generator, scale: float, dtype
     return params
 
 
-INITIALIZERS = {"normal": normal, "he": he, "xavier": xavier}
+INITIALIZERS = {"normal": normal, "he": he, "xavier": xavier, "he_uniform": he_uniform}

@@ -157,12 +157,22 @@ class MLP:
         """Outputs of shape (n, n_outputs) for inputs X of shape (n, n_inputs)."""
         return self.forward_pass(self.check_inputs(X))[1]
 
-    def forward_pass(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(z, a) of the output layer, both (n, n_outputs), for already validated X."""
+    def forward_layers(self, X: np.ndarray):
+        """Yield (z, a) of every layer in turn, each (n, fan_out), for already validated X.
+
+        The last pair is the output layer's; the others are the hidden layers' (what
+        ``nncore.activation_stats`` inspects).
+        """
         a = X
         for (W, b), act in zip(self.params, self.activations):
             z = a @ W + b
             a = act.forward(z)
+            yield z, a
+
+    def forward_pass(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) of the output layer, both (n, n_outputs), for already validated X."""
+        for z, a in self.forward_layers(X):
+            pass
         return z, a
 
     def summed_loss(self, X: np.ndarray, Y: np.ndarray) -> float:

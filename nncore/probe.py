@@ -32,6 +32,19 @@ def training_gemm_shapes(layer_sizes: list[int], batch_size: int) -> list[tuple[
     return shapes
 
 
+def training_bytes(layer_sizes: list[int], batch_size: int, itemsize: int = 8) -> float:
+    """Bytes the matrix products of one training step move at least: each (m, k, n) product of
+    ``training_gemm_shapes`` reads its two operands and writes its result once."""
+    return float(itemsize * sum(m * k + k * n + m * n
+                                for m, k, n in training_gemm_shapes(layer_sizes, batch_size)))
+
+
+def arithmetic_intensity(layer_sizes: list[int], batch_size: int, itemsize: int = 8) -> float:
+    """FLOPs per byte moved by one training step's matrix products (the roofline's x axis)."""
+    flops = sum(2.0 * m * k * n for m, k, n in training_gemm_shapes(layer_sizes, batch_size))
+    return flops / training_bytes(layer_sizes, batch_size, itemsize)
+
+
 def matmul_peak(shapes: list[tuple[int, int, int]], dtype: str = "float64",
                 min_seconds: float = 0.2, seed: int = 0) -> float:
     """GFLOP/s of NumPy matmul over the given (m, k, n) shapes, run back to back.

@@ -17,8 +17,10 @@ class History:
     """Per-epoch record; index 0 is the state before any training.
 
     Losses are batch-mean losses over the whole training (validation) set, evaluated after each
-    epoch. ``lr`` is the learning rate used during that epoch (NaN at epoch 0), ``epoch_s`` the
-    wall seconds of its training steps (evaluation excluded; 0 at epoch 0).
+    epoch (or each ``evaluate_every``-th, see ``train``). ``lr`` is the learning rate used during
+    that epoch (NaN at epoch 0), ``epoch_s`` the wall seconds of its training steps (evaluation
+    excluded; 0 at epoch 0), averaged over the epochs since the previous record when not every
+    epoch is evaluated.
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -92,7 +94,8 @@ def train_step(net, engine, X: np.ndarray, Y: np.ndarray, grads: np.ndarray, opt
 
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
           engine: str = "vectorized", reduction: str = "mean", validation=None,
-          shuffle: bool = True, seed: int = 0, callback=None, optimizer="sgd") -> History:
+          shuffle: bool = True, seed: int = 0, callback=None, optimizer="sgd",
+          evaluate_every: int = 1) -> History:
     """Train ``net`` in place and return its ``History``.
 
     Args:
@@ -106,14 +109,18 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         validation: optional ``(X_val, Y_val)``.
         shuffle: reshuffle each epoch from a generator seeded with ``seed``, so that two
             engines given the same seed see the same batches.
-        callback: ``callback(epoch, net, history)`` after each epoch, epoch 0 included.
+        callback: ``callback(epoch, net, history)`` after each evaluated epoch, epoch 0 included.
         optimizer: a kind from ``nncore.OPTIMIZERS`` (``"sgd"``, ``"adam"``, ...), a dict such as
             ``{"kind": "adam", "beta1": 0.8}`` (omitted hyperparameters take their defaults) or
             None (sgd). The schedule sets its ``lr`` at the start of each epoch.
+        evaluate_every: evaluate (record losses, call ``callback``) after epoch 0, every
+            ``evaluate_every``-th epoch and the last one. Evaluating the training and validation
+            sets can cost as much as the epoch's training; long runs evaluate less often.
 
     A NaN or infinite loss stops training and sets ``history.diverged``; it does not raise.
     """
     epochs = _positive_int(epochs, "epochs", allow_zero=True)
+    evaluate_every = _positive_int(evaluate_every, "evaluate_every")
     batch_size = _positive_int(batch_size, "batch_size")
     if not (isinstance(lr, numbers.Real) and np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
@@ -152,6 +159,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
 
     record(0, float("nan"), 0.0)
     order = np.arange(n)
+    unrecorded_s = 0.0  # training seconds since the last record
     for epoch in range(1, epochs + 1):
         if history.diverged:
             break
@@ -173,5 +181,9 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
                     Y_batch = Y_epoch[start:start + batch_size]
                     train_step(net, engine, X_batch, Y_batch, grads, optimizer, reduction)
         history.steps += -(-n // batch_size)
-        record(epoch, epoch_lr, time.perf_counter() - started)
+        unrecorded_s += time.perf_counter() - started
+        if epoch % evaluate_every == 0 or epoch == epochs:
+            since_record = epoch - history.epoch[-1]
+            record(epoch, epoch_lr, unrecorded_s / since_record)
+            unrecorded_s = 0.0
     return history

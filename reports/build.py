@@ -17,7 +17,8 @@ from typing import Callable
 from experiments.spec import spec_paths
 from experiments.store import studies_with_results
 
-from . import engine_winner, figures, generic, optimizers, tables
+from . import (batch_study, cost, double_descent, engine_winner, figures, generic, init_study,
+               optimizers, roofline, tables)
 from .data import Messages, Study, load_study, requested_study
 from .page import write_index
 from .peers import load_peers, peer_table
@@ -112,6 +113,9 @@ def _sweep_section(b: SectionBuilder, by: str, label: Callable[[int], str]) -> N
         b.figure(f"{name}_loss_curves.png", f"Loss against epoch, one line per {by}.",
                  lambda p: figures.loss_curves(b.study, p, by, label,
                                                f"{title} study: loss against epoch"))
+        b.figure(f"{name}_loss_vs_seconds.png", f"Loss against training seconds, one line per {by}.",
+                 lambda p: cost.loss_against_seconds(b.study, p, by, label,
+                                                     f"{title} study: loss against training time"))
     b.table("summary", lambda: tables.summary_table(
         b.study, [by], f"{title} study: final loss per {by}"))
 
@@ -153,6 +157,8 @@ def _engines_section(b: SectionBuilder) -> None:
                  lambda p: figures.engine_speedups(speedups, p))
         b.table("speedups", lambda: tables.speedup_table(speedups, b.study.name))
     engine_winner.add_to_section(b, times)
+    b.figure(f"{b.study.name}_roofline.png", "Achieved GFLOP/s against arithmetic intensity, the "
+             "measured matmul peak as the ceiling.", lambda p: roofline.roofline(b.study, p))
 
 
 def _classics_section(b: SectionBuilder) -> None:
@@ -183,7 +189,49 @@ def _generic_section(b: SectionBuilder) -> None:
                        + (f", a colour per {', '.join(where.hue)}" if where.hue else "") + ".")
             b.figure(name, caption[0].upper() + caption[1:],
                      lambda p, metric=metric: generic.draw(b.study, p, metric, where))
+    if where.x == "epoch" and b.study.curves is not None and cost.timed(b.study.curves):
+        by = where.cols or (where.hue[0] if len(where.hue) == 1 else None)
+        b.figure(f"{b.study.name}_loss_vs_seconds.png", "Loss against training seconds"
+                 + (f", a line per {by}." if by else "."),
+                 lambda p: cost.loss_against_seconds(b.study, p, by, str,
+                                                     f"{b.study.name}: loss against training time"))
     b.table("metrics", lambda: generic.metrics_table(b.study, varying))
+
+
+def _init_section(b: SectionBuilder) -> None:
+    name = b.study.name
+    if b.has("activations", "activation histograms"):
+        for activation in sorted(b.study.activations["activation"].unique()):
+            b.figure(f"{name}_histograms_{activation}.png",
+                     f"{activation}: each hidden layer's activations at initialization (bars) and "
+                     "after training (line), a row per initializer.",
+                     lambda p, a=activation: init_study.histogram_grid(b.study, p, a))
+        b.table("activation statistics", lambda: init_study.summary_table(b.study))
+    if b.has("curves", "training curves"):
+        b.figure(f"{name}_curves.png", "Validation loss against epoch and against training "
+                 "seconds, a line per initializer, a panel per activation.",
+                 lambda p: init_study.training_curves(b.study, p))
+
+
+def _batch_size_section(b: SectionBuilder) -> None:
+    name = b.study.name
+    if not b.has("curves", "loss curves"):
+        return
+    for rule, stem in ((batch_study.FIXED, "fixed_lr"), (batch_study.SCALED, "scaled_lr")):
+        b.figure(f"{name}_{stem}.png", f"Validation loss against epoch, optimizer step and training "
+                 f"seconds, a line per batch size ({rule}).",
+                 lambda p, rule=rule: batch_study.loss_figure(b.study, p, rule))
+    b.table("time to target", lambda: batch_study.time_to_target_table(b.study))
+
+
+def _double_descent_section(b: SectionBuilder) -> None:
+    name = b.study.name
+    b.figure(f"{name}_width.png", "Final training and test error against width, the "
+             "interpolation threshold marked.", lambda p: double_descent.width_figure(b.study, p))
+    if b.has("curves", "error-against-epoch figure"):
+        b.figure(f"{name}_epochs.png", "Test and training error against epoch for a few widths.",
+                 lambda p: double_descent.epoch_figure(b.study, p))
+    b.table("errors per width", lambda: double_descent.width_table(b.study))
 
 
 @dataclass
@@ -208,6 +256,9 @@ SPECIAL: dict[str, Special] = {
     "optimizers": Special("Optimizers", optimizers.optimizers_section),
     "mnist1d": Special("MNIST-1D (the paper's table)",
                        lambda b: optimizers.mnist1d_section(b, MNIST1D_PUBLISHED)),
+    "init": Special("Initialization", _init_section),
+    "batch_size": Special("Batch size", _batch_size_section),
+    "double_descent": Special("Double descent in width", _double_descent_section),
 }
 
 
@@ -251,6 +302,9 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
         if found is None:
             continue
         name, spec = found
+        if not studies and spec is not None and not spec.default \
+                and name not in studies_with_results(results):
+            continue  # kept out of the default sweep (`make sweep STUDY=...`) and not run yet
         if spec is None and kind_of(name) not in shipped and name not in studies_with_results(results):
             messages.warn(f"unknown study '{name}': no spec of that name in experiments/studies "
                           f"({', '.join(shipped)}) and no results in {results}/; give a spec's "

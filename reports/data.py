@@ -15,7 +15,7 @@ import experiments
 from experiments import spec as specs
 from experiments.spec import SpecError, find_study
 
-TABLES = ("runs", "curves", "snapshots")
+TABLES = ("runs", "curves", "snapshots", "activations")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Study:
     runs: pd.DataFrame
     curves: pd.DataFrame | None = None
     snapshots: pd.DataFrame | None = None
+    activations: pd.DataFrame | None = None
     spec: specs.Study | None = None  # the spec the runs come from, when it is known
 
     @property
@@ -148,7 +149,7 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
     if not all_runs:
         runs = current_runs_only(name, runs, messages, spec)
     tables = {table: load_table(name, table, results, messages, required=False)
-              for table in ("curves", "snapshots")}
+              for table in TABLES[1:]}
     tables = {table: None if frame is None else frame[frame["run_id"].isin(runs["run_id"])]
               for table, frame in tables.items()}
     study = Study(name=name, runs=runs, spec=spec, **tables)

@@ -450,3 +450,16 @@ def gradcheck(stats: pd.DataFrame, path: Path, threshold: float) -> None:
     _legend_outside(fig, [axes[0], axes[1]], None)
     fig.suptitle(f"Gradient check ({len(stats)} checks; one dot per check)")
     save(fig, path)
+
+
+def mean_lines(ax, frame: pd.DataFrame, x: str, y: str, by: str, colors: dict, label=str,
+               marker: str | None = None) -> None:
+    """On one axes, a line per value of ``by`` (the keys of ``colors``): the mean of ``y`` over
+    seeds at each ``x`` with its 95% bootstrap band, named ``label(value)``."""
+    summary = mean_ci(frame, [by, x], y)
+    for level, color in colors.items():
+        rows = summary[summary[by] == level]
+        if rows.empty:
+            continue
+        ax.plot(rows[x], rows["mean"], color=color, marker=marker, markersize=5, label=label(level))
+        ax.fill_between(rows[x], rows["low"], rows["high"], color=color, alpha=0.2, linewidth=0)

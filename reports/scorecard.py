@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from . import double_descent, init_study
 from .data import Study, metric
 from .optimizers import MODEL_NAMES
 from .tables import Table, mean_sd, number
@@ -148,6 +149,93 @@ def mnist1d_accuracy(study: Study | None, model: str) -> Claim:
     ours = f"{mean_sd(accuracy)}% after {epochs} epochs (mean ± sd of {_seeds(len(accuracy))})"
     return Claim(claim, published, ours,
                  _verdict(bool(abs(accuracy.mean() - published_value) <= MNIST1D_POINTS)))
+# --- the initialization study: the classic picture, at initialization, mean over seeds ---------
+INIT_SATURATED = 0.25     # sigmoid N(0, 1): share saturated in every layer past the first
+INIT_COLLAPSE = 0.01      # sigmoid N(0, 0.01): |mean - 0.5| and, times 2, the sd
+INIT_SPREAD_SD = 0.05     # Xavier: every layer's sd at least this, and under 2% saturated
+INIT_SPREAD_SATURATED = 0.02
+INIT_DEAD_UNITS = 0.05    # He: under 5% dead units in every layer, deepest sd >= half the first's
+
+
+def _layers(values, percent: bool = False) -> str:
+    return " / ".join(f"{100 * v:.0f}%" if percent else f"{v:.2g}" for v in values)
+
+
+def _init_claim(init: Study | None, claim: str, published: str, needed: list[tuple[str, str]],
+                judge: Callable[[dict], tuple[bool, str]]) -> Claim:
+    """A claim about the per-layer statistics at initialization of the (activation, init)
+    pairs in ``needed``; ``judge(picture)`` returns (holds, ours)."""
+    picture = init_study.picture(init)
+    if picture is None or any(key not in picture for key in needed):
+        return _no_data(claim, published)
+    holds, ours = judge(picture)
+    seeds = int(min(picture[key]["seeds"].min() for key in needed))
+    return Claim(claim, published, f"{ours} (layers 1 / ... / {len(picture[needed[0]]['std'])}, "
+                                   f"mean of {_seeds(seeds)})", _verdict(holds))
+
+
+def init_sigmoid_saturates(init: Study | None) -> Claim:
+    def judge(p):
+        saturated = p[("sigmoid", "N(0, 1)")]["saturated"]
+        return bool(np.all(saturated[1:] >= INIT_SATURATED)), f"saturated {_layers(saturated, True)}"
+    return _init_claim(init, "init: sigmoid with N(0, 1) weights saturates (at least "
+                       f"{100 * INIT_SATURATED:.0f}% of the values within 1% of 0 or 1 in every "
+                       "layer past the first)", "activations pile up at 0 and 1",
+                       [("sigmoid", "N(0, 1)")], judge)
+
+
+def init_sigmoid_collapses(init: Study | None) -> Claim:
+    def judge(p):
+        stats = p[("sigmoid", "N(0, 0.01)")]
+        holds = bool(np.all(np.abs(stats["mean"] - 0.5) < INIT_COLLAPSE)
+                     and np.all(stats["std"] < 2 * INIT_COLLAPSE))
+        return holds, f"mean {_layers(stats['mean'])}, sd {_layers(stats['std'])}"
+    return _init_claim(init, "init: sigmoid with N(0, 0.01) weights collapses onto 0.5 (every "
+                       f"layer's mean within {INIT_COLLAPSE:g} of 0.5, sd < {2 * INIT_COLLAPSE:g})",
+                       "all outputs near 0.5", [("sigmoid", "N(0, 0.01)")], judge)
+
+
+def init_xavier_spreads(init: Study | None) -> Claim:
+    keys = [("sigmoid", "Xavier"), ("tanh", "Xavier")]
+
+    def judge(p):
+        holds = all(np.all(p[k]["std"] >= INIT_SPREAD_SD)
+                    and np.all(p[k]["saturated"] < INIT_SPREAD_SATURATED) for k in keys)
+        return holds, "; ".join(f"{a}: sd {_layers(p[(a, i)]['std'])}, saturated "
+                                f"{_layers(p[(a, i)]['saturated'], True)}" for a, i in keys)
+    return _init_claim(init, "init: Xavier keeps sigmoid and tanh spread (every layer's sd >= "
+                       f"{INIT_SPREAD_SD:g}, < {100 * INIT_SPREAD_SATURATED:.0f}% saturated)",
+                       "spread in every layer", keys, judge)
+
+
+def init_he_keeps_relu_alive(init: Study | None) -> Claim:
+    def judge(p):
+        he, tiny = p[("relu", "He")], p[("relu", "N(0, 0.01)")]
+        holds = bool(np.all(he["dead_units"] < INIT_DEAD_UNITS) and he["std"][-1] >= 0.5 * he["std"][0])
+        ours = (f"He: sd {_layers(he['std'])}, dead units {_layers(he['dead_units'], True)}; "
+                f"N(0, 0.01) for contrast: sd {_layers(tiny['std'])}, dead units "
+                f"{_layers(tiny['dead_units'], True)}")
+        return holds, ours
+    return _init_claim(init, "init: He keeps ReLU layers from dying (< "
+                       f"{100 * INIT_DEAD_UNITS:.0f}% dead units in every layer, deepest sd at "
+                       "least half the first's)", "spread kept layer after layer",
+                       [("relu", "He"), ("relu", "N(0, 0.01)")], judge)
+
+
+def double_descent_peaks(study: Study | None) -> Claim:
+    """Whatever the curve does is reported; the claim holds only for a peak near the
+    interpolation threshold standing above both the valley before it and the widest net."""
+    claim = (f"double descent: test error peaks near the interpolation threshold (within "
+             f"{double_descent.NEAR_THRESHOLD:g}x of its width) and falls again beyond it (both by "
+             f"at least {100 * double_descent.MARGIN:g} points)")
+    published = "peak at the interpolation threshold, lower again for wider nets"
+    if study is None:
+        return _no_data(claim, published)
+    try:
+        found = double_descent.descent(study)
+    except ValueError:
+        return _no_data(claim, published)
+    return Claim(claim, published, double_descent.summary_text(found), _verdict(found.holds))
 
 
 CLAIMS: tuple[Callable[[dict[str, Study]], Claim], ...] = (
@@ -168,6 +256,11 @@ CLAIMS: tuple[Callable[[dict[str, Study]], Claim], ...] = (
     lambda s: gradients_agree(s.get("gradcheck")),
     lambda s: mnist1d_accuracy(s.get("mnist1d"), "logistic regression"),
     lambda s: mnist1d_accuracy(s.get("mnist1d"), "MLP 100-100"),
+    lambda s: init_sigmoid_saturates(s.get("init")),
+    lambda s: init_sigmoid_collapses(s.get("init")),
+    lambda s: init_xavier_spreads(s.get("init")),
+    lambda s: init_he_keeps_relu_alive(s.get("init")),
+    lambda s: double_descent_peaks(s.get("double_descent")),
 )
 
 

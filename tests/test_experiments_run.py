@@ -35,6 +35,13 @@ def test_curves_have_one_row_per_epoch_from_zero():
     assert result["runs"]["sec_per_epoch"] == np.median(curves["epoch_s"][1:])
 
 
+def test_curves_count_optimizer_steps_also_when_evaluating_every_kth_epoch():
+    # sincos with step 0.5: 20 x 20 = 400 training samples, 40 steps an epoch at batch 10
+    curves = run(epochs=5, batch_size=10, evaluate_every=2)["curves"]
+    assert curves["epoch"] == [0, 2, 4, 5]
+    assert curves["step"] == [0, 80, 160, 200]
+
+
 def test_snapshots_hold_the_training_grid_at_the_asked_epochs():
     snapshots = run(epochs=2, snapshot_epochs=[0, 2])["snapshots"]
     assert len(snapshots["epoch"]) == 2 * 400
@@ -66,7 +73,7 @@ def test_gradcheck_task_compares_numerical_and_vectorized_gradients():
     metrics = json.loads(result["runs"]["metrics"])
     assert set(metrics) == {"max_rel_error", "numerical_s", "backprop_s", "n_params"}
     assert metrics["max_rel_error"] < 1e-6 and metrics["n_params"] == 12 + 20 + 5
-    assert result["curves"] == {} and result["runs"]["status"] == "ok"
+    assert not result.get("curves") and result["runs"]["status"] == "ok"
 
 
 def test_the_matmul_peak_is_measured_only_for_timing_studies():
@@ -79,3 +86,15 @@ def test_every_run_pins_blas_to_one_thread_and_records_provenance():
     row = run()["runs"]
     assert row["blas_threads"] == 1
     assert row["python_version"] and row["numpy_version"] == np.__version__ and row["host"]
+
+
+def test_activation_statistics_are_kept_at_the_asked_epochs_one_row_per_layer_and_bin():
+    result = run(epochs=2, layer_sizes=[2, 5, 4, 1], activation="sigmoid",
+                 activation_stats_epochs=[0, 2])
+    stats = result["activations"]
+    assert len(stats["epoch"]) == 2 * 2 * 20  # epochs x hidden layers x bins
+    assert sorted(set(stats["epoch"])) == [0, 2] and sorted(set(stats["layer"])) == [1, 2]
+    assert set(stats["run_id"]) == {"id"} and set(stats["activation"]) == {"sigmoid"}
+    fractions = np.array(stats["fraction"]).reshape(4, 20)
+    np.testing.assert_allclose(fractions.sum(axis=1), 1.0)
+    assert not run(epochs=1)["activations"]  # none asked for: no rows

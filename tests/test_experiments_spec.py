@@ -130,6 +130,15 @@ def test_quick_keeps_first_and_last_grid_values_one_seed_and_two_epochs(tmp_path
     assert labels(study, "layer_sizes", "epochs", "seed") == [([2, 10, 1], 2, 0), ([2, 100, 1], 2, 0)]
 
 
+def test_quick_runs_keep_only_the_activation_statistics_epochs_they_reach(tmp_path):
+    path = write(tmp_path, 'name = "q"\n' + BASE.replace("epochs = 1", "epochs = 30") + """
+        width = 10
+        activation_stats_epochs = [0, 1, 30]
+        """)
+    assert load_spec(path).runs[0].config["activation_stats_epochs"] == [0, 1, 30]
+    assert load_spec(path, quick=True).runs[0].config["activation_stats_epochs"] == [0, 1]
+
+
 BAD_SPECS = [
     # (what is wrong, spec text after the name, words the message must contain)
     ("unknown key", BASE + "widht = 20\n", ["base.widht", "unknown key", "width"]),
@@ -149,6 +158,11 @@ BAD_SPECS = [
     ("bad schedule", BASE + "width = 20\nschedule = { kind = 'cosine' }\n", ["schedule", "constant, step"]),
     ("not TOML", "[base\n", ["not valid TOML"]),
     ("seeds inside base", BASE + "width = 20\nseeds = 3\n", ["base.seeds", "top-level key"]),
+    ("activation statistics after the last epoch", BASE + "width = 20\nactivation_stats_epochs = [0, 2]\n",
+     ["activation_stats_epochs", "integers in [0, 1]"]),
+    ("statistics at an epoch not evaluated", BASE.replace("epochs = 1", "epochs = 10")
+     + "width = 20\nevaluate_every = 5\nactivation_stats_epochs = [0, 3]\n",
+     ["activation_stats_epochs", "[3]", "evaluate_every = 5"]),
     ("unusable dataset option", BASE.replace("step = 0.5", "step = 'fine'") + "width = 20\n",
      ["dataset_options", "not usable"]),
 ]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nncore import datasets
-from nncore.probe import matmul_peak, training_flops, training_gemm_shapes
+from nncore.probe import (arithmetic_intensity, matmul_peak, training_bytes, training_flops,
+                          training_gemm_shapes)
 
 
 def test_sincos_grid_and_validation():
@@ -88,6 +89,19 @@ def test_training_flops_count_every_product():
     assert training_flops([2, 3, 1], 10) == 10 * training_flops([2, 3, 1], 1)
     flops_from_shapes = sum(2 * m * k * n for m, k, n in training_gemm_shapes([2, 3, 1], 10))
     assert flops_from_shapes == training_flops([2, 3, 1], 10)
+
+
+def test_training_bytes_count_each_product_operands_and_result_once():
+    # 2-3-1 at batch 4: (4,2,3) (2,4,3) | (4,3,1) (3,4,1) (4,1,3)
+    elements = (8 + 6 + 12) + (8 + 12 + 6) + (12 + 3 + 4) + (12 + 4 + 3) + (4 + 3 + 12)
+    assert training_bytes([2, 3, 1], 4, itemsize=8) == 8 * elements
+    assert training_bytes([2, 3, 1], 4, itemsize=4) == 4 * elements
+    assert arithmetic_intensity([2, 3, 1], 4) == training_flops([2, 3, 1], 4) / (8 * elements)
+
+
+def test_arithmetic_intensity_grows_with_batch_and_width():
+    assert arithmetic_intensity([2, 100, 1], 1000) > arithmetic_intensity([2, 100, 1], 10)
+    assert arithmetic_intensity([100, 200, 200, 10], 100) > arithmetic_intensity([100, 20, 20, 10], 100)
 
 
 def test_matmul_peak_is_a_positive_rate():

@@ -71,6 +71,26 @@ def test_history_records_epoch_zero_and_every_epoch():
     assert not history.diverged and history.epochs_run == 3
 
 
+def test_evaluating_every_kth_epoch_records_those_and_the_last_on_the_same_path():
+    X, Y, X_val, Y_val = sincos_subset()
+    def run(evaluate_every, seen):
+        return nncore.train(nncore.MLP([2, 4, 1], seed=2), X, Y, epochs=7, batch_size=10, lr=0.01,
+                            validation=(X_val, Y_val), evaluate_every=evaluate_every, seed=1,
+                            callback=lambda epoch, net, h: seen.append(epoch))
+    seen_sparse, seen_all = [], []
+    sparse, every = run(3, seen_sparse), run(1, seen_all)
+    assert sparse.epoch == [0, 3, 6, 7] and seen_sparse == [0, 3, 6, 7]
+    np.testing.assert_array_equal(sparse.train_loss, [every.train_loss[e] for e in sparse.epoch])
+    assert sparse.steps == every.steps == 7 * 4
+    assert all(s > 0 for s in sparse.epoch_s[1:])  # seconds per epoch since the last record
+
+
+def test_evaluate_every_must_be_a_positive_integer():
+    X, Y, _, _ = sincos_subset()
+    with pytest.raises(ValueError, match="evaluate_every"):
+        nncore.train(nncore.MLP([2, 4, 1]), X, Y, epochs=2, batch_size=10, lr=0.01, evaluate_every=0)
+
+
 def test_classifier_history_records_accuracy():
     X, y, X_test, y_test = nncore.datasets.digits()
     net = nncore.MLP([64, 20, 10], activation="sigmoid", output="softmax", loss="cross_entropy")

@@ -14,11 +14,12 @@ from synthetic_results import make_results, sweep_study, width_loss, write_table
 FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",
            "final_loss_curves.png", "lr_final_loss.png", "engines_sec_per_epoch.png",
            "engines_speedups.png", "engines_winner.png", "classics.png", "gradcheck.png", "optimizers_train_loss.png",
-           "optimizers_val_acc.png", "mnist1d_curves.png")
+           "optimizers_val_acc.png", "mnist1d_curves.png", "width_loss_vs_seconds.png",
+           "depth_loss_vs_seconds.png", "engines_roofline.png")
 
 # table name -> (rows, columns it must have); rows follow the synthetic set's grid.
 TABLES = {
-    "scorecard": (11, ["claim", "published", "ours", "holds"]),
+    "scorecard": (16, ["claim", "published", "ours", "holds"]),
     "width_summary": (4, ["width", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
     "depth_summary": (4, ["depth", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
     "lr_summary": (6, ["width", "lr", "seeds", "final train loss (mean ± sd)"]),
@@ -82,7 +83,9 @@ def test_every_table_has_expected_rows_and_columns(report, name):
 @pytest.mark.slow
 def test_scorecard_holds_on_data_built_to_match_the_claims(report):
     header, body = markdown_rows(report.out / "tables" / "scorecard.md")
-    assert [row[header.index("holds")] for row in body] == ["yes"] * 11
+    # the claims of the shipped default-style studies hold; the init and double-descent studies
+    # are not in the synthetic set
+    assert [row[header.index("holds")] for row in body] == ["yes"] * 11 + ["no data"] * 5
 
 
 @pytest.mark.slow

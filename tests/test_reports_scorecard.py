@@ -15,7 +15,8 @@ from synthetic_results import run_row
 
 CLAIM_INDEX = {"width": 0, "depth": 1, "final_train": 2, "final_val": 3, "xor": 4, "emily": 5,
                "frank": 6, "random_regression": 7, "gradients": 8, "mnist1d_logistic": 9,
-               "mnist1d_mlp": 10}
+               "mnist1d_mlp": 10, "init_saturates": 11, "init_collapses": 12, "init_xavier": 13,
+               "init_he": 14, "double_descent": 15}
 
 
 def study(name: str, rows: list[dict]) -> Study:

@@ -1,0 +1,134 @@
+"""The batch-size study: statistical against hardware efficiency.
+
+The same loss costs more epochs at a large batch (fewer, averaged steps) but fewer seconds per
+epoch (bigger matrix products); loss against epoch, against optimizer step and against training
+seconds shows the trade, and time-to-target turns it into one number per batch size.
+
+Each run is one of two learning-rate rules: the *fixed* lr (the one most batch sizes share) or an
+lr *scaled* with the batch; the batch size where the two rules meet is one run and belongs to both.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import cost, figures
+from .data import Study
+from .tables import Table, number
+
+FIXED, SCALED = "fixed lr", "lr scaled with batch"
+TARGET_FACTOR = 2.0  # target: this many times the best configuration's final validation loss
+X_AXES = (("epoch", "epoch"), ("step", "optimizer step (log scale)"),
+          (cost.SECONDS, "training seconds (log scale)"))
+
+
+def rules(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (run, rule) it belongs to, with a ``rule`` column; per dataset, the fixed lr
+    is the one most batch sizes share."""
+    parts = []
+    for _, group in runs.groupby("dataset"):
+        fixed_lr = group.groupby("lr")["batch_size"].nunique().idxmax()
+        fixed = group["lr"] == fixed_lr
+        # the scaled rule's member at the reference batch is the fixed-lr run of that batch
+        scaled_batches = set(group.loc[~fixed, "batch_size"])
+        reference = group[fixed & ~group["batch_size"].isin(scaled_batches)]
+        parts.append(group[fixed].assign(rule=FIXED))
+        if (~fixed).any():
+            parts.append(pd.concat([group[~fixed], reference]).assign(rule=SCALED))
+    return pd.concat(parts, ignore_index=True) if parts else runs.assign(rule=[])
+
+
+def curves_by_rule(study: Study) -> pd.DataFrame:
+    """Curves of finished runs with dataset, batch size, lr, seed, rule and training seconds."""
+    curves = study.curves_of_ok_runs(("dataset", "batch_size", "lr", "seed", "loss"))
+    curves = cost.with_training_seconds(curves)
+    membership = rules(study.ok)[["run_id", "rule"]]
+    return curves.merge(membership, on="run_id")
+
+
+def targets(study: Study) -> dict[str, float]:
+    """Per dataset, the target validation loss: TARGET_FACTOR x the lowest mean (over seeds)
+    final validation loss of any configuration, so the best configuration reaches it."""
+    ok = study.ok[np.isfinite(study.ok["final_val_loss"])]
+    best = ok.groupby(["dataset", "batch_size", "lr"])["final_val_loss"].mean().groupby("dataset").min()
+    return {dataset: TARGET_FACTOR * value for dataset, value in best.items()}
+
+
+def loss_figure(study: Study, path: Path, rule: str) -> list[str]:
+    """Validation loss against epoch, step and training seconds (columns), a row per dataset, a
+    line per batch size (mean over seeds); the time-to-target loss is the dotted line."""
+    curves = curves_by_rule(study)
+    curves = curves[curves["rule"] == rule]
+    if curves.empty:
+        raise ValueError(f"no runs with the rule '{rule}'")
+    datasets = sorted(curves["dataset"].unique())
+    batches = sorted(curves["batch_size"].unique())
+    colors = dict(zip(batches, figures.sns.color_palette("viridis", len(batches))))
+    goal = targets(study)
+    fig, axes = figures.plt.subplots(len(datasets), len(X_AXES), figsize=(15, 3.9 * len(datasets)),
+                                     squeeze=False, sharey="row", layout="constrained")
+    for row, dataset in enumerate(datasets):
+        rows = curves[curves["dataset"] == dataset]
+        lrs = rows.groupby("batch_size")["lr"].first()
+        for col, (x, x_label) in enumerate(X_AXES):
+            ax = axes[row][col]
+            data = rows if x == "epoch" else rows[rows[x] > 0]
+            cost.mean_against_seconds(ax, data, "val_loss", "batch_size", colors,
+                                      label=lambda b: f"{b} (lr {lrs[b]:g})" if rule == SCALED
+                                      else str(b), x=x)
+            if dataset in goal:
+                ax.axhline(goal[dataset], color="grey", linestyle=":", linewidth=1.2,
+                           label="target" if col == 0 else None)
+            ax.set_yscale("log")
+            figures._plain_log(ax.yaxis)
+            if x != "epoch":
+                ax.set_xscale("log")
+                figures._plain_log(ax.xaxis)
+            ax.set(xlabel=x_label, title=f"{dataset}: against {x_label.split(' (')[0]}")
+        loss = rows["loss"].iloc[0]
+        axes[row][0].set_ylabel(f"validation {loss.replace('_', ' ')} (log scale)")
+        figures._legend_outside(fig, axes[row][0], "batch size" + (" (lr)" if rule == SCALED else ""))
+    seeds = curves.groupby(["dataset", "batch_size"])["seed"].nunique()
+    lr_text = (f"lr {curves['lr'].iloc[0]:g} at every batch size" if rule == FIXED
+               else "lr proportional to the batch size")
+    fig.suptitle(f"Batch size, {lr_text}: validation loss against epoch, optimizer step and "
+                 f"training seconds\nmean over {figures._seeds_count(seeds)} seeds at each epoch; "
+                 f"dotted: the time-to-target loss ({TARGET_FACTOR:g}x the best configuration's)")
+    figures.save(fig, path)
+    return list(curves["run_id"].unique())
+
+
+def time_to_target(study: Study) -> pd.DataFrame:
+    """Per dataset, rule and batch size: seeds, seeds reaching the target, and the median over
+    those of the epoch, optimizer step and training seconds at which validation loss first
+    falls to the target."""
+    curves = curves_by_rule(study)
+    goal = targets(study)
+    rows = []
+    for (dataset, rule, batch), group in curves.groupby(["dataset", "rule", "batch_size"]):
+        target = goal.get(dataset, np.nan)
+        reached = group[group["val_loss"] <= target].sort_values("epoch").groupby("run_id").first()
+        rows.append({"dataset": dataset, "rule": rule, "batch_size": batch,
+                     "lr": group["lr"].iloc[0], "target": target,
+                     "seeds": group["run_id"].nunique(), "reached": len(reached),
+                     "epochs": reached["epoch"].median() if len(reached) else np.nan,
+                     "steps": reached["step"].median() if len(reached) else np.nan,
+                     "seconds": reached[cost.SECONDS].median() if len(reached) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def time_to_target_table(study: Study) -> Table:
+    frame = time_to_target(study)
+    rows = [{"dataset": r.dataset, "lr rule": r.rule, "batch": r.batch_size, "lr": f"{r.lr:g}",
+             "target val loss": number(r.target), "reached": f"{r.reached}/{r.seeds}",
+             "epochs": number(r.epochs), "steps": number(r.steps, 4),
+             "seconds": number(r.seconds)}
+            for r in frame.sort_values(["dataset", "rule", "batch_size"]).itertuples()]
+    return Table(f"{study.name}_time_to_target", "Batch size: time to a target validation loss",
+                 pd.DataFrame(rows),
+                 f"Target per dataset: {TARGET_FACTOR:g}x the lowest mean final validation loss of any "
+                 "configuration (so at least the best one reaches it). Epochs, optimizer steps and "
+                 "training seconds (evaluation excluded; one run at a time) until the validation loss "
+                 "first falls to the target: median over the seeds that reach it; — where none does.")

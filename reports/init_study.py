@@ -1,0 +1,221 @@
+"""The initialization study: per-layer activation distributions at initialization and after training.
+
+Reads the ``activations`` table (one row per run, epoch, hidden layer and histogram bin; see
+docs/results-schema.md). Histograms come from one seed (ReLU's bin edges follow each run's own
+maximum, so seeds cannot be averaged bin by bin); every number in the tables and the scorecard is
+a mean over the seeds that have it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import cost, figures
+from .data import Study
+from .tables import Table, number
+
+STAT_COLUMNS = ("mean", "std", "saturated", "dead_units")
+BEFORE, AFTER = "at initialization", "after training"
+
+
+def init_label(init: str, scale: float) -> str:
+    """``N(0, 0.01)``, ``Xavier``, ``He``: the initializer as the literature names it."""
+    if init == "normal":
+        return f"N(0, {scale:g})"
+    name = {"xavier": "Xavier", "he": "He", "he_uniform": "He uniform"}.get(init, init)
+    return name if scale == 1 else f"{name} x {scale:g}"
+
+
+def _init_order(runs: pd.DataFrame) -> list[str]:
+    """Labels in the order of nncore.INITIALIZERS (normal, he, xavier, ...), each by falling
+    scale; the normals first, then Xavier before He as the literature came (2010, 2015)."""
+    preferred = ["normal", "xavier", "he"]
+    pairs = runs[["init", "init_scale"]].drop_duplicates()
+    rank = pairs["init"].map(lambda i: (preferred.index(i) if i in preferred else len(preferred), i))
+    pairs = pairs.assign(rank=rank, neg_scale=-pairs["init_scale"]).sort_values(["rank", "neg_scale"])
+    return [init_label(i, s) for i, s in zip(pairs["init"], pairs["init_scale"])]
+
+
+def stats_frame(study: Study) -> pd.DataFrame:
+    """The activations table joined with each run's init, seed and status; ``moment`` says
+    whether a row is the run's first (at initialization) or last (after training) epoch.
+    Runs that diverged keep their statistics at initialization."""
+    if study.activations is None:
+        raise ValueError("no activations table")
+    runs = study.runs[["run_id", "init", "init_scale", "seed", "status", "final_val_acc"]]
+    frame = study.activations.drop(columns=["study"], errors="ignore").merge(runs, on="run_id")
+    frame["init_label"] = [init_label(i, s) for i, s in zip(frame["init"], frame["init_scale"])]
+    first = frame.groupby("run_id")["epoch"].transform("min")
+    last = frame.groupby("run_id")["epoch"].transform("max")
+    frame["moment"] = np.where(frame["epoch"] == first, BEFORE,
+                               np.where(frame["epoch"] == last, AFTER, "during training"))
+    return frame
+
+
+def layer_summary(study: Study) -> pd.DataFrame:
+    """Per activation, init, moment and layer: each statistic's mean over seeds, and the seeds."""
+    frame = stats_frame(study)
+    per_layer = frame.drop_duplicates(["run_id", "epoch", "layer"])
+    grouped = per_layer.groupby(["activation", "init_label", "moment", "layer"])
+    summary = grouped[list(STAT_COLUMNS)].mean()
+    summary["seeds"] = grouped["seed"].nunique()
+    summary["epoch"] = grouped["epoch"].max()
+    return summary.reset_index()
+
+
+def unique_legend(fig, axes, title: str | None, loc: str, columns: int = 1) -> None:
+    """One legend entry per label over all ``axes`` (panels repeat the same lines)."""
+    entries = {}
+    for ax in np.ravel(axes):
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(text, handle)
+    if entries:
+        fig.legend(list(entries.values()), list(entries), title=title, loc=loc, ncol=columns)
+
+
+def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
+    """Rows: initializers; columns: hidden layers. Bars: the distribution of the layer's
+    activations at initialization; line: after training (same run). One seed, the lowest."""
+    frame = stats_frame(study)
+    frame = frame[frame["activation"] == activation]
+    if frame.empty:
+        raise ValueError(f"no activation statistics for {activation}")
+    order = [label for label in _init_order(study.runs) if label in set(frame["init_label"])]
+    layers = sorted(frame["layer"].unique())
+    fig, axes = figures.plt.subplots(len(order), len(layers), figsize=(2.5 * len(layers), 1.9 * len(order)),
+                                     squeeze=False, sharey="row", layout="constrained")
+    drawn = []
+    for row, label in enumerate(order):
+        rows = frame[frame["init_label"] == label]
+        seed = rows["seed"].min()
+        rows = rows[rows["seed"] == seed]
+        drawn += list(rows["run_id"].unique())
+        for col, layer in enumerate(layers):
+            ax = axes[row][col]
+            before, after = (rows[(rows["layer"] == layer) & (rows["moment"] == moment)].sort_values("bin")
+                             for moment in (BEFORE, AFTER))
+            for bins, style in ((before, "bar"), (after, "step")):
+                if bins.empty:
+                    continue
+                edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
+                if style == "bar":
+                    ax.bar(bins["bin_low"], bins["fraction"], width=np.diff(edges), align="edge",
+                           color="C0", alpha=0.6, label=BEFORE)
+                else:
+                    ax.stairs(bins["fraction"], edges, color="C3", linewidth=1.4, label=AFTER)
+            if len(before):
+                changed = (lambda column, text: f" → {text(after[column].iloc[0])}") if len(after) \
+                    else (lambda column, text: "")
+                percent = lambda v: f"{100 * v:.0f}%"  # noqa: E731
+                ax.text(0.97, 0.95, f"sd {before['std'].iloc[0]:.2g}"
+                        f"{changed('std', lambda v: f'{v:.2g}')}\n"
+                        f"{'dead' if activation == 'relu' else 'sat.'} "
+                        f"{percent(before['saturated'].iloc[0])}{changed('saturated', percent)}",
+                        transform=ax.transAxes, ha="right", va="top", fontsize=7.5,
+                        bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0})
+            ax.tick_params(labelsize=7.5)
+            ax.xaxis.set_major_locator(figures.MaxNLocator(4))
+            ax.xaxis.set_major_formatter(figures.FuncFormatter(lambda v, _: f"{v:.3g}"))
+            if row == 0:
+                ax.set_title(f"layer {layer}", fontsize=10)
+            if col == 0:
+                ax.set_ylabel(f"{label}\nfraction", fontsize=9)
+        status = rows["status"].iloc[0]
+        if status != "ok":
+            axes[row][-1].annotate(f"training {status}", (1.02, 0.5), xycoords="axes fraction",
+                                   rotation=90, va="center", fontsize=8, color="C3")
+    for ax in axes[-1]:
+        ax.set_xlabel(f"{activation} output", fontsize=8)
+    unique_legend(fig, axes, None, "outside lower center", columns=2)
+    fig.suptitle(f"Initialization study, {activation}: activations per hidden layer over the "
+                 f"training set (one seed)\nbars: {BEFORE}, annotated with sd and "
+                 f"{'dead (exactly 0)' if activation == 'relu' else 'saturated (within 1% of a bound)'}"
+                 f" share; line: {AFTER} (epoch {int(frame['epoch'].max())}; annotations: before → after)")
+    figures.save(fig, path)
+    return drawn
+
+
+def training_curves(study: Study, path: Path) -> list[str]:
+    """Validation loss against epoch (top) and against training seconds (bottom), a panel per
+    activation, a line per initializer: mean over seeds, band 95% bootstrap CI (epoch only)."""
+    curves = study.curves_of_ok_runs(("activation", "init", "init_scale", "seed"))
+    curves = curves.assign(init_label=[init_label(i, s) for i, s in
+                                       zip(curves["init"], curves["init_scale"])])
+    curves = cost.with_training_seconds(curves)
+    activations = [a for a in ("sigmoid", "tanh", "relu", "identity") if a in set(curves["activation"])]
+    order = [label for label in _init_order(study.runs) if label in set(curves["init_label"])]
+    colors = dict(zip(order, figures.sns.color_palette("colorblind", len(order))))
+    fig, axes = figures.plt.subplots(2, len(activations), figsize=(4.6 * len(activations), 7.2),
+                                     squeeze=False, sharey="col", layout="constrained")
+    for col, activation in enumerate(activations):
+        rows = curves[curves["activation"] == activation]
+        figures.mean_lines(axes[0][col], rows, "epoch", "val_loss", "init_label",
+                            {k: v for k, v in colors.items() if k in set(rows["init_label"])},
+                            lambda label: label)
+        cost.mean_against_seconds(axes[1][col], rows, "val_loss", "init_label",
+                                  {k: v for k, v in colors.items() if k in set(rows["init_label"])})
+        axes[0][col].set(title=activation, xlabel="epoch")
+        axes[1][col].set(xlabel="training seconds (evaluation excluded)")
+        for ax in axes[:, col]:
+            ax.set_yscale("log")
+            figures._plain_log(ax.yaxis)
+    axes[0][0].set_ylabel("validation cross entropy (log scale)")
+    axes[1][0].set_ylabel("validation cross entropy (log scale)")
+    unique_legend(fig, axes, "initialization", "outside right upper")
+    seeds = curves.groupby(["activation", "init_label"])["seed"].nunique()
+    missing = study.runs[study.runs["status"] != "ok"]
+    note = ("" if missing.empty else "; not drawn (diverged): " + ", ".join(sorted(
+        {f"{a} {init_label(i, s)}" for a, i, s in zip(missing["activation"], missing["init"],
+                                                      missing["init_scale"])})))
+    fig.suptitle("Initialization study: validation loss against epoch (top) and training seconds "
+                 f"(bottom)\ntop: {figures.seeds_note(seeds)}; bottom: mean over seeds{note}")
+    figures.save(fig, path)
+    return list(curves["run_id"].unique())
+
+
+def _per_layer_text(values: pd.Series, percent: bool) -> str:
+    if percent:
+        return " / ".join(f"{100 * v:.0f}" for v in values)
+    return " / ".join(number(v, 2) for v in values)
+
+
+def summary_table(study: Study) -> Table:
+    """Per activation, initializer and moment: per-layer sd and saturated/dead share (layer 1 /
+    ... / 5, mean over seeds), the deepest layer's dead units, and the final validation accuracy."""
+    summary = layer_summary(study)
+    accuracy = study.ok.assign(init_label=[init_label(i, s) for i, s in
+                                           zip(study.ok["init"], study.ok["init_scale"])])
+    accuracy = accuracy.groupby(["activation", "init_label"])["final_val_acc"].mean()
+    order = _init_order(study.runs)
+    rows = []
+    for (activation, label, moment), group in summary.groupby(["activation", "init_label", "moment"]):
+        group = group.sort_values("layer")
+        deepest = group.iloc[-1]
+        rows.append({
+            "activation": activation, "init": label, "when": f"{moment} (epoch {group['epoch'].max()})",
+            "seeds": int(group["seeds"].min()),
+            "sd per layer": _per_layer_text(group["std"], False),
+            "mean per layer": _per_layer_text(group["mean"], False),
+            "saturated (dead for ReLU) % per layer": _per_layer_text(group["saturated"], True),
+            "dead units, deepest layer": f"{100 * deepest['dead_units']:.0f}%",
+            "final val acc": number(accuracy.get((activation, label), np.nan)) if moment == AFTER else "",
+            "_order": (activation, order.index(label) if label in order else len(order), moment != BEFORE)})
+    frame = pd.DataFrame(rows)
+    frame = frame.sort_values("_order").drop(columns="_order").fillna("—")
+    return Table(f"{study.name}_activations", "Initialization: activation statistics per hidden layer",
+                 frame, "Values for layers 1 / 2 / ... over the whole training set, mean over seeds. "
+                 "Saturated: sigmoid < 0.01 or > 0.99, |tanh| > 0.98; dead: ReLU exactly 0 (a share "
+                 "of all values); dead units: units at 0 (or saturated) on every sample.")
+
+
+def picture(study: Study | None) -> dict[str, dict] | None:
+    """The numbers behind the four claims of the classic picture, at initialization, mean over
+    seeds: per (activation, init label) the per-layer sd, mean, saturated share and dead units."""
+    if study is None or study.activations is None:
+        return None
+    summary = layer_summary(study)
+    summary = summary[summary["moment"] == BEFORE].sort_values("layer")
+    return {key: {column: group[column].to_numpy() for column in (*STAT_COLUMNS, "seeds")}
+            for key, group in summary.groupby(["activation", "init_label"])}
