@@ -35,7 +35,7 @@ def mean_against_seconds(ax, curves: pd.DataFrame, y: str, by: str, colors: dict
     mean over seeds of the seconds spent (runs of one configuration take similar times)."""
     if SECONDS not in curves:
         curves = with_training_seconds(curves)
-    means = curves.groupby([by, "epoch"])[[x, y]].mean().reset_index()
+    means = curves.groupby([by, "epoch"])[[c for c in (x, y) if c != "epoch"]].mean().reset_index()
     for level, color in colors.items():
         rows = means[means[by] == level].sort_values("epoch")
         rows = rows[np.isfinite(rows[y])]
