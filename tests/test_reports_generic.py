@@ -59,7 +59,8 @@ def test_an_unseen_study_gets_loss_and_accuracy_curves(report):
     [section] = report.sections
     assert section.title == "blobs" and section.description == "Two blobs from a CSV"
     assert [path for path, _ in section.figures] == ["figures/blobs_loss_curves.png",
-                                                     "figures/blobs_acc_curves.png"]
+                                                     "figures/blobs_acc_curves.png",
+                                                     "figures/blobs_loss_vs_seconds.png"]
     for path, _ in section.figures:
         with Image.open(report.out / path) as image:
             assert image.format == "PNG" and image.size[0] > 600
