@@ -74,6 +74,8 @@ def build_parser(prog: str = "python -m experiments", extend=None,
     listing = commands.add_parser("list", help="the shipped studies and their run counts")
     listing.add_argument("--quick", action="store_true")
     _add_max_runs(listing)
+    listing.add_argument("--results", default="results",
+                         help="calibrate the estimated times on the runs stored here")
 
     status = commands.add_parser("status", help="done, failed, pending and stale runs per study")
     status.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC")
@@ -223,9 +225,16 @@ def cmd_plan(args) -> int:
 
 
 def cmd_list(args) -> int:
+    from . import sweep
+    from .backends import default_workers
+
     for study in (specs.load_spec(path, args.quick, args.max_runs) for path in specs.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
-        print(f"{study.name:<12} {len(study.runs):>5} runs  {study.description}"
+        # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
+        estimates = sweep.calibrated_estimates(study, sweep.stored_runs(args.results, study.name))
+        workers = 1 if study.timing else default_workers()
+        estimate = _format_seconds(sum(estimates.values()) / workers)
+        print(f"{study.name:<15} {len(study.runs):>5} runs  ~{estimate:>8}  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
     return EXIT_OK
 

@@ -59,3 +59,10 @@ def test_double_descent_quick_sweep_draws_error_against_width_and_epoch(tmp_path
     assert sorted(runs["width"]) == [2, 400] and set(runs["init"]) == {"he_uniform"}
     _assert_pngs(out, FIGURES["double_descent"])
     assert (out / "tables" / "double_descent-quick_errors.md").is_file()
+
+
+def test_list_shows_the_new_studies_with_run_counts_and_estimated_times(tmp_path, capsys):
+    assert main(["list", "--results", str(tmp_path)]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    for study, runs in (("init", 36), ("batch_size", 66), ("double_descent", 56)):
+        assert f"{runs} runs  ~" in lines[study] and "not default" in lines[study]
