@@ -33,6 +33,7 @@ def _assert_pngs(out, names):
             assert image.format == "PNG" and image.size[0] > 400 and image.size[1] > 250
 
 
+@pytest.mark.slow
 def test_init_quick_sweep_stores_activation_statistics_and_draws_its_section(tmp_path):
     results, out = _sweep_and_report(tmp_path, "init")
     stats = load("init-quick", "activations", results=results)
@@ -43,6 +44,7 @@ def test_init_quick_sweep_stores_activation_statistics_and_draws_its_section(tmp
     assert (out / "tables" / "init-quick_activations.md").is_file()
 
 
+@pytest.mark.slow
 def test_batch_size_quick_sweep_draws_both_lr_rules_and_the_time_to_target_table(tmp_path):
     results, out = _sweep_and_report(tmp_path, "batch_size")
     curves = load("batch_size-quick", "curves", results=results)
