@@ -34,7 +34,7 @@ TABLES = {
     "optimizers_summary": (12, ["dataset", "optimizer", "lr", "best lr", "seeds", "best val acc % (mean ± sd)",
                                 "final val acc % (mean ± sd)"]),
     "mnist1d_summary": (2, ["model", "layer sizes", "seeds", "steps", "test accuracy % (mean ± sd)", "paper %"]),
-    "provenance": (14, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
+    "provenance": (17, ["figure", "runs", "git commit", "run dates", "machine", "BLAS (threads)"]),
 }
 
 

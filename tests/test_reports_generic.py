@@ -84,8 +84,9 @@ def test_its_table_has_final_and_best_metrics_per_configuration(report):
 def test_its_figures_have_provenance_and_no_scorecard(report):
     assert report.scorecard is None
     assert report.provenance.frame["figure"].tolist() == ["blobs_loss_curves.png",
-                                                          "blobs_acc_curves.png"]
-    assert report.provenance.frame["runs"].tolist() == [8, 8]
+                                                          "blobs_acc_curves.png",
+                                                          "blobs_loss_vs_seconds.png"]
+    assert report.provenance.frame["runs"].tolist() == [8, 8, 8]
     index = (report.out / "index.html").read_text()
     assert "Scorecard" not in index and "Two blobs from a CSV" in index
 
