@@ -60,15 +60,16 @@ def test_training_seconds_sum_epoch_seconds_times_epochs_elapsed():
 
 
 def test_time_to_target_takes_the_first_epoch_at_or_below_the_target():
-    runs = pd.DataFrame({"run_id": ["a", "b"], "status": "ok", "dataset": "d", "batch_size": [10, 10],
-                         "lr": 0.1, "seed": [0, 1], "loss": "mse", "final_val_loss": [0.5, 0.5]})
+    runs = pd.DataFrame({"run_id": ["a", "b", "c"], "status": "ok", "dataset": "d",
+                         "batch_size": [10, 10, 20], "lr": 0.1, "seed": [0, 1, 0], "loss": "mse",
+                         "final_val_loss": [0.5, 0.5, 1.5]})
     curves = pd.DataFrame({"run_id": ["a"] * 4 + ["b"] * 4, "epoch": [0, 1, 2, 3] * 2,
                            "val_loss": [4.0, 2.0, 1.0, 0.5, 4.0, 3.0, 1.0, 0.5],
                            "epoch_s": [0, 1.0, 1.0, 1.0, 0, 2.0, 2.0, 2.0],
                            "step": [0, 5, 10, 15] * 2})
     study = Study("batch_size", runs, curves=curves)
-    assert batch_study.targets(study) == {"d": 1.0}  # twice the best final validation loss
-    row = batch_study.time_to_target(study).iloc[0]
+    assert batch_study.targets(study) == {"d": 1.0}  # the median configuration's final loss
+    row = batch_study.time_to_target(study).iloc[0]  # batch 10; batch 20 has no curves
     assert (row.reached, row.seeds) == (2, 2)
     assert row.epochs == 2 and row.steps == 10 and row.seconds == np.median([2.0, 4.0])
 
