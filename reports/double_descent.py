@@ -184,4 +184,4 @@ def summary_text(found: Descent) -> str:
     return (f"threshold width {found.threshold}; highest test error within {NEAR_THRESHOLD:g}x of it "
             f"{100 * found.peak_error:.1f}% at width {found.peak_width} (lowest before it "
             f"{number(100 * found.valley_error, 3)}%); test error at width {found.widest} "
-            f"{100 * found.widest_error:.1f}% ({found.seeds} seeds or more per width)")
+            f"{100 * found.widest_error:.1f}% (mean over seeds; at least {found.seeds} per width)")
