@@ -252,7 +252,9 @@ def cmd_status(args) -> int:
             if name in known:
                 continue
             base = name.removesuffix("-quick")
-            if name.endswith("-quick") and base in shipped:
+            if name in shipped:  # a shipped study outside the default sweep, with results
+                studies.append(specs.find_study(name, max_runs=args.max_runs))
+            elif name.endswith("-quick") and base in shipped:
                 studies.append(specs.find_study(base, quick=True, max_runs=args.max_runs))
             else:
                 extra.append(name)

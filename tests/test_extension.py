@@ -95,3 +95,19 @@ def test_a_new_study_file_is_listed_swept_by_default_and_reported(tmp_path, monk
     report = build(results, tmp_path / "out")  # `make report`, step 2: every study found
     assert [section.study for section in report.sections] == ["tiny"]
     assert report.sections[0].figures[0][0] == "figures/tiny_loss_curves.png"
+
+
+def test_a_shipped_study_outside_the_default_sweep_shows_its_counts_once_it_has_results(
+        tmp_path, monkeypatch, capsys):
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write(studies, "heavy", SINCOS.format(name="heavy").replace('name = "heavy"',
+          'name = "heavy"\ndefault = false') + "[grid]\nlr = [0.01, 0.001]\n")
+    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    results = str(tmp_path / "results")
+    assert main(["sweep", "heavy", "--results", results, "--backend", "serial"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--results", results]) == 0
+    [line] = [l for l in capsys.readouterr().out.splitlines() if l.startswith("heavy ")]
+    assert line.split()[1:6] == ["2", "2", "0", "0", "0"]  # runs, ok, diverged, failed, pending
+    assert "no shipped spec" not in line
