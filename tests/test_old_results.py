@@ -1,0 +1,59 @@
+"""Results stored by an earlier version (9681add) are read, reported and not rerun.
+
+tests/fixtures/results-9681add/ holds the ``--quick`` sweeps of a few shipped studies and of a
+user-file spec (specs/wine.toml, a copy of examples/own-data/wine.toml), written by the code at
+commit 9681add. A sweep of the same studies with today's code must find every run stored (so
+nothing runs and no file is written) and the report must build from them.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from experiments import cli
+from reports.__main__ import main as reports_main
+
+FIXTURE = Path(__file__).parent / "fixtures" / "results-9681add"
+STUDIES = ["width", "classics", "lr", "init", "gradcheck"]
+
+
+def _listing(root: Path) -> dict[str, int]:
+    """Every file under ``root`` with its modification time (ns)."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture
+def old_results(tmp_path) -> Path:
+    """A copy of the fixture (its files' mtimes kept), so that a failing test damages nothing."""
+    copy = tmp_path / "results-9681add"
+    shutil.copytree(FIXTURE, copy)
+    return copy
+
+
+def test_the_fixture_holds_every_study_it_names():
+    stored = {p.name for p in (FIXTURE / "results").iterdir()}
+    assert stored == {f"{name}-quick" for name in [*STUDIES, "wine"]}
+
+
+def test_a_sweep_of_results_stored_by_9681add_runs_nothing_and_writes_nothing(old_results, capsys):
+    before = _listing(old_results)
+    status = cli.main(["sweep", *STUDIES, str(old_results / "specs" / "wine.toml"), "--quick",
+                       "--results", str(old_results / "results"), "--backend", "serial"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("nothing to run: all 18 runs of"), out
+    assert _listing(old_results) == before
+
+
+@pytest.mark.slow
+def test_the_report_builds_from_results_stored_by_9681add(old_results, tmp_path, capsys):
+    out = tmp_path / "report"
+    status = reports_main(["build", *STUDIES, str(old_results / "specs" / "wine.toml"), "--quick",
+                           "--results", str(old_results / "results"), "--out", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert f"({len(STUDIES) + 1} of {len(STUDIES) + 1} studies)" in printed, printed
+    assert (out / "index.html").stat().st_size > 0
+    assert list((out / "figures").glob("*.png"))
