@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import datafiles
+from . import catalog, datafiles
 from . import spec as specs
 from .store import CorruptResults, UnwritableResults
 from .spec import SpecError
@@ -59,7 +59,7 @@ def build_parser(prog: str = "python -m experiments", extend=None,
                             "even if some fail (for `make report`)")
     sweep.add_argument("--quick", action="store_true",
                        help="smoke run: first and last grid values, one seed, <= 2 epochs; stored "
-                            "as <study>-quick")
+                            f"as <study>{catalog.QUICK_SUFFIX}")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_max_runs(sweep)
 
@@ -95,8 +95,8 @@ def build_parser(prog: str = "python -m experiments", extend=None,
 def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
     """Every named study (all default ones if none), all validated before anything runs."""
     if not names:
-        return specs.default_studies(quick, max_runs=max_runs)
-    studies = [specs.find_study(name, quick, max_runs=max_runs) for name in names]
+        return catalog.default_studies(quick, max_runs=max_runs)
+    studies = [catalog.find_study(name, quick, max_runs=max_runs) for name in names]
     seen = {}
     for study in studies:
         if study.name in seen and seen[study.name] != study.path:
@@ -199,7 +199,7 @@ def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
 
-    study = specs.find_study(args.study, args.quick, max_runs=args.max_runs)
+    study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
     stored = sweep.stored_runs(args.results, study.name)
     tally = sweep.counts(study, stored)
     pending = sweep.select(study, stored)
@@ -228,7 +228,7 @@ def cmd_list(args) -> int:
     from . import sweep
     from .backends import default_workers
 
-    for study in (specs.load_spec(path, args.quick, args.max_runs) for path in specs.spec_paths()):
+    for study in (specs.load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
         estimates = sweep.calibrated_estimates(study, sweep.stored_runs(args.results, study.name))
@@ -247,15 +247,13 @@ def cmd_status(args) -> int:
     extra = []
     if not args.studies:  # also whatever else is stored: quick runs, studies given by path
         known = {study.name for study in studies}
-        shipped = {path.stem for path in specs.spec_paths()}
-        for name in store.studies_with_results(args.results):
+        for name in catalog.stored_studies(args.results):
             if name in known:
                 continue
-            base = name.removesuffix("-quick")
-            if name in shipped:  # a shipped study outside the default sweep, with results
-                studies.append(specs.find_study(name, max_runs=args.max_runs))
-            elif name.endswith("-quick") and base in shipped:
-                studies.append(specs.find_study(base, quick=True, max_runs=args.max_runs))
+            # a shipped study outside the default sweep, or a quick one, with results
+            shipped = catalog.shipped_study_of(name, max_runs=args.max_runs)
+            if shipped is not None:
+                studies.append(shipped)
             else:
                 extra.append(name)
     commit = code_version()["git_commit"]
@@ -308,13 +306,13 @@ def cmd_compact(args) -> int:
 
     from . import store
 
-    names = args.studies or store.studies_with_results(args.results)
+    names = args.studies or catalog.stored_studies(args.results)
     unreadable = []
     for name in names:
         tables = [table for table in store.TABLES if store.shard_paths(args.results, name, table)]
         if not tables:
             raise SpecError(f"no results for study {name!r} in {args.results}/ (stored: "
-                            f"{', '.join(store.studies_with_results(args.results)) or 'none'})")
+                            f"{', '.join(catalog.stored_studies(args.results)) or 'none'})")
         store.clean_temporaries(args.results, name)
         for table in tables:
             before = len(store.shard_paths(args.results, name, table))

@@ -15,41 +15,16 @@ import numbers
 from pathlib import Path
 
 import nncore
-from nncore.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nncore.optimizers import canonical_optimizer
 from nncore.schedules import make_schedule
 
 from . import datafiles
+from .fields import FIELDS, REQUIRED, TASKS, canonical_json, out_of_range_number
 
-TASKS = ("train", "gradcheck")
+__all__ = ["FIELDS", "REQUIRED", "TASKS", "ALWAYS_HASHED", "SpecError", "Where", "resolve",
+           "run_id", "hashed_config", "canonical_json", "dataset_shape"]
 
-# Each result-relevant field: (type, default). A default of REQUIRED must be given by the spec.
-REQUIRED = object()
-FIELDS: dict[str, tuple[type, object]] = {
-    "task": (str, "train"),
-    "dataset": (str, REQUIRED),
-    "dataset_options": (dict, {}),
-    "layer_sizes": (list, REQUIRED),
-    "activation": (str, "relu"),
-    "output": (str, "identity"),
-    "loss": (str, "mse"),
-    "init": (str, "normal"),
-    "init_scale": (float, 0.1),
-    "engine": (str, "vectorized"),
-    "reduction": (str, "mean"),
-    "dtype": (str, "float64"),
-    "epochs": (int, 30),
-    "batch_size": (int, 10),
-    "lr": (float, 1e-3),
-    "schedule": (dict, {"kind": "constant"}),
-    "seed": (int, 0),
-    "snapshot_epochs": (list, []),
-    # Canonical (nncore's canonical_optimizer: kind and every hyperparameter as a float), so that
-    # {kind = "adam"} and {kind = "adam", beta1 = 0.9} are one run and plain SGD stays unhashed.
-    "optimizer": (dict, canonical_optimizer("sgd")),
-    "activation_stats_epochs": (list, []),
-    "evaluate_every": (int, 1),
-}
+# The fields themselves (name, type, default, check, stored column, doc): experiments/fields.py.
 # The first release hashed every field, defaults included, and stored results carry those ids.
 # Every field declared after it is left out of the hash while it holds its default (so declare a
 # new field's default in canonical form): adding a field never re-labels a stored run. Do not
@@ -63,18 +38,6 @@ SHAPE_KEYS = {"hidden": list, "width": int, "depth": int}
 # Top-level keys of a spec file (experiments/spec.py); named here so errors can point at them.
 SPEC_KEYS = {"name", "description", "seeds", "timing", "default", "base", "grid", "zip", "case",
              "exclude", "quick", "report"}
-# The registries themselves (not copies), so an entry registered at run time is a valid choice.
-CHOICES = {
-    "task": TASKS,
-    "dataset": nncore.datasets.DATASETS,
-    "activation": HIDDEN_ACTIVATIONS,
-    "output": OUTPUT_ACTIVATIONS,
-    "loss": nncore.LOSSES,
-    "init": nncore.INITIALIZERS,
-    "engine": nncore.ENGINES,
-    "reduction": tuple(nncore.REDUCTIONS),
-    "dtype": tuple(nncore.DTYPES),
-}
 SNAPSHOT_DATASETS = ("sincos",)
 
 
@@ -82,17 +45,12 @@ class SpecError(ValueError):
     """A spec that cannot run; the message names the file, the key and what would be right."""
 
 
-def canonical_json(value) -> str:
-    """JSON with sorted keys and no spaces: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
 def hashed_config(config: dict) -> dict:
     """The part of a configuration its run id covers: every field except later ones at their
     default, and a data file's options without its path (its sha256 is in), so moving the same
     file keeps the run ids."""
     hashed = {key: value for key, value in config.items()
-              if key in ALWAYS_HASHED or key not in FIELDS or value != FIELDS[key][1]}
+              if key in ALWAYS_HASHED or key not in FIELDS or value != FIELDS[key].default}
     if config.get("dataset") == datafiles.DATASET:
         hashed["dataset_options"] = datafiles.hashed_options(config["dataset_options"])
     return hashed
@@ -148,7 +106,7 @@ def check_type(value, kind: type, where: str, at: Where):
 
 def check_known_key(key: str, where: str, at: Where) -> type:
     if key in FIELDS:
-        return FIELDS[key][0]
+        return FIELDS[key].kind
     if key in SHAPE_KEYS:
         return SHAPE_KEYS[key]
     if key in SPEC_KEYS:
@@ -158,11 +116,16 @@ def check_known_key(key: str, where: str, at: Where) -> type:
 
 
 def check_value(key: str, value, where: str, at: Where):
-    """Type and choice check of one configuration value as written in the spec."""
+    """Type and choice check of one configuration value as written in the spec; every number in
+    it finite and within int64 (what the run id's JSON and the runs table can hold)."""
     kind = check_known_key(key, where, at)
     value = check_type(value, kind, where, at)
-    if key in CHOICES and value not in CHOICES[key]:
-        raise at.error(where, f"{value!r} is not one of {', '.join(CHOICES[key])}")
+    out_of_range = out_of_range_number(value, where)
+    if out_of_range:
+        raise at.error(*out_of_range)
+    wrong_choice = FIELDS[key].check_choice(value) if key in FIELDS else None
+    if wrong_choice:
+        raise at.error(where, wrong_choice)
     return value
 
 
@@ -184,19 +147,39 @@ def _dataset_options(dataset_fn) -> tuple[str, ...]:
 
 def resolve(raw: dict, label: str, at: Where) -> dict:
     """A complete canonical run configuration from merged spec values, or SpecError."""
+    config = _with_defaults(raw, label, at)
+    n_in, n_out, n_train = resolve_dataset(config, label, at)
+    config["layer_sizes"] = _layer_sizes(raw, label, at, n_in, n_out)
+    _check_ranges(config, label, at, n_train)
+    _canonical_schedule_and_optimizer(config, label, at)
+    _check_epoch_lists(config, label, at)
+    if config["task"] == "gradcheck":
+        config["engine"], config["epochs"], config["snapshot_epochs"] = "numerical", 0, []
+        config["activation_stats_epochs"] = []
+    return config
+
+
+def _with_defaults(raw: dict, label: str, at: Where) -> dict:
+    """Every field from ``raw`` (copied) or its default; layer_sizes is left to _layer_sizes."""
     config = {}
-    for key, (kind, default) in FIELDS.items():
+    for key, declared in FIELDS.items():
         if key in raw:
             config[key] = own_copy(raw[key])
         elif key == "layer_sizes":
             continue
-        elif default is REQUIRED:
+        elif declared.default is REQUIRED:
             raise at.error(label, f"{key!r} is required (set it in [base] or the grid)")
         else:
-            config[key] = own_copy(default)
-    for key in ("init_scale", "lr"):
-        config[key] = float(config[key])
+            config[key] = own_copy(declared.default)
+    for key, declared in FIELDS.items():  # a float field given as an int: 1 and 1.0 are one run
+        if declared.kind is float:
+            config[key] = float(config[key])
+    return config
 
+
+def resolve_dataset(config: dict, label: str, at: Where) -> tuple[int, int, int]:
+    """Check the dataset's options (a ``file`` dataset's found relative to the spec and
+    completed in ``config``) and return the dataset's (inputs, outputs, training samples)."""
     options = config["dataset_options"]
     accepted = _dataset_options(nncore.datasets.DATASETS[config["dataset"]])
     for option in options:
@@ -215,7 +198,14 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
             n_in, n_out, n_train = dataset_shape(config["dataset"], options)
         except (TypeError, ValueError) as error:
             raise at.error(f"{label}: dataset_options", f"{options!r} is not usable: {error}") from None
+    if config["snapshot_epochs"] and config["dataset"] not in SNAPSHOT_DATASETS:
+        raise at.error(f"{label}: snapshot_epochs", "prediction snapshots are kept on the "
+                       f"{', '.join(SNAPSHOT_DATASETS)} grid only, not {config['dataset']!r}")
+    return n_in, n_out, n_train
 
+
+def _layer_sizes(raw: dict, label: str, at: Where, n_in: int, n_out: int) -> list[int]:
+    """The architecture, given once as layer_sizes, hidden or width (with depth)."""
     shape_given = [k for k in ("layer_sizes", "hidden", "width") if k in raw]
     if len(shape_given) != 1:
         raise at.error(label, "give the architecture once, as hidden = [..] or width = N (with "
@@ -237,16 +227,17 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
         raise at.error(f"{label}: depth", "depth only goes with width = N")
     if not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
         raise at.error(f"{label}: hidden", f"hidden sizes must be positive integers, got {hidden!r}")
-    config["layer_sizes"] = [n_in, *hidden, n_out]
+    return [n_in, *hidden, n_out]
 
-    for key in ("epochs", "batch_size", "seed", "evaluate_every"):
-        low = 1 if key in ("batch_size", "evaluate_every") else 0
-        if config[key] < low:
-            raise at.error(f"{label}: {key}", f"must be >= {low}, got {config[key]}")
-    if not (config["lr"] > 0 and config["lr"] < float("inf")):
-        raise at.error(f"{label}: lr", f"must be a positive finite number, got {config['lr']}")
-    if not config["init_scale"] > 0:
-        raise at.error(f"{label}: init_scale", f"must be positive, got {config['init_scale']}")
+
+def _check_ranges(config: dict, label: str, at: Where, n_train: int) -> None:
+    """Each number within its field's declared range; the batch within the data; the loss
+    with the output it needs."""
+    for key, declared in FIELDS.items():
+        if declared.kind in (int, float):
+            wrong = declared.range_error(config[key])
+            if wrong:
+                raise at.error(f"{label}: {key}", wrong)
     if config["batch_size"] > n_train:
         raise at.error(f"{label}: batch_size", f"{config['batch_size']} is more than the "
                        f"{n_train} training samples of {config['dataset']!r}")
@@ -254,6 +245,10 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
     if loss.requires_output and loss.requires_output != config["output"]:
         raise at.error(f"{label}: loss", f"loss={config['loss']!r} needs output="
                        f"{loss.requires_output!r}, got output={config['output']!r}")
+
+
+def _canonical_schedule_and_optimizer(config: dict, label: str, at: Where) -> None:
+    """The schedule and optimizer in canonical form (so spellings of one run share its id)."""
     try:
         schedule = make_schedule(config["schedule"], config["lr"])
     except ValueError as error:
@@ -267,28 +262,21 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
         config["optimizer"] = canonical_optimizer(config["optimizer"])
     except ValueError as error:
         raise at.error(f"{label}: optimizer", str(error)) from None
-    snapshots = config["snapshot_epochs"]
-    if snapshots:
-        if config["dataset"] not in SNAPSHOT_DATASETS:
-            raise at.error(f"{label}: snapshot_epochs", "prediction snapshots are kept on the "
-                           f"{', '.join(SNAPSHOT_DATASETS)} grid only, not {config['dataset']!r}")
-        if not all(isinstance(e, int) and 0 <= e <= config["epochs"] for e in snapshots):
-            raise at.error(f"{label}: snapshot_epochs", f"epochs must be integers in [0, "
-                           f"{config['epochs']}], got {snapshots!r}")
-        config["snapshot_epochs"] = sorted(set(snapshots))
-    stats_epochs = config["activation_stats_epochs"]
-    if not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= config["epochs"]
-               for e in stats_epochs):
-        raise at.error(f"{label}: activation_stats_epochs", f"epochs must be integers in [0, "
-                       f"{config['epochs']}], got {stats_epochs!r}")
-    config["activation_stats_epochs"] = sorted(set(stats_epochs))
+
+
+def _check_epoch_lists(config: dict, label: str, at: Where) -> None:
+    """snapshot_epochs and activation_stats_epochs: sorted, unique, within the run's epochs
+    and at epochs that are evaluated."""
+    for key in ("snapshot_epochs", "activation_stats_epochs"):
+        epochs = config[key]
+        if not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= config["epochs"]
+                   for e in epochs):
+            raise at.error(f"{label}: {key}", f"epochs must be integers in [0, "
+                           f"{config['epochs']}], got {epochs!r}")
+        config[key] = sorted(set(epochs))
     every = config["evaluate_every"]
     for key in ("snapshot_epochs", "activation_stats_epochs"):
         skipped = [e for e in config[key] if e % every and e != config["epochs"]]
         if skipped:
             raise at.error(f"{label}: {key}", f"epochs {skipped} are not evaluated with "
                            f"evaluate_every = {every} (multiples of it and the last epoch are)")
-    if config["task"] == "gradcheck":
-        config["engine"], config["epochs"], config["snapshot_epochs"] = "numerical", 0, []
-        config["activation_stats_epochs"] = []
-    return config

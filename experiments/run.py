@@ -20,7 +20,7 @@ import nncore
 from nncore.network import parameter_count
 from nncore.probe import training_flops, training_peak
 
-from . import provenance
+from . import fields, provenance
 from .config import canonical_json
 
 # Result columns that are the same on every backend and machine (used by the identity tests).
@@ -191,17 +191,9 @@ def gradcheck_run(config: dict) -> dict:
 
 
 def config_columns(config: dict) -> dict:
-    """The configuration as ``runs`` columns (JSON for the nested ones, hidden/width/depth derived)."""
-    hidden = config["layer_sizes"][1:-1]
-    columns = {key: config[key] for key in (
-        "task", "dataset", "layer_sizes", "activation", "output", "loss", "init", "init_scale",
-        "engine", "reduction", "dtype", "epochs", "batch_size", "lr", "seed", "snapshot_epochs")}
-    columns.update(dataset_options=canonical_json(config["dataset_options"]),
-                   schedule=canonical_json(config["schedule"]),
-                   optimizer=canonical_json(config["optimizer"]),
-                   hidden="-".join(str(h) for h in hidden), width=hidden[0] if hidden else 0,
-                   depth=len(hidden))
-    return columns
+    """The configuration as ``runs`` columns: one per declared field (experiments/fields.py),
+    JSON for the tables of options, hidden/width/depth derived."""
+    return fields.config_columns(config)
 
 
 def _json_metrics(metrics: dict) -> str:

@@ -35,10 +35,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import catalog
+from .catalog import MAX_RUNS, STUDIES_DIR, default_studies, find_study, spec_paths
 from .config import (FIELDS, SPEC_KEYS, SpecError, Where, canonical_json, check_known_key,
                      check_type, check_value, own_copy, resolve, run_id)
+from .fields import INT64_MAX
 
-STUDIES_DIR = Path(__file__).parent / "studies"
 __all__ = ["Run", "Study", "SpecError", "load_spec", "find_study", "default_studies", "spec_paths",
            "run_id", "canonical_json", "STUDIES_DIR"]
 
@@ -145,17 +147,20 @@ def _excluded(config: dict, rules: list[dict]) -> bool:
     return any(all(value_of(key) in allowed for key, allowed in rule.items()) for rule in rules)
 
 
-def _seeds(value, at: Where) -> list[int]:
+def _seeds(value, at: Where) -> list[int] | range:
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 1:
             raise at.error("seeds", f"must be >= 1 (a count) or a list of seeds, got {value}")
-        return list(range(value))
+        if value > INT64_MAX:
+            raise at.error("seeds", f"{value} is beyond the 64-bit integer range (at most {INT64_MAX})")
+        return range(value)  # not a list: a count beyond --max-runs is refused by its size
     if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool)
-                                                 and s >= 0 for s in value):
+                                                 and 0 <= s <= INT64_MAX for s in value):
         if len(set(value)) != len(value):
             raise at.error("seeds", f"seeds repeat: {value}")
         return value
-    raise at.error("seeds", f"must be a count >= 1 or a non-empty list of integers >= 0, got {value!r}")
+    raise at.error("seeds", f"must be a count >= 1 or a non-empty list of integers in [0, "
+                            f"{INT64_MAX}], got {value!r}")
 
 
 def _comparable(value):
@@ -210,10 +215,6 @@ def _report_options(table, at: Where) -> dict:
     return options
 
 
-# A spec expanding to more runs than this is refused before it is expanded (--max-runs raises it).
-MAX_RUNS = 100_000
-
-
 def _check_size(axes: list[list[dict]], names: list[str], seeds: list[int], max_runs: int,
                 at: Where) -> None:
     """SpecError if the grid has more than ``max_runs`` points, counted without expanding it."""
@@ -225,32 +226,54 @@ def _check_size(axes: list[list[dict]], names: list[str], seeds: list[int], max_
                                f"{max_runs:,}; check the spec, or pass --max-runs {total} to run it")
 
 
-def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -> Study:
-    """Parse, validate and expand the spec at ``path``; raises SpecError naming file and key.
-
-    ``quick`` (CI smoke runs): each grid axis keeps its first and last value, one seed, at most
-    two epochs, and the study is stored as ``<name>-quick`` so it never mixes with real results.
-    A grid of more than ``max_runs`` points is refused, counted before it is expanded.
-    """
-    path = Path(path)
-    at = Where(path)
+def read_toml(path: Path) -> dict:
+    """The spec file's TOML as a dict (a UTF-8 byte-order mark is accepted), or SpecError saying
+    in one line why it cannot be read."""
     try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a directory, not a spec file (give a .toml file)") from None
+    except OSError as error:
+        raise SpecError(f"{path}: cannot read the spec: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8-sig")  # Windows Notepad starts UTF-8 files with a BOM
+    except UnicodeDecodeError as error:
+        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise SpecError(f"{path}: not UTF-8 text{hint}: byte {error.start} is "
+                        f"{data[error.start:error.start + 1]!r}; save the spec as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: not valid TOML: {error}") from None
 
+
+@dataclass
+class _Parsed:
+    """A spec's checked top-level values, before its grid is expanded."""
+
+    name: str
+    description: str
+    timing: bool
+    default: bool
+    base: dict
+    axes: list[list[dict]]       # each axis: its points, each a dict of overrides
+    axis_names: list[str]        # for messages: grid.<key>, zip[<i>], case
+    rules: list[dict]            # [[exclude]] rules, each key -> allowed values
+    seeds: list[int] | range
+    quick_overrides: dict
+    report: dict
+
+
+def _parse(raw: dict, at: Where) -> _Parsed:
+    """Check a spec's top-level keys and values, and build its axes (not yet expanded)."""
     unknown = set(raw) - SPEC_KEYS
     if unknown:
         raise at.error(", ".join(sorted(unknown)), f"unknown top-level key; valid keys: {', '.join(sorted(SPEC_KEYS))}")
-    name = raw.get("name")
-    if not (isinstance(name, str) and name and all(ch.isalnum() or ch in "-_" for ch in name)):
-        raise at.error("name", f"must be a non-empty string of letters, digits, - and _, got {name!r}")
-    description = check_type(raw.get("description", ""), str, "description", at)
-    timing = check_type(raw.get("timing", False), bool, "timing", at)
-    default = check_type(raw.get("default", True), bool, "default", at)
+    name_wrong = catalog.name_error(raw.get("name"))
+    if name_wrong:
+        raise at.error("name", name_wrong)
     base = raw.get("base", {})
     if not isinstance(base, dict):
         raise at.error("base", "must be a table ([base])")
@@ -264,6 +287,22 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
     if "case" in raw:
         axes += _axis_from_cases(raw["case"], at)
         axis_names.append("case")
+    _check_axes_disjoint(base, axes, at)
+    quick_overrides = raw.get("quick", {})
+    if not isinstance(quick_overrides, dict):
+        raise at.error("quick", "must be a table of base overrides for --quick runs")
+    return _Parsed(
+        name=raw["name"], description=check_type(raw.get("description", ""), str, "description", at),
+        timing=check_type(raw.get("timing", False), bool, "timing", at),
+        default=check_type(raw.get("default", True), bool, "default", at),
+        base=base, axes=axes, axis_names=axis_names, rules=_check_excludes(raw.get("exclude", []), at),
+        seeds=_seeds(raw.get("seeds", 1), at),
+        quick_overrides={k: check_value(k, v, f"quick.{k}", at) for k, v in quick_overrides.items()},
+        report=_report_options(raw.get("report", {}), at))
+
+
+def _check_axes_disjoint(base: dict, axes: list[list[dict]], at: Where) -> None:
+    """No seed outside ``seeds``; no key varied by two axes."""
     keys_per_axis = [set().union(*points) for points in axes]
     if "seed" in base or any("seed" in keys for keys in keys_per_axis):
         raise at.error("seed", "set replicates with the top-level seeds = N or seeds = [..]")
@@ -271,42 +310,46 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
         shared = keys_per_axis[a] & keys_per_axis[b]
         if shared:
             raise at.error(", ".join(sorted(shared)), "varies in more than one of grid, zip and case")
-    rules = _check_excludes(raw.get("exclude", []), at)
-    seeds = _seeds(raw.get("seeds", 1), at)
-    quick_overrides = raw.get("quick", {})
-    if not isinstance(quick_overrides, dict):
-        raise at.error("quick", "must be a table of base overrides for --quick runs")
-    quick_overrides = {k: check_value(k, v, f"quick.{k}", at) for k, v in quick_overrides.items()}
-    report = _report_options(raw.get("report", {}), at)
 
+
+def _make_quick(parsed: _Parsed) -> None:
+    """Cut the spec to its smoke run: first and last value of each axis, one seed."""
+    parsed.axes = [points if len(points) <= 2 else [points[0], points[-1]] for points in parsed.axes]
+    parsed.seeds = parsed.seeds[:1]
+    parsed.name = catalog.quick_name(parsed.name)
+
+
+def _point_values(parsed: _Parsed, point: dict, quick: bool) -> dict:
+    """The merged spec values of one grid point (first seed); quick overrides and epochs cut."""
+    values = {**parsed.base, **point, "seed": parsed.seeds[0]}
     if quick:
-        axes = [points if len(points) <= 2 else [points[0], points[-1]] for points in axes]
-        seeds = seeds[:1]
-        name = f"{name}-quick"
-    _check_size(axes, axis_names, seeds, max_runs, at)
+        values.update(parsed.quick_overrides)
+        values["epochs"] = min(values.get("epochs", FIELDS["epochs"].default), QUICK_EPOCHS)
+        for key in EPOCH_LISTS:
+            if key in values:
+                values[key] = [e for e in values[key] if e <= values["epochs"]]
+    return values
 
+
+def _expand(parsed: _Parsed, quick: bool, at: Where) -> tuple[list[Run], list[tuple[dict, dict]]]:
+    """Every run of the grid times the seeds, excluded and duplicate ones dropped; and per kept
+    point its resolved configuration (first seed) and its spec values."""
     runs, seen, kept_points = [], set(), []
-    for combination in itertools.product(*axes):
+    seeds = parsed.seeds
+    for combination in itertools.product(*parsed.axes):
         point = {}
         for part in combination:
             point.update(part)
-        values = {**base, **point, "seed": seeds[0]}
-        if quick:
-            values.update(quick_overrides)
-            values["epochs"] = min(values.get("epochs", FIELDS["epochs"][1]), QUICK_EPOCHS)
-            for key in EPOCH_LISTS:
-                if key in values:
-                    values[key] = [e for e in values[key] if e <= values["epochs"]]
         label = "run " + ", ".join(f"{k}={v!r}" for k, v in {**point, "seed": seeds[0]}.items())
         # Resolved once per point: the replicate seed (validated by _seeds) changes nothing else.
-        resolved = resolve(values, label, at)
+        resolved = resolve(_point_values(parsed, point, quick), label, at)
         nested = [key for key, value in resolved.items() if isinstance(value, (list, dict))]
         kept = False
         for seed in seeds:
             config = resolved
             if seed != seeds[0]:  # its own copy: runs never share a mutable value
                 config = {**resolved, "seed": seed, **{key: own_copy(resolved[key]) for key in nested}}
-            if _excluded(config, rules):
+            if _excluded(config, parsed.rules):
                 continue
             run = Run(run_id(config), config, {**point, "seed": seed})
             if run.run_id in seen:  # two spellings of the same configuration
@@ -318,11 +361,16 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
             kept_points.append((resolved, point))
     if not runs:
         raise at.error("grid", "every combination is excluded: the study has no runs")
+    return runs, kept_points
+
+
+def _label(runs: list[Run], kept_points: list[tuple[dict, dict]]) -> tuple[list[Run], tuple[str, ...]]:
+    """The runs labelled by the spec values that differ between them (a case's constant keys do
+    not), and the configuration fields that vary."""
     # Runs differ in their point's values and in the seed: compare points, not every run.
     several_seeds = len({run.config["seed"] for run in runs}) > 1
     varying = tuple(key for key in FIELDS if (several_seeds if key == "seed" else
                                               _differs(config[key] for config, _ in kept_points)))
-    # Labels name only the spec values that differ between runs (a case's constant keys do not).
     point_keys = dict.fromkeys([*kept_points[0][1], "seed",
                                 *(key for _, point in kept_points for key in point)])
     differing = [key for key in point_keys
@@ -330,36 +378,24 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
                      _differs(point.get(key) for _, point in kept_points))]
     runs = [Run(run.run_id, run.config, {k: run.point[k] for k in differing if k in run.point})
             for run in runs]
-    return Study(name=name, description=description, path=path, runs=runs, varying=varying,
-                 timing=timing, default=default, quick=quick, report=report)
+    return runs, varying
 
 
-def spec_paths(directory: Path | None = None) -> list[Path]:
-    """The shipped specs (``experiments/studies/*.toml``) or those in ``directory``."""
-    return sorted(Path(directory or STUDIES_DIR).glob("*.toml"))
+def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -> Study:
+    """Parse, validate and expand the spec at ``path``; raises SpecError naming file and key.
 
-
-def find_study(name_or_path: str, quick: bool = False, directory: Path | None = None,
-               max_runs: int = MAX_RUNS) -> Study:
-    """A study by spec name (one of the shipped specs) or by path to a TOML file."""
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
-        return load_spec(candidate, quick, max_runs)
-    for path in spec_paths(directory):
-        if path.stem == name_or_path:
-            study = load_spec(path, quick, max_runs)
-            if study.name in (name_or_path, f"{name_or_path}-quick"):
-                return study
-    for path in spec_paths(directory):
-        study = load_spec(path, quick, max_runs)
-        if study.name in (name_or_path, f"{name_or_path}-quick"):
-            return study
-    names = ", ".join(path.stem for path in spec_paths(directory))
-    raise SpecError(f"no study named {name_or_path!r}; shipped studies: {names} "
-                    "(or give a path to a .toml spec)")
-
-
-def default_studies(quick: bool = False, directory: Path | None = None,
-                    max_runs: int = MAX_RUNS) -> list[Study]:
-    studies = [load_spec(path, quick, max_runs) for path in spec_paths(directory)]
-    return [study for study in studies if study.default]
+    ``quick`` (CI smoke runs): each grid axis keeps its first and last value, one seed, at most
+    two epochs, and the study is stored as ``<name>-quick`` so it never mixes with real results.
+    A grid of more than ``max_runs`` points is refused, counted before it is expanded.
+    """
+    path = Path(path)
+    at = Where(path)
+    parsed = _parse(read_toml(path), at)
+    if quick:
+        _make_quick(parsed)
+    _check_size(parsed.axes, parsed.axis_names, parsed.seeds, max_runs, at)
+    runs, kept_points = _expand(parsed, quick, at)
+    runs, varying = _label(runs, kept_points)
+    return Study(name=parsed.name, description=parsed.description, path=path, runs=runs,
+                 varying=varying, timing=parsed.timing, default=parsed.default, quick=quick,
+                 report=parsed.report)

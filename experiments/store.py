@@ -17,20 +17,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import fields
+
 TEMP_SUFFIX = ".tmp"
 
 _STRING, _FLOAT, _INT = pa.string(), pa.float64(), pa.int64()
 
-RUNS_SCHEMA = pa.schema([
-    ("run_id", _STRING), ("study", _STRING), ("task", _STRING), ("status", _STRING),
-    ("error", _STRING),
-    ("dataset", _STRING), ("dataset_options", _STRING), ("layer_sizes", pa.list_(_INT)),
-    ("hidden", _STRING), ("width", _INT), ("depth", _INT),
-    ("activation", _STRING), ("output", _STRING), ("loss", _STRING), ("init", _STRING),
-    ("init_scale", _FLOAT), ("engine", _STRING), ("reduction", _STRING), ("dtype", _STRING),
-    ("epochs", _INT), ("batch_size", _INT), ("lr", _FLOAT), ("schedule", _STRING), ("seed", _INT),
-    ("optimizer", _STRING),
-    ("snapshot_epochs", pa.list_(_INT)),
+_RUNS_RESULT_COLUMNS = [
     ("final_train_loss", _FLOAT), ("final_val_loss", _FLOAT),
     ("best_train_loss", _FLOAT), ("best_val_loss", _FLOAT),
     ("final_train_acc", _FLOAT), ("final_val_acc", _FLOAT),
@@ -42,7 +35,18 @@ RUNS_SCHEMA = pa.schema([
     ("nnstudy_version", _STRING), ("python_version", _STRING), ("numpy_version", _STRING),
     ("blas", _STRING), ("cpu_model", _STRING), ("host", _STRING),
     ("backend", _STRING), ("n_workers", _INT), ("blas_threads", _INT),
-])
+]
+
+
+def runs_schema() -> pa.Schema:
+    """The runs table: identity and status, one column per configuration field (declared in
+    experiments/fields.py, in order), then results and provenance."""
+    return pa.schema([
+        ("run_id", _STRING), ("study", _STRING), ("status", _STRING), ("error", _STRING),
+        *fields.runs_columns(), *_RUNS_RESULT_COLUMNS])
+
+
+RUNS_SCHEMA = runs_schema()
 
 CURVES_SCHEMA = pa.schema([
     ("run_id", _STRING), ("study", _STRING), ("epoch", _INT),
@@ -249,8 +253,8 @@ def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None)
     position = {name: i for i, name in enumerate(table.schema.names)}
     arrays = []
     for field in schema:
-        if field.name not in position:
-            arrays.append(pa.nulls(table.num_rows, field.type))
+        if field.name not in position:  # stored before the column existed
+            arrays.append(_missing_column(field, table.num_rows, path.parent.name == "runs"))
             continue
         column = table.column(position[field.name])
         try:
@@ -259,6 +263,15 @@ def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None)
             raise CorruptResults(f"{path}: column {field.name!r} cannot be read as {field.type} "
                                  f"({error})") from error
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _missing_column(field: pa.Field, n_rows: int, runs: bool) -> pa.Array:
+    """A column a shard lacks: in the runs table, a configuration field's default (runs stored
+    before the field existed ran with it, so they are not another configuration); else nulls."""
+    value = fields.missing_value(field.name) if runs else None
+    if value is None:
+        return pa.nulls(n_rows, field.type)
+    return pa.array([value] * n_rows, type=field.type)
 
 
 def read_arrow(results: str | os.PathLike, study: str, table: str,

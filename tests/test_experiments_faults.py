@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import experiments
-from experiments import spec, store
+from experiments import catalog, spec, store
 from experiments.cli import main
 
 # 400 training samples (a 20 x 20 sin-cos grid), one epoch: runs take milliseconds.
@@ -206,7 +206,7 @@ def test_one_bad_study_does_not_stop_the_others_and_is_reported_at_the_end(tmp_p
     studies.mkdir()
     write_spec(studies, "broken")
     write_spec(studies, "fine", seeds=2)
-    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    monkeypatch.setattr(catalog, "STUDIES_DIR", studies)
     results = tmp_path / "results"
     (results / "broken" / "runs").mkdir(parents=True)
     (results / "broken" / "runs" / "torn.parquet").write_bytes(b"")

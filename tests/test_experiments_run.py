@@ -9,7 +9,7 @@ from experiments.run import execute
 
 
 def config(**values) -> dict:
-    defaults = {key: default for key, (_, default) in FIELDS.items() if default is not REQUIRED}
+    defaults = {key: f.default for key, f in FIELDS.items() if f.default is not REQUIRED}
     return {**defaults, "dataset": "sincos", "dataset_options": {"step": 0.5},
             "layer_sizes": [2, 5, 1], "epochs": 2, **values}
 

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import experiments
-from experiments import spec, store
+from experiments import catalog, spec, store
 from experiments.cli import main
 from experiments.run import RESULT_COLUMNS
 
@@ -186,7 +186,7 @@ def test_missing_only_runs_pending_runs_of_default_studies_and_then_nothing(tmp_
     studies.mkdir()
     write_spec(studies, "one", SMALL + "epochs = 1\nwidth = 5\n", top="seeds = 2")
     write_spec(studies, "extra", SMALL + "epochs = 1\nwidth = 5\n", top="default = false")
-    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    monkeypatch.setattr(catalog, "STUDIES_DIR", studies)
     results = tmp_path / "results"
     assert sweep("--missing-only", "--results", results) == 0
     assert len(experiments.load("one", "runs", results=results)) == 2

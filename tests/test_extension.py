@@ -7,7 +7,7 @@ import pytest
 
 import experiments
 import nncore
-from experiments import spec
+from experiments import catalog, spec
 from experiments.cli import main
 from nncore.engines.vectorized import VectorizedEngine
 from reports.build import build
@@ -84,7 +84,7 @@ def test_a_new_study_file_is_listed_swept_by_default_and_reported(tmp_path, monk
     studies = tmp_path / "studies"
     studies.mkdir()
     write(studies, "tiny", SINCOS.format(name="tiny") + "[grid]\nlr = [0.01, 0.001]\n")
-    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    monkeypatch.setattr(catalog, "STUDIES_DIR", studies)
     results = str(tmp_path / "results")
     assert main(["list"]) == 0
     assert capsys.readouterr().out.split()[:2] == ["tiny", "2"]
@@ -103,7 +103,7 @@ def test_a_shipped_study_outside_the_default_sweep_shows_its_counts_once_it_has_
     studies.mkdir()
     write(studies, "heavy", SINCOS.format(name="heavy").replace('name = "heavy"',
           'name = "heavy"\ndefault = false') + "[grid]\nlr = [0.01, 0.001]\n")
-    monkeypatch.setattr(spec, "STUDIES_DIR", studies)
+    monkeypatch.setattr(catalog, "STUDIES_DIR", studies)
     results = str(tmp_path / "results")
     assert main(["sweep", "heavy", "--results", results, "--backend", "serial"]) == 0
     capsys.readouterr()

@@ -8,6 +8,7 @@ import pytest
 
 from experiments import spec
 from experiments.config import FIELDS, hashed_config
+from experiments.fields import Field
 
 # (study, the point in the spec that names the run, its run id as of commit 1bbbba0)
 PINNED = [
@@ -49,11 +50,11 @@ def test_fields_added_after_the_first_release_stay_out_of_the_hash_at_their_defa
     hashed = hashed_config(config)
     assert set(hashed) == FIRST_RELEASE_FIELDS
     for key in set(FIELDS) - FIRST_RELEASE_FIELDS:
-        assert config[key] == FIELDS[key][1], key
+        assert config[key] == FIELDS[key].default, key
 
 
 def test_a_new_field_away_from_its_default_changes_the_run_id(monkeypatch):
     config = spec.find_study("width").runs[0].config
-    monkeypatch.setitem(FIELDS, "brand_new", (str, "off"))
+    monkeypatch.setitem(FIELDS, "brand_new", Field("brand_new", str, "off", "a field added later"))
     assert spec.run_id({**config, "brand_new": "off"}) == spec.run_id(config)
     assert spec.run_id({**config, "brand_new": "on"}) != spec.run_id(config)

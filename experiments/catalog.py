@@ -1,0 +1,104 @@
+"""The study catalog: which studies exist, under which names their results are stored.
+
+A study is a spec: one of the shipped ones (``experiments/studies/*.toml``, found by name) or a
+TOML file given by path. Its results live in ``<results>/<name>/``; its ``--quick`` smoke runs
+in ``<results>/<name>-quick/`` (``quick_name``), so they never mix with real results. The
+default sweep is the shipped specs without ``default = false``. ``list``, ``status``, ``sweep``
+and the report ask this module rather than spell these rules themselves.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .spec import Study
+
+STUDIES_DIR = Path(__file__).parent / "studies"
+QUICK_SUFFIX = "-quick"
+# A study name is a folder name: file systems take 255 bytes; this leaves room for the quick
+# suffix and for the store's temporary names.
+MAX_NAME_LENGTH = 100
+MAX_RUNS = 100_000  # a spec expanding to more runs is refused before it is expanded (--max-runs)
+
+
+def quick_name(name: str) -> str:
+    """The name a study's ``--quick`` runs are stored under: ``width`` -> ``width-quick``."""
+    return f"{name}{QUICK_SUFFIX}"
+
+
+def split_quick(stored_name: str) -> tuple[str, bool]:
+    """(study name, whether these are its quick runs): ``width-quick`` -> ``("width", True)``."""
+    if stored_name.endswith(QUICK_SUFFIX):
+        return stored_name[:-len(QUICK_SUFFIX)], True
+    return stored_name, False
+
+
+def name_error(name) -> str | None:
+    """What is wrong with a spec's ``name``, or None: it must be a folder name of letters, digits,
+    - and _, not longer than MAX_NAME_LENGTH, and not end in the quick suffix (which would store
+    into another study's quick results)."""
+    if not (isinstance(name, str) and name and all(ch.isalnum() or ch in "-_" for ch in name)):
+        return f"must be a non-empty string of letters, digits, - and _, got {name!r}"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"must be at most {MAX_NAME_LENGTH} characters, got {len(name)}"
+    if split_quick(name)[1]:
+        return (f"must not end in {QUICK_SUFFIX!r}: `sweep --quick` stores a study's smoke runs "
+                f"under that name; got {name!r}")
+    return None
+
+
+def spec_paths(directory: Path | None = None) -> list[Path]:
+    """The shipped specs (``experiments/studies/*.toml``) or those in ``directory``."""
+    return sorted(Path(directory or STUDIES_DIR).glob("*.toml"))
+
+
+def shipped_specs(directory: Path | None = None) -> dict[str, Path]:
+    """Shipped spec file stem -> its path (the stem is the name a study is found by)."""
+    return {path.stem: path for path in spec_paths(directory)}
+
+
+def find_study(name_or_path: str, quick: bool = False, directory: Path | None = None,
+               max_runs: int = MAX_RUNS) -> Study:
+    """A study by spec name (one of the shipped specs) or by path to a TOML file."""
+    from .spec import SpecError, load_spec
+
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return load_spec(candidate, quick, max_runs)
+    wanted = (name_or_path, quick_name(name_or_path))
+    paths = spec_paths(directory)
+    by_stem = [path for path in paths if path.stem == name_or_path]
+    for path in by_stem + [path for path in paths if path not in by_stem]:
+        study = load_spec(path, quick, max_runs)
+        if study.name in wanted:
+            return study
+    names = ", ".join(path.stem for path in paths)
+    raise SpecError(f"no study named {name_or_path!r}; shipped studies: {names} "
+                    "(or give a path to a .toml spec)")
+
+
+def default_studies(quick: bool = False, directory: Path | None = None,
+                    max_runs: int = MAX_RUNS) -> list[Study]:
+    """The shipped studies a plain ``sweep`` runs (those without ``default = false``)."""
+    from .spec import load_spec
+
+    studies = [load_spec(path, quick, max_runs) for path in spec_paths(directory)]
+    return [study for study in studies if study.default]
+
+
+def stored_studies(results: str | os.PathLike) -> list[str]:
+    """The names under which ``results`` holds runs (quick ones included), sorted."""
+    from .store import studies_with_results
+
+    return studies_with_results(results)
+
+
+def shipped_study_of(stored_name: str, max_runs: int = MAX_RUNS) -> Study | None:
+    """The shipped study (its quick variant for ``<name>-quick``) whose results are stored under
+    ``stored_name``, or None (a study given by path, or one no longer shipped)."""
+    base, quick = split_quick(stored_name)
+    if base not in shipped_specs():
+        return None
+    return find_study(base, quick=quick, max_runs=max_runs)
