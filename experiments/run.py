@@ -161,9 +161,7 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict[str, dict]]:
         fields["status"] = "diverged"
         fields["error"] = (f"loss became {history.train_loss[-1]} at epoch {history.epochs_run} "
                            f"(lr={config['lr']}); training stopped")
-    curves = history.as_dict()
-    steps_per_epoch = -(-n_train // config["batch_size"])
-    curves["step"] = [epoch * steps_per_epoch for epoch in curves["epoch"]]
+    curves = history.as_dict()  # its "step": optimizer steps by the end of each recorded epoch
     snapshot_columns = {key: np.concatenate(parts) if parts else np.empty(0)
                         for key, parts in snapshots.items()}
     return fields, {"curves": curves, "snapshots": snapshot_columns, "activations": activations}

@@ -20,7 +20,8 @@ class History:
     epoch (or each ``evaluate_every``-th, see ``train``). ``lr`` is the learning rate used during
     that epoch (NaN at epoch 0), ``epoch_s`` the wall seconds of its training steps (evaluation
     excluded; 0 at epoch 0), averaged over the epochs since the previous record when not every
-    epoch is evaluated.
+    epoch is evaluated. ``step`` is the number of optimizer steps taken by the end of that epoch
+    (0 at epoch 0); ``steps`` the running total.
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -30,6 +31,7 @@ class History:
     val_acc: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     epoch_s: list[float] = field(default_factory=list)
+    step: list[int] = field(default_factory=list)
     steps: int = 0
     diverged: bool = False
 
@@ -39,7 +41,7 @@ class History:
 
     def as_dict(self) -> dict[str, list]:
         return {name: list(getattr(self, name)) for name in
-                ("epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr", "epoch_s")}
+                ("epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr", "epoch_s", "step")}
 
 
 def _positive_int(value, name: str, allow_zero: bool = False) -> int:
@@ -152,6 +154,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         history.val_acc.append(val_acc)
         history.lr.append(epoch_lr)
         history.epoch_s.append(seconds)
+        history.step.append(history.steps)
         if not np.isfinite(train_loss):
             history.diverged = True
         if callback is not None:

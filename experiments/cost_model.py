@@ -1,0 +1,63 @@
+"""The cost model: a rough wall time of a run from its configuration, before it runs.
+
+Used for the dispatch order (longest runs first) and for ``plan``'s and ``list``'s estimates,
+which ``calibrated_estimates`` scales by the study's stored wall times.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nncore.network import parameter_count
+from nncore.probe import training_flops
+
+from .config import dataset_shape
+
+if TYPE_CHECKING:
+    from .spec import Study
+    from .sweep import Stored
+
+# Seconds per unit, measured on the 2-core development machine with one BLAS thread; only the
+# ranking matters (longest runs first) and the order of magnitude (``plan``'s estimate).
+STEP_LAYER_S = {"vectorized": 10e-6, "compiled": 1.5e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
+SAMPLE_LAYER_S = {"vectorized": 0.0, "compiled": 0.0, "loop": 13e-6, "scalar": 1e-5, "numerical": 0.0}
+FLOP_S = {"vectorized": 1 / 4e9, "compiled": 1 / 4e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 4e9}
+# An engine registered after these measurements is costed like this one until it is measured:
+# ``plan`` scales every estimate by the study's stored wall times, and dispatch needs only a rank.
+NEUTRAL_ENGINE = "vectorized"
+
+
+def _per_engine(seconds: dict[str, float], engine: str) -> float:
+    return seconds.get(engine, seconds[NEUTRAL_ENGINE])
+
+
+def estimate_seconds(config: dict) -> float:
+    """A rough wall time of the run from its configuration (no measurement)."""
+    sizes = config["layer_sizes"]
+    n_layers = len(sizes) - 1
+    _, _, n_train = dataset_shape(config["dataset"], config["dataset_options"])
+    forward_flops = 2.0 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if config["task"] == "gradcheck":
+        seconds_per_pass = forward_flops * config["batch_size"] / 1.5e9 + n_layers * 5e-6
+        return 0.05 + 2 * parameter_count(sizes) * seconds_per_pass  # two passes per parameter
+    engine = config["engine"]
+    steps = -(-n_train // config["batch_size"])
+    train_epoch = (steps * n_layers * _per_engine(STEP_LAYER_S, engine)
+                   + n_train * n_layers * _per_engine(SAMPLE_LAYER_S, engine)
+                   + training_flops(sizes, n_train) * _per_engine(FLOP_S, engine))
+    n_val = 1000 if config["dataset"] == "sincos" else n_train // 4
+    evaluate_epoch = forward_flops * (n_train + n_val) / 1.5e9 + 1e-4
+    inspections = len(config["snapshot_epochs"]) + len(config.get("activation_stats_epochs", ()))
+    snapshots = inspections * forward_flops * n_train / 1.5e9
+    evaluations = -(-config["epochs"] // config.get("evaluate_every", 1)) + 1  # epoch 0 too
+    return 0.02 + config["epochs"] * train_epoch + evaluations * evaluate_epoch + snapshots
+
+
+def calibrated_estimates(study: Study, stored: Stored) -> dict[str, float]:
+    """``estimate_seconds`` per run id, scaled by how long this study's stored runs really took
+    (their wall seconds over their estimates), so ``plan`` learns this machine's speed."""
+    estimates = {run.run_id: estimate_seconds(run.config) for run in study.runs}
+    done = [run_id for run_id in estimates if (stored.wall_s.get(run_id) or 0) > 0]
+    if done:
+        factor = sum(stored.wall_s[run_id] for run_id in done) / sum(estimates[run_id] for run_id in done)
+        estimates = {run_id: seconds * factor for run_id, seconds in estimates.items()}
+    return estimates
