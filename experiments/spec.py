@@ -241,7 +241,8 @@ def read_toml(path: Path) -> dict:
         text = data.decode("utf-8-sig")  # Windows Notepad starts UTF-8 files with a BOM
     except UnicodeDecodeError as error:
         hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise SpecError(f"{path}: not UTF-8 text{hint}: byte {error.start} is "
+        line = data[:error.start].count(b"\n") + 1
+        raise SpecError(f"{path}: not UTF-8 text{hint}: line {line} has the byte "
                         f"{data[error.start:error.start + 1]!r}; save the spec as UTF-8") from None
     try:
         return tomllib.loads(text)

@@ -202,3 +202,84 @@ def test_shipped_studies_expand_to_the_documented_grids():
     assert final["layer_sizes"] == [2, 100, 80, 50, 30, 10, 1]
     assert final["schedule"] == {"kind": "step", "factor": 0.9, "every": 3}
     assert final["reduction"] == "sum" and final["snapshot_epochs"] == [0, 1, 5, 30]
+
+
+def spec_text(name: str) -> str:
+    return f'name = "{name}"\n' + BASE + "width = 5\n"
+# (what is wrong, the spec file's bytes, words the one-line message must contain)
+UNREADABLE_SPECS = [
+    ("Latin-1", 'name = "latin"\ndescription = "caf\xe9"\n'.encode("latin-1"), ["not UTF-8", "line 2 has the byte b'\\xe9'"]),
+    ("UTF-16", spec_text("utf16").encode("utf-16"), ["not UTF-8", "UTF-16"]),
+    ("binary", b"\x00\xff\xfe\x80\x81", ["not UTF-8"]),
+]
+
+
+@pytest.mark.parametrize("data, words", [c[1:] for c in UNREADABLE_SPECS],
+                         ids=[c[0] for c in UNREADABLE_SPECS])
+def test_a_spec_that_is_not_utf8_is_refused_in_one_line_with_exit_2(tmp_path, capsys, data, words):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(data)
+    assert main(["sweep", str(path), "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err and "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_a_spec_path_that_is_a_directory_is_refused_in_one_line_with_exit_2(tmp_path, capsys):
+    folder = tmp_path / "specs.toml"
+    folder.mkdir()
+    assert main(["sweep", str(folder), "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {folder}: is a directory, not a spec file (give a .toml file)\n"
+
+
+def test_a_spec_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + spec_text("bom").encode())
+    assert load_spec(path).name == "bom"
+
+
+# (what is wrong, spec text, the location and words of the one-line message)
+OUT_OF_RANGE_SPECS = [
+    ("init_scale inf", spec_text("s") + "init_scale = inf\n",
+     ["base.init_scale", "must be a finite number, got inf"]),
+    ("schedule gamma inf", spec_text("s") + "schedule = { kind = 'exponential', gamma = inf }\n",
+     ["base.schedule.gamma", "finite"]),
+    ("lr nan in a grid", spec_text("s") + "[grid]\nlr = [0.1, nan]\n", ["grid.lr[1]", "finite"]),
+    ("width beyond int64", spec_text("s").replace("width = 5", f"width = {2**63}"),
+     ["base.width", "64-bit"]),
+    ("zero batch", spec_text("s") + "batch_size = 0\n", ["batch_size", "must be >= 1, got 0"]),
+    ("negative lr", spec_text("s") + "lr = -0.1\n", ["lr", "must be positive"]),
+]
+
+
+@pytest.mark.parametrize("body, words", [c[1:] for c in OUT_OF_RANGE_SPECS],
+                         ids=[c[0] for c in OUT_OF_RANGE_SPECS])
+def test_numbers_out_of_their_range_are_refused_at_spec_time(tmp_path, body, words):
+    with pytest.raises(SpecError) as error:
+        load_spec(write(tmp_path, body))
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_seeds_beyond_int64_are_refused_before_anything_runs(tmp_path, capsys):
+    path = write(tmp_path, spec_text("big").replace('name = "big"', f'name = "big"\nseeds = [{2**64}]'))
+    assert main(["sweep", str(path), "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "seeds" in err and "18446744073709551616" in err and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("name, words", [
+    ("width-quick", ["name", "must not end in '-quick'"]),
+    ("a" * 300, ["name", "at most 100 characters, got 300"]),
+])
+def test_study_names_that_would_store_elsewhere_or_fail_are_refused(tmp_path, capsys, name, words):
+    path = write(tmp_path, spec_text(name))
+    assert main(["sweep", str(path), "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "r").exists()
