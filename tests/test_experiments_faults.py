@@ -66,6 +66,7 @@ while not (flags / "stop").exists():
 """
 
 
+@pytest.mark.slow  # timing-dependent: a busy machine can fail it
 def test_reads_never_fail_while_another_process_compacts(tmp_path):
     results, flags = tmp_path / "results", tmp_path / "flags"
     flags.mkdir()
@@ -264,6 +265,7 @@ def test_an_unreachable_scheduler_fails_after_the_connect_timeout_with_one_line(
     assert line.endswith(f"0 of 1 runs are stored in {results}/; rerun to resume")
 
 
+@pytest.mark.slow  # timing-dependent: a busy machine can fail it
 def test_a_scheduler_without_workers_fails_with_one_line(tmp_path, capsys, monkeypatch):
     from dask.distributed import LocalCluster
 
@@ -283,6 +285,7 @@ def ran_in_main_thread(job):
     return {"run_id": job["run_id"], "main_thread": threading.current_thread() is threading.main_thread()}
 
 
+@pytest.mark.slow  # timing-dependent: a busy machine can fail it
 def test_a_one_worker_dask_cluster_runs_the_runs_on_its_worker(tmp_path):
     from dask.distributed import LocalCluster
 
