@@ -95,7 +95,8 @@ _DECLARED = [
     Field("loss", str, "mse", "loss (`nncore.LOSSES`)", choices=nncore.LOSSES),
     Field("init", str, "normal", "weight initializer (`nncore.INITIALIZERS`)",
           choices=nncore.INITIALIZERS),
-    Field("init_scale", float, 0.1, "standard deviation of the `normal` initializer", positive=True),
+    Field("init_scale", float, 0.1, "scale of the initializer (the `normal` one's standard "
+          "deviation; a factor on the others)", positive=True),
     Field("engine", str, "vectorized", "backprop engine (`nncore.ENGINES`: `scalar`, `loop`, "
           "`vectorized`, `compiled`, `numerical`)", choices=nncore.ENGINES),
     Field("reduction", str, "mean", "`mean` or `sum` of the per-sample gradients",

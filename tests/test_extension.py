@@ -111,3 +111,29 @@ def test_a_shipped_study_outside_the_default_sweep_shows_its_counts_once_it_has_
     [line] = [l for l in capsys.readouterr().out.splitlines() if l.startswith("heavy ")]
     assert line.split()[1:6] == ["2", "2", "0", "0", "0"]  # runs, ok, diverged, failed, pending
     assert "no shipped spec" not in line
+
+
+def test_a_new_config_field_is_one_declaration(tmp_path, monkeypatch):
+    from experiments import fields, store
+    from experiments.run import config_columns
+    from test_run_id_pins import PINNED, _matches
+
+    declared = fields.Field("label_noise", float, 0.0, "share of training labels flipped", low=0.0)
+    monkeypatch.setitem(fields.FIELDS, "label_noise", declared)
+    # Validated: its type and range, with the messages every field gets.
+    path = write(tmp_path, "noisy", SINCOS.format(name="noisy") + "[grid]\nlabel_noise = [0.0, 0.2]\n")
+    study = spec.load_spec(path)
+    assert [run.config["label_noise"] for run in study.runs] == [0.0, 0.2]
+    for bad, words in (("-0.1", "must be >= 0.0, got -0.1"), ("'lots'", "must be a number")):
+        text = SINCOS.format(name="bad") + f"label_noise = {bad}\n"
+        with pytest.raises(spec.SpecError, match=words):
+            spec.load_spec(write(tmp_path, "bad", text))
+    # Stored: a runs column of its declared type, filled from the configuration.
+    schema = store.runs_schema()
+    assert schema.field("label_noise").type == declared.column_type
+    assert config_columns(study.runs[1].config)["label_noise"] == 0.2
+    # Documented: the field table lists it.
+    assert "| label_noise | float64 | `0.0` | share of training labels flipped |" in fields.doc_table()
+    # And nothing stored is re-labelled: at its default it stays out of the run id.
+    for name, point, expected in PINNED:
+        assert expected in {run.run_id for run in spec.find_study(name).runs if _matches(run, point)}
