@@ -30,16 +30,14 @@ run id; the whole grid is expanded and frozen before anything runs.
 from __future__ import annotations
 
 import itertools
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog
+from . import axes, catalog
 from .catalog import MAX_RUNS, STUDIES_DIR, default_studies, find_study, spec_paths
 from .config import (FIELDS, SPEC_KEYS, SpecError, Where, canonical_json, check_known_key,
                      check_type, check_value, own_copy, resolve, run_id)
-from .fields import INT64_MAX
 
 __all__ = ["Run", "Study", "SpecError", "load_spec", "find_study", "default_studies", "spec_paths",
            "run_id", "canonical_json", "STUDIES_DIR"]
@@ -76,93 +74,6 @@ class Study:
 
 
 # --- parsing and expansion ----------------------------------------------------------------------
-def _axis_from_grid(grid: dict, at: Where) -> list[list[dict]]:
-    axes = []
-    for key, values in grid.items():
-        where = f"grid.{key}"
-        check_known_key(key, where, at)
-        if not isinstance(values, list):
-            raise at.error(where, f"grid values must be a list, got {values!r}")
-        if not values:
-            raise at.error(where, "empty list: the grid would have no runs")
-        axes.append([{key: check_value(key, v, f"{where}[{i}]", at)} for i, v in enumerate(values)])
-    return axes
-
-
-def _axes_from_zip(groups, at: Where) -> list[list[dict]]:
-    if not isinstance(groups, list):
-        raise at.error("zip", "must be a list of tables ([[zip]])")
-    axes = []
-    for g, group in enumerate(groups):
-        where = f"zip[{g}]"
-        if not isinstance(group, dict) or not group:
-            raise at.error(where, "must be a non-empty table of equal-length lists")
-        lengths = {}
-        for key, values in group.items():
-            check_known_key(key, f"{where}.{key}", at)
-            if not isinstance(values, list) or not values:
-                raise at.error(f"{where}.{key}", f"must be a non-empty list, got {values!r}")
-            lengths[key] = len(values)
-        if len(set(lengths.values())) != 1:
-            raise at.error(where, f"lists of a zip group must have equal lengths, got {lengths}")
-        n = next(iter(lengths.values()))
-        axes.append([{key: check_value(key, values[i], f"{where}.{key}[{i}]", at)
-                      for key, values in group.items()} for i in range(n)])
-    return axes
-
-
-def _axis_from_cases(cases, at: Where) -> list[list[dict]]:
-    if not isinstance(cases, list) or not cases:
-        raise at.error("case", "must be a non-empty list of tables ([[case]])")
-    points = []
-    for c, case in enumerate(cases):
-        if not isinstance(case, dict):
-            raise at.error(f"case[{c}]", f"must be a table, got {case!r}")
-        points.append({key: check_value(key, value, f"case[{c}].{key}", at)
-                       for key, value in case.items()})
-    return [points]
-
-
-def _check_excludes(rules, at: Where) -> list[dict]:
-    if not isinstance(rules, list):
-        raise at.error("exclude", "must be a list of tables ([[exclude]])")
-    checked = []
-    for r, rule in enumerate(rules):
-        if not isinstance(rule, dict) or not rule:
-            raise at.error(f"exclude[{r}]", "must be a non-empty table of key = value or list")
-        for key, value in rule.items():
-            check_known_key(key, f"exclude[{r}].{key}", at)
-        checked.append({key: value if isinstance(value, list) else [value] for key, value in rule.items()})
-    return checked
-
-
-def _excluded(config: dict, rules: list[dict]) -> bool:
-    """A run is dropped when some rule matches all its keys (resolved fields; hidden, width and
-    depth derived from layer_sizes, so a rule on width also matches ``hidden = [100]``)."""
-    hidden = config["layer_sizes"][1:-1]
-    derived = {"hidden": hidden, "width": hidden[0] if hidden else 0, "depth": len(hidden)}
-
-    def value_of(key):
-        return derived[key] if key in derived else config[key]
-    return any(all(value_of(key) in allowed for key, allowed in rule.items()) for rule in rules)
-
-
-def _seeds(value, at: Where) -> list[int] | range:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise at.error("seeds", f"must be >= 1 (a count) or a list of seeds, got {value}")
-        if value > INT64_MAX:
-            raise at.error("seeds", f"{value} is beyond the 64-bit integer range (at most {INT64_MAX})")
-        return range(value)  # not a list: a count beyond --max-runs is refused by its size
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool)
-                                                 and 0 <= s <= INT64_MAX for s in value):
-        if len(set(value)) != len(value):
-            raise at.error("seeds", f"seeds repeat: {value}")
-        return value
-    raise at.error("seeds", f"must be a count >= 1 or a non-empty list of integers in [0, "
-                            f"{INT64_MAX}], got {value!r}")
-
-
 def _comparable(value):
     """A hashable stand-in equal for equal values and different for 1 and 1.0 (which give
     different run ids), without building JSON (the cost that dominated expanding large grids)."""
@@ -213,17 +124,6 @@ def _report_options(table, at: Where) -> dict:
             raise at.error("report.metric", f"{metric!r} is not one of {', '.join(REPORT_METRICS)}")
         options["metric"] = metric
     return options
-
-
-def _check_size(axes: list[list[dict]], names: list[str], seeds: list[int], max_runs: int,
-                at: Where) -> None:
-    """SpecError if the grid has more than ``max_runs`` points, counted without expanding it."""
-    sizes = [len(points) for points in axes] + [len(seeds)]
-    total = math.prod(sizes)
-    if total > max_runs:
-        factors = " x ".join(f"{name} {size:,}" for name, size in zip([*names, "seeds"], sizes))
-        raise at.error("grid", f"expands to {total:,} runs ({factors}), more than the limit of "
-                               f"{max_runs:,}; check the spec, or pass --max-runs {total} to run it")
 
 
 def read_toml(path: Path) -> dict:
@@ -282,13 +182,13 @@ def _parse(raw: dict, at: Where) -> _Parsed:
     grid = raw.get("grid", {})
     if not isinstance(grid, dict):
         raise at.error("grid", "must be a table ([grid])")
-    zip_axes = _axes_from_zip(raw.get("zip", []), at)
-    axes = _axis_from_grid(grid, at) + zip_axes
+    zip_axes = axes.axes_from_zip(raw.get("zip", []), at)
+    all_axes = axes.axis_from_grid(grid, at) + zip_axes
     axis_names = [f"grid.{key}" for key in grid] + [f"zip[{g}]" for g in range(len(zip_axes))]
     if "case" in raw:
-        axes += _axis_from_cases(raw["case"], at)
+        all_axes += axes.axis_from_cases(raw["case"], at)
         axis_names.append("case")
-    _check_axes_disjoint(base, axes, at)
+    axes.check_axes_disjoint(base, all_axes, at)
     quick_overrides = raw.get("quick", {})
     if not isinstance(quick_overrides, dict):
         raise at.error("quick", "must be a table of base overrides for --quick runs")
@@ -296,21 +196,11 @@ def _parse(raw: dict, at: Where) -> _Parsed:
         name=raw["name"], description=check_type(raw.get("description", ""), str, "description", at),
         timing=check_type(raw.get("timing", False), bool, "timing", at),
         default=check_type(raw.get("default", True), bool, "default", at),
-        base=base, axes=axes, axis_names=axis_names, rules=_check_excludes(raw.get("exclude", []), at),
-        seeds=_seeds(raw.get("seeds", 1), at),
+        base=base, axes=all_axes, axis_names=axis_names,
+        rules=axes.check_excludes(raw.get("exclude", []), at),
+        seeds=axes.seeds_of(raw.get("seeds", 1), at),
         quick_overrides={k: check_value(k, v, f"quick.{k}", at) for k, v in quick_overrides.items()},
         report=_report_options(raw.get("report", {}), at))
-
-
-def _check_axes_disjoint(base: dict, axes: list[list[dict]], at: Where) -> None:
-    """No seed outside ``seeds``; no key varied by two axes."""
-    keys_per_axis = [set().union(*points) for points in axes]
-    if "seed" in base or any("seed" in keys for keys in keys_per_axis):
-        raise at.error("seed", "set replicates with the top-level seeds = N or seeds = [..]")
-    for a, b in itertools.combinations(range(len(axes)), 2):
-        shared = keys_per_axis[a] & keys_per_axis[b]
-        if shared:
-            raise at.error(", ".join(sorted(shared)), "varies in more than one of grid, zip and case")
 
 
 def _make_quick(parsed: _Parsed) -> None:
@@ -342,7 +232,7 @@ def _expand(parsed: _Parsed, quick: bool, at: Where) -> tuple[list[Run], list[tu
         for part in combination:
             point.update(part)
         label = "run " + ", ".join(f"{k}={v!r}" for k, v in {**point, "seed": seeds[0]}.items())
-        # Resolved once per point: the replicate seed (validated by _seeds) changes nothing else.
+        # Resolved once per point: the replicate seed (validated by seeds_of) changes nothing else.
         resolved = resolve(_point_values(parsed, point, quick), label, at)
         nested = [key for key, value in resolved.items() if isinstance(value, (list, dict))]
         kept = False
@@ -350,7 +240,7 @@ def _expand(parsed: _Parsed, quick: bool, at: Where) -> tuple[list[Run], list[tu
             config = resolved
             if seed != seeds[0]:  # its own copy: runs never share a mutable value
                 config = {**resolved, "seed": seed, **{key: own_copy(resolved[key]) for key in nested}}
-            if _excluded(config, parsed.rules):
+            if axes.excluded(config, parsed.rules):
                 continue
             run = Run(run_id(config), config, {**point, "seed": seed})
             if run.run_id in seen:  # two spellings of the same configuration
@@ -394,7 +284,7 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
     parsed = _parse(read_toml(path), at)
     if quick:
         _make_quick(parsed)
-    _check_size(parsed.axes, parsed.axis_names, parsed.seeds, max_runs, at)
+    axes.check_size(parsed.axes, parsed.axis_names, parsed.seeds, max_runs, at)
     runs, kept_points = _expand(parsed, quick, at)
     runs, varying = _label(runs, kept_points)
     return Study(name=parsed.name, description=parsed.description, path=path, runs=runs,
