@@ -57,3 +57,11 @@ def test_runs_stored_before_a_field_existed_read_its_default():
     assert "evaluate_every" not in names and "activation_stats_epochs" not in names
     assert runs["evaluate_every"].tolist() == [1, 1]
     assert [list(v) for v in runs["activation_stats_epochs"]] == [[], []]
+
+
+def test_the_user_docs_key_table_names_every_field():
+    text = (DOCS.parent / "experiments.md").read_text()
+    table = text.split("### Run configuration keys")[1].split("\n\n| key |")[1].split("\n\n")[0]
+    keys = set(re.findall(r"^\| ([^|]+) \|", table, flags=re.M))
+    documented = {name for cell in keys for name in re.findall(r"`(\w+)`", cell)}
+    assert set(fields.FIELDS) <= documented
