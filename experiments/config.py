@@ -1,7 +1,7 @@
-"""Run configurations: the fields that determine a result, their validation, and run ids.
+"""Run configurations: validating one, and its run id.
 
-A configuration is a plain dict with every key of ``FIELDS`` (the spec's hidden/width/depth
-resolved into ``layer_sizes``), each of its declared type; ``run_id`` is the SHA-256 of its
+A configuration is a plain dict with every key of ``FIELDS`` (declared in experiments/fields.py;
+the spec's hidden/width/depth resolved into ``layer_sizes``), each of its declared type; ``run_id`` is the SHA-256 of its
 canonical JSON. ``resolve`` turns the values a spec gives into such a dict, or raises
 ``SpecError`` naming the file, the key and what would be right.
 """
@@ -24,7 +24,6 @@ from .fields import FIELDS, REQUIRED, TASKS, canonical_json, out_of_range_number
 __all__ = ["FIELDS", "REQUIRED", "TASKS", "ALWAYS_HASHED", "SpecError", "Where", "resolve",
            "run_id", "hashed_config", "canonical_json", "dataset_shape"]
 
-# The fields themselves (name, type, default, check, stored column, doc): experiments/fields.py.
 # The first release hashed every field, defaults included, and stored results carry those ids.
 # Every field declared after it is left out of the hash while it holds its default (so declare a
 # new field's default in canonical form): adding a field never re-labels a stored run. Do not
