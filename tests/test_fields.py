@@ -65,3 +65,18 @@ def test_the_user_docs_key_table_names_every_field():
     keys = set(re.findall(r"^\| ([^|]+) \|", table, flags=re.M))
     documented = {name for cell in keys for name in re.findall(r"`(\w+)`", cell)}
     assert set(fields.FIELDS) <= documented
+
+
+def test_a_grid_over_a_newer_field_is_a_factor_of_the_generic_report(tmp_path):
+    from experiments.cli import main
+    from experiments.spec import load_spec
+    from reports.data import Messages, load_study
+    from reports.generic import factors
+
+    path = tmp_path / "ev.toml"
+    path.write_text('name = "ev"\n[base]\ndataset = "sincos"\ndataset_options = { step = 0.5 }\n'
+                    "width = 5\nepochs = 2\n[grid]\nevaluate_every = [1, 2]\n")
+    results = str(tmp_path / "results")
+    assert main(["sweep", str(path), "--results", results, "--backend", "serial", "--quiet"]) == 0
+    study = load_study("ev", results, Messages(), spec=load_spec(path))
+    assert factors(study) == ["evaluate_every"]  # two configurations, not two seeds of one
