@@ -7,6 +7,7 @@ import pytest
 
 import experiments
 import nncore
+import nndata
 from experiments import spec
 from experiments.cli import main
 from nncore.engines.vectorized import VectorizedEngine
@@ -57,7 +58,7 @@ def test_a_new_engine_is_planned_and_swept(tmp_path, monkeypatch, capsys):
 
 
 def test_a_new_dataset_needs_no_shape_table(tmp_path, monkeypatch):
-    monkeypatch.setitem(nncore.datasets.DATASETS, "blobs", blobs)
+    monkeypatch.setitem(nndata.DATASETS, "blobs", nndata.Dataset(load=blobs, task="classification"))
     path = write(tmp_path, "blob", """
         name = "blob"
         [base]

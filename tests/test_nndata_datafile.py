@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore import datafile, datasets
+import nndata
+from nndata import datafile
 
 
 def table(n_per_class=(20, 30, 10), seed=0) -> pd.DataFrame:
@@ -33,7 +34,7 @@ def test_describe_reads_sizes_and_sorted_classes(csv):
     assert (found.inputs, found.outputs, found.rows) == (2, 3, 60)
     # Stratified 20%: 4 of 20, 6 of 30, 2 of 10 held out.
     assert found.train_rows == 60 - 12 and not found.has_validation
-    assert datasets.shape("file", path=str(csv), target="kind", features=["a", "b"],
+    assert nndata.shape("file", path=str(csv), target="kind", features=["a", "b"],
                           classes=found.classes) == (2, 3, 48)
 
 
