@@ -142,14 +142,14 @@ def _check_split(path: Path, name: str | None, classes: list | None, counts: lis
     if fraction == 0 or sum(_validation_rows(counts, fraction)) > 0:
         return
     if classes is None:
-        sizes = f"{counts[0]} rows"
+        sizes, of = f"{counts[0]} rows", f"of {counts[0]} rows"
     else:
         sizes = (f"column {name!r} has " + ", ".join(f"{c!r}: {n}" for c, n in zip(classes, counts))
-                 + " (rows per class)")
+                 + " rows per class")
+        of = "of each class"
     raise ValueError(f"{path}: too small for its validation split: {sizes}; validation = "
-                     f"{fraction:g} of each {'class' if classes else 'file'} rounds to no "
-                     "validation sample (use more rows, a larger validation share, or "
-                     "validation = 0 for none)")
+                     f"{fraction:g} {of} rounds to no validation sample (use more rows, a larger "
+                     "validation share, or validation = 0 for none)")
 
 
 def describe(path: str | os.PathLike, target: str | list[str] | None = None,

@@ -22,7 +22,7 @@ def row_name(path: Path, index: int) -> str:
 
 
 NOT_REGULAR = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
-               stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket"}
+               stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket"}
 
 
 def check_path(path: str | os.PathLike) -> Path:
@@ -47,7 +47,7 @@ def check_path(path: str | os.PathLike) -> Path:
         raise ValueError(f"{path}: is a directory, not a data file")
     if not stat.S_ISREG(found.st_mode):
         what = NOT_REGULAR.get(stat.S_IFMT(found.st_mode), "not a file")
-        raise ValueError(f"{path}: is not a regular file (it is {what})")
+        raise ValueError(f"{path}: is not a regular file ({what})")
     if found.st_size == 0:
         raise ValueError(f"{path}: the file is empty")
     return path

@@ -59,3 +59,28 @@ def test_arithmetic_intensity_grows_with_batch_and_width():
 
 def test_matmul_peak_is_a_positive_rate():
     assert matmul_peak([(64, 64, 64)], min_seconds=0.01) > 0.01
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"step": 0.0}, "sincos step must be a positive finite number, got 0.0"),
+    ({"step": float("nan")}, "sincos step"), ({"step": True}, "sincos step"),
+    ({"n_val": -5}, "sincos n_val must be an integer >= 1, got -5"),
+    ({"seed": -1}, "sincos seed must be an integer >= 0, got -1"), ({"seed": 1.5}, "sincos seed"),
+])
+def test_sincos_refuses_arguments_that_cannot_build_it(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        datasets.sincos(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"n": 0}, "random_regression n must"), ({"n_inputs": -1}, "n_inputs"),
+    ({"n_outputs": 2.0}, "n_outputs"), ({"seed": -4}, "random_regression seed must be an integer >= 0"),
+])
+def test_random_regression_refuses_bad_arguments(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        datasets.random_regression(**kwargs)
+
+
+def test_an_integer_step_builds_the_same_grid_as_before():
+    X, _, _, _ = datasets.sincos(step=1, n_val=3)
+    np.testing.assert_array_equal(np.unique(X[:, 0]), np.arange(-5, 5, 1))

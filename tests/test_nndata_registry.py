@@ -1,0 +1,73 @@
+"""The dataset registry: each record's cheap shape and validation count agree with the data its
+loader builds, and only the records that say so snapshot, hash or resolve differently."""
+import numpy as np
+import pytest
+
+import nndata
+from nndata.record import Dataset, Metrics
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNSTUDY_CACHE", str(tmp_path))
+
+
+CASES = [("sincos", {}), ("sincos", {"step": 0.5, "n_val": 30}), ("xor", {}), ("people", {}),
+         ("random_regression", {"n": 7, "n_inputs": 3, "n_outputs": 2}), ("digits", {}),
+         ("digits", {"test_size": 0.5}), ("mnist1d", {"n_train": 50, "n_test": 20})]
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=[f"{n} {o}" for n, o in CASES])
+def test_cheap_shape_and_validation_count_match_the_built_data(cache, name, options):
+    record = nndata.DATASETS[name]
+    X, Y, X_val, _ = record.load(**options)
+    outputs = Y.shape[1] if Y.ndim == 2 else int(Y.max()) + 1
+    assert record.cheap_shape is not None
+    assert record.shape(**options) == (X.shape[1], outputs, X.shape[0])
+    if record.validation_samples is not None:
+        assert record.validation_samples(**options) == len(X_val)
+
+
+def test_every_record_names_its_task_and_its_spec_options():
+    for name, record in nndata.DATASETS.items():
+        assert record.task in nndata.TASKS, name
+        assert "download" not in record.options, name  # fetching is not a result-relevant option
+    assert nndata.DATASETS["mnist"].options == ("directory",)
+    assert nndata.DATASETS["sincos"].options == ("n_val", "seed", "step")
+
+
+def test_only_sincos_is_a_snapshot_grid():
+    assert nndata.snapshot_datasets() == ["sincos"]
+
+
+def test_only_the_file_dataset_leaves_an_option_out_of_the_run_id():
+    options = {"path": "/somewhere/data.csv", "sha256": "ab" * 32, "target": "y"}
+    assert nndata.hashed_options("file", options) == {"sha256": "ab" * 32, "target": "y"}
+    assert nndata.hashed_options("sincos", {"step": 0.5}) == {"step": 0.5}
+    assert nndata.hashed_options("removed-since", options) == options  # stored runs keep their ids
+
+
+def test_a_record_without_a_cheap_shape_is_measured_once():
+    built = []
+
+    def load(n=5):
+        built.append(n)
+        return np.zeros((n, 3)), np.arange(n) % 4, None, None
+    record = Dataset(load=load, task="classification")
+    assert record.shape(n=5) == (3, 4, 5) and record.shape(n=5) == (3, 4, 5)
+    assert built == [5]
+
+
+def test_a_record_that_says_nothing_measures_nothing_and_is_costed_neutrally(monkeypatch):
+    record = Dataset(load=lambda: (np.zeros((8, 2)), np.zeros((8, 1)), None, None), task="regression")
+    monkeypatch.setitem(nndata.DATASETS, "plain", record)
+    assert nndata.validation_samples("plain", {}, 40) == 10  # a quarter of the training samples
+    measured = record.metrics(record.load(), {})
+    measured.observe(0, None, None)
+    assert type(measured) is Metrics and measured.result(None, None) == {}
+    assert record.hashed_options({"a": 1}) == {"a": 1} and not record.snapshot_grid
+
+
+def test_a_record_with_an_unknown_task_is_refused():
+    with pytest.raises(ValueError, match="'ranking' is not one of regression, classification"):
+        Dataset(load=lambda: None, task="ranking")
