@@ -71,3 +71,29 @@ def test_a_record_that_says_nothing_measures_nothing_and_is_costed_neutrally(mon
 def test_a_record_with_an_unknown_task_is_refused():
     with pytest.raises(ValueError, match="'ranking' is not one of regression, classification"):
         Dataset(load=lambda: None, task="ranking")
+
+
+def test_the_docs_datasets_table_lists_every_record_with_its_task_options_and_size(cache):
+    from pathlib import Path
+    import inspect
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "experiments.md").read_text()
+    section = text[text.index("### Datasets"):text.index("### Your own data")]
+    rows = {cells[0].strip("`"): cells for cells in
+            ([c.strip() for c in line.strip().strip("|").split("|")]
+             for line in section.splitlines() if line.startswith("| `"))}
+    assert sorted(rows) == sorted(nndata.DATASETS)
+    for name, record in nndata.DATASETS.items():
+        task, options, samples = rows[name][1], rows[name][2], rows[name][3]
+        assert task.split()[0] == record.task, name
+        if name == "file":
+            continue
+        defaults = {p.name: p.default for p in inspect.signature(record.load).parameters.values()}
+        for option in record.options:
+            assert f"`{option}`" in options, (name, option)
+            if defaults[option] is not None:
+                assert f"`{option}` ({defaults[option]})" in options, (name, option)
+        if record.options == ():
+            assert options == "none"
+        if name != "mnist":  # the standard files' size: the data is not shipped
+            assert int(samples) == record.shape()[2], name
