@@ -301,6 +301,7 @@ def shape(path: str | os.PathLike, target: str | list[str] | None = None,
     return found.inputs, found.outputs, found.train_rows
 
 
+# --- at spec time: where the file is, what it is, whether it can be read ----------------------
 UNHASHED_OPTIONS = ("path",)  # where the file is; what it is goes in as sha256
 DERIVED_OPTIONS = ("classes",)  # computed from the file; a spec does not set them
 
@@ -384,6 +385,7 @@ def check_readable(options: dict) -> None:
               tuple(sorted((k, _hashable(v)) for k, v in options.items())))
 
 
+# --- the record ----------------------------------------------------------------------------
 class FileMetrics(Metrics):
     """``classes``: a classifier's class labels in output order (output i is the i-th class)."""
 
