@@ -88,7 +88,11 @@ class Dataset:
         or for integer class labels (n,) the number of classes."""
         if self.cheap_shape is not None:
             return self.cheap_shape(**options)
-        return _measured_shape(self, json.dumps(options, sort_keys=True, default=repr))
+        try:  # a spec's options are JSON: measured once per process for each
+            options_json = json.dumps(options, sort_keys=True)
+        except TypeError:  # a Path, say, from Python: measured every time
+            return _measure(self.load(**options))
+        return _measured_shape(self, options_json)
 
     def resolve_options(self, options: dict, spec_dir: Path, loss: str) -> tuple[dict, Shape]:
         """The run's options and its shape; ValueError (or TypeError) when they are unusable."""
@@ -107,7 +111,13 @@ class Dataset:
 @functools.lru_cache(maxsize=256)
 def _measured_shape(dataset: Dataset, options_json: str) -> Shape:
     """The shape of a dataset without a cheap one, by building it once per process."""
-    X, Y, _, Y_val = dataset.load(**json.loads(options_json))
+    return _measure(dataset.load(**json.loads(options_json)))
+
+
+def _measure(arrays: Arrays) -> Shape:
+    """(inputs, outputs, training samples) of built arrays; outputs of integer labels (n,) are
+    the number of classes seen in training and validation."""
+    X, Y, _, Y_val = arrays
     if Y.ndim == 2:
         outputs = Y.shape[1]
     elif np.issubdtype(Y.dtype, np.integer):

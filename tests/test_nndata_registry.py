@@ -58,6 +58,15 @@ def test_a_record_without_a_cheap_shape_is_measured_once():
     assert built == [5]
 
 
+def test_options_that_are_not_json_reach_the_loader_as_given():
+    from pathlib import Path
+
+    def load(where=None):
+        assert isinstance(where, Path)
+        return np.zeros((2, 1)), np.zeros((2, 1)), None, None
+    assert Dataset(load=load, task="regression").shape(where=Path("here")) == (1, 1, 2)
+
+
 def test_a_record_that_says_nothing_measures_nothing_and_is_costed_neutrally(monkeypatch):
     record = Dataset(load=lambda: (np.zeros((8, 2)), np.zeros((8, 1)), None, None), task="regression")
     monkeypatch.setitem(nndata.DATASETS, "plain", record)
