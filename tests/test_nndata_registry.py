@@ -106,3 +106,25 @@ def test_the_docs_datasets_table_lists_every_record_with_its_task_options_and_si
             assert options == "none"
         if name != "mnist":  # the standard files' size: the data is not shipped
             assert int(samples) == record.shape()[2], name
+
+
+def test_every_dataset_entry_point_the_readme_and_docs_name_exists():
+    import importlib
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "README.md").read_text() + (root / "docs" / "experiments.md").read_text()
+    names = set(re.findall(r"\b(nndata(?:\.\w+)*|nncore\.datasets(?:\.\w+)*)", text))
+    assert {"nncore.datasets.sincos", "nndata.mnist1d.mnist1d", "nndata.DATASETS"} <= names
+    for name in sorted(names):
+        parts = name.split(".")
+        for split in range(len(parts), 0, -1):  # the longest importable module, then attributes
+            try:
+                found = importlib.import_module(".".join(parts[:split]))
+            except ImportError:
+                continue
+            for attribute in parts[split:]:
+                assert hasattr(found, attribute), name
+                found = getattr(found, attribute)
+            break
