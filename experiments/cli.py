@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import catalog, datafiles
+import nndata
+
+from . import catalog
 from . import spec as specs
 from .store import CorruptResults, UnwritableResults
 from .spec import SpecError
@@ -134,7 +136,7 @@ def cmd_sweep(args) -> int:
         todo.append((study, sweep.select(study, stored, args.force, args.retry_failed)))
     for study, runs in todo:  # a bad cell in a data file stops the sweep before any run
         try:
-            datafiles.check_readable(run.config for run in runs)
+            nndata.check_readable(run.config for run in runs)
         except ValueError as error:
             raise SpecError(f"{study.path}: dataset_options: {error}") from None
     n_runs = sum(len(runs) for _, runs in todo)

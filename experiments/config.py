@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import json
 import numbers
 from pathlib import Path
 
 import nncore
+import nndata
 from nncore.optimizers import canonical_optimizer
 from nncore.schedules import make_schedule
 
-from . import datafiles
 from .fields import FIELDS, REQUIRED, TASKS, canonical_json, out_of_range_number
 
 __all__ = ["FIELDS", "REQUIRED", "TASKS", "ALWAYS_HASHED", "SpecError", "Where", "resolve",
@@ -37,7 +36,6 @@ SHAPE_KEYS = {"hidden": list, "width": int, "depth": int}
 # Top-level keys of a spec file (experiments/spec.py); named here so errors can point at them.
 SPEC_KEYS = {"name", "description", "seeds", "timing", "default", "base", "grid", "zip", "case",
              "exclude", "quick", "report"}
-SNAPSHOT_DATASETS = ("sincos",)
 
 
 class SpecError(ValueError):
@@ -50,8 +48,9 @@ def hashed_config(config: dict) -> dict:
     file keeps the run ids."""
     hashed = {key: value for key, value in config.items()
               if key in ALWAYS_HASHED or key not in FIELDS or value != FIELDS[key].default}
-    if config.get("dataset") == datafiles.DATASET:
-        hashed["dataset_options"] = datafiles.hashed_options(config["dataset_options"])
+    if "dataset_options" in hashed:  # e.g. a data file's options without its path
+        hashed["dataset_options"] = nndata.hashed_options(config.get("dataset"),
+                                                          hashed["dataset_options"])
     return hashed
 
 
@@ -64,7 +63,7 @@ def run_id(config: dict) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _shape(dataset: str, options_json: str) -> tuple[int, int, int]:
-    return nncore.datasets.shape(dataset, **json.loads(options_json))
+    return nndata.shape(dataset, **json.loads(options_json))
 
 
 def dataset_shape(dataset: str, options: dict) -> tuple[int, int, int]:
@@ -138,12 +137,6 @@ def own_copy(value):
     return value
 
 
-@functools.lru_cache(maxsize=64)
-def _dataset_options(dataset_fn) -> tuple[str, ...]:
-    """The keyword arguments a dataset function takes (inspecting it costs ~0.1 ms: once)."""
-    return tuple(p for p in inspect.signature(dataset_fn).parameters if p not in ("download",))
-
-
 def resolve(raw: dict, label: str, at: Where) -> dict:
     """A complete canonical run configuration from merged spec values, or SpecError."""
     config = _with_defaults(raw, label, at)
@@ -180,26 +173,22 @@ def resolve_dataset(config: dict, label: str, at: Where) -> tuple[int, int, int]
     """Check the dataset's options (a ``file`` dataset's found relative to the spec and
     completed in ``config``) and return the dataset's (inputs, outputs, training samples)."""
     options = config["dataset_options"]
-    accepted = _dataset_options(nncore.datasets.DATASETS[config["dataset"]])
+    record = nndata.DATASETS[config["dataset"]]
+    accepted = record.options
     for option in options:
         if option not in accepted:
             raise at.error(f"{label}: dataset_options.{option}",
                            f"unknown option for dataset {config['dataset']!r}; valid: "
                            f"{', '.join(accepted) or 'none'}")
-    if config["dataset"] == datafiles.DATASET:  # a user's file: found relative to the spec
-        try:
-            config["dataset_options"], (n_in, n_out, n_train) = datafiles.resolve_options(
-                options, at.path.parent, config["loss"])
-        except ValueError as error:
-            raise at.error("dataset_options", str(error)) from None
-    else:
-        try:
-            n_in, n_out, n_train = dataset_shape(config["dataset"], options)
-        except (TypeError, ValueError) as error:
-            raise at.error(f"{label}: dataset_options", f"{options!r} is not usable: {error}") from None
-    if config["snapshot_epochs"] and config["dataset"] not in SNAPSHOT_DATASETS:
+    try:  # a user's file, say, is found relative to the spec
+        config["dataset_options"], (n_in, n_out, n_train) = record.resolve_options(
+            options, at.path.parent, config["loss"])
+    except (TypeError, ValueError) as error:
+        raise at.error(f"{label}: dataset_options", str(error)) from None
+    if config["snapshot_epochs"] and not record.snapshot_grid:
         raise at.error(f"{label}: snapshot_epochs", "prediction snapshots are kept on the "
-                       f"{', '.join(SNAPSHOT_DATASETS)} grid only, not {config['dataset']!r}")
+                       f"{', '.join(nndata.snapshot_datasets())} grid only, not "
+                       f"{config['dataset']!r}")
     return n_in, n_out, n_train
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import nndata
 from nncore.network import parameter_count
 from nncore.probe import training_flops
 
@@ -44,7 +45,7 @@ def estimate_seconds(config: dict) -> float:
     train_epoch = (steps * n_layers * _per_engine(STEP_LAYER_S, engine)
                    + n_train * n_layers * _per_engine(SAMPLE_LAYER_S, engine)
                    + training_flops(sizes, n_train) * _per_engine(FLOP_S, engine))
-    n_val = 1000 if config["dataset"] == "sincos" else n_train // 4
+    n_val = nndata.validation_samples(config["dataset"], config["dataset_options"], n_train)
     evaluate_epoch = forward_flops * (n_train + n_val) / 1.5e9 + 1e-4
     inspections = len(config["snapshot_epochs"]) + len(config.get("activation_stats_epochs", ()))
     snapshots = inspections * forward_flops * n_train / 1.5e9

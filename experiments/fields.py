@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 import nncore
+import nndata
 from nncore.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nncore.optimizers import canonical_optimizer
 
@@ -81,8 +82,8 @@ class Field:
 _DECLARED = [
     Field("task", str, "train", "`train` or `gradcheck` (one numerical gradient against backprop)",
           choices=TASKS),
-    Field("dataset", str, REQUIRED, "dataset name (`nncore.datasets.DATASETS`, or `file`)",
-          choices=nncore.datasets.DATASETS),
+    Field("dataset", str, REQUIRED, "dataset name (a record of `nndata.DATASETS`, `file` for your own data)",
+          choices=nndata.DATASETS),
     Field("dataset_options", dict, {}, "canonical JSON of the dataset's options (`{}` if none); for "
           "`file`: the absolute `path`, the file's `sha256` and, for classifiers, the sorted "
           "`classes` (all but `path` are in the run id)"),

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 import nncore
+import nndata
 from nncore.network import parameter_count
 from nncore.probe import training_flops, training_peak
 
@@ -26,13 +27,12 @@ from .config import canonical_json
 # Result columns that are the same on every backend and machine (used by the identity tests).
 RESULT_COLUMNS = ("run_id", "status", "final_train_loss", "final_val_loss", "best_train_loss",
                   "best_val_loss", "final_train_acc", "final_val_acc", "epochs_run")
-XOR_SOLVED_LOSS = 1e-3
 
 
 @functools.lru_cache(maxsize=8)
 def _dataset(name: str, options_json: str):
     """The dataset's arrays, built once per worker process and shared by its runs (read-only)."""
-    arrays = nncore.datasets.DATASETS[name](**json.loads(options_json))
+    arrays = nndata.DATASETS[name].load(**json.loads(options_json))
     for array in arrays:
         if array is not None:
             array.setflags(write=False)
@@ -74,13 +74,6 @@ def _finite_min(values) -> float:
     return float(min(finite)) if finite else float("nan")
 
 
-def _xor_metrics(net, X, Y, history, solved_at) -> dict:
-    predictions = net.forward(X)[:, 0]
-    solved = bool(np.all(np.round(predictions) == Y[:, 0]) and history.train_loss[-1] < XOR_SOLVED_LOSS)
-    return {"solved": solved, "predictions": [float(p) for p in predictions],
-            "steps_to_solve": solved_at}
-
-
 def activation_columns(net, X: np.ndarray, epoch: int) -> dict[str, list]:
     """``activations`` table columns for the hidden layers of ``net`` on inputs X (n, n_inputs):
     one row per layer and histogram bin (nncore.activation_stats)."""
@@ -102,14 +95,14 @@ def activation_columns(net, X: np.ndarray, epoch: int) -> dict[str, list]:
 
 def train_run(config: dict, timing: bool) -> tuple[dict, dict[str, dict]]:
     """Train one network; returns (runs fields, {detail table: its columns})."""
-    X, Y, X_val, Y_val = dataset(config)
+    arrays = X, Y, X_val, Y_val = dataset(config)
     net = build_network(config)
     _, shuffle_seed, _ = seeds(config)
     snapshot_epochs = set(config["snapshot_epochs"])
     snapshots = {"epoch": [], "x1": [], "x2": [], "y_true": [], "y_pred": []}
     stats_epochs = set(config.get("activation_stats_epochs", ()))
     activations = {}
-    xor_solved_at = []
+    measured = nndata.DATASETS[config["dataset"]].metrics(arrays, config["dataset_options"])
 
     def callback(epoch, net, history):
         if epoch in stats_epochs:  # measured on the training inputs, outside the epoch's timer
@@ -122,9 +115,7 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict[str, dict]]:
             snapshots["x2"].append(X[:, 1])
             snapshots["y_true"].append(Y[:, 0])
             snapshots["y_pred"].append(predictions.astype(np.float64))
-        if config["dataset"] == "xor" and not xor_solved_at and history.train_loss[-1] < XOR_SOLVED_LOSS:
-            if np.all(np.round(net.forward(X)[:, 0]) == Y[:, 0]):
-                xor_solved_at.append(history.steps)
+        measured.observe(epoch, net, history)  # what the dataset measures, e.g. XOR solved
 
     validation = (X_val, Y_val) if X_val is not None else None
     history = nncore.train(net, X, Y, epochs=config["epochs"], batch_size=config["batch_size"],
@@ -140,15 +131,7 @@ def train_run(config: dict, timing: bool) -> tuple[dict, dict[str, dict]]:
     gflops = training_flops(config["layer_sizes"], n_train) / sec_per_epoch / 1e9
     peak = _peak(tuple(config["layer_sizes"]), config["batch_size"], config["dtype"]) \
         if timing else float("nan")
-    if config["dataset"] == "xor":
-        metrics = _xor_metrics(net, X, Y, history, xor_solved_at[0] if xor_solved_at else None)
-    elif config["dataset"] == "people":
-        emily, frank = net.forward(X_val)[:, 0]
-        metrics = {"emily": float(emily), "frank": float(frank)}
-    else:
-        metrics = {}
-    if "classes" in config["dataset_options"]:  # output i (label i) is the file's i-th class
-        metrics["classes"] = config["dataset_options"]["classes"]
+    metrics = measured.result(net, history)
     fields = {
         "final_train_loss": history.train_loss[-1], "final_val_loss": history.val_loss[-1],
         "best_train_loss": _finite_min(history.train_loss), "best_val_loss": _finite_min(history.val_loss),

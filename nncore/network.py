@@ -180,27 +180,10 @@ class MLP:
         z, a = self.forward_pass(X)
         return float(np.sum(self.loss.per_sample(a, Y, z)))
 
-    def predict(self, X) -> np.ndarray:
-        """Class labels (n,) for classifiers; outputs (n, n_outputs) for regressors."""
-        a = self.forward(X)
-        if not self.is_classifier:
-            return a
-        if a.shape[1] == 1:
-            return (a[:, 0] > 0.5).astype(np.int64)
-        return a.argmax(axis=1)
-
     def loss_value(self, X, Y) -> float:
         """Mean loss over the samples of X (n, n_inputs) against targets Y."""
         X, Y = self.check_data(X, Y)
         return self.summed_loss(X, Y) / X.shape[0]
-
-    def accuracy(self, X, Y) -> float | None:
-        """Share of correctly classified samples, or None for regressors."""
-        if not self.is_classifier:
-            return None
-        X, Y = self.check_data(X, Y)
-        labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5)
-        return float(np.mean(self.predict(X) == labels))
 
     # --- validation at the boundary ----------------------------------------------------------
     def check_inputs(self, X, name: str = "X") -> np.ndarray:

@@ -1,5 +1,5 @@
-"""The layers of the house: nncore (math) <- experiments (running) <- reports (drawing) <- the
-nnstudy command."""
+"""The layers of the house: nncore (math) <- nndata (datasets: reading, downloading, caching) <-
+experiments (running) <- reports (drawing) <- the nnstudy command. Arrows never point back."""
 import ast
 import subprocess
 import sys
@@ -43,14 +43,20 @@ def module_level_imports(package: str, skip: Path | None = None) -> set[str]:
     return names
 
 
-def test_nncore_imports_numpy_and_the_standard_library_only():
+def test_nncore_imports_numpy_alone_and_numba_only_inside_the_compiled_engine():
     standard = set(sys.stdlib_module_names) | {"nncore", "__future__"}
     assert module_level_imports("nncore", skip=KERNELS) - standard == {"numpy"}
-    # Loaders import their readers inside the function that needs them (digits: scikit-learn,
-    # the file dataset: pandas and pyarrow, mnist1d: its generator), and only packages nnstudy
-    # depends on.
-    assert imported_modules("nncore") - standard <= {"numpy", "sklearn", "pandas", "pyarrow", "numba",
-                                                     "mnist1d"}
+    outside_kernels = set().union(*(imported_modules_of(path) for path in (ROOT / "nncore").rglob("*.py")
+                                    if path != KERNELS))
+    assert outside_kernels - standard == {"numpy"}  # not even inside a function
+    assert imported_modules_of(KERNELS) - standard == {"numpy", "numba"}
+
+
+def test_nncore_does_no_io():
+    """The math reads no files, opens no URLs and writes no caches: that is nndata's."""
+    io_modules = {"gzip", "urllib", "zipfile", "tempfile", "shutil", "io", "pathlib", "os"}
+    users = {path.name: imported_modules_of(path) & io_modules for path in (ROOT / "nncore").rglob("*.py")}
+    assert {name: found for name, found in users.items() if found} == {}
 
 
 def test_numba_is_imported_only_by_the_compiled_engine_when_it_is_made():
@@ -65,15 +71,18 @@ def test_numba_is_imported_only_by_the_compiled_engine_when_it_is_made():
     assert "compiled_kernels" in inside_functions
 
 
-def test_importing_nncore_loads_no_other_third_party_package():
-    code = ("import sys, nncore; heavy = {'pandas', 'sklearn', 'scipy', 'matplotlib', 'pyarrow', "
-            "'joblib', 'torch', 'numba'} & set(sys.modules); print(sorted(heavy))")
+@pytest.mark.parametrize("package", ["nncore", "nndata"])
+def test_importing_the_core_packages_loads_no_heavy_third_party_package(package):
+    # nndata's loaders import their readers (pandas, pyarrow, scikit-learn, mnist1d) when called.
+    code = (f"import sys, {package}; heavy = {{'pandas', 'sklearn', 'scipy', 'matplotlib', 'pyarrow', "
+            "'joblib', 'torch', 'numba', 'mnist1d'} & set(sys.modules); print(sorted(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("package, forbidden", [
-    ("nncore", {"experiments", "reports", "nnstudy"}),
+    ("nncore", {"nndata", "experiments", "reports", "nnstudy"}),
+    ("nndata", {"experiments", "reports", "nnstudy"}),
     ("experiments", {"reports", "nnstudy"}),
     ("reports", {"nnstudy"}),  # the nnstudy command sits on top of both
 ])
@@ -88,3 +97,22 @@ def test_reports_never_train():
         source = path.read_text()
         for call in ("nncore.train", "from nncore import train", "sgd_step", "train_step", "backprop("):
             assert call not in source, f"{path.name} uses {call}"
+
+
+def test_no_module_outside_the_registry_branches_on_a_dataset_name():
+    """What differs between datasets is in their records (nndata.DATASETS): no comparison with a
+    dataset's name (``config["dataset"] == "xor"``, ``in ("sincos",)``) anywhere downstream."""
+    import nndata
+
+    names = set(nndata.DATASETS)
+    found = []
+    for package in ("experiments", "reports", "nnstudy"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if not isinstance(node, ast.Compare):
+                    continue
+                for side in [node.left, *node.comparators]:
+                    values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                    found += [f"{path.relative_to(ROOT)}:{node.lineno}" for value in values
+                              if isinstance(value, ast.Constant) and value.value in names]
+    assert found == []

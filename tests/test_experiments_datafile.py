@@ -1,6 +1,7 @@
 """A study on the user's own file: path relative to the spec, the file's identity in the run id,
 sizes from the data, stale runs after an edit, and bad files stopped before any run."""
 import json
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -106,7 +107,28 @@ BAD = [
         "x,noise,kind\n" + "1,0,red\n-1,0,blue\n" * 20 + "2,nan,red\n"), ["points.csv", "'noise'", "line 42"]),
     ("infinity in a feature", lambda d: (d / "data" / "points.csv").write_text(
         "x,noise,kind\n" + "1,0,red\n-1,0,blue\n" * 20 + "inf,0,red\n"), ["points.csv", "'x'", "inf"]),
+    # What the path is when it is not a file (issue 19, item 9: these all said "no such file").
+    ("a directory", lambda d: _replace(d, lambda p: p.mkdir()), ["points.csv", "is a directory"]),
+    ("a symlink loop", lambda d: _replace(d, lambda p: p.symlink_to(p.name)),
+     ["points.csv", "is a symlink loop"]),
+    ("a symlink to /dev/null", lambda d: _replace(d, lambda p: p.symlink_to(os.devnull)),
+     ["points.csv", "is not a regular file", "character device"]),
+    ("a FIFO", lambda d: _replace(d, lambda p: os.mkfifo(p)),
+     ["points.csv", "is not a regular file", "FIFO"]),
+    ("a broken symlink", lambda d: _replace(d, lambda p: p.symlink_to("gone.csv")),
+     ["points.csv", "no such file", "symlink"]),
+    # Too small for its validation split (item 11: every run failed with a NumPy reduction error).
+    ("five classes of two rows", lambda d: (d / "data" / "points.csv").write_text(
+        "x,noise,kind\n" + "".join(f"{i},0,{'abcde'[i // 2]}\n" for i in range(10))),
+     ["points.csv", "too small for its validation split", "'a': 2, 'b': 2", "validation = 0.2"]),
 ]
+
+
+def _replace(study_dir, make):
+    """Put something other than a regular file where the spec's data file was."""
+    path = study_dir / "data" / "points.csv"
+    path.unlink()
+    make(path)
 
 
 @pytest.mark.parametrize("spoil, words", [case[1:] for case in BAD], ids=[case[0] for case in BAD])

@@ -1,5 +1,7 @@
-"""Extending is one edit: a new engine, dataset or study is registered in one place and the
-spec validator, the cost model, plan, sweep, list, status and the report discover it."""
+"""Extending is one edit: a new engine, dataset (one record in ``nndata.DATASETS``) or study is
+registered in one place and the spec validator, the cost model, plan, sweep, list, status and the
+report discover it."""
+import json
 import textwrap
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 
 import experiments
 import nncore
+import nndata
 from experiments import catalog, spec
 from experiments.cli import main
 from nncore.engines.vectorized import VectorizedEngine
@@ -56,8 +59,25 @@ def test_a_new_engine_is_planned_and_swept(tmp_path, monkeypatch, capsys):
     assert losses["turbo"] == pytest.approx(losses["vectorized"], rel=1e-12)
 
 
-def test_a_new_dataset_needs_no_shape_table(tmp_path, monkeypatch):
-    monkeypatch.setitem(nncore.datasets.DATASETS, "blobs", blobs)
+class BlobMetrics(nndata.Metrics):
+    """Counts the evaluated epochs it is shown and reports the trained net's training accuracy."""
+
+    evaluated = 0
+
+    def observe(self, epoch, net, history):
+        self.evaluated += 1
+
+    def result(self, net, history):
+        predicted = net.forward(self.X).argmax(axis=1)
+        return {"evaluated_epochs": self.evaluated, "blob_accuracy": float(np.mean(predicted == self.Y))}
+
+
+def test_a_new_dataset_is_one_record(tmp_path, monkeypatch, capsys):
+    bad_name = write(tmp_path, "none", SINCOS.format(name="none").replace('"sincos"', '"blobs"'))
+    with pytest.raises(spec.SpecError, match="'blobs' is not one of"):
+        spec.load_spec(bad_name)
+    monkeypatch.setitem(nndata.DATASETS, "blobs", nndata.Dataset(load=blobs, task="classification",
+                                                                 metrics=BlobMetrics))
     path = write(tmp_path, "blob", """
         name = "blob"
         [base]
@@ -69,14 +89,22 @@ def test_a_new_dataset_needs_no_shape_table(tmp_path, monkeypatch):
         batch_size = 24
         epochs = 2
         """)
-    study = spec.load_spec(path)
+    study = spec.load_spec(path)  # no cheap shape: measured by building the data once
     assert study.runs[0].config["layer_sizes"] == [3, 4, 2]
     bad = write(tmp_path, "big", path.read_text().replace("batch_size = 24", "batch_size = 25"))
     with pytest.raises(spec.SpecError, match="25 is more than the 24 training samples of 'blobs'"):
         spec.load_spec(bad)
+    typo = write(tmp_path, "typo", path.read_text().replace("{ n = 24 }", "{ samples = 24 }"))
+    with pytest.raises(spec.SpecError, match=r"dataset_options.samples: .*valid: n, seed"):
+        spec.load_spec(typo)
+    assert main(["plan", str(path), "--results", str(tmp_path / "r")]) == 0  # costed, neutrally
     assert main(["sweep", str(path), "--results", str(tmp_path / "r"), "--backend", "serial",
                  "--quiet"]) == 0
-    assert experiments.load("blob", "runs", results=tmp_path / "r")["status"].tolist() == ["ok"]
+    runs = experiments.load("blob", "runs", results=tmp_path / "r")
+    assert runs["status"].tolist() == ["ok"]
+    metrics = json.loads(runs["metrics"].iloc[0])
+    assert metrics["evaluated_epochs"] == 3  # epochs 0, 1, 2
+    assert 0 <= metrics["blob_accuracy"] <= 1
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ import pytest
 
 import nncore
 from nncore.schedules import Constant, Exponential, Step, make_schedule
+from nndata.digits import digits
 
 
 def sincos_subset(n=40, seed=0):
@@ -92,7 +93,7 @@ def test_evaluate_every_must_be_a_positive_integer():
 
 
 def test_classifier_history_records_accuracy():
-    X, y, X_test, y_test = nncore.datasets.digits()
+    X, y, X_test, y_test = digits()
     net = nncore.MLP([64, 20, 10], activation="sigmoid", output="softmax", loss="cross_entropy")
     history = nncore.train(net, X[:300], y[:300], epochs=5, batch_size=20, lr=0.5,
                            validation=(X_test, y_test))

@@ -4,29 +4,33 @@ A table holds one sample per row: the ``target`` column(s) and the features (eve
 or those ``features`` names). An .npz holds arrays ``X`` (n, inputs) and ``Y`` (n,) or
 (n, outputs), and optionally its own validation split ``X_val``, ``Y_val``.
 
-- ``describe`` reads the header and the target only (what a spec needs: sizes, class labels).
-- ``load`` reads everything, checks every cell, maps class labels to 0..k-1 in the order of
-  ``classes``, splits off a (stratified) validation set when the file has none, and standardizes
-  the features by the training split's mean and standard deviation.
+- At spec time, ``resolve_options`` turns the spec's path (relative to the spec) into an absolute
+  one and adds the file's SHA-256 (what the file *is*), plus the sorted class labels when the loss
+  makes the target a class label. The run id hashes everything but the path (``hashed_options``):
+  an edited file gives new runs, a moved one changes nothing. Only the header and the target are
+  read then (``describe``); ``check_readable`` reads each file whole once before a sweep starts,
+  so a bad cell stops the sweep before any run, naming file, column and row.
+- In the worker, ``load`` reads everything, checks every cell, maps class labels to 0..k-1 in the
+  order of ``classes``, splits off a (stratified) validation set when the file has none, and
+  standardizes the features by the training split's mean and standard deviation.
 
-pandas and pyarrow are imported inside the functions that read tables (as ``digits`` imports
-scikit-learn), so ``import nncore`` still loads NumPy only. Every error is a ``ValueError`` naming
-the file, the column and, for a bad cell, the row.
+Reading and cell checks are in ``nndata.tables``. Every error is a ``ValueError`` naming the file,
+the column and, for a bad cell, the row.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
-import io
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-FORMATS = (".csv", ".parquet", ".npz")
-NPZ_ARRAYS = ("X", "Y", "X_val", "Y_val")
+from nncore.losses import CLASSIFICATION_LOSSES
 
+from . import tables
+from .record import Dataset, Metrics
 
 @dataclass(frozen=True)
 class Description:
@@ -51,25 +55,6 @@ def sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-# --- locating problems -----------------------------------------------------------------------
-def _row(path: Path, index: int) -> str:
-    """A data row as a reader finds it: the line for a CSV (line 1 is the header), else 1-based."""
-    return f"line {index + 2}" if path.suffix.lower() == ".csv" else f"row {index + 1}"
-
-
-def check_path(path: str | os.PathLike) -> Path:
-    """``path`` as a Path, or ValueError when it is missing, empty or of an unknown type."""
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise ValueError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
-                         f"use one of {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: the file is empty")
-    return path
 
 
 def _targets(path: Path, target, features) -> tuple[list[str], list[str] | None]:
@@ -105,129 +90,6 @@ def _feature_columns(path: Path, columns: list[str], targets: list[str], feature
     return chosen
 
 
-# --- reading ---------------------------------------------------------------------------------
-def _read_table(path: Path, source, columns: list[str] | None = None, header_only: bool = False):
-    """A pandas DataFrame of ``columns`` (all if None) from ``source`` (a path or the file's
-    bytes); ``header_only``: no rows, the column names only (the Parquet schema, a CSV's first
-    line)."""
-    import pandas as pd
-
-    csv = path.suffix.lower() == ".csv"
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
-    try:
-        if csv:
-            return pd.read_csv(source, usecols=columns, low_memory=False,
-                               nrows=0 if header_only else None)
-        import pyarrow.parquet as pq
-
-        if header_only:
-            return pd.DataFrame(columns=pq.read_schema(source).names)
-        return pq.read_table(source, columns=columns).to_pandas()
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the file is empty (no header)") from None
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        # pyarrow's ArrowInvalid (not a Parquet file) is a ValueError too
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(f"{path}: cannot be read as {'CSV' if csv else 'Parquet'}: {first}") from None
-
-
-def _header(path: Path) -> list[str]:
-    """Column names, without reading any rows."""
-    return [str(c) for c in _read_table(path, path, header_only=True).columns]
-
-
-def _npz(path: Path, source) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(source if isinstance(source, (str, Path)) else io.BytesIO(source))
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ValueError(f"{path}: cannot be read as .npz: {error}") from None
-
-
-def _npz_names(path: Path, archive: zipfile.ZipFile) -> set[str]:
-    names = {name.removesuffix(".npy") for name in archive.namelist()}
-    missing = [key for key in ("X", "Y") if key not in names]
-    if missing:
-        raise ValueError(f"{path}: array {missing[0]} not found; arrays: {', '.join(sorted(names))} "
-                         "(an .npz needs X and Y, optionally X_val and Y_val)")
-    if ("X_val" in names) != ("Y_val" in names):
-        raise ValueError(f"{path}: X_val and Y_val go together; found only one of them")
-    return names
-
-
-def _npz_array(path: Path, archive: zipfile.ZipFile, key: str) -> np.ndarray:
-    try:
-        with archive.open(f"{key}.npy") as handle:
-            return np.lib.format.read_array(handle, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise ValueError(f"{path}: array {key} cannot be read: {error}") from None
-
-
-def _npz_shape(path: Path, archive: zipfile.ZipFile, key: str) -> tuple[int, ...]:
-    """An array's shape from its .npy header, without reading the data."""
-    with archive.open(f"{key}.npy") as handle:
-        version = np.lib.format.read_magic(handle)
-        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                else np.lib.format.read_array_header_2_0)
-        shape, _, _ = read(handle)
-    return shape
-
-
-# --- checking values -------------------------------------------------------------------------
-def _numbers(path: Path, name: str, values) -> np.ndarray:
-    """A column as float64, or ValueError naming the first cell that is not a finite number."""
-    import pandas as pd
-
-    column = pd.Series(values)
-    if pd.api.types.is_bool_dtype(column):
-        column = column.astype(np.int64)
-    array = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(array)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        cell = column.iloc[i]
-        if pd.isna(cell):
-            what = "is missing (empty or NaN)"
-        elif np.isnan(array[i]):
-            what = f"{cell!r} is not a number"
-        else:
-            what = f"is {cell!r}, not a finite number"
-        raise ValueError(f"{path}: column {name!r} {_row(path, i)}: {what}")
-    return array
-
-
-def _labels(path: Path, name: str, values) -> list:
-    """Class labels as plain Python ints or strings (no NaN), in file order."""
-    import pandas as pd
-
-    column = pd.Series(values)
-    missing = column.isna().to_numpy()
-    if missing.any():
-        i = int(np.flatnonzero(missing)[0])
-        raise ValueError(f"{path}: column {name!r} {_row(path, i)}: class label is missing")
-    if pd.api.types.is_bool_dtype(column):
-        column = column.astype(np.int64)
-    if pd.api.types.is_float_dtype(column):
-        fractional = (column != np.round(column)).to_numpy()
-        if fractional.any():
-            i = int(np.flatnonzero(fractional)[0])
-            raise ValueError(f"{path}: column {name!r} {_row(path, i)}: {column.iloc[i]!r} is not "
-                             "a class label (labels are integers or strings; a number to predict "
-                             "needs loss = 'mse' or 'sse')")
-        column = column.astype(np.int64)
-    if pd.api.types.is_integer_dtype(column):
-        return [int(v) for v in column]
-    return [str(v) for v in column]
-
-
-def _sorted_classes(path: Path, name: str, labels: list) -> list:
-    classes = sorted(set(labels), key=lambda v: (isinstance(v, str), v))
-    if len(classes) < 2:
-        raise ValueError(f"{path}: column {name!r} has a single class ({classes[0]!r}); "
-                         "a classifier needs at least two")
-    return classes
-
-
 def _validation_rows(counts: list[int], fraction: float) -> list[int]:
     """Validation samples taken from each group (class, or all rows) of the given sizes:
     round(fraction * size), leaving at least one sample of each group for training."""
@@ -241,58 +103,87 @@ def _check_fraction(path: Path, validation) -> float:
     return float(validation)
 
 
-# --- the two entry points --------------------------------------------------------------------
+def _npz_target(path: Path, classify: bool):
+    """(inputs, rows, has_validation, target columns, held-out labels) of an .npz."""
+    with tables.open_npz(path, path) as archive:
+        names = tables.npz_names(path, archive)
+        x_shape = tables.npz_shape(path, archive, "X")
+        Y = tables.npz_array(path, archive, "Y")
+        Y_val = tables.npz_array(path, archive, "Y_val") if "Y_val" in names else None
+    if len(x_shape) != 2 or x_shape[0] == 0:
+        raise ValueError(f"{path}: X must be a non-empty 2-D array (samples, inputs), "
+                         f"got shape {x_shape}")
+    if Y.ndim > 2 or Y.shape[0] != x_shape[0]:
+        raise ValueError(f"{path}: Y must be (n,) or (n, outputs) with the {x_shape[0]} rows "
+                         f"of X, got shape {Y.shape}")
+    columns = ({"Y": Y} if Y.ndim == 1 else
+               {f"Y[:, {j}]": Y[:, j] for j in range(Y.shape[1])})
+    held_out = []
+    if classify and Y_val is not None:
+        held_out = tables.class_labels(path, "Y_val", Y_val.reshape(len(Y_val), -1)[:, 0])
+    return x_shape[1], x_shape[0], Y_val is not None, columns, held_out
+
+
+def _table_target(path: Path, targets: list[str], features):
+    """(inputs, rows, has_validation, target columns, held-out labels) of a CSV or Parquet."""
+    header = tables.header(path)
+    _feature_columns(path, header, targets, features)
+    frame = tables.read_table(path, path, targets)
+    if len(frame) == 0:
+        raise ValueError(f"{path}: the file has a header but no rows")
+    inputs = len(features) if features is not None else len(header) - len(targets)
+    return inputs, len(frame), False, {name: frame[name] for name in targets}, []
+
+
+def _check_split(path: Path, name: str | None, classes: list | None, counts: list[int],
+                 fraction: float) -> None:
+    """ValueError when a validation share of ``fraction`` takes no sample at all (each group,
+    a class or all rows, is too small), naming the file, the class counts and the share."""
+    if fraction == 0 or sum(_validation_rows(counts, fraction)) > 0:
+        return
+    if classes is None:
+        sizes, of = f"{counts[0]} rows", f"of {counts[0]} rows"
+    else:
+        sizes = (f"column {name!r} has " + ", ".join(f"{c!r}: {n}" for c, n in zip(classes, counts))
+                 + " rows per class")
+        of = "of each class"
+    raise ValueError(f"{path}: too small for its validation split: {sizes}; validation = "
+                     f"{fraction:g} {of} rounds to no validation sample (use more rows, a larger "
+                     "validation share, or validation = 0 for none)")
+
+
 def describe(path: str | os.PathLike, target: str | list[str] | None = None,
              features: list[str] | None = None, classify: bool = False,
              validation: float = 0.2) -> Description:
     """Sizes and class labels of a data file, from its header and its target only.
 
     ``classify``: the target is one column of class labels (integers or strings), sorted into
-    ``classes``; otherwise it holds numbers (one output per target column).
+    ``classes``; otherwise it holds numbers (one output per target column). ValueError when the
+    file cannot be read, or is too small for its validation split.
     """
-    path = check_path(path)
+    path = tables.check_path(path)
     fraction = _check_fraction(path, validation)
     targets, features = _targets(path, target, features)
-    held_out_labels = []
     if path.suffix.lower() == ".npz":
-        with _npz(path, path) as archive:
-            names = _npz_names(path, archive)
-            x_shape = _npz_shape(path, archive, "X")
-            Y = _npz_array(path, archive, "Y")
-            Y_val = _npz_array(path, archive, "Y_val") if "Y_val" in names else None
-        if len(x_shape) != 2 or x_shape[0] == 0:
-            raise ValueError(f"{path}: X must be a non-empty 2-D array (samples, inputs), "
-                             f"got shape {x_shape}")
-        if Y.ndim > 2 or Y.shape[0] != x_shape[0]:
-            raise ValueError(f"{path}: Y must be (n,) or (n, outputs) with the {x_shape[0]} rows "
-                             f"of X, got shape {Y.shape}")
-        inputs, rows, has_validation = x_shape[1], x_shape[0], Y_val is not None
-        columns = ({"Y": Y} if Y.ndim == 1 else
-                   {f"Y[:, {j}]": Y[:, j] for j in range(Y.shape[1])})
-        if classify and Y_val is not None:
-            held_out_labels = _labels(path, "Y_val", Y_val.reshape(len(Y_val), -1)[:, 0])
+        inputs, rows, has_validation, columns, held_out_labels = _npz_target(path, classify)
     else:
-        header = _header(path)
-        _feature_columns(path, header, targets, features)
-        frame = _read_table(path, path, targets)
-        if len(frame) == 0:
-            raise ValueError(f"{path}: the file has a header but no rows")
-        inputs = len(features) if features is not None else len(header) - len(targets)
-        rows, has_validation = len(frame), False
-        columns = {name: frame[name] for name in targets}
+        inputs, rows, has_validation, columns, held_out_labels = _table_target(path, targets, features)
+    name = None
     if classify:
         if len(columns) != 1:
             raise ValueError(f"{path}: a classifier takes one target column of labels, got "
                              f"{', '.join(columns)}")
         (name, values), = columns.items()
-        labels = _labels(path, name, values)
-        classes = _sorted_classes(path, name, labels + held_out_labels)
+        labels = tables.class_labels(path, name, values)
+        classes = tables.sorted_classes(path, name, labels + held_out_labels)
         counts = [labels.count(c) for c in classes]
         outputs = len(classes)
     else:
-        for name, values in columns.items():
-            _numbers(path, name, values)
+        for column, values in columns.items():
+            tables.finite_column(path, column, values)
         classes, counts, outputs = None, [rows], len(columns)
+    if not has_validation:
+        _check_split(path, name, classes, counts, fraction)
     train_rows = rows if has_validation else rows - sum(_validation_rows(counts, fraction))
     return Description(inputs=int(inputs), outputs=int(outputs), rows=int(rows),
                        train_rows=int(train_rows), classes=classes, has_validation=has_validation)
@@ -311,7 +202,7 @@ def load(path: str | os.PathLike, target: str | list[str] | None = None,
     (a constant feature is only centred). ``sha256``, when given, must match the file's bytes:
     a file changed since the spec was read fails here instead of producing mislabelled results.
     """
-    path = check_path(path)
+    path = tables.check_path(path)
     fraction = _check_fraction(path, validation)
     targets, features = _targets(path, target, features)
     data = path.read_bytes()
@@ -321,19 +212,19 @@ def load(path: str | os.PathLike, target: str | list[str] | None = None,
     if path.suffix.lower() == ".npz":
         X, Y, X_val, Y_val = _load_npz(path, data, classes)
     else:
-        frame = _read_table(path, data)
+        frame = tables.read_table(path, data)
         if len(frame) == 0:
             raise ValueError(f"{path}: the file has a header but no rows")
         columns = [str(c) for c in frame.columns]
         frame.columns = columns
         chosen = _feature_columns(path, columns, targets, features)
-        X = np.column_stack([_numbers(path, name, frame[name]) for name in chosen])
+        X = np.column_stack([tables.finite_column(path, name, frame[name]) for name in chosen])
         if classes is not None:
             if len(targets) != 1:
                 raise ValueError(f"{path}: a classifier takes one target column, got {', '.join(targets)}")
             Y = _class_indices(path, targets[0], frame[targets[0]], classes)
         else:
-            Y = np.column_stack([_numbers(path, name, frame[name]) for name in targets])
+            Y = np.column_stack([tables.finite_column(path, name, frame[name]) for name in targets])
         X_val = Y_val = None
     if X_val is None and fraction > 0:
         train, held_out = split_indices(Y if classes is not None else None, len(X), fraction, split_seed)
@@ -345,19 +236,19 @@ def load(path: str | os.PathLike, target: str | list[str] | None = None,
 
 def _class_indices(path: Path, name: str, values, classes: list) -> np.ndarray:
     index = {label: i for i, label in enumerate(classes)}
-    labels = _labels(path, name, values)
+    labels = tables.class_labels(path, name, values)
     try:
         return np.array([index[label] for label in labels], dtype=np.int64)
     except KeyError as missing:
         i = labels.index(missing.args[0])
-        raise ValueError(f"{path}: column {name!r} {_row(path, i)}: label "
+        raise ValueError(f"{path}: column {name!r} {tables.row_name(path, i)}: label "
                          f"{missing.args[0]!r} is not one of the classes {classes}") from None
 
 
 def _load_npz(path: Path, data: bytes, classes):
-    with _npz(path, data) as archive:
-        names = _npz_names(path, archive)
-        arrays = {key: _npz_array(path, archive, key) for key in NPZ_ARRAYS if key in names}
+    with tables.open_npz(path, data) as archive:
+        names = tables.npz_names(path, archive)
+        arrays = {key: tables.npz_array(path, archive, key) for key in tables.NPZ_ARRAYS if key in names}
     out = []
     for x_key, y_key in (("X", "Y"), ("X_val", "Y_val")):
         if x_key not in arrays:
@@ -367,12 +258,12 @@ def _load_npz(path: Path, data: bytes, classes):
         if X.ndim != 2 or X.shape[0] == 0 or Y.shape[:1] != X.shape[:1] or Y.ndim > 2:
             raise ValueError(f"{path}: {x_key} must be (n, inputs) and {y_key} (n,) or (n, outputs) "
                              f"with the same n, got {X.shape} and {Y.shape}")
-        X = np.column_stack([_numbers(path, f"{x_key}[:, {j}]", X[:, j]) for j in range(X.shape[1])])
+        X = np.column_stack([tables.finite_column(path, f"{x_key}[:, {j}]", X[:, j]) for j in range(X.shape[1])])
         if classes is not None:
             Y = _class_indices(path, y_key, Y.reshape(len(Y), -1)[:, 0], classes)
         else:
             Y2 = Y.reshape(len(Y), -1)
-            Y = np.column_stack([_numbers(path, f"{y_key}[:, {j}]", Y2[:, j]) for j in range(Y2.shape[1])])
+            Y = np.column_stack([tables.finite_column(path, f"{y_key}[:, {j}]", Y2[:, j]) for j in range(Y2.shape[1])])
         out += [X, Y]
     return tuple(out)
 
@@ -408,3 +299,99 @@ def shape(path: str | os.PathLike, target: str | list[str] | None = None,
     the target only; outputs are the classes' count when ``classes`` is given."""
     found = describe(path, target, features, classify=classes is not None, validation=validation)
     return found.inputs, found.outputs, found.train_rows
+
+
+# --- at spec time: where the file is, what it is, whether it can be read ----------------------
+UNHASHED_OPTIONS = ("path",)  # where the file is; what it is goes in as sha256
+DERIVED_OPTIONS = ("classes",)  # computed from the file; a spec does not set them
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    return sha256(path)
+
+
+def file_sha256(path: str | Path) -> str:
+    """The file's SHA-256, hashed once per process for each (path, size, modification time)."""
+    stat = os.stat(path)
+    return _sha256(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _describe(path: str, sha: str, target, features, classify: bool, validation: float):
+    return describe(path, _listed(target), _listed(features), classify, validation)
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _listed(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def resolve_options(options: dict, spec_dir: Path, loss: str) -> tuple[dict, tuple[int, int, int]]:
+    """The run's ``dataset_options`` (absolute path, sha256, classes) and its (inputs, outputs,
+    training samples); ValueError naming the option, or the file and column, when unusable."""
+    for key in DERIVED_OPTIONS:
+        if key in options:
+            raise ValueError(f"{key} is read from the file at spec time; leave it out")
+    if not isinstance(options.get("path"), str) or not options["path"]:
+        raise ValueError("path: name the data file (.csv, .parquet or .npz), relative to the spec")
+    path = Path(options["path"]).expanduser()
+    if not path.is_absolute():
+        path = spec_dir / path
+    path = Path(os.path.abspath(path))
+    checked = tables.check_path(path)  # missing, empty, unsupported: before hashing
+    sha = file_sha256(checked)
+    if options.get("sha256") not in (None, sha):
+        raise ValueError(f"{path}: sha256 {options['sha256']!r} in the spec does not match the "
+                         f"file ({sha}); the file changed")
+    if not (isinstance(options.get("split_seed", 0), int) and options.get("split_seed", 0) >= 0):
+        raise ValueError(f"split_seed must be an integer >= 0, got {options['split_seed']!r}")
+    if not isinstance(options.get("standardize", True), bool):
+        raise ValueError(f"standardize must be true or false, got {options['standardize']!r}")
+    classify = loss in CLASSIFICATION_LOSSES
+    validation = options.get("validation", 0.2)
+    found = _describe(str(path), sha, _hashable(options.get("target")),
+                      _hashable(options.get("features")), classify, validation)
+    if loss == "binary_cross_entropy" and found.classes is not None and len(found.classes) != 2:
+        raise ValueError(f"{path}: column {options.get('target', 'Y')!r} has {len(found.classes)} "
+                         "classes; binary_cross_entropy needs exactly two (use cross_entropy "
+                         "with output = 'softmax')")
+    resolved = {**options, "path": str(path), "sha256": sha}
+    outputs = found.outputs
+    if found.classes is not None:
+        resolved["classes"] = found.classes
+        outputs = 1 if loss == "binary_cross_entropy" else len(found.classes)
+    return resolved, (found.inputs, outputs, found.train_rows)
+
+
+def hashed_options(options: dict) -> dict:
+    """The options that identify the data: without the path."""
+    return {key: value for key, value in options.items() if key not in UNHASHED_OPTIONS}
+
+
+@functools.lru_cache(maxsize=16)
+def _readable(path: str, sha: str, options_items: tuple) -> None:
+    options = {key: _listed(value) for key, value in options_items}
+    load(**options)
+
+
+def check_readable(options: dict) -> None:
+    """Read the data file of these resolved options whole (once per file and options): a NaN,
+    infinity or non-numeric cell raises ValueError naming file, column and row."""
+    _readable(options["path"], options["sha256"],
+              tuple(sorted((k, _hashable(v)) for k, v in options.items())))
+
+
+# --- the record ----------------------------------------------------------------------------
+class FileMetrics(Metrics):
+    """``classes``: a classifier's class labels in output order (output i is the i-th class)."""
+
+    def result(self, net, history):
+        return {"classes": self.options["classes"]} if "classes" in self.options else {}
+
+
+FILE = Dataset(load=load, task="either", cheap_shape=shape, metrics=FileMetrics,
+               resolve=resolve_options, hashed=hashed_options, check_readable=check_readable)

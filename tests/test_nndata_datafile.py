@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nncore import datafile, datasets
+import nndata
+from nndata import datafile
 
 
 def table(n_per_class=(20, 30, 10), seed=0) -> pd.DataFrame:
@@ -33,7 +34,7 @@ def test_describe_reads_sizes_and_sorted_classes(csv):
     assert (found.inputs, found.outputs, found.rows) == (2, 3, 60)
     # Stratified 20%: 4 of 20, 6 of 30, 2 of 10 held out.
     assert found.train_rows == 60 - 12 and not found.has_validation
-    assert datasets.shape("file", path=str(csv), target="kind", features=["a", "b"],
+    assert nndata.shape("file", path=str(csv), target="kind", features=["a", "b"],
                           classes=found.classes) == (2, 3, 48)
 
 
@@ -99,7 +100,18 @@ BAD_FILES = [
     ("fractional label", "a,b\n1,2\n2,2.5\n", {"target": "b", "classify": True}, ["'b'", "line 3", "2.5"]),
     ("header only", "a,b\n", {"target": "b"}, ["no rows"]),
     ("empty", "", {"target": "b"}, ["empty"]),
+    ("two rows to split", "a,b\n1,2\n2,3\n", {"target": "b"},
+     ["too small for its validation split: 2 rows", "validation = 0.2 of 2 rows rounds to no validation sample"]),
+    ("classes too small to split", "a,b\n1,x\n2,x\n3,y\n4,y\n", {"target": "b", "classify": True},
+     ["column 'b' has 'x': 2, 'y': 2", "validation = 0.2 of each class"]),
 ]
+
+
+def test_a_file_too_small_to_split_is_fine_without_validation_or_with_a_larger_share(tmp_path):
+    path = tmp_path / "small.csv"
+    path.write_text("a,b\n1,x\n2,x\n3,y\n4,y\n")
+    assert datafile.describe(path, "b", classify=True, validation=0).train_rows == 4
+    assert datafile.describe(path, "b", classify=True, validation=0.25).train_rows == 2
 
 
 @pytest.mark.parametrize("text, options, words", [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
