@@ -71,7 +71,7 @@ CHOICES = {
     "output": OUTPUT_ACTIVATIONS,
     "loss": nncore.LOSSES,
     "init": nncore.INITIALIZERS,
-    "engine": nncore.ENGINES,
+    # "engine": not a closed list (plugins); ``check_engine`` checks it.
     "reduction": tuple(nncore.REDUCTIONS),
     "dtype": tuple(nncore.DTYPES),
 }
@@ -164,6 +164,23 @@ def check_value(key: str, value, where: str, at: Where):
     if key in CHOICES and value not in CHOICES[key]:
         raise at.error(where, f"{value!r} is not one of {', '.join(CHOICES[key])}")
     return value
+
+
+def check_engine(config: dict, where: str, at: Where) -> None:
+    """SpecError unless the run's engine loads (one of nncore's, ``package.module:ClassName``
+    or an entry point in ``nnstudy.engines``) and its ``supports`` cover the configuration; the
+    message names the engine, the key and the value. ``config["engine"]`` stays the string given,
+    so the run ids of nncore's engines never change."""
+    from nncore.engines import SUPPORT_KEYS, engine_class, plugins
+
+    name = config["engine"]
+    try:
+        cls = engine_class(name)
+    except ValueError as error:  # EngineError: cannot be imported, or not an engine
+        raise at.error(f"{where}: engine", str(error)) from None
+    problem = plugins.unsupported(cls, name, {key: config[key] for key in SUPPORT_KEYS})
+    if problem:
+        raise at.error(f"{where}: engine", problem)
 
 
 def own_copy(value):
@@ -291,4 +308,5 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
     if config["task"] == "gradcheck":
         config["engine"], config["epochs"], config["snapshot_epochs"] = "numerical", 0, []
         config["activation_stats_epochs"] = []
+    check_engine(config, label, at)
     return config
