@@ -1,10 +1,11 @@
 """The ``torch`` engine: nncore's network trained by PyTorch's autograd.
 
-The network's parameter vector (``net.flat_params()``) becomes one leaf tensor; on the CPU it is
-the same memory (``torch.from_numpy``), so nothing is copied in either direction. Each layer's W
-and b are views into that tensor, laid out as nncore lays them out, so autograd's gradient of the
-leaf is already the flat gradient vector an engine must write. Losses are nncore's, summed over
-the batch and multiplied by the caller's scale before ``backward``.
+The network's parameter vector (``net.flat_params()``) and the caller's gradient vector become
+tensors; on the CPU they are the same memory (``torch.from_numpy``), so nothing is copied in
+either direction. Each layer's W and b is a leaf viewing the parameter tensor, its ``.grad`` a
+view of the gradient tensor at the same offsets, so ``backward`` writes nncore's flat gradient
+layout in place. Losses are nncore's, summed over the batch and multiplied by the caller's scale
+before ``backward``.
 
 ``sgd_epoch`` runs a whole plain-SGD epoch inside torch: the inputs become tensors once, every
 step updates the leaf in place under ``no_grad``, and on the CPU no array crosses between NumPy
@@ -56,15 +57,23 @@ class TorchEngine:
         tensor = self.torch.from_numpy(np.ascontiguousarray(array))
         return tensor if self.device.type == "cpu" else tensor.to(self.device)
 
-    def _views(self, flat, layer_sizes: list[int]) -> list:
-        """[(W, b), ...] as views into the flat leaf: each W (fan_in, fan_out), then its b."""
-        views, offset = [], 0
-        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-            W = flat[offset:offset + fan_in * fan_out].view(fan_in, fan_out)
-            offset += fan_in * fan_out
-            views.append((W, flat[offset:offset + fan_out]))
-            offset += fan_out
-        return views
+    def _parameters(self, net, grads: np.ndarray):
+        """(flat, gradient, [(W, b), ...]): the parameter vector and a gradient vector of its
+        layout as tensors (on the CPU, the network's and ``grads``' own memory), and each W
+        (fan_in, fan_out) and b (fan_out,) as a leaf viewing ``flat`` whose ``.grad`` views
+        ``gradient``. Autograd adds into an existing ``.grad`` in place, so ``backward`` writes
+        the flat gradient directly: no per-layer copies, no full-size temporaries per view."""
+        flat, gradient = self._tensor(net.flat_params()), self._tensor(grads)
+        pairs, offset = [], 0
+        for fan_in, fan_out in zip(net.layer_sizes[:-1], net.layer_sizes[1:]):
+            pair = []
+            for size, shape in ((fan_in * fan_out, (fan_in, fan_out)), (fan_out, (fan_out,))):
+                leaf = flat[offset:offset + size].view(shape).detach().requires_grad_(True)
+                leaf.grad = gradient[offset:offset + size].view(shape)
+                pair.append(leaf)
+                offset += size
+            pairs.append(tuple(pair))
+        return flat, gradient, pairs
 
     # --- the math ------------------------------------------------------------------------------
     def _activation(self, name: str, z):
@@ -79,11 +88,10 @@ class TorchEngine:
             return self.torch.softmax(z, dim=1)
         return z
 
-    def _summed_loss(self, net, flat, X, Y):
+    def _summed_loss(self, net, pairs, X, Y):
         """sum_i L_i of the batch X (n, in), Y (n, out) as a differentiable scalar."""
         torch = self.torch
         a = X
-        pairs = self._views(flat, net.layer_sizes)
         for layer, (W, b) in enumerate(pairs):
             z = torch.addmm(b, a, W)
             if layer < len(pairs) - 1:
@@ -96,18 +104,16 @@ class TorchEngine:
         squared = (self._activation(net.output.name, z) - Y).square().sum()
         return squared / Y.shape[1] if loss == "mse" else squared
 
-    def _leaf(self, net):
-        flat = self._tensor(net.flat_params())
-        return flat.detach().requires_grad_(True)
-
     # --- the engine protocol -------------------------------------------------------------------
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         """Overwrite ``grads`` with scale * sum_i dL_i/dparams over the rows of X (n, in),
         Y (n, out); return the summed loss, or None without ``compute_loss``."""
-        flat = self._leaf(net)
-        loss = self._summed_loss(net, flat, self._tensor(X), self._tensor(Y))
+        _, gradient, pairs = self._parameters(net, grads)
+        gradient.zero_()
+        loss = self._summed_loss(net, pairs, self._tensor(X), self._tensor(Y))
         (loss * scale).backward()
-        self.torch.from_numpy(grads).copy_(flat.grad)  # device to host when not on the CPU
+        if self.device.type != "cpu":
+            self.torch.from_numpy(grads).copy_(gradient)
         return float(loss.detach()) if compute_loss else None
 
     def sgd_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, lr: float,
@@ -115,20 +121,18 @@ class TorchEngine:
         """Plain-SGD steps over consecutive batches of X (n, in), Y (n, out), all in torch;
         ``grads`` holds the last step's scaled gradient afterwards."""
         torch = self.torch
-        params = net.flat_params()
-        flat, inputs, targets = self._leaf(net), self._tensor(X), self._tensor(Y)
+        flat, gradient, pairs = self._parameters(net, grads)
+        inputs, targets = self._tensor(X), self._tensor(Y)
         n = inputs.shape[0]
         for start in range(0, n, batch_size):
             rows = min(batch_size, n - start)
             step = lr / rows if reduction == "mean" else lr
-            loss = self._summed_loss(net, flat, inputs[start:start + rows],
+            gradient.zero_()
+            loss = self._summed_loss(net, pairs, inputs[start:start + rows],
                                      targets[start:start + rows])
             (loss * step).backward()
             with torch.no_grad():
-                flat.sub_(flat.grad)  # on the CPU: the network's own parameter vector
-            if start + rows < n:
-                flat.grad = None
+                flat.sub_(gradient)  # on the CPU: the network's own parameter vector
         if self.device.type != "cpu":
-            torch.from_numpy(params).copy_(flat.detach())
-        if flat.grad is not None:
-            torch.from_numpy(grads).copy_(flat.grad)
+            torch.from_numpy(net.flat_params()).copy_(flat)
+            torch.from_numpy(grads).copy_(gradient)
