@@ -111,3 +111,13 @@ def test_the_example_study_sweeps_on_loky_workers_and_is_reported(tmp_path):
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout.split()
     assert shown == ["['loky']", "True", "True"]
+
+
+@pytest.mark.slow
+def test_the_example_study_runs_on_dask_workers_which_import_the_engine_themselves(tmp_path):
+    pytest.importorskip("dask.distributed")
+    done = nnstudy("sweep", str(EXAMPLE / "engines.toml"), "--quick", "--backend", "dask",
+                   "--jobs", "2", "--results", str(tmp_path / "results"))
+    assert done.returncode == 0, done.stderr
+    planned = int(re.search(r"running (\d+) runs", done.stderr).group(1))
+    assert done.stderr.strip().endswith(f": {planned} ok")
