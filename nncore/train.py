@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engines import check_reduction, check_supported, engine_label, get_engine, zero_gradients
+from .engines import engine_for, zero_gradients
 from .optimizers import Optimizer, make_optimizer
 from .schedules import make_schedule
 
@@ -128,10 +128,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
     if not (isinstance(seed, numbers.Integral) and seed >= 0):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    label = engine_label(engine)
-    engine = get_engine(engine)
-    check_reduction(reduction)
-    check_supported(engine, net, reduction, label)
+    engine = engine_for(engine, net, reduction)  # names, plugins, supports: nncore.engines
     lr_at = make_schedule(schedule, float(lr))
     X, Y = net.check_data(X, Y)
     n = X.shape[0]

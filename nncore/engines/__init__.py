@@ -53,6 +53,16 @@ def check_supported(engine, net, reduction: str, label: str | None = None) -> No
         raise ValueError(problem)
 
 
+def engine_for(engine, net, reduction: str) -> Engine:
+    """The engine instance to use on ``net`` with ``reduction``: ``get_engine(engine)`` after
+    checking the reduction and the engine's ``supports`` (``ValueError`` naming what is wrong)."""
+    label = engine_label(engine)
+    instance = get_engine(engine)
+    check_reduction(reduction)
+    check_supported(instance, net, reduction, label)
+    return instance
+
+
 def check_reduction(reduction: str) -> str:
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction={reduction!r} is not one of {', '.join(REDUCTIONS)}")
@@ -67,10 +77,7 @@ def backprop(net, X, Y, engine: str | Engine = "vectorized", reduction: str = "m
     the sum of per-sample gradients (``reduction="sum"``). Pure: neither the network nor the
     inputs are modified, and the caller owns the returned arrays.
     """
-    label = engine_label(engine)
-    engine = get_engine(engine)
-    check_reduction(reduction)
-    check_supported(engine, net, reduction, label)
+    engine = engine_for(engine, net, reduction)
     X, Y = net.check_data(X, Y)
     if X.shape[0] == 0:
         raise ValueError("X must hold at least one sample")
@@ -82,4 +89,5 @@ def backprop(net, X, Y, engine: str | Engine = "vectorized", reduction: str = "m
 
 
 __all__ = ["ENGINES", "ENTRY_POINT_GROUP", "REDUCTIONS", "SUPPORT_KEYS", "Engine", "EngineError",
-           "backprop", "check_supported", "engine_class", "get_engine", "zero_gradients"]
+           "backprop", "check_supported", "engine_class", "engine_for", "get_engine",
+           "zero_gradients"]
