@@ -18,7 +18,7 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..gradcheck import relative_error
 from ..losses import LOSSES
 from ..network import DTYPES, MLP, parameter_views
-from . import backprop, get_engine, zero_gradients
+from . import backprop, engine_label, get_engine, zero_gradients
 from .base import SUPPORT_KEYS
 from .plugins import supports_of
 
@@ -291,7 +291,8 @@ def unsupported_refused(engine, fresh, case):
                 call()
                 missed += 1
             except ValueError as error:
-                missed += not all(part in str(error) for part in (repr(value), key))
+                named = (repr(engine_label(engine)), key, repr(value))
+                missed += not all(part in str(error) for part in named)
     return float(missed), 0.0, ("refused " + ", ".join(tried)) if tried else "supports every value"
 
 
