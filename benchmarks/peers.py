@@ -7,7 +7,8 @@ a user of that library writes the loop:
 - nncore: ``nncore.sgd_step`` over consecutive batches (``nncore.train``'s inner loop);
 - nncore-compiled: the compiled engine's ``sgd_epoch``, the whole epoch in one call (what
   ``nncore.train(..., engine="compiled")`` runs);
-- PyTorch: ``torch.nn`` Linear/ReLU layers, ``torch.optim.SGD`` (no momentum), MSE or cross-entropy;
+- PyTorch: the ``torch`` engine's ``sgd_epoch`` (autograd on nncore's parameter layout, in-place
+  SGD steps under ``no_grad``; what ``nncore.train(..., engine="torch")`` runs);
 - scikit-learn: ``MLPRegressor`` / ``MLPClassifier.partial_fit`` (one epoch per call) with solver
   sgd, momentum 0, alpha 0 and a constant rate. sklearn validates its input on every call and
   computes the loss of every batch; both are part of its cost per epoch.
@@ -62,30 +63,14 @@ def compiled_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
 
 
 def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
-    import torch
+    """The ``torch`` engine's whole-epoch path (nnstudy_engines.torch_engine): autograd and
+    in-place SGD steps on the network's own parameter memory, the epoch's data as tensors."""
+    from nnstudy_engines.torch_engine import TorchEngine
 
-    torch.set_num_threads(1)
-    torch_dtype = getattr(torch, dtype)
-    sizes = case.layer_sizes
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
-        layers += [torch.nn.Linear(fan_in, fan_out, dtype=torch_dtype), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1], dtype=torch_dtype))
-    if case.task == "sincos":
-        loss_fn, targets = torch.nn.MSELoss(), torch.as_tensor(Y, dtype=torch_dtype)
-    else:
-        loss_fn, targets = torch.nn.CrossEntropyLoss(), torch.as_tensor(Y, dtype=torch.int64)
-    inputs = torch.as_tensor(X, dtype=torch_dtype)
-    optimizer = torch.optim.SGD(model.parameters(), lr=case.lr, momentum=0.0)
-    n, batch_size = inputs.shape[0], case.batch_size
-
-    def epoch():
-        for start in range(0, n, batch_size):
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs[start:start + batch_size]), targets[start:start + batch_size])
-            loss.backward()
-            optimizer.step()
-    return epoch
+    net = case.make_net(dtype)
+    X, Y = net.check_data(X, Y)
+    engine, grads = TorchEngine(device="cpu", threads=1), zero_gradients(net)
+    return lambda: engine.sgd_epoch(net, X, Y, case.batch_size, case.lr, "mean", grads)
 
 
 def sklearn_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):

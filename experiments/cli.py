@@ -260,7 +260,8 @@ def cmd_status(args) -> int:
                 extra.append(name)
     commit = code_version()["git_commit"]
     unreadable = False
-    meaning = (f"stored by code that differs from {commit[:10]} in {', '.join(RESULT_CODE)}"
+    meaning = (f"stored by code that differs from {commit[:10]} in {', '.join(RESULT_CODE)}, "
+               "or by a plugin engine whose source changed since"
                if commit != UNKNOWN_COMMIT else
                f"? = cannot tell: git cannot be run in {REPO}")
     print(f"{'study':<16} {'runs':>5} {'ok':>5} {'diverged':>8} {'failed':>6} {'pending':>7} "
@@ -289,7 +290,7 @@ def cmd_status(args) -> int:
             unreadable = True
             continue
         statuses = list(stored.status.values())
-        staleness = [sweep.is_stale(c, commit) for c in stored.commit.values()]
+        staleness = [sweep.run_is_stale(stored, run_id, commit) for run_id in stored.commit]
         print(f"{name:<16} {'?':>5} {statuses.count('ok'):>5} {statuses.count('diverged'):>8} "
               f"{statuses.count('failed'):>6} {'?':>7} "
               f"{_stale_cell(staleness.count(True), staleness.count(None)):>5}  (no shipped spec)")

@@ -127,6 +127,23 @@ def check_value(key: str, value, where: str, at: Where):
     return value
 
 
+def check_engine(config: dict, where: str, at: Where) -> None:
+    """SpecError unless the run's engine loads (one of nncore's, ``package.module:ClassName``
+    or an entry point in ``nnstudy.engines``) and its ``supports`` cover the configuration; the
+    message names the engine, the key and the value. ``config["engine"]`` stays the string given,
+    so the run ids of nncore's engines never change."""
+    from nncore.engines import SUPPORT_KEYS, engine_class, plugins
+
+    name = config["engine"]
+    try:
+        cls = engine_class(name)
+    except ValueError as error:  # EngineError: cannot be imported, or not an engine
+        raise at.error(f"{where}: engine", str(error)) from None
+    problem = plugins.unsupported(cls, name, {key: config[key] for key in SUPPORT_KEYS})
+    if problem:
+        raise at.error(f"{where}: engine", problem)
+
+
 def own_copy(value):
     """A deep copy of JSON-like data (lists, dicts, scalars), several times faster than
     ``copy.deepcopy``: numbers and strings are shared, containers copied."""
@@ -148,6 +165,7 @@ def resolve(raw: dict, label: str, at: Where) -> dict:
     if config["task"] == "gradcheck":
         config["engine"], config["epochs"], config["snapshot_epochs"] = "numerical", 0, []
         config["activation_stats_epochs"] = []
+    check_engine(config, label, at)
     return config
 
 

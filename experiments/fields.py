@@ -98,8 +98,10 @@ _DECLARED = [
           choices=nncore.INITIALIZERS),
     Field("init_scale", float, 0.1, "scale of the initializer (the `normal` one's standard "
           "deviation; a factor on the others)", positive=True),
-    Field("engine", str, "vectorized", "backprop engine (`nncore.ENGINES`: `scalar`, `loop`, "
-          "`vectorized`, `compiled`, `numerical`)", choices=nncore.ENGINES),
+    # Not a closed list (plugin engines): config.check_engine loads it and checks its `supports`.
+    Field("engine", str, "vectorized", "backprop engine as the spec names it: `nncore.ENGINES` "
+          "(`scalar`, `loop`, `vectorized`, `compiled`, `numerical`), a plugin "
+          "`package.module:ClassName` or an entry-point name such as `torch` (docs/engines.md)"),
     Field("reduction", str, "mean", "`mean` or `sum` of the per-sample gradients",
           choices=tuple(nncore.REDUCTIONS)),
     Field("dtype", str, "float64", "`float64` or `float32`", choices=tuple(nncore.DTYPES)),

@@ -1,4 +1,5 @@
-"""Where a result came from: code version (git), packages, BLAS, CPU and host.
+"""Where a result came from: code version (git), packages, BLAS, CPU and host, and for an engine
+written elsewhere (a plugin) its distribution, version and a hash of its module's source.
 
 ``code_version`` describes the checkout that submitted the sweep (computed once, in the parent);
 ``machine`` describes the process that ran the run (computed once per worker process, so a run on
@@ -7,9 +8,12 @@ a remote Dask worker records that worker's host, CPU and BLAS).
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import platform
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,3 +108,61 @@ def results_code_changed(commit: str) -> bool:
     done = _git("diff", "--quiet", commit, "--", *RESULT_CODE)
     # ``git diff --quiet`` prints nothing and exits 0 when equal, 1 when different, 128 on error.
     return done is None
+
+
+# Columns of the ``runs`` table describing a plugin engine; null for nncore's own engines, whose
+# code is under git with the rest (RESULT_CODE).
+ENGINE_COLUMNS = ("engine_distribution", "engine_version", "engine_source_sha256")
+
+
+def _distribution(module_name: str, engine: str) -> tuple[str | None, str | None]:
+    """(name, version) of the installed distribution that provides the engine, where one does:
+    the entry point's, else the one that installs the module's top-level package."""
+    from nncore.engines import plugins
+
+    point = plugins.entry_points().get(engine) if ":" not in engine else None
+    dist = getattr(point, "dist", None)
+    if dist is not None:
+        return dist.metadata["Name"], dist.version
+    names = importlib.metadata.packages_distributions().get(module_name.split(".")[0], [])
+    for name in names:
+        try:
+            return name, importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None, None
+
+
+@functools.lru_cache(maxsize=64)
+def engine_source(engine: str) -> dict:
+    """``ENGINE_COLUMNS`` of the engine a run names, as this process loads it: all None for
+    nncore's own engines and for one that cannot be loaded (the run fails and says why)."""
+    from nncore.engines import engine_class
+
+    empty = dict.fromkeys(ENGINE_COLUMNS)
+    try:
+        cls = engine_class(engine)
+    except ValueError:
+        return empty
+    module_name = getattr(cls, "__module__", "")
+    module = sys.modules.get(module_name)
+    if module is None or module_name.split(".")[0] == "nncore":
+        return empty
+    path = getattr(module, "__file__", None)
+    try:
+        sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    except OSError:
+        sha256 = None
+    distribution, version = _distribution(module_name, engine)
+    return {"engine_distribution": distribution, "engine_version": version,
+            "engine_source_sha256": sha256}
+
+
+def engine_source_changed(engine: str, stored_sha256: str | None) -> bool | None:
+    """Whether the plugin engine's module source differs from the one a stored run recorded:
+    False for runs without a recorded hash (nncore's engines), None when the engine cannot be
+    loaded here to tell."""
+    if not stored_sha256:
+        return False
+    current = engine_source(engine)["engine_source_sha256"]
+    return None if current is None else current != stored_sha256

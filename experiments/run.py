@@ -213,7 +213,7 @@ def execute(job: dict) -> dict:
             row.update(status="failed", error=traceback.format_exc())
             details = {}
     row["metrics"] = _json_metrics(row.get("metrics", {}))
-    row.update(provenance.machine(), wall_s=time.perf_counter() - started, started_at=started_at,
+    row.update(provenance.machine(), **provenance.engine_source(config["engine"]), wall_s=time.perf_counter() - started, started_at=started_at,
                ended_at=datetime.now(timezone.utc), backend=job.get("backend", "serial"),
                n_workers=job.get("n_workers", 1))
     for key in ("final_train_loss", "final_val_loss", "best_train_loss", "best_val_loss",

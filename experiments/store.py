@@ -35,6 +35,8 @@ _RUNS_RESULT_COLUMNS = [
     ("nnstudy_version", _STRING), ("python_version", _STRING), ("numpy_version", _STRING),
     ("blas", _STRING), ("cpu_model", _STRING), ("host", _STRING),
     ("backend", _STRING), ("n_workers", _INT), ("blas_threads", _INT),
+    ("engine_distribution", _STRING), ("engine_version", _STRING),
+    ("engine_source_sha256", _STRING),
 ]
 
 

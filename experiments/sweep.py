@@ -32,19 +32,21 @@ COMPACT_AT_SHARDS = 16  # compact a table once a sweep leaves more shards than t
 @dataclass
 class Stored:
     """Per run id, the stored status, the commit that produced it, its wall seconds and, for runs
-    of a data file, the file's SHA-256."""
+    of a data file, the file's SHA-256; for runs of a plugin engine, (engine, its source's SHA-256)."""
 
     status: dict[str, str] = field(default_factory=dict)
     commit: dict[str, str] = field(default_factory=dict)
     wall_s: dict[str, float] = field(default_factory=dict)
     data_sha256: dict[str, str] = field(default_factory=dict)
+    engine_source: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def stored_runs(results: str | Path, study: str) -> Stored:
     """The newest stored row of every run of ``study`` (empty if nothing is stored)."""
     try:
         table = store.read_arrow(results, study, "runs",
-                                 columns=["status", "git_commit", "wall_s", "dataset_options"])
+                                 columns=["status", "git_commit", "wall_s", "dataset_options",
+                                          "engine", "engine_source_sha256"])
     except store.MissingResults:
         return Stored()
     ids = table.column("run_id").to_pylist()
@@ -52,9 +54,12 @@ def stored_runs(results: str | Path, study: str) -> Stored:
     for run_id, options in zip(ids, table.column("dataset_options").to_pylist()):
         if options and '"sha256"' in options:
             data_sha256[run_id] = json.loads(options)["sha256"]
+    engine_source = {run_id: (engine, sha256) for run_id, engine, sha256 in zip(
+        ids, table.column("engine").to_pylist(), table.column("engine_source_sha256").to_pylist())
+        if sha256}
     return Stored(dict(zip(ids, table.column("status").to_pylist())),
                   dict(zip(ids, table.column("git_commit").to_pylist())),
-                  dict(zip(ids, table.column("wall_s").to_pylist())), data_sha256)
+                  dict(zip(ids, table.column("wall_s").to_pylist())), data_sha256, engine_source)
 
 
 def select(study: Study, stored: Stored, force: bool = False, retry_failed: bool = False) -> list[Run]:
@@ -88,12 +93,23 @@ def is_stale(stored_commit: str | None, commit: str) -> bool | None:
     return stored_commit != commit and provenance.results_code_changed(stored_commit)
 
 
+def run_is_stale(stored: Stored, run_id: str, commit: str) -> bool | None:
+    """``is_stale`` of the run's commit, or True when it ran a plugin engine whose module source
+    has changed since (None: cannot tell)."""
+    by_commit = is_stale(stored.commit[run_id], commit)
+    engine, sha256 = stored.engine_source.get(run_id, (None, None))
+    by_source = provenance.engine_source_changed(engine, sha256) if sha256 else False
+    if by_commit or by_source:
+        return True
+    return None if None in (by_commit, by_source) else False
+
+
 def counts(study: Study, stored: Stored, commit: str | None = None) -> Counts:
     """How many of the study's runs are done, failed, pending; ``stale``: stored by another commit."""
     ids = {run.run_id for run in study.runs}
     statuses = Counter(stored.status.get(run_id) for run_id in ids)
     commit = commit or provenance.code_version()["git_commit"]
-    staleness = Counter(is_stale(stored.commit[run_id], commit) for run_id in ids if run_id in stored.commit)
+    staleness = Counter(run_is_stale(stored, run_id, commit) for run_id in ids if run_id in stored.commit)
     current_data = {run.config["dataset_options"].get("sha256") for run in study.runs}
     others = set(stored.status) - ids
     stale_data = sum(1 for run_id in others if stored.data_sha256.get(run_id, None) not in

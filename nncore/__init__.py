@@ -17,6 +17,10 @@ Engines (``nncore.ENGINES``): scalar, loop, vectorized, compiled (numba, the opt
 ``nnstudy[compiled]``; the fastest on small nets and batches) and numerical:
 
     nncore.train(net, X, Y, epochs=30, batch_size=10, lr=1e-3, engine="compiled")
+
+An engine written elsewhere is any class with ``summed_gradients`` (duck typing), named
+``"package.module:ClassName"`` or by an entry point in ``nnstudy.engines``; the conformance kit
+(``nncore.engines.conformance``, ``nnstudy check-engine NAME``) checks it as it checks these.
 """
 from . import activation_stats, datasets, gradcheck, optimizers, probe, schedules
 from .activations import ACTIVATIONS

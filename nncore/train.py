@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engines import check_reduction, get_engine, zero_gradients
+from .engines import engine_for, zero_gradients
 from .optimizers import Optimizer, make_optimizer
 from .schedules import make_schedule
 
@@ -95,7 +95,7 @@ def train_step(net, engine, X: np.ndarray, Y: np.ndarray, grads: np.ndarray, opt
 
 
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
-          engine: str = "vectorized", reduction: str = "mean", validation=None,
+          engine="vectorized", reduction: str = "mean", validation=None,
           shuffle: bool = True, seed: int = 0, callback=None, optimizer="sgd",
           evaluate_every: int = 1) -> History:
     """Train ``net`` in place and return its ``History``.
@@ -106,7 +106,9 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         batch_size: samples per step; the last batch of an epoch may be smaller.
         lr: initial learning rate; ``schedule`` (None, an object or a dict such as
             ``{"kind": "step", "factor": 0.9, "every": 3}``) maps the 0-based epoch to its rate.
-        engine: scalar, loop, vectorized or compiled (numerical works, slowly).
+        engine: scalar, loop, vectorized or compiled (numerical works, slowly); or an engine
+            written elsewhere, as ``package.module:ClassName``, an entry-point name in
+            ``nnstudy.engines``, a class or an instance (see ``nncore.engines.plugins``).
         reduction: ``mean`` steps along the batch-mean gradient, ``sum`` along the summed one.
         validation: optional ``(X_val, Y_val)``.
         shuffle: reshuffle each epoch from a generator seeded with ``seed``, so that two
@@ -128,8 +130,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
     if not (isinstance(seed, numbers.Integral) and seed >= 0):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    engine = get_engine(engine)
-    check_reduction(reduction)
+    engine = engine_for(engine, net, reduction)  # names, plugins, supports: nncore.engines
     lr_at = make_schedule(schedule, float(lr))
     X, Y = net.check_data(X, Y)
     n = X.shape[0]
@@ -175,7 +176,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             X_epoch, Y_epoch = X, Y
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            if engine.sgd_epoch is not None and optimizer.folds_into_gradient:
+            if getattr(engine, "sgd_epoch", None) is not None and optimizer.folds_into_gradient:
                 # the whole plain-SGD epoch in one call (the compiled engine)
                 engine.sgd_epoch(net, X_epoch, Y_epoch, batch_size, epoch_lr, reduction, grads)
             else:

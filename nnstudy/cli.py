@@ -1,4 +1,5 @@
-"""``nnstudy sweep|plan|list|status|compact|report``: experiments' commands plus ``report``.
+"""``nnstudy sweep|plan|list|status|compact|report|check-engine``: experiments' commands plus
+``report`` and ``check-engine`` (the conformance kit on one engine).
 
 ``nnstudy report`` is ``python -m reports build``; the other commands are ``python -m
 experiments``'s, with the same arguments and exit statuses (``nnstudy COMMAND --help``).
@@ -10,6 +11,8 @@ import sys
 from experiments import cli as experiments_cli
 from reports import __main__ as reports_cli
 
+from . import check_engine
+
 
 def _add_report(commands) -> None:
     report = commands.add_parser("report", help="build the report (index.html) from stored results",
@@ -18,13 +21,28 @@ def _add_report(commands) -> None:
     reports_cli.add_build_arguments(report)
 
 
+def _add_check_engine(commands) -> None:
+    checking = commands.add_parser(
+        "check-engine", help="run the conformance kit on an engine (exit 0 pass, 1 fail, 2 unloadable)",
+        description="The conformance kit: gradients, purity, dtype, determinism and training of "
+                    "an engine against nncore's numerical and vectorized engines.")
+    check_engine.add_arguments(checking)
+
+
+def _extend(commands) -> None:
+    _add_report(commands)
+    _add_check_engine(commands)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = experiments_cli.build_parser(
-        prog="nnstudy", extend=_add_report,
+        prog="nnstudy", extend=_extend,
         description="Run study specs, store their results in Parquet, and report them.")
     args = parser.parse_args(argv)
     if args.command == "report":
         return reports_cli.run_build(args)
+    if args.command == "check-engine":
+        return check_engine.run(args)
     return experiments_cli.run(args)
 
 

@@ -144,7 +144,7 @@ BAD_SPECS = [
     ("unknown key", BASE + "widht = 20\n", ["base.widht", "unknown key", "width"]),
     ("unknown activation", BASE + "width = 20\n[grid]\nactivation = ['relu', 'relux']\n",
      ["grid.activation[1]", "'relux'", "relu, sigmoid, tanh"]),
-    ("unknown engine", BASE + "width = 20\nengine = 'fast'\n", ["base.engine", "scalar, loop, vectorized"]),
+    ("unknown engine", BASE + "width = 20\nengine = 'fast'\n", [": engine: engine='fast'", "scalar, loop, vectorized", "package.module:ClassName"]),
     ("unknown dataset", "[base]\ndataset = 'cifar'\nwidth = 20\n", ["base.dataset", "sincos", "digits"]),
     ("wrong type", BASE + "width = 20\nlr = 'fast'\n", ["base.lr", "must be a number"]),
     ("empty grid", BASE + "width = 20\n[grid]\nlr = []\n", ["grid.lr", "empty"]),

@@ -8,70 +8,58 @@ import nncore
 from nncore.gradcheck import flatten, max_relative_error
 from nncore.network import parameter_count
 
-ANALYTIC = ("scalar", "loop", "vectorized", "compiled")
-HIDDEN = ("relu", "sigmoid", "tanh", "identity")
+from nncore.engines import conformance
+from nnstudy.testing import parametrize_with_checks
+
+# nncore's own engines pass the same kit as any plugin (``nnstudy check-engine``): one kit.
+ANALYTIC = tuple(name for name in nncore.ENGINES if name != "numerical")
+HIDDEN = conformance.DOMAIN["activation"]
 # Each output activation with every loss defined on it.
-OUTPUT_LOSSES = [(out, loss) for out in ("identity", "relu", "sigmoid", "tanh", "softmax")
-                 for loss in ("mse", "sse")] + [("softmax", "cross_entropy"),
-                                                ("sigmoid", "binary_cross_entropy")]
+OUTPUT_LOSSES = [(out, loss) for out in conformance.DOMAIN["output"]
+                 for loss in conformance.DOMAIN["loss"] if conformance.compatible(out, loss)]
+
+
+@parametrize_with_checks(list(nncore.ENGINES))
+def test_every_engine_of_nncore_passes_the_conformance_kit(engine, check):
+    check(engine)
 
 
 @st.composite
-def problems(draw):
-    """A random small network, batch and targets suited to its loss."""
+def cases(draw):
+    """A random small network and batch for the kit's checks, beyond the kit's fixed cases."""
     hidden = draw(st.lists(st.integers(1, 8), min_size=1, max_size=4))
     n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     output, loss = draw(st.sampled_from(OUTPUT_LOSSES))
     if loss == "cross_entropy":
         n_out = max(n_out, 2)
-    net = nncore.MLP([n_in, *hidden, n_out], activation=draw(st.sampled_from(HIDDEN)),
-                     output=output, loss=loss, init_scale=draw(st.sampled_from([0.5, 1.0])),
-                     seed=draw(st.integers(0, 2**16)))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    n = draw(st.integers(1, 5))
-    X = rng.normal(size=(n, n_in))
-    if loss == "cross_entropy":
-        Y = rng.integers(0, n_out, size=n)
-    elif loss == "binary_cross_entropy":
-        Y = rng.integers(0, 2, size=(n, n_out)).astype(float)
-    else:
-        Y = rng.normal(size=(n, n_out))
-    return net, X, Y, draw(st.sampled_from(nncore.REDUCTIONS))
+    return conformance.Case((n_in, *hidden, n_out), draw(st.sampled_from(HIDDEN)), output, loss,
+                            "float64", draw(st.sampled_from(nncore.REDUCTIONS)),
+                            seed=draw(st.integers(0, 2**16)), rows=draw(st.integers(1, 5)))
 
 
-def pre_activations(net, X):
-    """Every layer's z, to keep finite differences away from the ReLU kink."""
-    zs, a = [], X
-    for (W, b), act in zip(net.params, net.activations):
-        z = a @ W + b
-        zs.append(z)
-        a = act.forward(z)
-    return zs
+def kit_check(name, engine, case):
+    worst, tolerance, *_ = conformance.CHECKS[name](nncore.engines.get_engine(engine), None, case)
+    return worst, tolerance
 
 
-@given(problems())
-def test_every_analytic_engine_matches_finite_differences(problem):
-    net, X, Y, reduction = problem
-    if "relu" in (net.activation.name, net.output.name):
-        assume(min(np.abs(z).min() for z in pre_activations(net, X)) > 1e-4)
-    numerical_loss, numerical = nncore.backprop(net, X, Y, engine="numerical", reduction=reduction)
+@given(cases())
+def test_every_analytic_engine_matches_finite_differences(case):
+    assume(conformance._away_from_kink(case))
+    net = case.network()
+    _, numerical = nncore.backprop(net, *case.batch(net), engine="numerical", reduction=case.reduction)
     # Finite differences carry ~1e-10 of absolute noise; a relative error means something only
     # for a gradient well above that (vanishing ones come from chains of width-1 layers).
     assume(np.abs(flatten(numerical)).max() > 1e-3)
     for engine in ANALYTIC:
-        loss, grads = nncore.backprop(net, X, Y, engine=engine, reduction=reduction)
-        error = max_relative_error(grads, numerical)
-        assert error < 1e-6, (engine, error, flatten(grads), flatten(numerical))
-        assert loss == pytest.approx(numerical_loss, rel=1e-12)
+        worst, tolerance = kit_check("gradients_vs_numerical", engine, case)
+        assert worst < tolerance, (engine, case.label, worst)
 
 
-@given(problems())
-def test_analytic_engines_agree_with_each_other(problem):
-    net, X, Y, reduction = problem
-    _, reference = nncore.backprop(net, X, Y, engine="vectorized", reduction=reduction)
-    for engine in ("scalar", "loop", "compiled"):
-        _, grads = nncore.backprop(net, X, Y, engine=engine, reduction=reduction)
-        np.testing.assert_allclose(flatten(grads), flatten(reference), rtol=1e-10, atol=1e-12)
+@given(cases())
+def test_analytic_engines_agree_with_each_other(case):
+    for engine in ANALYTIC:
+        worst, _ = kit_check("gradients_vs_vectorized", engine, case)
+        assert worst < 1e-10, (engine, case.label, worst)
 
 
 def test_gradients_are_laid_out_like_params():

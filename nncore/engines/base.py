@@ -37,8 +37,19 @@ class Workspaces(dict):
         return workspace
 
 
+# The configuration keys an engine's ``supports`` may restrict, and where their values come from.
+SUPPORT_KEYS = ("activation", "output", "loss", "dtype", "reduction")
+
+
 class Engine:
+    """The engine protocol. Subclassing is optional: any class with a ``name`` and
+    ``summed_gradients`` works (duck typing), with ``sgd_epoch`` and ``supports`` if it has them.
+    """
+
     name: str = ""
+    # Optional: the configuration values the engine handles, per key of ``SUPPORT_KEYS``, e.g.
+    # ``{"activation": ("relu",), "dtype": ("float64",)}``; a missing key means every value.
+    supports: dict[str, tuple[str, ...]] = {}
     # Optional whole-epoch hook: ``sgd_epoch(net, X, Y, batch_size, lr, reduction, grads)`` makes,
     # in one call, the plain-SGD steps that ``nncore.sgd_step`` makes on consecutive batches of
     # X (n, in), Y (n, out), with the same result; ``nncore.train`` uses it when it is there.

@@ -1,0 +1,359 @@
+"""The conformance kit: the checks every engine, nncore's own included, must pass.
+
+Each check runs over small seeded random networks (``cases``): several shapes and every
+activation, output, loss, dtype and reduction the engine ``supports``, every value at least once.
+A check returns the worst error over what it compares and the tolerance it allows; an engine that
+raises fails the check with the exception's one-line message. ``run_kit`` runs them all and
+``format_table`` prints the table ``nnstudy check-engine`` shows. The references are nncore's
+``numerical`` engine (finite differences in float64) and ``vectorized``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..gradcheck import relative_error
+from ..losses import LOSSES
+from ..network import DTYPES, MLP, parameter_views
+from . import backprop, engine_label, get_engine, zero_gradients
+from .base import SUPPORT_KEYS
+from .plugins import supports_of
+
+REDUCTIONS = ("mean", "sum")
+DOMAIN = {"activation": HIDDEN_ACTIVATIONS, "output": OUTPUT_ACTIVATIONS, "loss": tuple(LOSSES),
+          "dtype": DTYPES, "reduction": REDUCTIONS}
+# (inputs, hidden..., outputs): one hidden layer, two, a single input, a single output.
+SHAPES = ((2, 5, 2), (3, 4, 3, 3), (1, 6, 2), (4, 3, 1))
+BATCH_ROWS = 5
+# Relative errors (to the largest entry of the whole gradient or parameter vector) allowed against
+# ``vectorized`` in the engine's dtype; finite differences carry ~1e-10 of noise in float64.
+TOLERANCE = {"float64": 1e-6, "float32": 1e-4}
+NUMERICAL_TOLERANCE = {"float64": 1e-6, "float32": 1e-3}
+# The whole-epoch hook against the same engine's per-batch steps: the same math, so tighter.
+HOOK_TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
+KINK = 1e-3  # ReLU networks: inputs whose pre-activations all lie at least this far from 0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One small network and batch: layer sizes, its configuration and the seed of both."""
+
+    layer_sizes: tuple[int, ...]
+    activation: str
+    output: str
+    loss: str
+    dtype: str
+    reduction: str
+    seed: int = 0
+    rows: int = BATCH_ROWS
+
+    @property
+    def label(self) -> str:
+        return (f"{'-'.join(map(str, self.layer_sizes))} {self.activation}/{self.output}/"
+                f"{self.loss} {self.dtype} {self.reduction} n={self.rows}")
+
+    def network(self, dtype: str | None = None) -> MLP:
+        return MLP(list(self.layer_sizes), activation=self.activation, output=self.output,
+                   loss=self.loss, init_scale=0.7, seed=self.seed, dtype=dtype or self.dtype)
+
+    def batch(self, net: MLP, rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """X (rows, inputs) and targets (rows, outputs) suited to the loss, in the net's dtype."""
+        rng = np.random.default_rng(self.seed + 1)
+        rows = rows or self.rows
+        n_in, n_out = self.layer_sizes[0], self.layer_sizes[-1]
+        X = rng.normal(size=(rows, n_in))
+        if self.loss == "cross_entropy":
+            Y = np.eye(n_out)[rng.integers(0, n_out, size=rows)]
+        elif self.loss == "binary_cross_entropy":
+            Y = rng.integers(0, 2, size=(rows, n_out)).astype(float)
+        else:
+            Y = rng.normal(size=(rows, n_out))
+        return net.check_data(X, Y)
+
+
+def _away_from_kink(case: Case) -> bool:
+    net = case.network("float64")
+    X, _ = case.batch(net, max(case.rows, 13))
+    return all(np.abs(z).min() > KINK for z, _ in net.forward_layers(X))
+
+
+def allowed(supports: dict, key: str) -> tuple[str, ...]:
+    """The values of ``key`` the engine handles: its ``supports`` entry, else the whole domain."""
+    return tuple(v for v in DOMAIN[key] if v in supports.get(key, DOMAIN[key]))
+
+
+def compatible(output: str, loss: str) -> bool:
+    required = LOSSES[loss].requires_output
+    return required is None or required == output
+
+
+def cases(supports: dict | None = None) -> list[Case]:
+    """Every supported (activation, output, loss) combination once, shapes, dtypes and reductions
+    taken in turn so that each supported value appears; seeds chosen to keep ReLU off its kink."""
+    supports = supports or {}
+    combos = [(a, o, l) for a in allowed(supports, "activation") for o in allowed(supports, "output")
+              for l in allowed(supports, "loss") if compatible(o, l)]
+    dtypes, reductions = allowed(supports, "dtype"), allowed(supports, "reduction")
+    found = []
+    for i, (activation, output, loss) in enumerate(combos):
+        shape = SHAPES[i % len(SHAPES)]
+        if loss == "cross_entropy" and shape[-1] < 2:
+            shape = (*shape[:-1], 2)
+        case = Case(shape, activation, output, loss, dtypes[i % len(dtypes)],
+                    reductions[(i // len(dtypes)) % len(reductions)], seed=i)
+        while not _away_from_kink(case):
+            case = replace(case, seed=case.seed + 1000)
+        found.append(case)
+    return found
+
+
+@dataclass
+class Outcome:
+    """One check on one case: the worst error, the tolerance, and a note (why it failed, or why
+    it does not apply)."""
+
+    check: str
+    configuration: str
+    worst_error: float
+    tolerance: float
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.note.startswith("raised") and not self.worst_error > self.tolerance
+
+
+def _flat(grads) -> np.ndarray:
+    return np.concatenate([np.ravel(g).astype(np.float64) for pair in grads for g in pair])
+
+
+def _loss_error(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1e-12)
+
+
+# --- the checks: each (engine, fresh, case) -> (worst error, tolerance[, note]); fresh() makes
+# a new instance of the engine ----------------
+def gradients_vs_numerical(engine, fresh, case):
+    """Gradient and loss against central finite differences, in float64 when supported."""
+    dtype = "float64" if "float64" in allowed(supports_of(engine), "dtype") else case.dtype
+    net = case.network(dtype)
+    X, Y = case.batch(net)
+    loss, grads = backprop(net, X, Y, engine=engine, reduction=case.reduction)
+    reference_loss, reference = backprop(net, X, Y, engine="numerical", reduction=case.reduction)
+    error = max(relative_error(_flat(grads), _flat(reference)), _loss_error(loss, reference_loss))
+    return error, NUMERICAL_TOLERANCE[dtype]
+
+
+def _summed(engine, net, X, Y, scale):
+    """``summed_gradients`` into a buffer filled with NaN: an engine must overwrite, not add."""
+    grads = np.full_like(zero_gradients(net), np.nan)
+    loss_sum = engine.summed_gradients(net, X, Y, grads, compute_loss=True, scale=scale)
+    return float(loss_sum), grads
+
+
+def _against_vectorized(engine, case, rows):
+    net = case.network()
+    X, Y = case.batch(net, rows)
+    scale = 0.75 / rows if case.reduction == "mean" else 0.75
+    loss, grads = _summed(engine, net, X, Y, scale)
+    reference_loss, reference = _summed(get_engine("vectorized"), net, X, Y, scale)
+    error = max(relative_error(grads, reference), _loss_error(loss, reference_loss))
+    return error, TOLERANCE[case.dtype]
+
+
+def gradients_vs_vectorized(engine, fresh, case):
+    """``summed_gradients`` (scaled, into a NaN-filled buffer) and its loss against vectorized's,
+    on a batch of several rows, in the case's dtype."""
+    return _against_vectorized(engine, case, case.rows)
+
+
+def batch_of_one(engine, fresh, case):
+    """As ``gradients_vs_vectorized`` on a single row."""
+    return _against_vectorized(engine, case, 1)
+
+
+def purity(engine, fresh, case):
+    """``backprop`` leaves the network's parameters and the inputs unchanged."""
+    net = case.network()
+    X, Y = case.batch(net)
+    before = [net.flat_params().copy(), X.copy(), Y.copy()]
+    params = list(net.params)
+    backprop(net, X, Y, engine=engine, reduction=case.reduction)
+    after = [net.flat_params(), X, Y]
+    changed = max(float(np.max(np.abs(a.astype(np.float64) - b), initial=0.0))
+                  for a, b in zip(after, before))
+    rebound = sum(p is not q for p, q in zip(net.params, params))
+    return changed + rebound, 0.0
+
+
+def dtype_kept(engine, fresh, case):
+    """After backprop and a training epoch the parameters, gradients and outputs keep the dtype:
+    the worst error counts the arrays of another dtype."""
+    from ..train import train
+
+    net = case.network()
+    X, Y = case.batch(net)
+    _, grads = backprop(net, X, Y, engine=engine, reduction=case.reduction)
+    train(net, X, Y, epochs=1, batch_size=2, lr=1e-3, engine=engine, reduction=case.reduction,
+          shuffle=False)
+    arrays = [g for pair in grads for g in pair] + [net.flat_params(), net.forward(X)]
+    arrays += [p for pair in net.params for p in pair]
+    return float(sum(np.asarray(a).dtype != net.dtype for a in arrays)), 0.0
+
+
+def determinism(engine, fresh, case):
+    """The same call twice, and once more on a fresh engine, gives the same bits."""
+    net = case.network()
+    X, Y = case.batch(net)
+    scale = 1.0 / case.rows if case.reduction == "mean" else 1.0
+    first = _summed(engine, net, X, Y, scale)[1]
+    second = _summed(engine, net, X, Y, scale)[1]
+    third = _summed(fresh(), net, X, Y, scale)[1]
+    return max(float(np.max(np.abs(first - other), initial=0.0)) for other in (second, third)), 0.0
+
+
+def _training_data(case: Case, net: MLP):
+    return case.batch(net, 13)  # 13 rows in batches of 4: the last batch holds one row
+
+
+def training_vs_vectorized(engine, fresh, case):
+    """Three shuffled epochs of ``nncore.train`` (the whole-epoch hook if the engine has one)
+    against vectorized's, from the same network and seed: final parameters and losses."""
+    from ..train import train
+
+    lr = 0.05 if case.reduction == "mean" else 0.0125
+    results = []
+    for candidate in (engine, "vectorized"):
+        net = case.network()
+        X, Y = _training_data(case, net)
+        history = train(net, X, Y, epochs=3, batch_size=4, lr=lr, engine=candidate,
+                        reduction=case.reduction, seed=case.seed)
+        results.append((net.flat_params().astype(np.float64), np.array(history.train_loss)))
+    (params, losses), (reference, reference_losses) = results
+    return max(relative_error(params, reference), relative_error(losses, reference_losses)), \
+        TOLERANCE[case.dtype]
+
+
+def whole_epoch_hook(engine, fresh, case):
+    """``sgd_epoch`` against the same engine's per-batch steps (``nncore.sgd_step``)."""
+    from ..train import sgd_step
+
+    if getattr(engine, "sgd_epoch", None) is None:
+        return 0.0, HOOK_TOLERANCE[case.dtype], "no sgd_epoch: not applicable"
+    lr = 0.05 if case.reduction == "mean" else 0.0125
+    hooked, stepped = case.network(), case.network()
+    X, Y = _training_data(case, hooked)
+    engine.sgd_epoch(hooked, X, Y, 4, lr, case.reduction, zero_gradients(hooked))
+    grads = zero_gradients(stepped)
+    for start in range(0, X.shape[0], 4):
+        sgd_step(stepped, engine, X[start:start + 4], Y[start:start + 4], grads, lr, case.reduction)
+    error = relative_error(hooked.flat_params(), stepped.flat_params())
+    return error, HOOK_TOLERANCE[case.dtype]
+
+
+def _outside(supports: dict, key: str, case: Case) -> Case | None:
+    """``case`` with ``key`` set to a value outside ``supports`` (output and loss kept a valid
+    pair), or None when the engine supports every value of ``key``."""
+    others = [v for v in DOMAIN[key] if v not in allowed(supports, key)]
+    if not others:
+        return None
+    changed = replace(case, **{key: others[0]})
+    if key == "output" and not compatible(changed.output, changed.loss):
+        changed = replace(changed, loss="mse")
+    if key == "loss" and LOSSES[changed.loss].requires_output:
+        changed = replace(changed, output=LOSSES[changed.loss].requires_output)
+    if changed.loss == "cross_entropy" and changed.layer_sizes[-1] < 2:
+        changed = replace(changed, layer_sizes=(*changed.layer_sizes[:-1], 2))
+    return changed
+
+
+def unsupported_refused(engine, fresh, case):
+    """Each value outside ``supports`` is refused by ``backprop`` and ``train`` with a ValueError
+    naming the engine, the key and the value; the worst error counts those not refused so."""
+    from ..train import train
+
+    supports, missed, tried = supports_of(engine), 0, []
+    for key in SUPPORT_KEYS:
+        outside = _outside(supports, key, case)
+        if outside is None:
+            continue
+        value = getattr(outside, key)
+        tried.append(f"{key}={value}")
+        net = outside.network()
+        X, Y = outside.batch(net)
+        for call in (lambda: backprop(net, X, Y, engine=engine, reduction=outside.reduction),
+                     lambda: train(net, X, Y, epochs=1, batch_size=5, lr=1e-3, engine=engine,
+                                   reduction=outside.reduction)):
+            try:
+                call()
+                missed += 1
+            except ValueError as error:
+                named = (repr(engine_label(engine)), key, repr(value))
+                missed += not all(part in str(error) for part in named)
+    return float(missed), 0.0, ("refused " + ", ".join(tried)) if tried else "supports every value"
+
+
+CHECKS = {check.__name__: check for check in (
+    gradients_vs_numerical, gradients_vs_vectorized, batch_of_one, purity, dtype_kept,
+    determinism, training_vs_vectorized, whole_epoch_hook, unsupported_refused)}
+# Checks that look at the engine's declaration as a whole: run once, not once per case.
+ONCE = ("unsupported_refused",)
+
+
+def run_check(engine, name: str) -> list[Outcome]:
+    """One check over every case the engine supports; ``engine`` is a name, class or instance
+    (``EngineError`` when it cannot be loaded)."""
+    instance = get_engine(engine)
+    fresh = (lambda: get_engine(engine)) if isinstance(engine, (str, type)) else \
+        (lambda: type(instance)())
+    every = cases(supports_of(instance))
+    outcomes = []
+    for case in every[:1] if name in ONCE else every:
+        try:
+            worst, tolerance, *note = CHECKS[name](instance, fresh, case)
+        except Exception as error:  # the engine's failure is the check's result, not a crash
+            message = str(error).splitlines()[0] if str(error) else ""
+            worst, tolerance, note = math.inf, 0.0, [f"raised {type(error).__name__}: {message}"]
+        outcomes.append(Outcome(name, case.label, float(worst), tolerance, note[0] if note else ""))
+    return outcomes
+
+
+def run_kit(engine, checks=None) -> list[Outcome]:
+    """Every check (or those named in ``checks``) on ``engine``; raises only when the engine
+    cannot be loaded (``EngineError``)."""
+    get_engine(engine)  # fails here, before any check, when the engine cannot be loaded
+    return [outcome for name in (checks or CHECKS) for outcome in run_check(engine, name)]
+
+
+def summary(outcomes: list[Outcome]) -> list[Outcome]:
+    """Per check, its worst outcome (the first failure, else the largest error relative to its
+    tolerance), with ``configuration`` telling how many cases it covered."""
+    rows = []
+    for name in dict.fromkeys(o.check for o in outcomes):
+        mine = [o for o in outcomes if o.check == name]
+        failed = [o for o in mine if not o.passed]
+        worst = failed[0] if failed else max(mine, key=lambda o: o.worst_error / (o.tolerance or 1.0))
+        if failed:
+            where = f"{len(failed)} of {len(mine)} failed, e.g. {worst.configuration}"
+        elif worst.worst_error > 0:
+            where = f"{len(mine)} cases, worst {worst.configuration}"
+        else:
+            where = f"{len(mine)} cases" if len(mine) > 1 else worst.configuration
+        rows.append(replace(worst, configuration=where))
+    return rows
+
+
+def format_table(outcomes: list[Outcome], every_case: bool = False) -> str:
+    """The kit's table: check, configuration, worst error, tolerance, pass (one row per check,
+    or per check and case with ``every_case``)."""
+    rows = outcomes if every_case else summary(outcomes)
+    width = max([len(r.configuration) for r in rows] + [13])
+    lines = [f"{'check':<24} {'configuration':<{width}} {'worst error':>11} {'tolerance':>9}  pass"]
+    for r in rows:
+        lines.append(f"{r.check:<24} {r.configuration:<{width}} {r.worst_error:>11.2e} "
+                     f"{r.tolerance:>9.0e}  {'yes' if r.passed else 'NO'}"
+                     + (f"  ({r.note})" if r.note else ""))
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""Engines by name: nncore's own (``ENGINES``), ``package.module:ClassName`` on the path, or a name
+an installed distribution registers in the entry-point group ``nnstudy.engines``.
+
+An engine is any class with the protocol of ``base.Engine`` (duck typing): a ``name``,
+``summed_gradients(net, X, Y, grads, compute_loss=True, scale=1.0)``, optionally ``sgd_epoch``
+and a ``supports`` dict. Names resolve to classes once per process (``engine_class`` caches), so
+a training run pays for the import once; loky and Dask workers resolve the same string anew, so
+only the string travels to them.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+
+from .base import SUPPORT_KEYS
+
+ENTRY_POINT_GROUP = "nnstudy.engines"
+
+
+class EngineError(ValueError):
+    """An engine name that cannot be loaded, or a class without the engine protocol; the
+    message names the engine and what would be right."""
+
+
+def is_engine(candidate) -> bool:
+    """Whether ``candidate`` (a class or an instance) has the engine protocol."""
+    return callable(getattr(candidate, "summed_gradients", None)) and \
+        isinstance(getattr(candidate, "name", None), str)
+
+
+def _import_class(engine: str):
+    module_name, _, class_name = engine.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise EngineError(f"engine={engine!r} cannot be imported: {error} (is its folder on "
+                          "PYTHONPATH, or its distribution installed?)") from None
+    except Exception as error:  # the plugin's own module failed while it was imported
+        raise EngineError(f"engine={engine!r}: importing {module_name!r} raised "
+                          f"{type(error).__name__}: {error}") from None
+    try:
+        return getattr(module, class_name)
+    except AttributeError:
+        raise EngineError(f"engine={engine!r}: module {module_name!r} has no {class_name!r}") from None
+
+
+def entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    """The engines installed distributions register in ``nnstudy.engines``, by name."""
+    return {point.name: point for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _load_entry_point(engine: str, builtin: dict):
+    points = entry_points()
+    if engine not in points:
+        installed = f"; installed plugins: {', '.join(sorted(points))}" if points else ""
+        raise EngineError(f"engine={engine!r} is not one of {', '.join(builtin)}, nor "
+                          f"'package.module:ClassName', nor an entry point in group "
+                          f"{ENTRY_POINT_GROUP!r}{installed}")
+    try:
+        return points[engine].load()
+    except Exception as error:
+        raise EngineError(f"engine={engine!r} (entry point {points[engine].value!r}) cannot be "
+                          f"loaded: {type(error).__name__}: {error}") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _plugin_class(engine: str, builtin_names: tuple[str, ...]):
+    found = _import_class(engine) if ":" in engine else \
+        _load_entry_point(engine, dict.fromkeys(builtin_names))
+    if not (isinstance(found, type) and is_engine(found)):
+        raise EngineError(f"engine={engine!r} is {found!r}, not a class with the engine protocol "
+                          "(a str 'name' and a method summed_gradients(net, X, Y, grads, "
+                          "compute_loss=True, scale=1.0))")
+    check_supports_declaration(found, engine)
+    return found
+
+
+def resolve_class(engine: str, builtin: dict):
+    """The engine class named by ``engine``: ``builtin[engine]``, else a plugin; ``EngineError``."""
+    if not isinstance(engine, str) or not engine:
+        raise EngineError(f"engine must be a name such as {', '.join(builtin)} or "
+                          f"'package.module:ClassName', got {engine!r}")
+    if engine in builtin:
+        return builtin[engine]
+    return _plugin_class(engine, tuple(builtin))
+
+
+def supports_of(engine) -> dict[str, tuple[str, ...]]:
+    """The engine's (class or instance) ``supports`` dict; {} when it declares none."""
+    return dict(getattr(engine, "supports", None) or {})
+
+
+def check_supports_declaration(engine, label: str) -> None:
+    """``EngineError`` unless ``supports`` is a dict of ``SUPPORT_KEYS`` to sequences of names."""
+    supports = getattr(engine, "supports", None) or {}
+    if not isinstance(supports, dict):
+        raise EngineError(f"engine={label!r}: supports must be a dict such as "
+                          f"{{'activation': ('relu',)}}, got {supports!r}")
+    for key, values in supports.items():
+        if key not in SUPPORT_KEYS:
+            raise EngineError(f"engine={label!r}: supports has key {key!r}; valid keys: "
+                              f"{', '.join(SUPPORT_KEYS)}")
+        if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+            raise EngineError(f"engine={label!r}: supports[{key!r}] must be a tuple of names, "
+                              f"got {values!r}")
+
+
+def unsupported(engine, label: str, values: dict[str, str]) -> str | None:
+    """One line naming the engine, the key and the value of the first of ``values`` (key: the
+    configuration's value) outside the engine's ``supports``; None when it supports them all."""
+    supports = supports_of(engine)
+    for key in SUPPORT_KEYS:
+        if key in supports and key in values and values[key] not in supports[key]:
+            return (f"engine={label!r} does not support {key}={values[key]!r} "
+                    f"(it supports {key} {', '.join(map(repr, supports[key]))})")
+    return None
