@@ -49,6 +49,18 @@ def seed_summary(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFr
     return pd.DataFrame(rows, columns=[*keys, "n", "median", "iqm", "mean"])
 
 
+def mean_interval(values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float, float]:
+    """(mean, low, high): the mean of the finite ``values`` (n,) and its 95% percentile-bootstrap
+    interval (NaN bounds for fewer than two values)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return (float(values.mean()) if len(values) else math.nan), math.nan, math.nan
+    boot = stats.bootstrap((values,), np.mean, n_resamples=resamples, confidence_level=LEVEL,
+                           method="percentile", random_state=np.random.default_rng(seed))
+    return float(values.mean()), float(boot.confidence_interval.low), float(boot.confidence_interval.high)
+
+
 def probability_of_improvement(reference: np.ndarray, candidate: np.ndarray,
                                lower_is_better: bool) -> float:
     """P(a candidate seed beats a reference seed) over all pairs, ties counting half (the
@@ -201,7 +213,8 @@ def budget_curve(frame: pd.DataFrame, point: str, column: str, lower_is_better: 
         for k in range(1, len(values) + 1):
             drawn = filled[shuffled[:, :k]]
             best = drawn.min(axis=1) if lower_is_better else drawn.max(axis=1)
-            low, high = np.percentile(best, [100 * ALPHA / 2, 100 * (1 - ALPHA / 2)])
+            # no interpolation: a band edge at an infinite (diverged) value stays infinite
+            low, high = np.quantile(best, [ALPHA / 2, 1 - ALPHA / 2], method="inverted_cdf")
             rows.append({point: name, "k": k, "expected": expected_best(values, k, lower_is_better),
                          "low": low, "high": high})
     return pd.DataFrame(rows, columns=[point, "k", "expected", "low", "high"])

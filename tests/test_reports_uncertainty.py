@@ -31,6 +31,14 @@ def test_seed_summary_gives_median_and_interquartile_mean():
     assert summary.loc["b", "n"] == 2 and summary.loc["b", "mean"] == 3.0
 
 
+def test_mean_interval_holds_the_mean_and_needs_two_values():
+    mean, low, high = u.mean_interval(np.array([1.0, 2.0, 3.0, np.nan, 4.0]))
+    assert mean == 2.5 and 1.0 <= low < 2.5 < high <= 4.0
+    assert u.mean_interval(np.array([1.0, 1.0, 1.0]))[1:] == (1.0, 1.0)
+    single = u.mean_interval(np.array([3.0]))
+    assert single[0] == 3.0 and math.isnan(single[1])
+
+
 def test_a_known_shift_is_better_and_its_interval_covers_it():
     rng = np.random.default_rng(0)
     candidate = REFERENCE - 0.2 + rng.normal(0, 0.02, len(REFERENCE))
