@@ -303,3 +303,78 @@ def test_plan_shows_both_stages_the_lost_balance_and_what_is_left_out(tmp_path):
 
 def test_exp_text_writes_bounds_as_powers_of_ten():
     assert [search.exp_text(v) for v in (1e-4, 0.1, 3e-3, 0.25)] == ["1e-4", "1e-1", "3e-3", "2.5e-1"]
+
+
+# --- a searched study through the sweep (stage 1, stage 2, resume) -------------------------------
+def test_a_searched_study_sweeps_both_stages_and_resumes_to_the_same_winners(tmp_path):
+    import dataclasses
+
+    from experiments import sweep
+    from experiments.search.study import plan_search, stage_two
+
+    path = tmp_path / "fair.toml"
+    path.write_text(textwrap.dedent("""
+        name = "fair"
+        seeds = 3
+        [base]
+        dataset = "sincos"
+        dataset_options = { step = 0.5 }
+        epochs = 3
+        [grid]
+        width = [4, 8]
+        """))
+    table = {"trials": 3, "objective": "train_loss", "at": "final",
+             "nuisance": {"lr": {"log": [1e-3, 1e-1]}}}
+    study, plan = plan_search(load_spec(path), table, {"width"}, Where(path))
+    assert len(study.runs) == 6 and {r.config["seed"] for r in study.runs} == {0}
+    assert study.runs[0].label() == "width=4, trial=0, seed=0" and "lr" in study.varying
+    results = tmp_path / "results"
+
+    def sweep_runs(runs):
+        batches = sweep.plan_batches([(study, runs)], "serial", 1, 1)
+        return sweep.execute_batches(batches, results, quiet=True).statuses
+
+    sweep_runs(study.runs[:4])  # killed after four trials: width=8 has one trial missing
+    retrain, outcome = stage_two(plan, results, "fair")
+    assert outcome.pending == [1] and [r.config["layer_sizes"][1] for r in retrain] == [4, 4]
+    sweep_runs(sweep.select(study, sweep.stored_runs(results, "fair")))  # resumed: the last two
+    retrain, outcome = stage_two(plan, results, "fair")
+    assert outcome.pending == [] and len(retrain) == 4
+    assert [r.config["seed"] for r in retrain] == [1, 2, 1, 2]
+    assert all(r.config["stage"] == "retrain" for r in retrain)
+    final_loss = store_frame(results)
+    for g, best in outcome.best.items():  # the winner has the lowest stored loss of its trials
+        mine = [t.run_id for t in plan.trials if t.grid_point == g]
+        assert final_loss[best.run_id] == min(final_loss[i] for i in mine)
+    sweep_runs(retrain)
+    again, _ = stage_two(plan, results, "fair")
+    assert [r.run_id for r in again] == [r.run_id for r in retrain]
+    whole = dataclasses.replace(study, runs=study.runs + again)
+    assert sweep.select(whole, sweep.stored_runs(results, "fair")) == []
+    assert sweep.counts(whole, sweep.stored_runs(results, "fair")).total == 6 + 4 == sum(
+        search.count_runs(2, 3, 3))
+
+
+def store_frame(results):
+    from experiments import store
+    runs = store.load("fair", "runs", results)
+    return dict(zip(runs["run_id"], runs["final_train_loss"]))
+
+
+def test_a_quick_searched_study_keeps_two_trials(tmp_path):
+    from experiments.search.study import plan_search
+
+    path = tmp_path / "fair.toml"
+    path.write_text(textwrap.dedent("""
+        name = "fair"
+        seeds = 3
+        [base]
+        dataset = "sincos"
+        dataset_options = { step = 0.5 }
+        [grid]
+        width = [4, 8, 16]
+        """))
+    study, plan = plan_search(load_spec(path, quick=True), {"nuisance": {"lr": {"log": [1e-3, 1e-1]}}},
+                              {"width"}, Where(path))
+    assert len(study.runs) == 2 * 2 and plan.search.trials == 2
+    assert any("stage 2" in line and "0 runs" in line for line in plan.lines())

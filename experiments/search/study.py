@@ -1,0 +1,104 @@
+"""A searched study, end to end: a study's grid (expanded as if it had no ``[search]``) becomes
+its stage-1 trial runs, and the stored trials give its stage-2 retrain runs.
+
+    study, plan = plan_search(study, raw["search"], grid_keys, Where(path))   # in load_spec
+    retrain, outcome = stage_two(plan, results, study.name)                   # in sweep, after stage 1
+
+Both stages are ordinary ``Run`` objects (the sweep, resume, Dask, the store and ``status`` treat
+them like any run); ``stage_two`` reads only the store, so a resumed sweep finds the same winners
+and ``sweep.select`` leaves out the retrains already stored. Imported by the sweep and the spec
+loader, never by ``experiments.search`` itself (``spec`` imports ``search.space``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import store
+from ..config import Where
+from ..spec import Run, Study
+from .space import Search, check_used, parse_search
+from .stages import STAGE_KEYS, Planned, Winners, plan_lines, retrain_runs, trial_runs, winners
+
+QUICK_TRIALS = 2  # --quick (CI smoke runs): at most this many trials per grid point
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What a searched study needs after its grid is expanded: the search, the seeds, one
+    configuration, label and spec point per grid point (G of each), and the stage-1 trials."""
+
+    search: Search
+    seeds: list[int]
+    grid_configs: list[dict]
+    grid_labels: list[str]
+    grid_points: list[dict]
+    trials: list[Planned]
+
+    def lines(self) -> list[str]:
+        """What ``plan`` prints about the search (``stages.plan_lines``)."""
+        return plan_lines(self.search, self.grid_configs, self.grid_labels, self.seeds)
+
+    def runs(self, planned: list[Planned]) -> list[Run]:
+        """``Planned`` runs as the sweep's ``Run`` objects, labelled by grid point, trial, seed."""
+        return [Run(p.run_id, p.config, {**self.grid_points[p.grid_point], "trial": p.trial,
+                                         "seed": p.config["seed"]}) for p in planned]
+
+
+def _grid_of(study: Study) -> tuple[list[int], list[Run]]:
+    """The seeds (in spec order) and one run per grid point: its run at the first seed."""
+    seeds = list(dict.fromkeys(run.config["seed"] for run in study.runs))
+    return seeds, [run for run in study.runs if run.config["seed"] == seeds[0]]
+
+
+def plan_search(study: Study, table, grid_keys, at: Where) -> tuple[Study, SearchPlan]:
+    """The study with its runs replaced by the stage-1 trials, and the plan of both stages.
+    ``study`` is the spec expanded without ``[search]``; ``grid_keys`` are the keys its grid,
+    zip and case vary. SpecError (file and key) for a bad table or a value a grid point rejects."""
+    search = parse_search(table, grid_keys, at)
+    if study.quick:
+        search = dataclasses.replace(search, trials=min(search.trials, QUICK_TRIALS))
+    seeds, grid = _grid_of(study)
+    configs = [run.config for run in grid]
+    check_used(search, configs, at)
+    try:
+        trials = trial_runs(configs, search, seeds)
+    except ValueError as error:
+        raise at.error("search.nuisance", f"{error}") from None
+    points = [{k: v for k, v in run.point.items() if k != "seed"} for run in grid]
+    labels = [", ".join(f"{k}={v!r}" for k, v in point.items()) or study.name for point in points]
+    plan = SearchPlan(search, seeds, configs, labels, points, trials)
+    trial_configs = [t.config for t in trials]
+    varying = tuple(dict.fromkeys([*study.varying, *(
+        key for key in trial_configs[0] if key not in STAGE_KEYS and key != "seed"
+        and any(c[key] != trial_configs[0][key] for c in trial_configs))]))
+    return dataclasses.replace(study, runs=plan.runs(trials), varying=varying), plan
+
+
+def _stored(results, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The stored runs (status and objective columns) and, for ``at = "best"``, the curves."""
+    columns = ["status", f"final_{search.objective}"]
+    if search.objective.endswith("_loss"):
+        columns.append(f"best_{search.objective}")
+    try:
+        runs = store.read_arrow(results, study_name, "runs", columns=columns).to_pandas()
+    except store.MissingResults:
+        return pd.DataFrame(columns=["run_id", *columns]), None
+    curves = None
+    if search.at == "best":
+        try:
+            curves = store.read_arrow(results, study_name, "curves",
+                                      columns=[search.objective]).to_pandas()
+        except store.MissingResults:
+            curves = None
+    return runs, curves
+
+
+def stage_two(plan: SearchPlan, results, study_name: str) -> tuple[list[Run], Winners]:
+    """The retrain runs the stored trials call for (the winner of every grid point whose trials
+    are all stored, on every seed but the first), and the winners with what is still pending."""
+    runs, curves = _stored(results, study_name, plan.search)
+    outcome = winners(plan.trials, runs, curves, plan.search)
+    return plan.runs(retrain_runs(outcome.best, plan.seeds)), outcome
