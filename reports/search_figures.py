@@ -61,6 +61,7 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
     colors = point_colors(order)
     fig, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(order) + 2), 3.8))
     rng = np.random.default_rng(seed)  # jitter of the seed dots only
+    ticks = []
     for x, name in enumerate(order):
         values = best_runs.loc[best_runs["point"] == name, "value"].to_numpy(float)
         mean, low, high = uncertainty.mean_interval(values, seed=seed)
@@ -71,9 +72,8 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
             ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="none", ecolor="black",
                         capsize=6, elinewidth=1.5, zorder=3)
         ax.scatter([x], [mean], s=60, color=colors[name], edgecolor="black", zorder=4)
-        ax.annotate(f"n={len(finite)}", (x, 0), xycoords=("data", "axes fraction"),
-                    xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8, color="0.35")
-    ax.set_xticks(range(len(order)), [str(p) for p in order], rotation=30 if len(order) > 5 else 0,
+        ticks.append(f"{name}\n(n={len(finite)})")
+    ax.set_xticks(range(len(order)), ticks, rotation=30 if len(order) > 5 else 0,
                   ha="right" if len(order) > 5 else "center")
     ax.set_xlim(-0.6, len(order) - 0.4)
     _maybe_log_y(ax, best_runs["value"])
@@ -88,6 +88,46 @@ def _choice_ticks(ax, nuisance) -> None:
     ax.set_xticks(range(len(nuisance.choices)), [f"{c:g}" if isinstance(c, float) else str(c)
                                                   for c in nuisance.choices])
     ax.set_xlim(-0.5, len(nuisance.choices) - 0.5)
+
+
+def _range_limits(nuisance) -> tuple[float, float]:
+    """The searched range with a small margin (a factor on a log axis), so edge trials show."""
+    if nuisance.kind == "log":
+        return nuisance.low / 1.15, nuisance.high * 1.15
+    margin = 0.03 * (nuisance.high - nuisance.low)
+    return nuisance.low - margin, nuisance.high + margin
+
+
+def _axis_panel(ax, nuisance, trials: pd.DataFrame, ok: pd.Series, best: pd.DataFrame,
+                colors: dict, jitter: pd.Series) -> None:
+    """One panel of ``axis_plots``: the trials that use ``nuisance``, against its value."""
+    used = trials[trials[nuisance.key].notna()]
+    if nuisance.kind == "choice":
+        _choice_ticks(ax, nuisance)
+        index = {choice: i for i, choice in enumerate(nuisance.choices)}
+
+    def x_of(frame):
+        if nuisance.kind == "choice":
+            return frame[nuisance.key].map(index).to_numpy(float) + jitter[frame.index].to_numpy()
+        return frame[nuisance.key].to_numpy(float)
+    for name, group in used[ok.reindex(used.index)].groupby("point", sort=False):
+        ax.scatter(x_of(group), group["value"], s=22, color=colors[name], alpha=0.8,
+                   linewidths=0, label=str(name))
+    chosen = best[best.index.isin(used.index)]
+    ax.scatter(x_of(chosen), chosen["value"], s=110, facecolors="none", edgecolors="black",
+               linewidths=1.2, zorder=4)
+    # Every grid point has the same trial points: a row of crosses each, so none hides another.
+    for name, group in used[~ok.reindex(used.index)].groupby("point", sort=False):
+        row = 0.97 - 0.035 * list(colors).index(name)
+        ax.scatter(x_of(group), np.full(len(group), row), transform=ax.get_xaxis_transform(),
+                   marker="x", s=30, color=colors[name], linewidths=1.5, zorder=5,
+                   label=f"{name} diverged")
+    if nuisance.kind == "log":
+        ax.set_xscale("log")
+    if nuisance.kind != "choice":
+        ax.set_xlim(*_range_limits(nuisance))
+    ax.set_xlabel(f"{nuisance.key} ({nuisance.kind})")
+    ax.grid(alpha=0.3)
 
 
 def axis_plots(trials: pd.DataFrame, nuisances, path: Path, objective: str,
@@ -110,34 +150,7 @@ def axis_plots(trials: pd.DataFrame, nuisances, path: Path, objective: str,
     # One jitter per trial, so a choice panel's ring lands on its point.
     jitter = pd.Series(np.random.default_rng(seed).uniform(-0.15, 0.15, len(trials)), trials.index)
     for ax, nuisance in zip(axes.flat, nuisances):
-        used = trials[trials[nuisance.key].notna()]
-        if nuisance.kind == "choice":
-            _choice_ticks(ax, nuisance)
-            index = {choice: i for i, choice in enumerate(nuisance.choices)}
-
-        def x_of(frame):
-            if nuisance.kind == "choice":
-                return frame[nuisance.key].map(index).to_numpy(float) + jitter[frame.index].to_numpy()
-            return frame[nuisance.key].to_numpy(float)
-        for name, group in used[ok.reindex(used.index)].groupby("point", sort=False):
-            ax.scatter(x_of(group), group["value"], s=22, color=colors[name], alpha=0.8,
-                       linewidths=0, label=str(name))
-        chosen = best[best.index.isin(used.index)]
-        ax.scatter(x_of(chosen), chosen["value"], s=110, facecolors="none", edgecolors="black",
-                   linewidths=1.2, zorder=4)
-        # Every grid point has the same trial points: a row of crosses each, so none hides another.
-        for name, group in used[~ok.reindex(used.index)].groupby("point", sort=False):
-            row = 0.97 - 0.035 * list(colors).index(name)
-            ax.scatter(x_of(group), np.full(len(group), row), transform=ax.get_xaxis_transform(),
-                       marker="x", s=30, color=colors[name], linewidths=1.5, zorder=5,
-                       label=f"{name} diverged")
-        if nuisance.kind == "log":
-            ax.set_xscale("log")
-        if nuisance.kind != "choice":
-            ax.set_xlim(nuisance.low / 1.15 if nuisance.kind == "log" else nuisance.low - 0.03 * (nuisance.high - nuisance.low),
-                        nuisance.high * 1.15 if nuisance.kind == "log" else nuisance.high + 0.03 * (nuisance.high - nuisance.low))
-        ax.set_xlabel(f"{nuisance.key} ({nuisance.kind})")
-        ax.grid(alpha=0.3)
+        _axis_panel(ax, nuisance, trials, ok, best, colors, jitter)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -161,8 +174,8 @@ def budget_plot(curve: pd.DataFrame, path: Path, objective: str, lower_is_better
         expected = group["expected"].where(np.isfinite(group["expected"]))
         ax.plot(group["k"], expected, marker="o", ms=3, color=colors[name], label=str(name))
         ax.fill_between(group["k"], group["low"].where(np.isfinite(group["low"])),
-                        group["high"].where(np.isfinite(group["high"])), color=colors[name], alpha=0.15,
-                        linewidth=0)
+                        group["high"].where(np.isfinite(group["high"])), color=colors[name],
+                        alpha=0.15, linewidth=0)
     _maybe_log_y(ax, pd.concat([curve["low"], curve["high"]]))
     if not np.isfinite(curve["expected"]).all():
         ax.text(0.99, 0.97, "a line starts at the first k whose trials\ncannot all have diverged",

@@ -49,7 +49,8 @@ def seed_summary(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFr
     return pd.DataFrame(rows, columns=[*keys, "n", "median", "iqm", "mean"])
 
 
-def mean_interval(values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float, float]:
+def mean_interval(values: np.ndarray, seed: int = 0,
+                  resamples: int = RESAMPLES) -> tuple[float, float, float]:
     """(mean, low, high): the mean of the finite ``values`` (n,) and its 95% percentile-bootstrap
     interval (NaN bounds for fewer than two values)."""
     values = np.asarray(values, dtype=float)

@@ -47,21 +47,34 @@ def pixels(path):
     return image.shape, float(image[..., :3].std())
 
 
-def test_isolation_plot_draws_a_bar_per_grid_point(tmp_path):
-    path = search_figures.isolation_plot(synthetic_best_runs(), tmp_path / "isolation.png",
-                                         "val_loss", lower_is_better=True)
-    shape, spread = pixels(path)
-    assert shape[1] > 300 and spread > 0.05  # a drawn image, not a blank one
-
-
-def test_axis_plots_use_a_log_axis_for_log_ranges_and_mark_diverged_trials(tmp_path, monkeypatch):
-    drawn = {}
+@pytest.fixture
+def drawn(monkeypatch):
+    """The visible axes of the last figure a search figure saved."""
+    kept = {}
     original = search_figures._save
 
     def keep(fig, path):
-        drawn["axes"] = [ax for ax in fig.axes if ax.get_visible()]
+        kept["axes"] = [ax for ax in fig.axes if ax.get_visible()]
         return original(fig, path)
     monkeypatch.setattr(search_figures, "_save", keep)
+    return kept
+
+
+def test_isolation_plot_draws_an_interval_per_grid_point(tmp_path, drawn):
+    best_runs = synthetic_best_runs()
+    path = search_figures.isolation_plot(best_runs, tmp_path / "isolation.png",
+                                         "val_loss", lower_is_better=True)
+    shape, spread = pixels(path)
+    assert shape[1] > 300 and spread > 0.05  # a drawn image, not a blank one
+    (ax,) = drawn["axes"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"width={w}\n(n=5)" for w in WIDTHS]
+    assert len(ax.containers) == 3  # one error bar per grid point
+    bar = ax.containers[0].lines[2][0].get_segments()[0]  # width=16: its interval holds its mean
+    mean = best_runs.loc[best_runs["point"] == "width=16", "value"].mean()
+    assert bar[0][1] < mean < bar[1][1]
+
+
+def test_axis_plots_use_a_log_axis_for_log_ranges_and_mark_diverged_trials(tmp_path, drawn):
     trials = synthetic_trials()
     assert (trials["status"] == "diverged").any()
     search_figures.axis_plots(trials, SPACE.nuisance, tmp_path / "axes.png", "val_loss", True)
@@ -78,11 +91,16 @@ def test_axis_plots_use_a_log_axis_for_log_ranges_and_mark_diverged_trials(tmp_p
     assert (tmp_path / "axes.png").exists()
 
 
-def test_budget_plot_draws_the_expected_best_of_k(tmp_path):
+def test_budget_plot_draws_the_expected_best_of_k_where_it_is_finite(tmp_path, drawn):
     trials = synthetic_trials()
     curve = uncertainty.budget_curve(trials, "point", "value", lower_is_better=True)
     path = search_figures.budget_plot(curve, tmp_path / "budget.png", "val_loss", True)
     assert pixels(path)[1] > 0.05
+    lines = {line.get_label(): line.get_ydata() for line in drawn["axes"][0].get_lines()}
+    assert list(lines) == [f"width={w}" for w in WIDTHS]
+    diverged = int((trials[trials["point"] == "width=256"]["status"] == "diverged").sum())
+    y = np.asarray(lines["width=256"], dtype=float)
+    assert np.isnan(y[:diverged]).all() and np.isfinite(y[diverged:]).all()
 
 
 def test_colors_are_one_per_grid_point_in_order():
