@@ -54,16 +54,22 @@ def _direction(lower_is_better: bool) -> str:
 
 def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is_better: bool,
                    title: str = "Each grid point at its own best nuisance values", seed: int = 0) -> Path:
-    """Per grid point, the objective of its best trial on every seed it ran (the trial and its
-    retrains: ``best_runs`` has columns point and value, one row per run): each seed as a dot,
-    the mean with its 95% bootstrap interval as a bar."""
+    """Per grid point, the objective of its best trial on every seed it ran (``best_runs``:
+    columns point, value and optionally stage, one row per run): each retrain seed as a dot, the
+    mean over them with its 95% bootstrap interval as a bar (``uncertainty.retrain_seeds``), and
+    the trial that chose the winner as a hollow diamond (optimistic: it won on that seed)."""
     order = list(dict.fromkeys(best_runs["point"]))
+    used = uncertainty.retrain_seeds(best_runs)
+    selecting = best_runs.drop(used.index)
     colors = point_colors(order)
     fig, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(order) + 2), 3.8))
     rng = np.random.default_rng(seed)  # jitter of the seed dots only
     ticks = []
     for x, name in enumerate(order):
-        values = best_runs.loc[best_runs["point"] == name, "value"].to_numpy(float)
+        values = used.loc[used["point"] == name, "value"].to_numpy(float)
+        chosen = selecting.loc[selecting["point"] == name, "value"]
+        ax.scatter([x + 0.25] * len(chosen), chosen, s=45, marker="D", facecolors="none",
+                   edgecolors=colors[name], linewidths=1.2, zorder=3)
         mean, low, high = uncertainty.mean_interval(values, seed=seed)
         finite = values[np.isfinite(values)]
         ax.scatter(x + rng.uniform(-0.12, 0.12, len(finite)), finite, s=14, color=colors[name],
@@ -78,7 +84,13 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
     ax.set_xlim(-0.6, len(order) - 0.4)
     _maybe_log_y(ax, best_runs["value"])
     ax.set_ylabel(f"{objective} ({_direction(lower_is_better)})")
-    ax.set_title(f"{title}\nmean and 95% interval over seeds; dots: seeds", fontsize=10)
+    subtitle = "mean and 95% interval over the retrain seeds; dots: seeds" if len(selecting) else \
+        "mean and 95% interval over seeds; dots: seeds"
+    if len(selecting):
+        ax.scatter([], [], s=45, marker="D", facecolors="none", edgecolors="0.3",
+                   label="the trial that chose it (optimistic)")
+        ax.legend(loc="best", fontsize=8)
+    ax.set_title(f"{title}\n{subtitle}", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 
@@ -157,8 +169,9 @@ def axis_plots(trials: pd.DataFrame, nuisances, path: Path, objective: str,
         ax.set_ylabel(f"{objective} ({_direction(lower_is_better)})")
     _maybe_log_y(axes.flat[0], trials.loc[ok, "value"])
     handles = [Line2D([], [], marker="o", ls="", color=c, label=str(p)) for p, c in colors.items()]
-    handles += [Line2D([], [], marker="o", ls="", mfc="none", mec="black", ms=10, label="best trial"),
-                Line2D([], [], marker="x", ls="", color="0.3", label="diverged (at the top)")]
+    handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="black", ms=10, label="best trial"))
+    if not ok.all():
+        handles.append(Line2D([], [], marker="x", ls="", color="0.3", label="diverged (at the top)"))
     fig.legend(handles=handles, loc="outside right upper", fontsize=9)
     fig.suptitle("The objective against each nuisance, one point per trial", fontsize=11)
     return _save(fig, path)

@@ -21,6 +21,10 @@ from experiments.search import exp_text
 LEVEL = 0.95
 ALPHA = 1 - LEVEL
 RESAMPLES = 4000
+# Fewer seeds than this never resolve a difference: two seeds of the same sign give every
+# bootstrap resample that sign, a p-value near 0 that says nothing (a bootstrap interval from a
+# handful of values is too narrow; from 3 on it is the usual compromise).
+MIN_SEEDS = 3
 VERDICTS = ("better", "worse", "not resolved")
 EDGE = 0.1                # best trial in the outer tenth of a range: widen it
 DIVERGED_WARNING = 0.25   # warn when at least this share of a grid point's trials diverged
@@ -62,6 +66,15 @@ def mean_interval(values: np.ndarray, seed: int = 0,
     return float(values.mean()), float(boot.confidence_interval.low), float(boot.confidence_interval.high)
 
 
+def retrain_seeds(best_runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a winner's runs that statistics may use: its retrains (``stage`` "retrain")
+    when there are any. The winning trial was chosen for being best on its own seed, so its value
+    is optimistic (the winner's curse); without retrains (one seed) all rows are used."""
+    if "stage" not in best_runs or not (best_runs["stage"] == "retrain").any():
+        return best_runs
+    return best_runs[best_runs["stage"] == "retrain"]
+
+
 def probability_of_improvement(reference: np.ndarray, candidate: np.ndarray,
                                lower_is_better: bool) -> float:
     """P(a candidate seed beats a reference seed) over all pairs, ties counting half (the
@@ -76,7 +89,8 @@ def compare(reference: np.ndarray, candidate: np.ndarray, lower_is_better: bool,
     """Difference of means (candidate - reference) with its 95% bootstrap interval, a two-sided
     bootstrap p-value, the probability of improvement and n. ``paired``: the arrays are (n,) in
     the same seed order, and the per-seed differences are resampled; otherwise each side is
-    resampled on its own. With fewer than 2 values a side: no interval, p = 1."""
+    resampled on its own. With fewer than 2 values a side: no interval, p = 1; with fewer than
+    MIN_SEEDS, an interval but p = 1 (never resolved)."""
     reference, candidate = np.asarray(reference, float), np.asarray(candidate, float)
     n = len(reference) if paired else min(len(reference), len(candidate))
     result = {"n": n, "paired": paired, "reference_mean": reference.mean(),
@@ -96,8 +110,9 @@ def compare(reference: np.ndarray, candidate: np.ndarray, lower_is_better: bool,
                            method="percentile", random_state=rng, vectorized=True)
     distribution = boot.bootstrap_distribution
     across = min((distribution <= 0).sum(), (distribution >= 0).sum())
+    p_value = min(1.0, (2 * across + 1) / (resamples + 1)) if n >= MIN_SEEDS else 1.0
     result.update(low=boot.confidence_interval.low, high=boot.confidence_interval.high,
-                  p_value=min(1.0, (2 * across + 1) / (resamples + 1)))
+                  p_value=p_value)
     return result
 
 

@@ -77,6 +77,12 @@ def test_probability_of_improvement_counts_all_pairs_and_half_ties():
     assert u.probability_of_improvement(np.array([1.0]), np.array([2.0]), False) == 1.0
 
 
+def test_two_seeds_get_an_interval_but_never_a_verdict():
+    result = u.compare(np.array([1.0, 1.1]), np.array([0.5, 0.6]), True, paired=True)
+    assert result["low"] == pytest.approx(-0.5) and result["p_value"] == 1.0
+    assert u.compare(np.array([1.0, 1.1, 1.05]), np.array([0.5, 0.6, 0.55]), True, True)["p_value"] < 0.01
+
+
 def test_one_seed_a_side_has_no_interval_and_is_not_resolved():
     result = u.compare(np.array([1.0]), np.array([0.5]), True, paired=False)
     assert math.isnan(result["low"]) and result["p_value"] == 1.0 and result["n"] == 1

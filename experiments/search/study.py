@@ -19,8 +19,9 @@ import pandas as pd
 from .. import store
 from ..config import Where
 from ..spec import Run, Study
-from .space import Search, check_used, parse_search
-from .stages import STAGE_KEYS, Planned, Winners, plan_lines, retrain_runs, trial_runs, winners
+from .space import Search, applies, check_used, parse_search
+from .stages import (STAGE_KEYS, Planned, Winners, objective_values, plan_lines, retrain_runs,
+                     trial_runs, winners)
 
 QUICK_TRIALS = 2  # --quick (CI smoke runs): at most this many trials per grid point
 
@@ -102,3 +103,41 @@ def stage_two(plan: SearchPlan, results, study_name: str) -> tuple[list[Run], Wi
     runs, curves = _stored(results, study_name, plan.search)
     outcome = winners(plan.trials, runs, curves, plan.search)
     return plan.runs(retrain_runs(outcome.best, plan.seeds)), outcome
+
+
+def _nuisance_value(nuisance, config: dict):
+    """The value a configuration ran with (NaN where its grid point does not use it)."""
+    if not applies(nuisance, config):
+        return float("nan")
+    return config[nuisance.key] if nuisance.option is None else config[nuisance.field][nuisance.option]
+
+
+def trials_frame(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None) -> pd.DataFrame:
+    """The stored trials, one row each: point (label), grid_point, trial, run_id, status, value
+    (the search objective; NaN unless ok) and one column per nuisance key (NaN where unused).
+    Trials not stored yet are left out."""
+    runs = runs.drop_duplicates("run_id", keep="last")
+    status = dict(zip(runs["run_id"], runs["status"]))
+    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    rows = [{"point": plan.grid_labels[t.grid_point], "grid_point": t.grid_point, "trial": t.trial,
+             "run_id": t.run_id, "status": status[t.run_id], "value": values.get(t.run_id, float("nan")),
+             **{n.key: _nuisance_value(n, t.config) for n in plan.search.nuisance}}
+            for t in plan.trials if t.run_id in status]
+    return pd.DataFrame(rows, columns=["point", "grid_point", "trial", "run_id", "status", "value",
+                                       *(n.key for n in plan.search.nuisance)])
+
+
+def best_frame(plan: SearchPlan, outcome: Winners, runs: pd.DataFrame,
+               curves: pd.DataFrame | None) -> pd.DataFrame:
+    """Every stored run of each grid point's winner (its trial at the first seed and its
+    retrains): point, grid_point, seed, stage, run_id, status, value (NaN unless ok)."""
+    runs = runs.drop_duplicates("run_id", keep="last")
+    status = dict(zip(runs["run_id"], runs["status"]))
+    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    planned = [*outcome.best.values(), *retrain_runs(outcome.best, plan.seeds)]
+    rows = [{"point": plan.grid_labels[p.grid_point], "grid_point": p.grid_point,
+             "seed": p.config["seed"], "stage": p.stage, "run_id": p.run_id,
+             "status": status[p.run_id], "value": values.get(p.run_id, float("nan"))}
+            for p in planned if p.run_id in status]
+    frame = pd.DataFrame(rows, columns=["point", "grid_point", "seed", "stage", "run_id", "status", "value"])
+    return frame.sort_values(["grid_point", "seed"], kind="stable").reset_index(drop=True)
