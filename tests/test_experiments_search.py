@@ -378,3 +378,14 @@ def test_a_quick_searched_study_keeps_two_trials(tmp_path):
                               {"width"}, Where(path))
     assert len(study.runs) == 2 * 2 and plan.search.trials == 2
     assert any("stage 2" in line and "0 runs" in line for line in plan.lines())
+
+
+def test_a_search_larger_than_max_runs_is_refused_before_drawing(tmp_path):
+    from experiments.search.study import plan_search
+
+    path = tmp_path / "fair.toml"
+    path.write_text('name = "fair"\nseeds = 3\n[base]\ndataset = "sincos"\n[grid]\nwidth = [4, 8]\n')
+    table = {"trials": 10**9, "nuisance": {"lr": {"log": [1e-3, 1e-1]}}}
+    with pytest.raises(SpecError, match=r"fair.toml: search.trials: 2 grid points x 1000000000 trials "
+                                        r"and 2 retrain seeds make 2000000004 runs, more than 1000"):
+        plan_search(load_spec(path), table, {"width"}, Where(path), max_runs=1000)

@@ -20,8 +20,8 @@ from .. import store
 from ..config import Where
 from ..spec import Run, Study
 from .space import Search, applies, check_used, parse_search
-from .stages import (STAGE_KEYS, Planned, Winners, objective_values, plan_lines, retrain_runs,
-                     trial_runs, winners)
+from .stages import (STAGE_KEYS, Planned, Winners, count_runs, objective_values, plan_lines,
+                     retrain_runs, trial_runs, winners)
 
 QUICK_TRIALS = 2  # --quick (CI smoke runs): at most this many trials per grid point
 
@@ -54,14 +54,21 @@ def _grid_of(study: Study) -> tuple[list[int], list[Run]]:
     return seeds, [run for run in study.runs if run.config["seed"] == seeds[0]]
 
 
-def plan_search(study: Study, table, grid_keys, at: Where) -> tuple[Study, SearchPlan]:
+def plan_search(study: Study, table, grid_keys, at: Where,
+                max_runs: int | None = None) -> tuple[Study, SearchPlan]:
     """The study with its runs replaced by the stage-1 trials, and the plan of both stages.
     ``study`` is the spec expanded without ``[search]``; ``grid_keys`` are the keys its grid,
-    zip and case vary. SpecError (file and key) for a bad table or a value a grid point rejects."""
+    zip and case vary. SpecError (file and key) for a bad table, a value a grid point rejects,
+    or more than ``max_runs`` runs in the two stages (counted before any point is drawn)."""
     search = parse_search(table, grid_keys, at)
     if study.quick:
         search = dataclasses.replace(search, trials=min(search.trials, QUICK_TRIALS))
     seeds, grid = _grid_of(study)
+    total = sum(count_runs(len(grid), search.trials, len(seeds)))
+    if max_runs is not None and total > max_runs:
+        raise at.error("search.trials", f"{len(grid)} grid points x {search.trials} trials and "
+                                        f"{len(seeds) - 1} retrain seeds make {total} runs, more "
+                                        f"than {max_runs}; use fewer trials or raise --max-runs")
     configs = [run.config for run in grid]
     check_used(search, configs, at)
     try:
