@@ -7,6 +7,7 @@ appear; each keeps one colour across the three figures.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+
+from experiments.search import Nuisance  # noqa: E402
 
 from . import uncertainty  # noqa: E402
 
@@ -95,14 +98,14 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
     return _save(fig, path)
 
 
-def _choice_ticks(ax, nuisance) -> None:
+def _choice_ticks(ax, nuisance: Nuisance) -> None:
     """A choice nuisance's values at positions 0..k-1, as tick labels."""
     ax.set_xticks(range(len(nuisance.choices)), [f"{c:g}" if isinstance(c, float) else str(c)
                                                   for c in nuisance.choices])
     ax.set_xlim(-0.5, len(nuisance.choices) - 0.5)
 
 
-def _range_limits(nuisance) -> tuple[float, float]:
+def _range_limits(nuisance: Nuisance) -> tuple[float, float]:
     """The searched range with a small margin (a factor on a log axis), so edge trials show."""
     if nuisance.kind == "log":
         return nuisance.low / 1.15, nuisance.high * 1.15
@@ -110,7 +113,7 @@ def _range_limits(nuisance) -> tuple[float, float]:
     return nuisance.low - margin, nuisance.high + margin
 
 
-def _axis_panel(ax, nuisance, trials: pd.DataFrame, ok: pd.Series, best: pd.DataFrame,
+def _axis_panel(ax, nuisance: Nuisance, trials: pd.DataFrame, ok: pd.Series, best: pd.DataFrame,
                 colors: dict, jitter: pd.Series) -> None:
     """One panel of ``axis_plots``: the trials that use ``nuisance``, against its value."""
     used = trials[trials[nuisance.key].notna()]
@@ -142,7 +145,7 @@ def _axis_panel(ax, nuisance, trials: pd.DataFrame, ok: pd.Series, best: pd.Data
     ax.grid(alpha=0.3)
 
 
-def axis_plots(trials: pd.DataFrame, nuisances, path: Path, objective: str,
+def axis_plots(trials: pd.DataFrame, nuisances: Sequence[Nuisance], path: Path, objective: str,
                lower_is_better: bool, seed: int = 0) -> Path:
     """The objective against each nuisance, one panel each, one point per trial (``trials``:
     columns point, status, value and one per nuisance key; NaN where a grid point does not use

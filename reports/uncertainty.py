@@ -10,13 +10,14 @@ share of its bootstrap distribution across 0, and a verdict needs its Holm-adjus
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.search import exp_text
+from experiments.search import Nuisance, exp_text
 
 LEVEL = 0.95
 ALPHA = 1 - LEVEL
@@ -237,11 +238,11 @@ def budget_curve(frame: pd.DataFrame, point: str, column: str, lower_is_better: 
 
 
 # --- the checks of a searched study -----------------------------------------------------------
-def _bound_text(nuisance, value: float) -> str:
+def _bound_text(nuisance: Nuisance, value: float) -> str:
     return exp_text(value) if nuisance.kind == "log" else f"{value:g}"
 
 
-def edge_warnings(best: pd.DataFrame, point: str, nuisances) -> list[str]:
+def edge_warnings(best: pd.DataFrame, point: str, nuisances: Iterable[Nuisance]) -> list[str]:
     """For each grid point's best trial (one row of ``best``: the label in ``point``, one column
     per nuisance key), each log or range nuisance whose value is in the outer tenth of its range
     (on the log scale for a log range): "lr: the best trial of width=64 is at the top of

@@ -389,3 +389,25 @@ def test_a_search_larger_than_max_runs_is_refused_before_drawing(tmp_path):
     with pytest.raises(SpecError, match=r"fair.toml: search.trials: 2 grid points x 1000000000 trials "
                                         r"and 2 retrain seeds make 2000000004 runs, more than 1000"):
         plan_search(load_spec(path), table, {"width"}, Where(path), max_runs=1000)
+
+
+def test_grid_point_labels_read_as_written_and_a_baseline_finds_its_label(tmp_path):
+    from experiments.search.study import plan_search
+
+    path = tmp_path / "fair.toml"
+    path.write_text(textwrap.dedent("""
+        name = "fair"
+        [base]
+        dataset = "sincos"
+        [grid]
+        optimizer = [{ kind = "sgd" }, { kind = "adam", beta2 = 0.99 }]
+        width = [4, 8]
+        """))
+    table = {"trials": 2, "nuisance": {"lr": {"log": [1e-3, 1e-1]}}}
+    _, plan = plan_search(load_spec(path), table, {"optimizer", "width"}, Where(path))
+    assert plan.grid_labels == ["optimizer=sgd, width=4", "optimizer=sgd, width=8",
+                                "optimizer=adam(beta2=0.99), width=4", "optimizer=adam(beta2=0.99), width=8"]
+    assert plan.label_of({"optimizer": {"kind": "sgd"}, "width": 8}, "report.baseline", Where(path)) == \
+        "optimizer=sgd, width=8"
+    with pytest.raises(SpecError, match=r"fair.toml: report.baseline: \{'width': 8\} matches 2 grid points"):
+        plan.label_of({"width": 8}, "report.baseline", Where(path))

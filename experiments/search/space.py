@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,7 +176,7 @@ def _check_key(key: str, grid_keys: set[str], where: str, at: Where) -> None:
         raise at.error(where, f"unknown nuisance key {key!r}; {field} takes {valid}")
 
 
-def _nuisance(key: str, table, where: str, at: Where) -> Nuisance:
+def _nuisance(key: str, table: dict, where: str, at: Where) -> Nuisance:
     if not (isinstance(table, dict) and len(table) == 1 and next(iter(table)) in KINDS):
         raise at.error(where, "must be one of { log = [low, high] }, { range = [low, high] }, "
                               f"{{ choice = [...] }}, got {table!r}")
@@ -199,7 +200,7 @@ def _nuisance(key: str, table, where: str, at: Where) -> Nuisance:
     return Nuisance(key, kind, low, high)
 
 
-def parse_search(table, grid_keys, at: Where) -> Search:
+def parse_search(table: dict, grid_keys: Iterable[str], at: Where) -> Search:
     """The validated ``[search]`` table of the spec at ``at``; ``grid_keys`` are the keys its
     ``[grid]``/``[zip]``/``[case]`` vary (a nuisance may not be one). Raises SpecError naming the
     file and the key."""

@@ -12,14 +12,16 @@ loader, never by ``experiments.search`` itself (``spec`` imports ``search.space`
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from .. import store
 from ..config import Where
 from ..spec import Run, Study
-from .space import Search, applies, check_used, parse_search
+from .space import Nuisance, Search, applies, check_used, parse_search
 from .stages import (STAGE_KEYS, Planned, Winners, count_runs, objective_values, plan_lines,
                      retrain_runs, trial_runs, winners)
 
@@ -42,10 +44,35 @@ class SearchPlan:
         """What ``plan`` prints about the search (``stages.plan_lines``)."""
         return plan_lines(self.search, self.grid_configs, self.grid_labels, self.seeds)
 
+    def label_of(self, values: dict, where: str, at: Where) -> str:
+        """The label of the one grid point with these spec values (a ``[report] baseline`` such
+        as ``{ width = 16 }``), or SpecError naming ``where`` and the grid points."""
+        matches = [label for label, point in zip(self.grid_labels, self.grid_points)
+                   if all(point.get(key) == value for key, value in values.items())]
+        if len(matches) != 1:
+            raise at.error(where, f"{values!r} matches {len(matches)} grid points, not one; "
+                                  f"grid points: {'; '.join(self.grid_labels)}")
+        return matches[0]
+
     def runs(self, planned: list[Planned]) -> list[Run]:
         """``Planned`` runs as the sweep's ``Run`` objects, labelled by grid point, trial, seed."""
         return [Run(p.run_id, p.config, {**self.grid_points[p.grid_point], "trial": p.trial,
                                          "seed": p.config["seed"]}) for p in planned]
+
+
+def _value_text(value) -> str:
+    """A grid value as a reader writes it: 64, relu, adam, adam(beta1=0.8)."""
+    if isinstance(value, dict) and "kind" in value:
+        options = ", ".join(f"{k}={_value_text(v)}" for k, v in value.items() if k != "kind")
+        return f"{value['kind']}({options})" if options else str(value["kind"])
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def point_label(point: dict) -> str:
+    """``width=64, optimizer=adam``: a grid point's label in tables and figures."""
+    return ", ".join(f"{key}={_value_text(value)}" for key, value in point.items())
 
 
 def _grid_of(study: Study) -> tuple[list[int], list[Run]]:
@@ -54,7 +81,7 @@ def _grid_of(study: Study) -> tuple[list[int], list[Run]]:
     return seeds, [run for run in study.runs if run.config["seed"] == seeds[0]]
 
 
-def plan_search(study: Study, table, grid_keys, at: Where,
+def plan_search(study: Study, table: dict, grid_keys: Iterable[str], at: Where,
                 max_runs: int | None = None) -> tuple[Study, SearchPlan]:
     """The study with its runs replaced by the stage-1 trials, and the plan of both stages.
     ``study`` is the spec expanded without ``[search]``; ``grid_keys`` are the keys its grid,
@@ -76,7 +103,7 @@ def plan_search(study: Study, table, grid_keys, at: Where,
     except ValueError as error:
         raise at.error("search.nuisance", f"{error}") from None
     points = [{k: v for k, v in run.point.items() if k != "seed"} for run in grid]
-    labels = [", ".join(f"{k}={v!r}" for k, v in point.items()) or study.name for point in points]
+    labels = [point_label(point) or study.name for point in points]
     plan = SearchPlan(search, seeds, configs, labels, points, trials)
     trial_configs = [t.config for t in trials]
     varying = tuple(dict.fromkeys([*study.varying, *(
@@ -85,7 +112,7 @@ def plan_search(study: Study, table, grid_keys, at: Where,
     return dataclasses.replace(study, runs=plan.runs(trials), varying=varying), plan
 
 
-def _stored(results, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _stored(results: str | Path, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The stored runs (status and objective columns) and, for ``at = "best"``, the curves."""
     columns = ["status", f"final_{search.objective}"]
     if search.objective.endswith("_loss"):
@@ -104,7 +131,7 @@ def _stored(results, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.
     return runs, curves
 
 
-def stage_two(plan: SearchPlan, results, study_name: str) -> tuple[list[Run], Winners]:
+def stage_two(plan: SearchPlan, results: str | Path, study_name: str) -> tuple[list[Run], Winners]:
     """The retrain runs the stored trials call for (the winner of every grid point whose trials
     are all stored, on every seed but the first), and the winners with what is still pending."""
     runs, curves = _stored(results, study_name, plan.search)
@@ -112,7 +139,7 @@ def stage_two(plan: SearchPlan, results, study_name: str) -> tuple[list[Run], Wi
     return plan.runs(retrain_runs(outcome.best, plan.seeds)), outcome
 
 
-def _nuisance_value(nuisance, config: dict):
+def _nuisance_value(nuisance: Nuisance, config: dict):
     """The value a configuration ran with (NaN where its grid point does not use it)."""
     if not applies(nuisance, config):
         return float("nan")
