@@ -1,0 +1,177 @@
+"""A searched study, end to end: a study's grid (expanded as if it had no ``[search]``) becomes
+its stage-1 trial runs, and the stored trials give its stage-2 retrain runs.
+
+    study, plan = plan_search(study, raw["search"], grid_keys, Where(path))   # in load_spec
+    retrain, outcome = stage_two(plan, results, study.name)                   # in sweep, after stage 1
+
+Both stages are ordinary ``Run`` objects (the sweep, resume, Dask, the store and ``status`` treat
+them like any run); ``stage_two`` reads only the store, so a resumed sweep finds the same winners
+and ``sweep.select`` leaves out the retrains already stored. Imported by the sweep and the spec
+loader, never by ``experiments.search`` itself (``spec`` imports ``search.space``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import store
+from ..config import Where
+from ..spec import Run, Study
+from .space import Nuisance, Search, applies, check_used, parse_search
+from .stages import (STAGE_KEYS, Planned, Winners, count_runs, objective_values, plan_lines,
+                     retrain_runs, trial_runs, winners)
+
+QUICK_TRIALS = 2  # --quick (CI smoke runs): at most this many trials per grid point
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What a searched study needs after its grid is expanded: the search, the seeds, one
+    configuration, label and spec point per grid point (G of each), and the stage-1 trials."""
+
+    search: Search
+    seeds: list[int]
+    grid_configs: list[dict]
+    grid_labels: list[str]
+    grid_points: list[dict]
+    trials: list[Planned]
+
+    def lines(self) -> list[str]:
+        """What ``plan`` prints about the search (``stages.plan_lines``)."""
+        return plan_lines(self.search, self.grid_configs, self.grid_labels, self.seeds)
+
+    def label_of(self, values: dict, where: str, at: Where) -> str:
+        """The label of the one grid point with these spec values (a ``[report] baseline`` such
+        as ``{ width = 16 }``), or SpecError naming ``where`` and the grid points."""
+        matches = [label for label, point in zip(self.grid_labels, self.grid_points)
+                   if all(point.get(key) == value for key, value in values.items())]
+        if len(matches) != 1:
+            raise at.error(where, f"{values!r} matches {len(matches)} grid points, not one; "
+                                  f"grid points: {'; '.join(self.grid_labels)}")
+        return matches[0]
+
+    def runs(self, planned: list[Planned]) -> list[Run]:
+        """``Planned`` runs as the sweep's ``Run`` objects, labelled by grid point, trial, seed."""
+        return [Run(p.run_id, p.config, {**self.grid_points[p.grid_point], "trial": p.trial,
+                                         "seed": p.config["seed"]}) for p in planned]
+
+
+def _value_text(value) -> str:
+    """A grid value as a reader writes it: 64, relu, adam, adam(beta1=0.8)."""
+    if isinstance(value, dict) and "kind" in value:
+        options = ", ".join(f"{k}={_value_text(v)}" for k, v in value.items() if k != "kind")
+        return f"{value['kind']}({options})" if options else str(value["kind"])
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def point_label(point: dict) -> str:
+    """``width=64, optimizer=adam``: a grid point's label in tables and figures."""
+    return ", ".join(f"{key}={_value_text(value)}" for key, value in point.items())
+
+
+def _grid_of(study: Study) -> tuple[list[int], list[Run]]:
+    """The seeds (in spec order) and one run per grid point: its run at the first seed."""
+    seeds = list(dict.fromkeys(run.config["seed"] for run in study.runs))
+    return seeds, [run for run in study.runs if run.config["seed"] == seeds[0]]
+
+
+def plan_search(study: Study, table: dict, grid_keys: Iterable[str], at: Where,
+                max_runs: int | None = None) -> tuple[Study, SearchPlan]:
+    """The study with its runs replaced by the stage-1 trials, and the plan of both stages.
+    ``study`` is the spec expanded without ``[search]``; ``grid_keys`` are the keys its grid,
+    zip and case vary. SpecError (file and key) for a bad table, a value a grid point rejects,
+    or more than ``max_runs`` runs in the two stages (counted before any point is drawn)."""
+    search = parse_search(table, grid_keys, at)
+    if study.quick:
+        search = dataclasses.replace(search, trials=min(search.trials, QUICK_TRIALS))
+    seeds, grid = _grid_of(study)
+    total = sum(count_runs(len(grid), search.trials, len(seeds)))
+    if max_runs is not None and total > max_runs:
+        raise at.error("search.trials", f"{len(grid)} grid points x {search.trials} trials and "
+                                        f"{len(seeds) - 1} retrain seeds make {total} runs, more "
+                                        f"than {max_runs}; use fewer trials or raise --max-runs")
+    configs = [run.config for run in grid]
+    check_used(search, configs, at)
+    try:
+        trials = trial_runs(configs, search, seeds)
+    except ValueError as error:
+        raise at.error("search.nuisance", f"{error}") from None
+    points = [{k: v for k, v in run.point.items() if k != "seed"} for run in grid]
+    labels = [point_label(point) or study.name for point in points]
+    plan = SearchPlan(search, seeds, configs, labels, points, trials)
+    trial_configs = [t.config for t in trials]
+    varying = tuple(dict.fromkeys([*study.varying, *(
+        key for key in trial_configs[0] if key not in STAGE_KEYS and key != "seed"
+        and any(c[key] != trial_configs[0][key] for c in trial_configs))]))
+    return dataclasses.replace(study, runs=plan.runs(trials), varying=varying), plan
+
+
+def _stored(results: str | Path, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The stored runs (status and objective columns) and, for ``at = "best"``, the curves."""
+    columns = ["status", f"final_{search.objective}"]
+    if search.objective.endswith("_loss"):
+        columns.append(f"best_{search.objective}")
+    try:
+        runs = store.read_arrow(results, study_name, "runs", columns=columns).to_pandas()
+    except store.MissingResults:
+        return pd.DataFrame(columns=["run_id", *columns]), None
+    curves = None
+    if search.at == "best":
+        try:
+            curves = store.read_arrow(results, study_name, "curves",
+                                      columns=[search.objective]).to_pandas()
+        except store.MissingResults:
+            curves = None
+    return runs, curves
+
+
+def stage_two(plan: SearchPlan, results: str | Path, study_name: str) -> tuple[list[Run], Winners]:
+    """The retrain runs the stored trials call for (the winner of every grid point whose trials
+    are all stored, on every seed but the first), and the winners with what is still pending."""
+    runs, curves = _stored(results, study_name, plan.search)
+    outcome = winners(plan.trials, runs, curves, plan.search)
+    return plan.runs(retrain_runs(outcome.best, plan.seeds)), outcome
+
+
+def _nuisance_value(nuisance: Nuisance, config: dict):
+    """The value a configuration ran with (NaN where its grid point does not use it)."""
+    if not applies(nuisance, config):
+        return float("nan")
+    return config[nuisance.key] if nuisance.option is None else config[nuisance.field][nuisance.option]
+
+
+def trials_frame(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None) -> pd.DataFrame:
+    """The stored trials, one row each: point (label), grid_point, trial, run_id, status, value
+    (the search objective; NaN unless ok) and one column per nuisance key (NaN where unused).
+    Trials not stored yet are left out."""
+    runs = runs.drop_duplicates("run_id", keep="last")
+    status = dict(zip(runs["run_id"], runs["status"]))
+    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    rows = [{"point": plan.grid_labels[t.grid_point], "grid_point": t.grid_point, "trial": t.trial,
+             "run_id": t.run_id, "status": status[t.run_id], "value": values.get(t.run_id, float("nan")),
+             **{n.key: _nuisance_value(n, t.config) for n in plan.search.nuisance}}
+            for t in plan.trials if t.run_id in status]
+    return pd.DataFrame(rows, columns=["point", "grid_point", "trial", "run_id", "status", "value",
+                                       *(n.key for n in plan.search.nuisance)])
+
+
+def best_frame(plan: SearchPlan, outcome: Winners, runs: pd.DataFrame,
+               curves: pd.DataFrame | None) -> pd.DataFrame:
+    """Every stored run of each grid point's winner (its trial at the first seed and its
+    retrains): point, grid_point, seed, stage, run_id, status, value (NaN unless ok)."""
+    runs = runs.drop_duplicates("run_id", keep="last")
+    status = dict(zip(runs["run_id"], runs["status"]))
+    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    planned = [*outcome.best.values(), *retrain_runs(outcome.best, plan.seeds)]
+    rows = [{"point": plan.grid_labels[p.grid_point], "grid_point": p.grid_point,
+             "seed": p.config["seed"], "stage": p.stage, "run_id": p.run_id,
+             "status": status[p.run_id], "value": values.get(p.run_id, float("nan"))}
+            for p in planned if p.run_id in status]
+    frame = pd.DataFrame(rows, columns=["point", "grid_point", "seed", "stage", "run_id", "status", "value"])
+    return frame.sort_values(["grid_point", "seed"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,115 @@
+"""The figures of a searched study draw from synthetic seeded search results without errors, one
+PNG each, and show what they claim (log axes for log ranges, diverged trials marked)."""
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from experiments import search
+from experiments.config import Where
+from reports import search_figures, uncertainty
+
+SPACE = search.parse_search({"trials": 16, "nuisance": {
+    "lr": {"log": [1e-4, 1e-1]}, "optimizer.beta1": {"range": [0.8, 0.99]},
+    "optimizer.momentum": {"choice": [0.0, 0.9]}}}, set(), Where(Path("fair.toml")))
+WIDTHS = (16, 64, 256)
+
+
+def synthetic_trials(seed: int = 0) -> pd.DataFrame:
+    """16 trials per width: a loss with its best lr moving with the width, trials above a
+    width's stable lr diverged; beta1 unused by width=16 (as for sgd)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for width in WIDTHS:
+        best_lr = 3e-3 * (64 / width) ** 0.5
+        for trial, point in enumerate(search.points(SPACE)):
+            lr = point["lr"]
+            loss = 0.02 * (1 + (np.log10(lr / best_lr)) ** 2) * (64 / width) ** 0.3 * rng.lognormal(0, 0.1)
+            diverged = lr > 0.05 * (16 / width) ** 0.5
+            rows.append({"point": f"width={width}", "trial": trial, "status": "diverged" if diverged else "ok",
+                         "value": np.nan if diverged else loss, "lr": lr,
+                         "optimizer.beta1": np.nan if width == 16 else point["optimizer.beta1"],
+                         "optimizer.momentum": point["optimizer.momentum"]})
+    return pd.DataFrame(rows)
+
+
+def synthetic_best_runs(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([{"point": f"width={w}", "seed": s, "value": 0.02 * (64 / w) ** 0.3 + rng.normal(0, 0.001)}
+                         for w in WIDTHS for s in range(5)])
+
+
+def pixels(path):
+    image = imread(path)
+    return image.shape, float(image[..., :3].std())
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The visible axes of the last figure a search figure saved."""
+    kept = {}
+    original = search_figures._save
+
+    def keep(fig, path):
+        kept["axes"] = [ax for ax in fig.axes if ax.get_visible()]
+        return original(fig, path)
+    monkeypatch.setattr(search_figures, "_save", keep)
+    return kept
+
+
+def test_isolation_plot_draws_an_interval_per_grid_point(tmp_path, drawn):
+    best_runs = synthetic_best_runs()
+    path = search_figures.isolation_plot(best_runs, tmp_path / "isolation.png",
+                                         "val_loss", lower_is_better=True)
+    shape, spread = pixels(path)
+    assert shape[1] > 300 and spread > 0.05  # a drawn image, not a blank one
+    (ax,) = drawn["axes"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"width={w}\n(n=5)" for w in WIDTHS]
+    assert len(ax.containers) == 3  # one error bar per grid point
+    bar = ax.containers[0].lines[2][0].get_segments()[0]  # width=16: its interval holds its mean
+    mean = best_runs.loc[best_runs["point"] == "width=16", "value"].mean()
+    assert bar[0][1] < mean < bar[1][1]
+
+
+def test_axis_plots_use_a_log_axis_for_log_ranges_and_mark_diverged_trials(tmp_path, drawn):
+    trials = synthetic_trials()
+    assert (trials["status"] == "diverged").any()
+    search_figures.axis_plots(trials, SPACE.nuisance, tmp_path / "axes.png", "val_loss", True)
+    lr_ax, beta1_ax, momentum_ax = drawn["axes"]
+    assert lr_ax.get_xscale() == "log" and beta1_ax.get_xscale() == "linear"
+    assert [t.get_text() for t in momentum_ax.get_xticklabels()] == ["0", "0.9"]
+    crosses = sum(c.get_offsets().shape[0] for c in lr_ax.collections if c.get_label().endswith(" diverged"))
+    assert crosses == (trials["status"] == "diverged").sum()
+    # width=16 does not use beta1: its points are left out of that panel
+    beta1_points = sum(c.get_offsets().shape[0] for c in beta1_ax.collections
+                       if c.get_label() in ("width=64", "width=256"))
+    assert not any(c.get_label().startswith("width=16") for c in beta1_ax.collections)
+    assert beta1_points == int(((trials["point"] != "width=16") & (trials["status"] == "ok")).sum())
+    assert (tmp_path / "axes.png").exists()
+
+
+def test_budget_plot_draws_the_expected_best_of_k_where_it_is_finite(tmp_path, drawn):
+    trials = synthetic_trials()
+    curve = uncertainty.budget_curve(trials, "point", "value", lower_is_better=True)
+    path = search_figures.budget_plot(curve, tmp_path / "budget.png", "val_loss", True)
+    assert pixels(path)[1] > 0.05
+    lines = {line.get_label(): line.get_ydata() for line in drawn["axes"][0].get_lines()}
+    assert list(lines) == [f"width={w}" for w in WIDTHS]
+    diverged = int((trials[trials["point"] == "width=256"]["status"] == "diverged").sum())
+    y = np.asarray(lines["width=256"], dtype=float)
+    assert np.isnan(y[:diverged]).all() and np.isfinite(y[diverged:]).all()
+
+
+def test_colors_are_one_per_grid_point_in_order():
+    colors = search_figures.point_colors(["b", "a", "b", "c"])
+    assert list(colors) == ["b", "a", "c"] and len(set(colors.values())) == 3
+    assert len(set(search_figures.point_colors(range(12)).values())) == 12
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
