@@ -83,12 +83,27 @@ class Layout:
     hue: list[str]
 
 
+def independent(runs: pd.DataFrame, keys: list[str]) -> list[str]:
+    """``keys`` less those whose value the earlier ones already fix (a study of several tasks:
+    each dataset has its own loss, lr and width), so that figures draw one line per
+    configuration rather than empty panels and one-line colours; the table keeps them all."""
+    kept: list[str] = []
+    for key in keys:
+        if not kept or (runs[kept].astype(str).assign(value=runs[key].astype(str))
+                        .groupby(kept)["value"].nunique().max() > 1):
+            kept.append(key)
+    return kept
+
+
 def layout(study: Study, varying: list[str]) -> Layout:
     """x from ``[report] x`` (default epoch); facets from ``[report] facet``, else the first two
-    factors with at most MAX_PANELS_PER_AXIS values; every other factor is hue."""
+    factors with at most MAX_PANELS_PER_AXIS values; every other factor is hue. Without a
+    ``[report] facet``, a factor that the earlier ones fix is left out of the figure."""
     options = study.report_options
     x = options.get("x", "epoch")
     rest = [key for key in varying if key != x]
+    if "facet" not in options:
+        rest = independent(study.ok, rest)
     if "facet" in options:
         facets = [key for key in options["facet"] if key in rest]
     else:
