@@ -97,3 +97,15 @@ def test_a_field_at_one_value_is_no_factor(column):
     study = runs_frame([{column: value, "seed": seed, "final_train_loss": np.float64(0.1)}
                         for seed in range(3)])
     assert generic.factors(study) == []
+
+
+def test_a_broken_section_module_is_named_and_the_others_still_load(tmp_path, monkeypatch):
+    import reports.studies
+
+    (tmp_path / "notitle.py").write_text("def section(b):\n    pass\n")
+    monkeypatch.setattr(reports.studies, "__path__", [*reports.studies.__path__, str(tmp_path)])
+    sections, problems = discover()
+    assert "width" in sections and "notitle" not in sections
+    assert problems == ["section module 'notitle' cannot be used (AttributeError: section module "
+                        "reports.studies.notitle defines no TITLE); its studies get the generic "
+                        "section"]
