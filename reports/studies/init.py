@@ -80,6 +80,34 @@ def unique_legend(fig, axes, title: str | None, loc: str, columns: int = 1) -> N
         fig.legend(list(entries.values()), list(entries), title=title, loc=loc, ncol=columns)
 
 
+def _histogram_panel(ax, rows: pd.DataFrame, activation: str) -> None:
+    """One layer of one run: bars at initialization, a line after training, sd and the dead
+    (ReLU) or saturated share before -> after."""
+    before, after = (rows[rows["moment"] == moment].sort_values("bin") for moment in (BEFORE, AFTER))
+    for bins, style in ((before, "bar"), (after, "step")):
+        if bins.empty:
+            continue
+        edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
+        if style == "bar":
+            ax.bar(bins["bin_low"], bins["fraction"], width=np.diff(edges), align="edge",
+                   color="C0", alpha=0.6, label=BEFORE)
+        else:
+            ax.stairs(bins["fraction"], edges, color="C3", linewidth=1.4, label=AFTER)
+    if len(before):
+        changed = (lambda column, text: f" → {text(after[column].iloc[0])}") if len(after) \
+            else (lambda column, text: "")
+        percent = lambda v: f"{100 * v:.0f}%"  # noqa: E731
+        ax.text(0.97, 0.95, f"sd {before['std'].iloc[0]:.2g}"
+                f"{changed('std', lambda v: f'{v:.2g}')}\n"
+                f"{'dead' if activation == 'relu' else 'sat.'} "
+                f"{percent(before['saturated'].iloc[0])}{changed('saturated', percent)}",
+                transform=ax.transAxes, ha="right", va="top", fontsize=7.5,
+                bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0})
+    ax.tick_params(labelsize=7.5)
+    ax.xaxis.set_major_locator(plotting.MaxNLocator(4))
+    ax.xaxis.set_major_formatter(plotting.FuncFormatter(lambda v, _: f"{v:.3g}"))
+
+
 def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
     """Rows: initializers; columns: hidden layers. Bars: the distribution of the layer's
     activations at initialization; line: after training (same run). One seed, the lowest."""
@@ -99,30 +127,7 @@ def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
         drawn += list(rows["run_id"].unique())
         for col, layer in enumerate(layers):
             ax = axes[row][col]
-            before, after = (rows[(rows["layer"] == layer) & (rows["moment"] == moment)].sort_values("bin")
-                             for moment in (BEFORE, AFTER))
-            for bins, style in ((before, "bar"), (after, "step")):
-                if bins.empty:
-                    continue
-                edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
-                if style == "bar":
-                    ax.bar(bins["bin_low"], bins["fraction"], width=np.diff(edges), align="edge",
-                           color="C0", alpha=0.6, label=BEFORE)
-                else:
-                    ax.stairs(bins["fraction"], edges, color="C3", linewidth=1.4, label=AFTER)
-            if len(before):
-                changed = (lambda column, text: f" → {text(after[column].iloc[0])}") if len(after) \
-                    else (lambda column, text: "")
-                percent = lambda v: f"{100 * v:.0f}%"  # noqa: E731
-                ax.text(0.97, 0.95, f"sd {before['std'].iloc[0]:.2g}"
-                        f"{changed('std', lambda v: f'{v:.2g}')}\n"
-                        f"{'dead' if activation == 'relu' else 'sat.'} "
-                        f"{percent(before['saturated'].iloc[0])}{changed('saturated', percent)}",
-                        transform=ax.transAxes, ha="right", va="top", fontsize=7.5,
-                        bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0})
-            ax.tick_params(labelsize=7.5)
-            ax.xaxis.set_major_locator(plotting.MaxNLocator(4))
-            ax.xaxis.set_major_formatter(plotting.FuncFormatter(lambda v, _: f"{v:.3g}"))
+            _histogram_panel(ax, rows[rows["layer"] == layer], activation)
             if row == 0:
                 ax.set_title(f"layer {layer}", fontsize=10)
             if col == 0:
