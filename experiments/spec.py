@@ -99,13 +99,17 @@ MAX_FACETS = 2
 
 def _report_options(table, at: Where) -> dict:
     """The ``[report]`` table: x (epoch or a configuration key), facet (at most two keys),
-    metric (one of REPORT_METRICS)."""
+    metric (one of REPORT_METRICS), section (the name of a report section module; the report,
+    which experiments never imports, checks the name)."""
     if not isinstance(table, dict):
-        raise at.error("report", "must be a table ([report]) of x, facet and metric")
-    unknown = set(table) - {"x", "facet", "metric"}
+        raise at.error("report", "must be a table ([report]) of x, facet, metric and section")
+    unknown = set(table) - {"x", "facet", "metric", "section"}
     if unknown:
-        raise at.error(f"report.{sorted(unknown)[0]}", "unknown key; valid keys: facet, metric, x")
+        raise at.error(f"report.{sorted(unknown)[0]}",
+                       "unknown key; valid keys: facet, metric, section, x")
     options = {}
+    if "section" in table:
+        options["section"] = check_type(table["section"], str, "report.section", at)
     if "x" in table:
         x = check_type(table["x"], str, "report.x", at)
         if x != "epoch":

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from .build import build, shipped_studies, terminal_text
+from .output import OutputError
 
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,11 +23,16 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    """Build the report; 0 when at least one study was reported, 1 when nothing was."""
+    """Build the report; 0 when at least one study was reported, 1 when nothing was, 2 (one
+    line) for an output folder it must not write into."""
     studies = args.studies or shipped_studies()
-    report = build(args.results, args.out, args.studies or None,
-                   peers=not args.studies and not args.quick, all_runs=args.all_runs,
-                   quick=args.quick)
+    try:
+        report = build(args.results, args.out, args.studies or None,
+                       peers=not args.studies and not args.quick, all_runs=args.all_runs,
+                       quick=args.quick)
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(terminal_text(report), flush=True)
     for level, text in report.messages:

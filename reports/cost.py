@@ -47,7 +47,7 @@ def mean_against_seconds(ax, curves: pd.DataFrame, y: str, by: str, colors: dict
 def loss_against_seconds(study, path, by: str | None, label, title: str) -> list[str]:
     """Training and validation loss (log y) against training seconds (log x), a line per value
     of ``by`` (mean over seeds at each epoch); the companion of loss against epoch."""
-    from . import figures  # figures sets the Agg backend; imported where a figure is drawn
+    from . import plotting  # the kit sets the Agg backend; imported where a figure is drawn
 
     curves = study.curves_of_ok_runs((by, "seed") if by else ("seed",))
     curves = with_training_seconds(curves)
@@ -57,19 +57,19 @@ def loss_against_seconds(study, path, by: str | None, label, title: str) -> list
     key = by or "_all"
     if not by:
         curves = curves.assign(_all="all")
-    splits = [(column, name) for column, name in figures.SPLITS if curves[column].notna().any()]
+    splits = [(column, name) for column, name in plotting.SPLITS if curves[column].notna().any()]
     levels = sorted(curves[key].unique())
-    colors = figures._level_colors(levels) if by else {"all": "C0"}
-    fig, axes = figures.plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
+    colors = plotting.level_colors(levels) if by else {"all": "C0"}
+    fig, axes = plotting.plt.subplots(1, len(splits), figsize=(6.2 * len(splits), 4.4), sharey=True,
                                      squeeze=False, layout="constrained")
     for ax, (column, name) in zip(axes[0], splits):
         mean_against_seconds(ax, curves, column, key, colors, label=label if by else str)
         ax.set(xscale="log", yscale="log", title=f"{name} loss", xlabel="training seconds (log scale)",
-               ylabel=f"{figures.loss_name(study)} (log scale)" if ax is axes[0][0] else "")
-        figures._plain_log(ax.xaxis)
-        figures._plain_log(ax.yaxis)
+               ylabel=f"{plotting.loss_name(study)} (log scale)" if ax is axes[0][0] else "")
+        plotting.plain_log(ax.xaxis)
+        plotting.plain_log(ax.yaxis)
     if by:
-        figures._legend_outside(fig, axes[0][0], by)
+        plotting.legend_outside(fig, axes[0][0], by)
     fig.suptitle(f"{title}\nmean over seeds at each epoch; seconds of training, evaluation excluded")
-    figures.save(fig, path)
+    plotting.save(fig, path)
     return list(curves["run_id"].unique())

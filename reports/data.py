@@ -12,10 +12,23 @@ import numpy as np
 import pandas as pd
 
 import experiments
+from experiments import catalog
 from experiments import spec as specs
 from experiments.spec import SpecError, find_study
 
 TABLES = ("runs", "curves", "snapshots", "activations")
+# The -quick rule is experiments' study catalog's: `sweep --quick` stores a study's smoke runs as
+# <study>-quick.
+quick_rule = catalog.split_quick
+
+
+def is_quick(name: str) -> bool:
+    return quick_rule(name)[1]
+
+
+def quick_name(name: str) -> str:
+    """The results name of ``name``'s quick runs (``width`` -> ``width-quick``)."""
+    return name if is_quick(name) else catalog.quick_name(name)
 
 
 @dataclass
@@ -65,16 +78,24 @@ class Study:
             self.ok[keep], on="run_id", how="inner")
 
 
+def sweep_hint(study: str, results: str, spec_path: str | None = None) -> str:
+    """The command that makes ``study``'s results: by the spec's path as the user gave it, else
+    by the shipped study's name."""
+    base, quick = quick_rule(study)
+    target = spec_path if spec_path is not None else base
+    return f"python -m experiments sweep {target}{' --quick' if quick else ''} --results {results}"
+
+
 def load_table(study: str, table: str, results: str, messages: Messages,
-               required: bool) -> pd.DataFrame | None:
-    """One table as a DataFrame, or None with a message saying why it is left out."""
+               required: bool, spec_path: str | None = None) -> pd.DataFrame | None:
+    """One table as a DataFrame, or None with a message saying why it is left out;
+    ``spec_path``: the spec file the user named, for the hint when there are no results."""
     try:
         frame = experiments.load(study, table, results=results)
     except experiments.MissingResults:
         if required:
-            base, quick = study.removesuffix("-quick"), " --quick" if study.endswith("-quick") else ""
-            messages.warn(f"study '{study}': no results in {results}/{study}/ (run `python -m "
-                          f"experiments sweep {base}{quick} --results {results}`); left out")
+            messages.warn(f"study '{study}': no results in {results}/{study}/ (run "
+                          f"`{sweep_hint(study, results, spec_path)}`); left out")
         return None
     except experiments.CorruptResults as error:
         messages.warn(f"study '{study}': table '{table}' cannot be read ({error}); "
@@ -93,9 +114,9 @@ def load_table(study: str, table: str, results: str, messages: Messages,
 
 def shipped_spec(name: str) -> specs.Study | None:
     """The shipped spec that stores its results as ``name`` (None if there is none)."""
-    quick = name.endswith("-quick")
+    base, quick = quick_rule(name)
     try:
-        spec = find_study(name.removesuffix("-quick"), quick=quick)
+        spec = find_study(base, quick=quick)
     except SpecError:
         return None
     return spec if spec.name == name else None
@@ -111,7 +132,7 @@ def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str,
             messages.warn(f"spec {request} cannot be used ({error}); left out")
             return None
         return spec.name, spec
-    name = request if not quick or request.endswith("-quick") else request + "-quick"
+    name = quick_name(request) if quick else request
     return name, shipped_spec(name)
 
 
@@ -136,14 +157,15 @@ def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages,
 
 
 def load_study(name: str, results: str, messages: Messages, all_runs: bool = False,
-               spec: specs.Study | None = None) -> Study | None:
+               spec: specs.Study | None = None, spec_path: str | None = None) -> Study | None:
     """A study's tables; None (with a message) when it has no readable ``runs`` table.
 
-    ``spec``: the spec the runs come from (default: the shipped spec of this name, if any).
+    ``spec``: the spec the runs come from (default: the shipped spec of this name, if any);
+    ``spec_path``: that spec's path as the user gave it (for the hint when nothing is stored).
     Unless ``all_runs``, runs that the spec no longer contains are left out.
     """
     spec = spec or shipped_spec(name)
-    runs = load_table(name, "runs", results, messages, required=True)
+    runs = load_table(name, "runs", results, messages, required=True, spec_path=spec_path)
     if runs is None:
         return None
     if not all_runs:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from experiments.config import FIELDS
 
-from . import figures
+from . import cost, plotting
 from .data import Study
 from .tables import Table, number, summary_table
 
@@ -38,8 +38,26 @@ def _differs(column: pd.Series) -> bool:
     return column.astype(str).nunique() > 1
 
 
+def _text_if_unhashable(column: pd.Series) -> pd.Series:
+    """A list-valued configuration column (e.g. ``activation_stats_epochs``) as text, so that it
+    can group runs like any other factor."""
+    if column.map(lambda value: isinstance(value, (list, tuple, np.ndarray))).any():
+        return column.map(lambda value: ", ".join(map(str, value))
+                          if isinstance(value, (list, tuple, np.ndarray)) else str(value))
+    return column
+
+
+def factor_frame(study: Study, varying: list[str]) -> Study:
+    """``study`` with its varying factors' list values spelled as text (groupable)."""
+    runs = study.runs.assign(**{key: _text_if_unhashable(study.runs[key]) for key in varying
+                                if key in study.runs})
+    return replace(study, runs=runs)
+
+
 def factors(study: Study) -> list[str]:
-    """The ``runs`` columns that vary between the study's finished configurations."""
+    """The ``runs`` columns that vary between the study's finished configurations: every
+    configuration field (``experiments.config.FIELDS``) the runs table stores, and width, depth
+    and hidden; a field that varies is a factor, never averaged over as if it were a seed."""
     runs = study.ok
     candidates = [key for key in FIELDS if key not in NOT_FACTORS] + [*SHAPE_COLUMNS, "hidden"]
     varying = [key for key in candidates if key in runs and _differs(runs[key])]
@@ -65,12 +83,27 @@ class Layout:
     hue: list[str]
 
 
+def independent(runs: pd.DataFrame, keys: list[str]) -> list[str]:
+    """``keys`` less those whose value the earlier ones already fix (a study of several tasks:
+    each dataset has its own loss, lr and width), so that figures draw one line per
+    configuration rather than empty panels and one-line colours; the table keeps them all."""
+    kept: list[str] = []
+    for key in keys:
+        if not kept or (runs[kept].astype(str).assign(value=runs[key].astype(str))
+                        .groupby(kept)["value"].nunique().max() > 1):
+            kept.append(key)
+    return kept
+
+
 def layout(study: Study, varying: list[str]) -> Layout:
     """x from ``[report] x`` (default epoch); facets from ``[report] facet``, else the first two
-    factors with at most MAX_PANELS_PER_AXIS values; every other factor is hue."""
+    factors with at most MAX_PANELS_PER_AXIS values; every other factor is hue. Without a
+    ``[report] facet``, a factor that the earlier ones fix is left out of the figure."""
     options = study.report_options
     x = options.get("x", "epoch")
     rest = [key for key in varying if key != x]
+    if "facet" not in options:
+        rest = independent(study.ok, rest)
     if "facet" in options:
         facets = [key for key in options["facet"] if key in rest]
     else:
@@ -128,7 +161,7 @@ def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
         columns = {f"final_{column}": name for column, name in curve_columns.items()}
         factor_columns.append(where.x)
         x_label = where.x
-    long = figures.split_frame(frame, columns, ["run_id", "seed", where.x, *factor_columns])
+    long = plotting.split_frame(frame, columns, ["run_id", "seed", where.x, *factor_columns])
     if long.empty:
         raise ValueError(f"no finite {metric} values to draw")
     long, hue = _with_hue(long, where.hue)
@@ -137,11 +170,11 @@ def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
     log_x = (x_values is not None and pd.api.types.is_numeric_dtype(x_values)
              and x_values.min() > 0 and x_values.max() / x_values.min() >= 20)
     panels = max(1, long[where.cols].nunique() if where.cols else 1)
-    fig, axes = figures.facet_lines(
+    fig, axes = plotting.facet_lines(
         long, where.x, "value", cols=where.cols, rows=where.rows, hue=hue,
         style="split", log_y=loss, log_x=log_x, marker=None if where.x == "epoch" else "o",
         hue_label=_value_text, xlabel=x_label + (" (log scale)" if log_x else ""),
-        ylabel=(f"{figures.loss_name(study)} (log scale)" if loss else "accuracy"),
+        ylabel=(f"{plotting.loss_name(study)} (log scale)" if loss else "accuracy"),
         panel_title=lambda col, row: ", ".join(
             f"{key} = {_value_text(level)}" for key, level in ((where.cols, col), (where.rows, row))
             if key) or ("final " if where.x != "epoch" else "") + metric.replace("_", " "),
@@ -154,8 +187,8 @@ def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
               if len(splits) > 1 else str(splits[0]))
     lines = [where.cols, where.rows, hue, None if where.x == "epoch" else where.x]
     fig.suptitle(f"{study.name}: {'loss' if loss else 'accuracy'} against {where.x} ({styles})\n"
-                 f"{figures.seeds_note(figures.seeds_per_line(long, lines))}")
-    figures.save(fig, path)
+                 f"{plotting.seeds_note(plotting.seeds_per_line(long, lines))}")
+    plotting.save(fig, path)
     return list(long["run_id"].unique())
 
 
@@ -189,3 +222,30 @@ def _classes(text) -> str | None:
     except ValueError:
         return None
     return ", ".join(f"{i} = {label}" for i, label in enumerate(found)) if found else None
+
+
+def _caption(metric: str, where: Layout) -> str:
+    caption = (f"{metric.replace('_', ' ')} against {where.x}"
+               + (f", a panel per {' and '.join(k for k in (where.cols, where.rows) if k)}"
+                  if where.cols else "")
+               + (f", a colour per {', '.join(where.hue)}" if where.hue else "") + ".")
+    return caption[0].upper() + caption[1:]
+
+
+def section(b) -> None:
+    """Curves faceted by what the grid varies, and final and best metrics per configuration;
+    ``b`` is a ``reports.sections.SectionBuilder``."""
+    varying = b.attempt("the varying factors", lambda: factors(b.study)) or []
+    study = factor_frame(b.study, varying)
+    where = layout(study, varying)
+    if where.x != "epoch" or b.has("curves", "curve figures"):
+        for metric in metrics_to_draw(study):
+            b.figure(figure_name(study, metric, where.x), _caption(metric, where),
+                     lambda p, metric=metric: draw(study, p, metric, where))
+    if where.x == "epoch" and study.curves is not None and cost.timed(study.curves):
+        by = where.cols or (where.hue[0] if len(where.hue) == 1 else None)
+        b.figure(f"{study.name}_loss_vs_seconds.png", "Loss against training seconds"
+                 + (f", a line per {by}." if by else "."),
+                 lambda p: cost.loss_against_seconds(study, p, by, str,
+                                                     f"{study.name}: loss against training time"))
+    b.table("metrics", lambda: metrics_table(study, varying))

@@ -5,6 +5,8 @@ import html
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .output import write_atomically
+
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em;
        color: #222; }
@@ -68,7 +70,7 @@ def write_index(report) -> Path:
         parts.append(f"<section id='provenance'>{_table(report.provenance, level=2)}</section>")
     index = out / "index.html"
     out.mkdir(parents=True, exist_ok=True)
-    index.write_text("<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+    write_atomically(index, "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
                      f"<title>nnstudy report</title><style>{STYLE}</style></head><body>\n"
-                     + "\n".join(parts) + "\n</body></html>\n", encoding="utf-8")
+                     + "\n".join(parts) + "\n</body></html>\n")
     return index

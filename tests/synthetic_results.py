@@ -50,9 +50,11 @@ def run_row(study: str, **fields) -> dict:
     return row
 
 
-def curve_rows(run: dict, final_train: float, final_val: float, epoch_s: float = 0.1) -> list[dict]:
+def curve_rows(run: dict, final_train: float, final_val: float, epoch_s: float = 0.1,
+               steps_per_epoch: int = 10) -> list[dict]:
     """Losses decaying geometrically from 1 at epoch 0 to the run's final values; accuracies
-    (classifiers) rising linearly from 0.1 to the run's final ones."""
+    (classifiers) rising linearly from 0.1 to the run's final ones; ``step``: the optimizer
+    steps taken by the end of each epoch, as the runner stores it."""
     rows = []
     for epoch in range(run["epochs_run"] + 1):
         fraction = epoch / max(run["epochs_run"], 1)
@@ -61,7 +63,8 @@ def curve_rows(run: dict, final_train: float, final_val: float, epoch_s: float =
                      "train_acc": 0.1 + fraction * (run["final_train_acc"] - 0.1),
                      "val_acc": 0.1 + fraction * (run["final_val_acc"] - 0.1),
                      "lr": np.nan if epoch == 0 else run["lr"],
-                     "epoch_s": 0.0 if epoch == 0 else epoch_s * (1 + 0.05 * (epoch % 3))})
+                     "epoch_s": 0.0 if epoch == 0 else epoch_s * (1 + 0.05 * (epoch % 3)),
+                     "step": epoch * steps_per_epoch})
     return rows
 
 

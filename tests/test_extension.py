@@ -165,3 +165,57 @@ def test_a_new_config_field_is_one_declaration(tmp_path, monkeypatch):
     # And nothing stored is re-labelled: at its default it stays out of the run id.
     for name, point, expected in PINNED:
         assert expected in {run.run_id for run in spec.find_study(name).runs if _matches(run, point)}
+
+
+SECTION_MODULE = '''
+"""A study section written by a newcomer: one figure, one claim."""
+from reports.claims import Check, Claim, no_data, verdict
+from reports.plotting import plt, save
+
+TITLE = "Tiny lr"
+
+
+def final_losses(study, path):
+    fig, ax = plt.subplots()
+    ax.scatter(study.ok["lr"], study.ok["final_train_loss"])
+    save(fig, path)
+
+
+def section(b):
+    b.figure(f"{b.study.name}_final_losses.png", "Final loss per lr.",
+             lambda p: final_losses(b.study, p))
+
+
+def trains(study):
+    if study is None:
+        return no_data("tiny: every run finishes", "all")
+    return Claim("tiny: every run finishes", "all", f"{len(study.ok)} of {len(study.runs)}",
+                 verdict(len(study.ok) == len(study.runs)))
+
+
+CLAIMS = (Check("tiny-every-run-finishes", trains),)
+'''
+
+
+def test_a_study_with_its_own_figure_and_claim_is_its_spec_and_its_module(tmp_path, monkeypatch):
+    import reports.studies
+
+    sections = tmp_path / "sections"  # a folder on the section package's path: what
+    sections.mkdir()                  # `reports/studies/` is for the shipped sections
+    (sections / "tiny_lr.py").write_text(SECTION_MODULE)
+    monkeypatch.setattr(reports.studies, "__path__", [*reports.studies.__path__, str(sections)])
+    path = write(tmp_path, "tiny", SINCOS.format(name="tiny")
+                 + "[grid]\nlr = [0.01, 0.001]\n[report]\nsection = 'tiny_lr'\n")
+    results = tmp_path / "results"
+    assert main(["sweep", str(path), "--results", str(results), "--backend", "serial",
+                 "--quiet"]) == 0
+    report = build(results, tmp_path / "out", [str(path)])
+    [section] = report.sections
+    assert section.title == "Tiny lr"
+    figures = [figure for figure, _ in section.figures]
+    assert figures[0] == "figures/tiny_final_losses.png"
+    assert "figures/tiny_loss_curves.png" in figures  # the generic section still builds
+    assert "figures/tiny_final_losses.png" in (tmp_path / "out" / "index.html").read_text()
+    card = report.scorecard.frame.set_index("id")
+    assert card.loc["tiny-every-run-finishes", "holds"] == "yes"
+    assert card.loc["tiny-every-run-finishes", "ours"] == "2 of 2"

@@ -1,12 +1,15 @@
 """Missing studies and unreadable Parquet: a clear message naming what is wrong, the rest builds."""
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from experiments.store import CURVES_SCHEMA
 from reports.__main__ import main
+from reports.output import MANIFEST
 from synthetic_results import make_results
 
 
@@ -25,9 +28,10 @@ def only_shard(results, study, table):
 @pytest.mark.slow
 def test_missing_study_is_named_and_the_rest_builds(tmp_path, capsys):
     results = make_results(tmp_path / "results", studies=("classics",))
-    stale = tmp_path / "out" / "figures" / "gradcheck.png"  # from an earlier build
+    stale = tmp_path / "out" / "figures" / "gradcheck.png"  # from an earlier build: its manifest
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"an old figure")
+    (tmp_path / "out" / MANIFEST).write_text(json.dumps({"files": ["figures/gradcheck.png"]}))
     status, err = run_cli(capsys, results, tmp_path / "out", "gradcheck", "classics")
     assert status == 0
     assert "study 'gradcheck': no results" in err

@@ -3,7 +3,9 @@ batch-size lr rules and time to target, training seconds, the init claims."""
 import numpy as np
 import pandas as pd
 
-from reports import batch_study, cost, double_descent, scorecard
+from reports import cost
+from reports.studies import batch_size as batch_study
+from reports.studies import double_descent, init
 from reports.data import Study
 
 
@@ -21,7 +23,7 @@ def test_a_test_error_peak_at_the_interpolation_threshold_that_falls_again_is_do
     assert found.threshold == 8 and found.peak_width == 8
     assert np.allclose([found.peak_error, found.valley_error, found.widest_error], [0.4, 0.3, 0.1])
     assert found.holds
-    assert scorecard.double_descent_peaks(study).holds == "yes"
+    assert double_descent.double_descent_peaks(study).holds == "yes"
 
 
 def test_test_error_that_only_falls_is_reported_as_no_double_descent():
@@ -29,7 +31,7 @@ def test_test_error_that_only_falls_is_reported_as_no_double_descent():
                            train_errors=[0.5, 0.2, 0.005, 0.0, 0.0, 0.0])
     found = double_descent.descent(study)
     assert found.threshold == 8 and not found.holds
-    claim = scorecard.double_descent_peaks(study)
+    claim = double_descent.double_descent_peaks(study)
     assert claim.holds == "no" and "threshold width 8" in claim.ours
 
 
@@ -75,6 +77,6 @@ def test_time_to_target_takes_the_first_epoch_at_or_below_the_target():
 
 
 def test_init_claims_without_the_study_say_no_data():
-    for judge in (scorecard.init_sigmoid_saturates, scorecard.init_sigmoid_collapses,
-                  scorecard.init_xavier_spreads, scorecard.init_he_keeps_relu_alive):
+    for judge in (init.init_sigmoid_saturates, init.init_sigmoid_collapses,
+                  init.init_xavier_spreads, init.init_he_keeps_relu_alive):
         assert judge(None).holds == "no data"

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from reports.engine_winner import (crossover_stats, crossover_table, winner_heatmap,
-                                   winner_stats)
+from reports.studies.engines.winner import (crossover_stats, crossover_table, winner_heatmap,
+                                            winner_stats)
 
 BATCHES = (1, 10, 100, 1000)
 

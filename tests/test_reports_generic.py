@@ -142,7 +142,7 @@ def test_hidden_stays_when_width_does_not_spell_it():
 @pytest.mark.parametrize("table, words", [
     ('metric = "f1"', ["report.metric", "loss, acc"]),
     ('facet = ["width", "lr", "epochs"]', ["report.facet", "at most 2"]),
-    ('colour = "red"', ["report.colour", "facet, metric, x"]),
+    ('colour = "red"', ["report.colour", "facet, metric, section, x"]),
     ('x = "widht"', ["report.x", "unknown key"]),
 ])
 def test_a_bad_report_table_names_its_key(tmp_path, table, words):
@@ -152,3 +152,13 @@ def test_a_bad_report_table_names_its_key(tmp_path, table, words):
         load_spec(path)
     for word in words:
         assert word in str(error.value)
+
+
+def test_a_factor_the_earlier_ones_fix_makes_no_panels_or_colours():
+    tasks = [{"dataset": "xor", "loss": "mse", "lr": 0.01}, {"dataset": "digits", "loss": "cross_entropy",
+                                                            "lr": 0.1}]
+    study = study_of([{**task, "seed": seed} for task in tasks for seed in (0, 1)])
+    varying = generic.factors(study)
+    assert sorted(varying) == ["dataset", "loss", "lr"]  # the table keeps every factor
+    where = generic.layout(study, varying)
+    assert (where.cols, where.rows, where.hue) == (varying[0], None, [])

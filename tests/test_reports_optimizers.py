@@ -1,19 +1,37 @@
-"""The optimizer study's report: steps per epoch from the dataset, the best lr per optimizer."""
+"""The optimizer study's report: steps from the stored curves, the best lr per optimizer."""
 import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from reports.data import Study
-from reports.optimizers import best_lr, optimizer_kind, optimizer_table, steps_per_epoch
-from synthetic_results import curve_rows, run_row
+from reports.studies.mnist1d import mnist1d_table
+from reports.studies.optimizers import (best_lr, curves_by_step, labelled_runs, optimizer_kind,
+                                        optimizer_table)
+from synthetic_results import CLASSIFIER, curve_rows, run_row
 
 
-def test_steps_per_epoch_come_from_the_dataset_size_and_batch():
-    runs = pd.DataFrame([{"dataset": "mnist1d", "dataset_options": "{}", "batch_size": 100},
-                         {"dataset": "mnist1d", "dataset_options": '{"n_train": 250}', "batch_size": 100},
-                         {"dataset": "digits", "dataset_options": "{}", "batch_size": 100}])
-    assert steps_per_epoch(runs).tolist() == [40, 3, 15]  # digits: 1,437 training samples
+def mnist1d_study(steps_per_epoch: int) -> Study:
+    run = run_row("mnist1d", dataset="mnist1d", layer_sizes=[40, 10], lr=0.01, epochs_run=3,
+                  optimizer=json.dumps({"kind": "adam"}), final_train_acc=0.4, final_val_acc=0.3,
+                  **CLASSIFIER)
+    curves = pd.DataFrame(curve_rows(run, 1.0, 1.2, steps_per_epoch=steps_per_epoch))
+    return Study("mnist1d", pd.DataFrame([run]), curves)
+
+
+def test_steps_are_the_stored_step_column_not_recounted_from_the_dataset():
+    # 7 steps an epoch is not what mnist1d's 4,000 samples at batch 100 would give (40)
+    study = mnist1d_study(steps_per_epoch=7)
+    assert curves_by_step(study, labelled_runs(study))["step"].tolist() == [0, 7, 14, 21]
+    assert mnist1d_table(study, {}).frame["steps"].tolist() == ["21"]
+
+
+def test_curves_without_a_step_column_say_so():
+    study = mnist1d_study(steps_per_epoch=7)
+    study.curves = study.curves.drop(columns=["step"])
+    with pytest.raises(ValueError, match="no step column"):
+        curves_by_step(study, labelled_runs(study))
 
 
 def test_rows_stored_before_the_optimizer_column_are_plain_sgd():

@@ -9,14 +9,15 @@ import pytest
 
 from reports.data import Study
 from reports.provenance import mixing_warning
-from reports.scorecard import scorecard
+from reports.scorecard import by_id, claim_ids, scorecard
 from reports.stats import mean_ci, ratio_of_sums
 from synthetic_results import run_row
 
-CLAIM_INDEX = {"width": 0, "depth": 1, "final_train": 2, "final_val": 3, "xor": 4, "emily": 5,
-               "frank": 6, "random_regression": 7, "gradients": 8, "mnist1d_logistic": 9,
-               "mnist1d_mlp": 10, "init_saturates": 11, "init_collapses": 12, "init_xavier": 13,
-               "init_he": 14, "double_descent": 15}
+CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "final-train-mse", "final-val-mse",
+             "xor-solved", "people-emily", "people-frank", "random-regression-zero",
+             "gradients-agree", "mnist1d-logistic", "mnist1d-mlp", "init-sigmoid-saturates",
+             "init-sigmoid-collapses", "init-xavier-spreads", "init-he-relu-alive",
+             "double-descent-peak")
 
 
 def study(name: str, rows: list[dict]) -> Study:
@@ -28,30 +29,30 @@ def sweep(name: str, sizes_and_losses, seeds=(0, 1)) -> Study:
                         for sizes, loss in sizes_and_losses for seed in seeds])
 
 
-def verdict(studies: dict[str, Study], claim: str) -> str:
-    return scorecard(studies)[CLAIM_INDEX[claim]].holds
+def verdict(studies: dict[str, Study], claim_id: str) -> str:
+    return by_id(scorecard(studies), claim_id).holds
 
 
 def test_wider_is_lower_holds_when_loss_falls_with_width():
     width = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02), ([2, 100, 1], 0.01)])
-    assert verdict({"width": width}, "width") == "yes"
+    assert verdict({"width": width}, "width-lower-loss") == "yes"
 
 
 def test_wider_is_lower_fails_when_a_narrower_net_has_lower_loss():
     width = sweep("width", [([2, 10, 1], 0.01), ([2, 20, 1], 0.02), ([2, 100, 1], 0.005)])
-    assert verdict({"width": width}, "width") == "no"
+    assert verdict({"width": width}, "width-lower-loss") == "no"
 
 
 def test_deeper_is_lower_fails_when_depth_raises_the_loss():
     depth = sweep("depth", [([2, 20, 1], 0.01), ([2, 20, 20, 1], 0.02)])
-    assert verdict({"depth": depth}, "depth") == "no"
+    assert verdict({"depth": depth}, "depth-lower-loss") == "no"
 
 
 @pytest.mark.parametrize("train_loss, holds", [(0.00015, "yes"), (0.00029, "yes"),
                                                (0.00031, "no"), (0.00007, "no")])
 def test_final_train_mse_holds_only_within_a_factor_of_two(train_loss, holds):
     final = study("final", [run_row("final", final_train_loss=train_loss)])
-    assert verdict({"final": final}, "final_train") == holds
+    assert verdict({"final": final}, "final-train-mse") == holds
 
 
 def classics(**metrics_by_dataset) -> Study:
@@ -64,32 +65,32 @@ def classics(**metrics_by_dataset) -> Study:
 
 def test_xor_fails_when_no_seed_solves_it():
     data = classics(xor=[{"solved": False}, {"solved": False}])
-    assert verdict({"classics": data}, "xor") == "no"
+    assert verdict({"classics": data}, "xor-solved") == "no"
 
 
 def test_xor_holds_when_some_seed_solves_it_and_says_how_often():
     data = classics(xor=[{"solved": True, "steps_to_solve": 3000}, {"solved": False}])
-    assert verdict({"classics": data}, "xor") == "yes"
-    ours = [claim for claim in scorecard({"classics": data}) if "XOR" in claim.claim][0].ours
+    assert verdict({"classics": data}, "xor-solved") == "yes"
+    ours = by_id(scorecard({"classics": data}), "xor-solved").ours
     assert ours == "solved by 1 of 2 seeds, median 3,000 steps"
 
 
 def test_people_claims_fail_when_emily_and_frank_are_swapped():
     data = classics(people=[{"emily": 0.04, "frank": 0.95}])
-    assert verdict({"classics": data}, "emily") == "no"
-    assert verdict({"classics": data}, "frank") == "no"
+    assert verdict({"classics": data}, "people-emily") == "no"
+    assert verdict({"classics": data}, "people-frank") == "no"
 
 
 def test_random_regression_fails_when_the_loss_stays_high():
     data = classics(random_regression=[{"loss": 0.5}])
-    assert verdict({"classics": data}, "random_regression") == "no"
+    assert verdict({"classics": data}, "random-regression-zero") == "no"
 
 
 def test_gradients_fail_when_one_check_disagrees():
     gradcheck = study("gradcheck", [run_row("gradcheck", task="gradcheck", seed=seed,
                                             metrics=json.dumps({"max_rel_error": error}))
                                     for seed, error in enumerate((1e-10, 1e-4))])
-    assert verdict({"gradcheck": gradcheck}, "gradients") == "no"
+    assert verdict({"gradcheck": gradcheck}, "gradients-agree") == "no"
 
 
 def mnist1d(logistic: list[float], mlp: list[float]) -> Study:
@@ -102,21 +103,27 @@ def mnist1d(logistic: list[float], mlp: list[float]) -> Study:
 @pytest.mark.parametrize("mlp, holds", [([0.66, 0.66], "yes"), ([0.70, 0.72], "yes"),
                                         ([0.64, 0.65], "no"), ([0.70, 0.74], "no")])
 def test_mnist1d_mlp_holds_only_within_three_points_of_68_percent(mlp, holds):
-    assert verdict({"mnist1d": mnist1d([0.32], mlp)}, "mnist1d_mlp") == holds
+    assert verdict({"mnist1d": mnist1d([0.32], mlp)}, "mnist1d-mlp") == holds
 
 
 def test_mnist1d_logistic_regression_is_judged_on_its_own_runs():
     data = mnist1d([0.25, 0.27], [0.68, 0.68])
-    assert verdict({"mnist1d": data}, "mnist1d_logistic") == "no"
-    assert verdict({"mnist1d": data}, "mnist1d_mlp") == "yes"
-    ours = scorecard({"mnist1d": data})[CLAIM_INDEX["mnist1d_logistic"]].ours
+    assert verdict({"mnist1d": data}, "mnist1d-logistic") == "no"
+    assert verdict({"mnist1d": data}, "mnist1d-mlp") == "yes"
+    ours = by_id(scorecard({"mnist1d": data}), "mnist1d-logistic").ours
     assert ours.startswith("26 ± 1.4% after") and "2 seeds" in ours
 
 
 def test_every_claim_without_its_study_says_no_data():
     claims = scorecard({})
-    assert len(claims) == len(CLAIM_INDEX)
+    assert [claim.id for claim in claims] == list(CLAIM_IDS)
     assert {claim.holds for claim in claims} == {"no data"}
+
+
+def test_claim_ids_are_unique_and_a_missing_id_names_the_valid_ones():
+    assert len(set(claim_ids())) == len(claim_ids())
+    with pytest.raises(KeyError, match="no claim 'nope'; claims: width-lower-loss, "):
+        by_id(scorecard({}), "nope")
 
 
 def test_claims_use_only_runs_that_finished():
@@ -124,7 +131,7 @@ def test_claims_use_only_runs_that_finished():
             run_row("width", layer_sizes=[2, 20, 1], final_train_loss=0.02),
             run_row("width", layer_sizes=[2, 20, 1], seed=1, status="diverged",
                     final_train_loss=np.nan)]
-    assert verdict({"width": study("width", runs)}, "width") == "yes"
+    assert verdict({"width": study("width", runs)}, "width-lower-loss") == "yes"
 
 
 def test_speedup_is_a_ratio_of_summed_costs_not_a_mean_of_ratios():

@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import cost, figures
-from .data import Study
-from .tables import Table, number
+from .. import cost, plotting
+from ..data import Study
+from ..tables import Table, number
 
+TITLE = "Batch size"
+ORDER = 110
 FIXED, SCALED = "fixed lr", "lr scaled with batch"
 X_AXES = (("epoch", "epoch"), ("step", "optimizer step (log scale)"),
           (cost.SECONDS, "training seconds (log scale)"))
@@ -65,9 +67,9 @@ def loss_figure(study: Study, path: Path, rule: str) -> list[str]:
         raise ValueError(f"no runs with the rule '{rule}'")
     datasets = sorted(curves["dataset"].unique())
     batches = sorted(curves["batch_size"].unique())
-    colors = dict(zip(batches, figures.sns.color_palette("viridis", len(batches))))
+    colors = dict(zip(batches, plotting.sns.color_palette("viridis", len(batches))))
     goal = targets(study)
-    fig, axes = figures.plt.subplots(len(datasets), len(X_AXES), figsize=(15, 3.9 * len(datasets)),
+    fig, axes = plotting.plt.subplots(len(datasets), len(X_AXES), figsize=(15, 3.9 * len(datasets)),
                                      squeeze=False, sharey="row", layout="constrained")
     for row, dataset in enumerate(datasets):
         rows = curves[curves["dataset"] == dataset]
@@ -82,22 +84,22 @@ def loss_figure(study: Study, path: Path, rule: str) -> list[str]:
                 ax.axhline(goal[dataset], color="grey", linestyle=":", linewidth=1.2,
                            label="target" if col == 0 else None)
             ax.set_yscale("log")
-            figures._plain_log(ax.yaxis)
+            plotting.plain_log(ax.yaxis)
             if x != "epoch":
                 ax.set_xscale("log")
-                figures._plain_log(ax.xaxis)
+                plotting.plain_log(ax.xaxis)
             ax.set(xlabel=x_label, title=f"{dataset}: against {x_label.split(' (')[0]}")
         loss = rows["loss"].iloc[0]
         axes[row][0].set_ylabel(f"validation {loss.replace('_', ' ')} (log scale)")
         if row == 0:  # one legend: the rules give every dataset the same lr per batch size
-            figures._legend_outside(fig, axes[0][0], "batch size" + (" (lr)" if rule == SCALED else ""))
+            plotting.legend_outside(fig, axes[0][0], "batch size" + (" (lr)" if rule == SCALED else ""))
     seeds = curves.groupby(["dataset", "batch_size"])["seed"].nunique()
     lr_text = (f"lr {curves['lr'].iloc[0]:g} at every batch size" if rule == FIXED
                else "lr proportional to the batch size")
     fig.suptitle(f"Batch size, {lr_text}: validation loss against epoch, optimizer step and "
-                 f"training seconds\nmean over {figures._seeds_count(seeds)} seeds at each epoch; "
+                 f"training seconds\nmean over {plotting.seeds_count(seeds)} seeds at each epoch; "
                  "dotted: the time-to-target loss (the median configuration's final loss)")
-    figures.save(fig, path)
+    plotting.save(fig, path)
     return list(curves["run_id"].unique())
 
 
@@ -133,3 +135,14 @@ def time_to_target_table(study: Study) -> Table:
                  "loss (so about half of them reach it). Epochs, optimizer steps and "
                  "training seconds (evaluation excluded; one run at a time) until the validation loss "
                  "first falls to the target: median over the seeds that reach it; — where none does.")
+
+
+def section(b) -> None:
+    name = b.study.name
+    if not b.has("curves", "loss curves"):
+        return
+    for rule, stem in ((FIXED, "fixed_lr"), (SCALED, "scaled_lr")):
+        b.figure(f"{name}_{stem}.png", f"Validation loss against epoch, optimizer step and training "
+                 f"seconds, a line per batch size ({rule}).",
+                 lambda p, rule=rule: loss_figure(b.study, p, rule))
+    b.table("time to target", lambda: time_to_target_table(b.study))

@@ -8,13 +8,18 @@ a mean over the seeds that have it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import cost, figures
-from .data import Study
-from .tables import Table, number
+from .. import cost, plotting
+from ..claims import Check, Claim, no_data, seeds_text, verdict
+from ..data import Study
+from ..tables import Table, number
+
+TITLE = "Initialization"
+ORDER = 100
 
 STAT_COLUMNS = ("mean", "std", "saturated", "dead_units")
 BEFORE, AFTER = "at initialization", "after training"
@@ -75,6 +80,34 @@ def unique_legend(fig, axes, title: str | None, loc: str, columns: int = 1) -> N
         fig.legend(list(entries.values()), list(entries), title=title, loc=loc, ncol=columns)
 
 
+def _histogram_panel(ax, rows: pd.DataFrame, activation: str) -> None:
+    """One layer of one run: bars at initialization, a line after training, sd and the dead
+    (ReLU) or saturated share before -> after."""
+    before, after = (rows[rows["moment"] == moment].sort_values("bin") for moment in (BEFORE, AFTER))
+    for bins, style in ((before, "bar"), (after, "step")):
+        if bins.empty:
+            continue
+        edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
+        if style == "bar":
+            ax.bar(bins["bin_low"], bins["fraction"], width=np.diff(edges), align="edge",
+                   color="C0", alpha=0.6, label=BEFORE)
+        else:
+            ax.stairs(bins["fraction"], edges, color="C3", linewidth=1.4, label=AFTER)
+    if len(before):
+        changed = (lambda column, text: f" → {text(after[column].iloc[0])}") if len(after) \
+            else (lambda column, text: "")
+        percent = lambda v: f"{100 * v:.0f}%"  # noqa: E731
+        ax.text(0.97, 0.95, f"sd {before['std'].iloc[0]:.2g}"
+                f"{changed('std', lambda v: f'{v:.2g}')}\n"
+                f"{'dead' if activation == 'relu' else 'sat.'} "
+                f"{percent(before['saturated'].iloc[0])}{changed('saturated', percent)}",
+                transform=ax.transAxes, ha="right", va="top", fontsize=7.5,
+                bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0})
+    ax.tick_params(labelsize=7.5)
+    ax.xaxis.set_major_locator(plotting.MaxNLocator(4))
+    ax.xaxis.set_major_formatter(plotting.FuncFormatter(lambda v, _: f"{v:.3g}"))
+
+
 def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
     """Rows: initializers; columns: hidden layers. Bars: the distribution of the layer's
     activations at initialization; line: after training (same run). One seed, the lowest."""
@@ -84,7 +117,7 @@ def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
         raise ValueError(f"no activation statistics for {activation}")
     order = [label for label in _init_order(study.runs) if label in set(frame["init_label"])]
     layers = sorted(frame["layer"].unique())
-    fig, axes = figures.plt.subplots(len(order), len(layers), figsize=(2.5 * len(layers), 1.9 * len(order)),
+    fig, axes = plotting.plt.subplots(len(order), len(layers), figsize=(2.5 * len(layers), 1.9 * len(order)),
                                      squeeze=False, sharey="row", layout="constrained")
     drawn = []
     for row, label in enumerate(order):
@@ -94,30 +127,7 @@ def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
         drawn += list(rows["run_id"].unique())
         for col, layer in enumerate(layers):
             ax = axes[row][col]
-            before, after = (rows[(rows["layer"] == layer) & (rows["moment"] == moment)].sort_values("bin")
-                             for moment in (BEFORE, AFTER))
-            for bins, style in ((before, "bar"), (after, "step")):
-                if bins.empty:
-                    continue
-                edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
-                if style == "bar":
-                    ax.bar(bins["bin_low"], bins["fraction"], width=np.diff(edges), align="edge",
-                           color="C0", alpha=0.6, label=BEFORE)
-                else:
-                    ax.stairs(bins["fraction"], edges, color="C3", linewidth=1.4, label=AFTER)
-            if len(before):
-                changed = (lambda column, text: f" → {text(after[column].iloc[0])}") if len(after) \
-                    else (lambda column, text: "")
-                percent = lambda v: f"{100 * v:.0f}%"  # noqa: E731
-                ax.text(0.97, 0.95, f"sd {before['std'].iloc[0]:.2g}"
-                        f"{changed('std', lambda v: f'{v:.2g}')}\n"
-                        f"{'dead' if activation == 'relu' else 'sat.'} "
-                        f"{percent(before['saturated'].iloc[0])}{changed('saturated', percent)}",
-                        transform=ax.transAxes, ha="right", va="top", fontsize=7.5,
-                        bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0})
-            ax.tick_params(labelsize=7.5)
-            ax.xaxis.set_major_locator(figures.MaxNLocator(4))
-            ax.xaxis.set_major_formatter(figures.FuncFormatter(lambda v, _: f"{v:.3g}"))
+            _histogram_panel(ax, rows[rows["layer"] == layer], activation)
             if row == 0:
                 ax.set_title(f"layer {layer}", fontsize=10)
             if col == 0:
@@ -133,7 +143,7 @@ def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
                  f"training set (one seed)\nbars: {BEFORE}, annotated with sd and "
                  f"{'dead (exactly 0)' if activation == 'relu' else 'saturated (within 1% of a bound)'}"
                  f" share; line: {AFTER} (epoch {int(frame['epoch'].max())}; annotations: before → after)")
-    figures.save(fig, path)
+    plotting.save(fig, path)
     return drawn
 
 
@@ -146,12 +156,12 @@ def training_curves(study: Study, path: Path) -> list[str]:
     curves = cost.with_training_seconds(curves)
     activations = [a for a in ("sigmoid", "tanh", "relu", "identity") if a in set(curves["activation"])]
     order = [label for label in _init_order(study.runs) if label in set(curves["init_label"])]
-    colors = dict(zip(order, figures.sns.color_palette("colorblind", len(order))))
-    fig, axes = figures.plt.subplots(2, len(activations), figsize=(4.6 * len(activations), 7.2),
+    colors = dict(zip(order, plotting.sns.color_palette("colorblind", len(order))))
+    fig, axes = plotting.plt.subplots(2, len(activations), figsize=(4.6 * len(activations), 7.2),
                                      squeeze=False, sharey="col", layout="constrained")
     for col, activation in enumerate(activations):
         rows = curves[curves["activation"] == activation]
-        figures.mean_lines(axes[0][col], rows, "epoch", "val_loss", "init_label",
+        plotting.mean_lines(axes[0][col], rows, "epoch", "val_loss", "init_label",
                             {k: v for k, v in colors.items() if k in set(rows["init_label"])},
                             lambda label: label)
         cost.mean_against_seconds(axes[1][col], rows, "val_loss", "init_label",
@@ -160,7 +170,7 @@ def training_curves(study: Study, path: Path) -> list[str]:
         axes[1][col].set(xlabel="training seconds (evaluation excluded)")
         for ax in axes[:, col]:
             ax.set_yscale("log")
-            figures._plain_log(ax.yaxis)
+            plotting.plain_log(ax.yaxis)
     axes[0][0].set_ylabel("validation cross entropy (log scale)")
     axes[1][0].set_ylabel("validation cross entropy (log scale)")
     unique_legend(fig, axes, "initialization", "outside right upper")
@@ -170,8 +180,8 @@ def training_curves(study: Study, path: Path) -> list[str]:
         {f"{a} {init_label(i, s)}" for a, i, s in zip(missing["activation"], missing["init"],
                                                       missing["init_scale"])})))
     fig.suptitle("Initialization study: validation loss against epoch (top) and training seconds "
-                 f"(bottom)\ntop: {figures.seeds_note(seeds)}; bottom: mean over seeds{note}")
-    figures.save(fig, path)
+                 f"(bottom)\ntop: {plotting.seeds_note(seeds)}; bottom: mean over seeds{note}")
+    plotting.save(fig, path)
     return list(curves["run_id"].unique())
 
 
@@ -219,3 +229,107 @@ def picture(study: Study | None) -> dict[str, dict] | None:
     summary = summary[summary["moment"] == BEFORE].sort_values("layer")
     return {key: {column: group[column].to_numpy() for column in (*STAT_COLUMNS, "seeds")}
             for key, group in summary.groupby(["activation", "init_label"])}
+
+
+def section(b) -> None:
+    name = b.study.name
+    if b.has("activations", "activation histograms"):
+        for activation in sorted(b.study.activations["activation"].unique()):
+            b.figure(f"{name}_histograms_{activation}.png",
+                     f"{activation}: each hidden layer's activations at initialization (bars) and "
+                     "after training (line), a row per initializer.",
+                     lambda p, a=activation: histogram_grid(b.study, p, a))
+        b.table("activation statistics", lambda: summary_table(b.study))
+    if b.has("curves", "training curves"):
+        b.figure(f"{name}_curves.png", "Validation loss against epoch and against training "
+                 "seconds, a line per initializer, a panel per activation.",
+                 lambda p: training_curves(b.study, p))
+
+
+# --- the claims: the classic picture, at initialization, mean over seeds ------------------------
+INIT_SATURATED = 0.25     # sigmoid N(0, 1): share saturated in every layer past the first
+
+
+INIT_COLLAPSE = 0.01      # sigmoid N(0, 0.01): |mean - 0.5| and, times 2, the sd
+
+
+INIT_SPREAD_SD = 0.05     # Xavier: every layer's sd at least this, and under 2% saturated
+
+
+INIT_SPREAD_SATURATED = 0.02
+
+
+INIT_DEAD_UNITS = 0.05    # He: under 5% dead units in every layer, deepest sd >= half the first's
+
+
+def _layers(values, percent: bool = False) -> str:
+    return " / ".join(f"{100 * v:.0f}%" if percent else f"{v:.2g}" for v in values)
+
+
+def _init_claim(init: Study | None, claim: str, published: str, needed: list[tuple[str, str]],
+                judge: Callable[[dict], tuple[bool, str]]) -> Claim:
+    """A claim about the per-layer statistics at initialization of the (activation, init)
+    pairs in ``needed``; ``judge(picture)`` returns (holds, ours)."""
+    found = picture(init)
+    if found is None or any(key not in found for key in needed):
+        return no_data(claim, published)
+    holds, ours = judge(found)
+    seeds = int(min(found[key]["seeds"].min() for key in needed))
+    return Claim(claim, published, f"{ours} (layers 1 / ... / {len(found[needed[0]]['std'])}, "
+                                   f"mean of {seeds_text(seeds)})", verdict(holds))
+
+
+def init_sigmoid_saturates(init: Study | None) -> Claim:
+    def judge(p):
+        saturated = p[("sigmoid", "N(0, 1)")]["saturated"]
+        return bool(np.all(saturated[1:] >= INIT_SATURATED)), f"saturated {_layers(saturated, True)}"
+    return _init_claim(init, "init: sigmoid with N(0, 1) weights saturates (at least "
+                       f"{100 * INIT_SATURATED:.0f}% of the values within 1% of 0 or 1 in every "
+                       "layer past the first)", "activations pile up at 0 and 1",
+                       [("sigmoid", "N(0, 1)")], judge)
+
+
+def init_sigmoid_collapses(init: Study | None) -> Claim:
+    def judge(p):
+        stats = p[("sigmoid", "N(0, 0.01)")]
+        holds = bool(np.all(np.abs(stats["mean"] - 0.5) < INIT_COLLAPSE)
+                     and np.all(stats["std"] < 2 * INIT_COLLAPSE))
+        return holds, f"mean {_layers(stats['mean'])}, sd {_layers(stats['std'])}"
+    return _init_claim(init, "init: sigmoid with N(0, 0.01) weights collapses onto 0.5 (every "
+                       f"layer's mean within {INIT_COLLAPSE:g} of 0.5, sd < {2 * INIT_COLLAPSE:g})",
+                       "all outputs near 0.5", [("sigmoid", "N(0, 0.01)")], judge)
+
+
+def init_xavier_spreads(init: Study | None) -> Claim:
+    keys = [("sigmoid", "Xavier"), ("tanh", "Xavier")]
+
+    def judge(p):
+        holds = all(np.all(p[k]["std"] >= INIT_SPREAD_SD)
+                    and np.all(p[k]["saturated"] < INIT_SPREAD_SATURATED) for k in keys)
+        return holds, "; ".join(f"{a}: sd {_layers(p[(a, i)]['std'])}, saturated "
+                                f"{_layers(p[(a, i)]['saturated'], True)}" for a, i in keys)
+    return _init_claim(init, "init: Xavier keeps sigmoid and tanh spread (every layer's sd >= "
+                       f"{INIT_SPREAD_SD:g}, < {100 * INIT_SPREAD_SATURATED:.0f}% saturated)",
+                       "spread in every layer", keys, judge)
+
+
+def init_he_keeps_relu_alive(init: Study | None) -> Claim:
+    def judge(p):
+        he, tiny = p[("relu", "He")], p[("relu", "N(0, 0.01)")]
+        holds = bool(np.all(he["dead_units"] < INIT_DEAD_UNITS) and he["std"][-1] >= 0.5 * he["std"][0])
+        ours = (f"He: sd {_layers(he['std'])}, dead units {_layers(he['dead_units'], True)}; "
+                f"N(0, 0.01) for contrast: sd {_layers(tiny['std'])}, dead units "
+                f"{_layers(tiny['dead_units'], True)}")
+        return holds, ours
+    return _init_claim(init, "init: He keeps ReLU layers from dying (< "
+                       f"{100 * INIT_DEAD_UNITS:.0f}% dead units in every layer, deepest sd at "
+                       "least half the first's)", "spread kept layer after layer",
+                       [("relu", "He"), ("relu", "N(0, 0.01)")], judge)
+
+
+CLAIMS = (
+    Check("init-sigmoid-saturates", init_sigmoid_saturates),
+    Check("init-sigmoid-collapses", init_sigmoid_collapses),
+    Check("init-xavier-spreads", init_xavier_spreads),
+    Check("init-he-relu-alive", init_he_keeps_relu_alive),
+)

@@ -15,9 +15,9 @@ import pandas as pd
 
 from nncore.probe import arithmetic_intensity
 
-from . import figures
-from .data import Study
-from .tables import engine_rank
+from ... import plotting
+from ...data import Study
+from .timing import engine_rank
 
 BATCH_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
@@ -40,11 +40,11 @@ def roofline(study: Study, path: Path) -> list[str]:
     frame = points(study)
     engines = sorted(frame["engine"].unique(), key=lambda e: (engine_rank(e), e))
     batches = sorted(frame["batch_size"].unique())
-    colors = dict(zip(engines, figures.sns.color_palette("colorblind", len(engines))))
+    colors = dict(zip(engines, plotting.sns.color_palette("colorblind", len(engines))))
     markers = dict(zip(batches, BATCH_MARKERS * (len(batches) // len(BATCH_MARKERS) + 1)))
     widths = sorted(frame["width"].unique())
     sizes = dict(zip(widths, np.linspace(25, 110, len(widths))))
-    fig, ax = figures.plt.subplots(figsize=(9.5, 6), layout="constrained")
+    fig, ax = plotting.plt.subplots(figsize=(9.5, 6), layout="constrained")
     peaks = frame[np.isfinite(frame["peak_gflops"])]
     if len(peaks):
         ceiling = peaks["peak_gflops"].max()
@@ -60,20 +60,20 @@ def roofline(study: Study, path: Path) -> list[str]:
             ax.scatter(rows["intensity"], rows["gflops"], color=colors[engine], marker=markers[batch],
                        s=[sizes[w] for w in rows["width"]], alpha=0.85, edgecolor="white",
                        linewidth=0.5)
-    handles = [figures.plt.Line2D([], [], color=colors[e], marker="o", linestyle="", label=e)
+    handles = [plotting.plt.Line2D([], [], color=colors[e], marker="o", linestyle="", label=e)
                for e in engines]
-    handles += [figures.plt.Line2D([], [], color="grey", marker=markers[b], linestyle="",
+    handles += [plotting.plt.Line2D([], [], color="grey", marker=markers[b], linestyle="",
                                    label=f"batch {b}") for b in batches]
-    handles += [figures.plt.Line2D([], [], color="grey", marker="o", linestyle="",
+    handles += [plotting.plt.Line2D([], [], color="grey", marker="o", linestyle="",
                                    markersize=np.sqrt(sizes[w]), label=f"width {w}")
                 for w in (widths[0], widths[-1])]
     line_handles, _ = ax.get_legend_handles_labels()
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity: FLOPs per byte moved by the "
            "step's matrix products (log scale)", ylabel="achieved GFLOP/s (log scale)")
-    figures._plain_log(ax.xaxis)
-    figures._plain_log(ax.yaxis)
+    plotting.plain_log(ax.xaxis)
+    plotting.plain_log(ax.yaxis)
     fig.legend(handles=line_handles + handles, loc="outside lower center", fontsize=9, ncol=4)
     fig.suptitle("Engines: achieved GFLOP/s against arithmetic intensity (roofline-style)\n"
                  "a point per run: colour engine, marker batch size, size width")
-    figures.save(fig, path)
+    plotting.save(fig, path)
     return list(frame["run_id"])

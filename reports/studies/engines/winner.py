@@ -16,14 +16,13 @@ import math
 from itertools import combinations
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.patches import Patch
 
-from .figures import save
-from .tables import Table, engine_rank, number
+from ...plotting import plt, save, sns
+from ...tables import Table
+from .timing import engine_rank
 
 
 def factor_text(factor: float) -> str:

@@ -1,25 +1,25 @@
-"""The optimizer and MNIST-1D studies (issue 9): curves against training step, best lr per optimizer.
+"""The optimizer study (issue 9): curves against training step, the best lr per optimizer.
 
-Steps, not epochs, are the common clock: the datasets differ in size, and the optimizer study's
-question is how fast each rule gets somewhere per update. A run's step at the end of epoch e is
-e * ceil(n_train / batch_size), with n_train from the dataset's declared shape.
+Steps, not epochs, are the common clock: the datasets differ in size, and the study's question is
+how fast each rule gets somewhere per update. The step of each recorded epoch is the ``step``
+column the runner stores in ``curves``; the report never recounts it from dataset shapes.
 """
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import PercentFormatter
 
 import nncore
-from experiments.config import dataset_shape
 
-from .data import Study
-from .figures import facet_lines, save, seeds_note, seeds_per_line, split_frame
-from .tables import Table, mean_sd, number
+from ..data import Study
+from ..plotting import PercentFormatter, facet_lines, save, seeds_note, seeds_per_line
+from ..tables import Table, mean_sd, number
+
+TITLE = "Optimizers"
+ORDER = 80
 
 PLAIN_SGD = '{"kind":"sgd","weight_decay":0.0}'  # rows stored before the optimizer column existed
 MODEL_NAMES = {"": "logistic regression", "100-100": "MLP 100-100"}
@@ -30,30 +30,23 @@ def optimizer_kind(text) -> str:
     return json.loads(text if isinstance(text, str) else PLAIN_SGD)["kind"]
 
 
-def steps_per_epoch(runs: pd.DataFrame) -> pd.Series:
-    """ceil(training samples / batch size) per run, from the dataset's declared shape."""
-    def steps(row) -> int:
-        _, _, n_train = dataset_shape(row["dataset"], json.loads(row["dataset_options"]))
-        return math.ceil(n_train / row["batch_size"])
-    return runs.apply(steps, axis=1)
-
-
 def labelled_runs(study: Study) -> pd.DataFrame:
-    """The finished runs with ``kind`` (optimizer), ``model`` and ``steps_per_epoch`` columns."""
+    """The finished runs with ``kind`` (optimizer) and ``model`` columns."""
     runs = study.ok.copy()
     runs["kind"] = runs["optimizer"].map(optimizer_kind)
     runs["model"] = runs["hidden"].map(lambda hidden: MODEL_NAMES.get(hidden, hidden))
-    runs["steps_per_epoch"] = steps_per_epoch(runs)
     return runs
 
 
 def curves_by_step(study: Study, runs: pd.DataFrame) -> pd.DataFrame:
-    """Curves of ``runs`` joined with their labels, with ``step`` = epoch * steps per epoch."""
-    columns = ["run_id", "dataset", "kind", "model", "lr", "seed", "steps_per_epoch"]
+    """Curves of ``runs`` joined with their labels; ``step``: the stored optimizer steps taken by
+    the end of each recorded epoch."""
+    if "step" not in study.curves or study.curves["step"].isna().all():
+        raise ValueError("the curves table has no step column (results older than the step count)")
+    columns = ["run_id", "dataset", "kind", "model", "lr", "seed"]
     # the curves' own lr column (the rate of each epoch) gives way to the run's initial lr
     curves = study.curves.drop(columns=["study", "lr"], errors="ignore").merge(runs[columns], on="run_id")
-    curves["step"] = curves["epoch"] * curves["steps_per_epoch"]
-    return curves
+    return curves[curves["step"].notna()]
 
 
 def best_lr(runs: pd.DataFrame) -> pd.DataFrame:
@@ -135,8 +128,8 @@ def optimizer_table(study: Study) -> Table:
                  "final validation accuracy of its optimizer on that dataset.")
 
 
-def optimizers_section(b) -> None:
-    """The ``optimizers`` study's report section (``b`` is a reports.build.SectionBuilder)."""
+def section(b) -> None:
+    """The ``optimizers`` study's section (``b`` is a ``reports.sections.SectionBuilder``)."""
     name = b.study.name
     if b.has("curves", "step curves"):
         b.figure(f"{name}_train_loss.png", "Training loss against step, each optimizer at its best "
@@ -147,45 +140,3 @@ def optimizers_section(b) -> None:
                  "learning rate, faceted by dataset.",
                  lambda p: optimizer_figure(b.study, p, "val_acc", "validation accuracy", log=False))
         b.table("summary", lambda: optimizer_table(b.study))
-
-
-# --- the MNIST-1D paper's table -------------------------------------------------------------------
-
-def mnist1d_figure(study: Study, path: Path) -> list[str]:
-    """Training and test accuracy against step, one colour per model."""
-    curves = curves_by_step(study, labelled_runs(study))
-    long = split_frame(curves, {"train_acc": "training", "val_acc": "test"},
-                       ["run_id", "seed", "step", "model"])
-    note = seeds_note(seeds_per_line(long, ["model"]))
-    fig, axes = facet_lines(long, "step", "value", hue="model", style="split", log_y=False,
-                            ylabel="accuracy", xlabel="training step", panel_size=(7.5, 4.6),
-                            panel_title=lambda *_: f"MNIST-1D, Adam lr 1e-2, batch 100\n{note}")
-    for ax in np.ravel(axes):
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    save(fig, path)
-    return list(long["run_id"].unique())
-
-
-def mnist1d_table(study: Study, published: dict[str, float]) -> Table:
-    """Test accuracy per model, ours (mean ± sd over seeds) beside the paper's."""
-    runs = labelled_runs(study)
-    rows = []
-    for model, group in runs.groupby("model"):
-        accuracy = 100 * group["final_val_acc"]
-        rows.append({"model": model, "layer sizes": "-".join(map(str, group["layer_sizes"].iloc[0])),
-                     "seeds": group["seed"].nunique(),
-                     "steps": int((group["epochs_run"] * group["steps_per_epoch"]).max()),
-                     "test accuracy % (mean ± sd)": mean_sd(accuracy),
-                     "min-max %": f"{number(accuracy.min())}-{number(accuracy.max())}",
-                     "paper %": number(published.get(model, np.nan))})
-    return Table(f"{study.name}_summary", "MNIST-1D: test accuracy against the paper's table",
-                 pd.DataFrame(rows), "Test accuracy after the last step (not the best epoch); "
-                 "mean ± sd (ddof=1) over seeds. Paper: Greydanus (2020), table 1.")
-
-
-def mnist1d_section(b, published: dict[str, float]) -> None:
-    """The ``mnist1d`` study's report section; ``published`` maps model name to the paper's %."""
-    if b.has("curves", "step curves"):
-        b.figure(f"{b.study.name}_curves.png", "Training loss and test accuracy against step.",
-                 lambda p: mnist1d_figure(b.study, p))
-    b.table("summary", lambda: mnist1d_table(b.study, published))

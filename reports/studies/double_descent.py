@@ -13,13 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import figures
-from .data import Study
-from .stats import mean_ci
-from .tables import Table, mean_sd, number
+from .. import plotting
+from ..claims import Check, Claim, no_data, verdict
+from ..data import Study
+from ..stats import mean_ci
+from ..tables import Table, mean_sd, number
 
 INTERPOLATED_ERROR = 0.01  # mean final training error counted as "about 0%"
 NEAR_THRESHOLD = 2.0       # a peak within this factor of the threshold width is "near" it
+TITLE = "Double descent in width"
+ORDER = 120
 MARGIN = 0.01              # the peak must stand this far (absolute error) above both sides
 
 
@@ -81,7 +84,7 @@ def width_figure(study: Study, path: Path) -> list[str]:
     band, each seed a dot; the interpolation threshold and the peak marked."""
     frame = errors(study)
     found = descent(study)
-    fig, ax = figures.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
+    fig, ax = plotting.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
     for column, name, color in (("train_error", "training error (noisy labels)", "C0"),
                                 ("test_error", "test error (clean labels)", "C3")):
         summary = mean_ci(frame, ["width"], column)
@@ -101,18 +104,18 @@ def width_figure(study: Study, path: Path) -> list[str]:
                 (found.widest, found.widest_error), xytext=(-40, 20), textcoords="offset points",
                 arrowprops={"arrowstyle": "->", "color": "C3"}, color="C3", fontsize=9, ha="right")
     ax.set_xscale("log")
-    figures._plain_numbers(ax.xaxis)
+    plotting.plain_numbers(ax.xaxis)
     widths = sorted(frame["width"].unique())
     ax.set_xticks([w for w in widths if w in (2, 4, 6, 10, 14, 20, 30, 50, 100, 200, 400)] or widths)
-    ax.yaxis.set_major_formatter(figures.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.yaxis.set_major_formatter(plotting.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set(xlabel="hidden width w (two ReLU layers of w; log scale)", ylabel="final error",
            ylim=(0, None))
     ax.legend(loc="upper right", fontsize=9)
     epochs = ", ".join(str(e) for e in sorted(study.ok["epochs_run"].unique()))
     fig.suptitle(f"Double descent in width: final error after {epochs} epochs\n"
-                 f"{figures.seeds_note(frame.groupby('width')['seed'].nunique())}; dots: single "
+                 f"{plotting.seeds_note(frame.groupby('width')['seed'].nunique())}; dots: single "
                  f"seeds; {_noise_note(study)}")
-    figures.save(fig, path)
+    plotting.save(fig, path)
     return list(frame["run_id"])
 
 
@@ -137,17 +140,17 @@ def epoch_figure(study: Study, path: Path) -> list[str]:
     curves = study.curves_of_ok_runs(("width", "seed"))
     curves = curves[curves["width"].isin(widths) & (curves["epoch"] > 0)]
     curves = curves.assign(test_error=1 - curves["val_acc"], train_error=1 - curves["train_acc"])
-    colors = dict(zip(widths, figures.sns.color_palette("viridis", len(widths))))
-    fig, ax = figures.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
-    figures.mean_lines(ax, curves, "epoch", "test_error", "width", colors, lambda w: f"width {w}")
+    colors = dict(zip(widths, plotting.sns.color_palette("viridis", len(widths))))
+    fig, ax = plotting.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
+    plotting.mean_lines(ax, curves, "epoch", "test_error", "width", colors, lambda w: f"width {w}")
     train = curves.groupby(["width", "epoch"])["train_error"].mean().reset_index()
     for width, color in colors.items():
         rows = train[train["width"] == width]
         ax.plot(rows["epoch"], rows["train_error"], color=color, linestyle="--", linewidth=1)
     ax.plot([], [], color="grey", linestyle="--", linewidth=1, label="training error (dashed)")
     ax.set_xscale("log")
-    figures._plain_log(ax.xaxis)
-    ax.yaxis.set_major_formatter(figures.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    plotting.plain_log(ax.xaxis)
+    ax.yaxis.set_major_formatter(plotting.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set(xlabel="epoch (log scale)", ylabel="error", ylim=(0, None))
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, title="test error (solid)", loc="outside lower center",
@@ -156,8 +159,8 @@ def epoch_figure(study: Study, path: Path) -> list[str]:
     threshold = f"interpolation threshold: width {found.threshold}" if found.threshold else \
         "no width interpolates"
     fig.suptitle("Double descent over training: error against epoch for a few widths\n"
-                 f"{threshold}; {figures.seeds_note(curves.groupby('width')['seed'].nunique())}")
-    figures.save(fig, path)
+                 f"{threshold}; {plotting.seeds_note(curves.groupby('width')['seed'].nunique())}")
+    plotting.save(fig, path)
     return list(curves["run_id"].unique())
 
 
@@ -185,3 +188,32 @@ def summary_text(found: Descent) -> str:
             f"{100 * found.peak_error:.1f}% at width {found.peak_width} (lowest before it "
             f"{number(100 * found.valley_error, 3)}%); test error at width {found.widest} "
             f"{100 * found.widest_error:.1f}% (mean over seeds; at least {found.seeds} per width)")
+
+
+def section(b) -> None:
+    name = b.study.name
+    b.figure(f"{name}_width.png", "Final training and test error against width, the "
+             "interpolation threshold marked.", lambda p: width_figure(b.study, p))
+    if b.has("curves", "error-against-epoch figure"):
+        b.figure(f"{name}_epochs.png", "Test and training error against epoch for a few widths.",
+                 lambda p: epoch_figure(b.study, p))
+    b.table("errors per width", lambda: width_table(b.study))
+
+
+def double_descent_peaks(study: Study | None) -> Claim:
+    """Whatever the curve does is reported; the claim holds only for a peak near the
+    interpolation threshold standing above both the valley before it and the widest net."""
+    claim = (f"double descent: test error peaks near the interpolation threshold (within "
+             f"{NEAR_THRESHOLD:g}x of its width) and falls again beyond it (both by "
+             f"at least {100 * MARGIN:g} points)")
+    published = "peak at the interpolation threshold, lower again for wider nets"
+    if study is None:
+        return no_data(claim, published)
+    try:
+        found = descent(study)
+    except ValueError:
+        return no_data(claim, published)
+    return Claim(claim, published, summary_text(found), verdict(found.holds))
+
+
+CLAIMS = (Check("double-descent-peak", double_descent_peaks),)

@@ -1,0 +1,235 @@
+"""The plotting kit every section draws with: facets, seed bands, palettes, log axes, saving.
+
+Figures are files only (the Agg backend). A figure function writes one PNG and returns the run
+ids it drew; the study sections in ``reports.studies`` build theirs from these pieces.
+
+Seeds are replicates: every line that summarises seeds is their mean with a 95% percentile
+bootstrap band (``reports.stats``, seeded so that rebuilding a report redraws the same bands).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window, also on machines without a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import (FuncFormatter, LogFormatter, MaxNLocator,  # noqa: E402,F401
+                               NullFormatter, PercentFormatter)
+
+from .data import Study  # noqa: E402
+from .stats import mean_ci  # noqa: E402
+
+DPI = 110
+SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+def save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+def legend_outside(fig, axes, title: str | None, loc: str = "outside right upper") -> None:
+    """One legend, gathered from ``axes`` (an Axes or a list), right of the figure where it can
+    hide no data."""
+    handles, labels = [], []
+    for ax in axes if isinstance(axes, (list, tuple)) else [axes]:
+        more_handles, more_labels = ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if handles:
+        fig.legend(handles, labels, title=title, loc=loc)
+
+
+def loss_name(study: Study) -> str:
+    return "/".join(sorted(n.upper() if n in ("mse", "sse") else n.replace("_", " ")
+                           for n in study.ok["loss"].unique()))
+
+
+class _PlainLogFormatter(LogFormatter):
+    """Log-axis labels as 0.3, 1, 1e-05 rather than 3x10^-1, 10^0; minor ticks labelled only
+    when the axis spans little more than a decade (matplotlib's own rule)."""
+
+    def __call__(self, value, pos=None):
+        return f"{value:g}" if super().__call__(value, pos) else ""
+
+
+def plain_log(axis) -> None:
+    axis.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False))
+    axis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+
+
+def plain_numbers(axis) -> None:
+    """Only the given ticks (e.g. the widths run), as 10, 50, 200; no minor labels."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def seeds_count(per_line: pd.Series) -> str:
+    """The seeds behind each line, as 5 or 4–5 (runs that did not finish are missing)."""
+    low, high = int(per_line.min()), int(per_line.max())
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def seeds_note(per_line: pd.Series) -> str:
+    if per_line.max() < 2:
+        return "single seed: no interval"
+    return f"mean over {seeds_count(per_line)} seeds, band: 95% bootstrap CI"
+
+
+def level_colors(levels, palette: str = "viridis") -> dict:
+    """A colour per level: viridis for ordered levels (widths, depths), a qualitative palette
+    such as tab10 for unordered ones (optimizers)."""
+    return dict(zip(levels, sns.color_palette(palette, len(levels))))
+
+
+def levels(frame: pd.DataFrame, column: str | None) -> list:
+    """A column's values in drawing order: a categorical's own order, else sorted."""
+    if column is None:
+        return [None]
+    values = frame[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [c for c in values.cat.categories if (values == c).any()]
+    return sorted(values.unique())
+
+
+STYLES = ("-", "--", ":", "-.")
+
+
+def split_frame(frame: pd.DataFrame, columns: dict[str, str], keep: list[str],
+                value: str = "value") -> pd.DataFrame:
+    """Long form: one row per row of ``frame`` and each of ``columns`` that has a value, with
+    ``split`` holding that column's name from ``columns`` (an ordered categorical) and ``value``
+    its number; ``keep`` columns ride along."""
+    present = {column: name for column, name in columns.items()
+               if column in frame and frame[column].notna().any()}
+    long = frame[[*dict.fromkeys(keep), *present]].melt(id_vars=list(dict.fromkeys(keep)),
+                                                        var_name="split", value_name=value)
+    long = long.dropna(subset=[value])
+    long["split"] = pd.Categorical(long["split"].map(present), categories=list(present.values()))
+    return long
+
+
+def _panel_lines(ax, panel: pd.DataFrame, x: str, hue: str | None, style: str | None,
+                 colors: dict, styles: dict, marker: str | None) -> None:
+    """One panel: a mean line with its band per (hue, style) level present in ``panel``."""
+    for hue_level, color in colors.items():
+        for style_level, line_style in styles.items():
+            lines = panel
+            if hue:
+                lines = lines[lines[hue] == hue_level]
+            if style:
+                lines = lines[lines[style] == style_level]
+            if lines.empty:
+                continue
+            ax.plot(lines[x], lines["mean"], color=color, linestyle=line_style, marker=marker,
+                    markersize=5)
+            ax.fill_between(lines[x], lines["low"], lines["high"], color=color, alpha=0.2,
+                            linewidth=0)
+
+
+def log_axes(ax, x: str, log_x: bool, log_y: bool) -> None:
+    """Log axes labelled as plain numbers; an epoch axis gets integer ticks."""
+    if log_x:
+        ax.set_xscale("log")
+        plain_log(ax.xaxis)
+    elif x == "epoch":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if log_y:
+        ax.set_yscale("log")
+        plain_log(ax.yaxis)
+
+
+def _facet_legend(fig, hue: str | None, colors: dict, hue_label, styles: dict,
+                  marker: str | None) -> None:
+    handles, labels = [], []
+    if hue:
+        handles += [Line2D([], [], color=color, marker=marker) for color in colors.values()]
+        labels += [hue_label(level) for level in colors]
+    if len(styles) > 1:
+        handles += [Line2D([], [], color="0.3", linestyle=line) for line in styles.values()]
+        labels += [str(level) for level in styles]
+    if handles:
+        fig.legend(handles, labels, title=hue if hue else None, loc="outside right upper")
+
+
+def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
+                rows: str | None = None, hue: str | None = None, style: str | None = None,
+                hue_label=str, panel_title=None, marker: str | None = None, log_x: bool = False,
+                log_y: bool = True, ylabel: str = "", xlabel: str | None = None,
+                panel_size: tuple[float, float] = (6.2, 4.4), palette: str = "viridis"):
+    """The one faceted line figure every curve figure is built on.
+
+    Per panel (a value of ``cols`` across, of ``rows`` down), the mean of ``y`` over seeds
+    against ``x`` with its 95% bootstrap band: one colour per value of ``hue`` (named by
+    ``hue_label``), one line style per value of ``style`` (e.g. training / validation). Axes
+    share y. ``panel_title(col_value, row_value)`` names a panel (default ``cols = value``);
+    ``palette`` colours the hue levels (viridis for ordered ones, e.g. tab10 for categories).
+    Returns ``(fig, axes)`` with axes a 2-D array (rows, cols), for callers to add to.
+    """
+    col_levels, row_levels = levels(frame, cols), levels(frame, rows)
+    colors = level_colors(levels(frame, hue), palette) if hue else {None: "C0"}
+    style_levels = levels(frame, style)
+    styles = dict(zip(style_levels, STYLES * len(style_levels)))
+    summary = mean_ci(frame, [key for key in (rows, cols, hue, style) if key] + [x], y)
+    width, height = panel_size
+    fig, axes = plt.subplots(len(row_levels), len(col_levels), sharey=True, squeeze=False,
+                             figsize=(width * len(col_levels), height * len(row_levels)),
+                             layout="constrained")
+    for i, row_level in enumerate(row_levels):
+        for j, col_level in enumerate(col_levels):
+            ax, panel = axes[i][j], summary
+            for key, level in ((rows, row_level), (cols, col_level)):
+                if key:
+                    panel = panel[panel[key] == level]
+            _panel_lines(ax, panel, x, hue, style, colors, styles, marker)
+            log_axes(ax, x, log_x, log_y)
+            title = (panel_title(col_level, row_level) if panel_title else
+                     ", ".join(f"{key} = {level}" for key, level in ((cols, col_level),
+                                                                     (rows, row_level)) if key))
+            ax.set(title=title, ylabel=ylabel if j == 0 else "",
+                   xlabel=(xlabel if xlabel is not None else x) if i == len(row_levels) - 1 else "")
+    _facet_legend(fig, hue, colors, hue_label, styles if style else {}, marker)
+    return fig, axes
+
+
+def seeds_per_line(frame: pd.DataFrame, keys: list[str | None]) -> pd.Series:
+    """Seeds behind each drawn line (one line per combination of the non-None ``keys``)."""
+    keys = [key for key in keys if key]
+    return frame.groupby(keys, observed=True)["seed"].nunique() if keys else \
+        pd.Series([frame["seed"].nunique()])
+
+
+def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> list[str]:
+    """Training and validation loss against epoch (log y), a panel each, one line per value of
+    ``by`` (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
+    Returns the run ids drawn."""
+    columns = (by, "seed") if by else ("seed",)
+    curves = study.curves_of_ok_runs(columns)
+    long = split_frame(curves, dict(SPLITS), ["run_id", "epoch", *columns], value="loss")
+    fig, _ = facet_lines(long, "epoch", "loss", cols="split", hue=by, hue_label=label,
+                         panel_title=lambda split, _: f"{split} loss",
+                         ylabel=f"{loss_name(study)} (log scale)")
+    fig.suptitle(f"{title}\n{seeds_note(seeds_per_line(curves, [by]))}")
+    save(fig, path)
+    return list(curves["run_id"].unique())
+
+
+def mean_lines(ax, frame: pd.DataFrame, x: str, y: str, by: str, colors: dict, label=str,
+               marker: str | None = None) -> None:
+    """On one axes, a line per value of ``by`` (the keys of ``colors``): the mean of ``y`` over
+    seeds at each ``x`` with its 95% bootstrap band, named ``label(value)``."""
+    summary = mean_ci(frame, [by, x], y)
+    for level, color in colors.items():
+        rows = summary[summary[by] == level]
+        if rows.empty:
+            continue
+        ax.plot(rows[x], rows["mean"], color=color, marker=marker, markersize=5, label=label(level))
+        ax.fill_between(rows[x], rows["low"], rows["high"], color=color, alpha=0.2, linewidth=0)

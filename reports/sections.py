@@ -1,0 +1,94 @@
+"""The section builder: one study's part of the report, its figures and tables, each guarded.
+
+A study's section is the generic one (``reports.generic``: curves, summary, provenance) plus, when
+its spec says ``[report] section = "<name>"``, what the study module ``reports.studies.<name>``
+adds. The special part is built first; a generic figure or table whose file the special part
+already wrote (the same figure drawn with the study's own labels) is not drawn twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .data import Messages, Study, is_quick
+from .provenance import mixing_warning, provenance_row
+from .tables import Table
+
+
+@dataclass
+class Section:
+    """One study's part of the report; paths are relative to the output folder."""
+
+    study: str
+    title: str
+    description: str = ""
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (path, caption)
+    tables: list[Table] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class SectionBuilder:
+    """Collects one study's figures and tables, guarding each so one failure leaves the rest.
+
+    ``quiet``: a missing table is not worth a warning (the generic part of a special section:
+    a gradient check has no curves, and its own part says what it shows).
+    """
+
+    def __init__(self, study: Study, out: Path, messages: Messages, title: str):
+        self.study, self.out, self.messages = study, out, messages
+        quick = " (quick smoke run)" if is_quick(study.name) else ""
+        description = study.spec.description if study.spec is not None else ""
+        self.section = Section(study.name, title + quick, description)
+        self.provenance: list[dict] = []
+        self.quiet = False
+
+    def attempt(self, what: str, make: Callable):
+        try:
+            return make()
+        except Exception as error:  # a figure's failure must not cost the rest of the report
+            self.messages.warn(f"study '{self.study.name}': could not make {what} "
+                               f"({type(error).__name__}: {error}); left out")
+            return None
+
+    def drawn(self, name: str) -> bool:
+        """Whether ``figures/<name>`` is already in the section."""
+        return any(path == f"figures/{name}" for path, _ in self.section.figures)
+
+    def figure(self, name: str, caption: str, draw: Callable[[Path], list[str] | None]) -> None:
+        """Draw ``figures/<name>``; ``draw(path)`` returns the run ids drawn (None: all ok runs)."""
+        if self.drawn(name):
+            return
+        path = self.out / "figures" / name
+        run_ids = self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
+        if run_ids is None or not path.exists():
+            return
+        self.section.figures.append((f"figures/{name}", caption))
+        runs = self.study.runs[self.study.runs["run_id"].isin(run_ids)]
+        self.provenance.append(provenance_row(name, runs))
+        warning = mixing_warning(f"figure {name}", runs)
+        if warning:
+            self.section.warnings.append(warning)
+            self.messages.warn(f"study '{self.study.name}': {warning}")
+
+    def has(self, table: str, needed_for: str) -> bool:
+        """Whether the study has ``table``; if not, say which figure goes without it."""
+        if getattr(self.study, table) is not None:
+            return True
+        if not self.quiet:
+            self.messages.warn(f"study '{self.study.name}': no usable '{table}' table, so no "
+                               f"{needed_for}")
+        return False
+
+    def table(self, what: str, make: Callable[[], Table]) -> None:
+        table = self.attempt(f"table {what}", make)
+        if table is not None and all(t.name != table.name for t in self.section.tables):
+            self.section.tables.append(table)
+
+    @staticmethod
+    def attempt_table(messages: Messages, what: str, make: Callable[[], Table]) -> Table | None:
+        try:
+            return make()
+        except Exception as error:  # one table's failure must not cost the rest of the report
+            messages.warn(f"could not make {what} ({type(error).__name__}: {error}); left out")
+            return None

@@ -1,0 +1,164 @@
+"""Seconds per training epoch per engine, width and batch size, and the speedup of the vectorized
+engine over the others: the numeric frames, their tables and their figures.
+
+``epoch_times`` (one row per timed epoch) is what every engines figure reads.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import nncore
+
+from ...data import Study
+from ...plotting import legend_outside, plain_log, plain_numbers, plt, save, sns
+from ...stats import SPEEDUP_RESAMPLES, ratio_of_sums
+from ...tables import Table, number
+
+ENGINE_ORDER = tuple(nncore.ENGINES)  # slowest first, as they evolved
+
+
+SPEEDUP_BASELINES = ("loop", "scalar")
+
+
+def engine_rank(engine: str) -> int:
+    """Position of an engine in ENGINE_ORDER (unknown engines last), for sorting."""
+    return ENGINE_ORDER.index(engine) if engine in ENGINE_ORDER else len(ENGINE_ORDER)
+
+
+def epoch_times(study: Study) -> pd.DataFrame:
+    """One row per timed training epoch: engine, width, batch_size, run_id, epoch_s (seconds).
+
+    From ``curves`` (every epoch after 0); where a run has no curve, its median ``sec_per_epoch``
+    stands in as a single sample.
+    """
+    config = ["run_id", "engine", "width", "batch_size", "layer_sizes"]
+    curves = study.curves_of_ok_runs(config)
+    parts = []
+    if curves is not None:
+        parts.append(curves.loc[curves["epoch"] >= 1, config + ["epoch_s"]])
+    timed = set(parts[0]["run_id"]) if parts else set()
+    rest = study.ok[~study.ok["run_id"].isin(timed)]
+    parts.append(rest[config].assign(epoch_s=rest["sec_per_epoch"]))
+    times = pd.concat(parts, ignore_index=True)
+    return times[np.isfinite(times["epoch_s"]) & (times["epoch_s"] > 0)]
+
+
+def timing_stats(study: Study, times: pd.DataFrame) -> pd.DataFrame:
+    """Per engine, width and batch size: epochs timed, median and quartiles of sec/epoch,
+    and the runs' median samples/s, GFLOP/s and share of the matmul peak."""
+    per_run = study.ok.set_index("run_id")
+    rows = []
+    for (engine, width, batch_size), group in times.groupby(["engine", "width", "batch_size"]):
+        runs = per_run.loc[group["run_id"].unique()]
+        q25, median, q75 = np.percentile(group["epoch_s"], [25, 50, 75])
+        rows.append({"engine": engine, "width": width, "batch_size": batch_size,
+                     "runs": len(runs), "epochs": len(group), "median_s": median,
+                     "q25_s": q25, "q75_s": q75,
+                     "samples_per_s": runs["samples_per_s"].median(),
+                     "gflops": runs["gflops"].median(), "peak_share": runs["peak_share"].median()})
+    return pd.DataFrame(rows)
+
+
+def speedup_stats(times: pd.DataFrame, candidate: str = "vectorized", seed: int = 0) -> pd.DataFrame:
+    """Speedup of ``candidate`` over each baseline engine per width and batch size."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for (width, batch_size), group in times.groupby(["width", "batch_size"]):
+        fast = group.loc[group["engine"] == candidate, "epoch_s"].to_numpy()
+        for baseline in SPEEDUP_BASELINES:
+            slow = group.loc[group["engine"] == baseline, "epoch_s"].to_numpy()
+            if len(fast) == 0 or len(slow) == 0:
+                continue
+            speedup, low, high = ratio_of_sums(slow, fast, rng)
+            rows.append({"baseline": baseline, "width": width, "batch_size": batch_size,
+                         "baseline_s": slow.mean(), "candidate_s": fast.mean(),
+                         "speedup": speedup, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def timing_table(stats: pd.DataFrame, study: str = "engines") -> Table:
+    rows = [{"engine": r.engine, "width": r.width, "batch": r.batch_size, "epochs timed": r.epochs,
+             "median s/epoch": number(r.median_s),
+             "IQR s/epoch": f"{number(r.q25_s)}–{number(r.q75_s)}",
+             "samples/s": number(r.samples_per_s), "GFLOP/s": number(r.gflops),
+             "share of peak": "—" if not np.isfinite(r.peak_share) else f"{100 * r.peak_share:.2g}%"}
+            for r in stats.assign(rank=stats["engine"].map(engine_rank))
+                          .sort_values(["rank", "engine", "batch_size", "width"]).itertuples()]
+    return Table(f"{study}_timing", "Timing: seconds per training epoch", pd.DataFrame(rows),
+                 "Median and interquartile range over every timed epoch of every run; samples/s, "
+                 "GFLOP/s and share of the machine's matmul peak (nncore.probe): median over runs.")
+
+
+def speedup_table(stats: pd.DataFrame, study: str = "engines",
+                  candidate: str = "vectorized") -> Table:
+    rows = [{"width": r.width, "batch": r.batch_size, "baseline": r.baseline,
+             "baseline s/epoch": number(r.baseline_s), f"{candidate} s/epoch": number(r.candidate_s),
+             "speedup": f"{number(r.speedup)}x",
+             "95% CI": "—" if not np.isfinite(r.low) else f"{number(r.low)}–{number(r.high)}x"}
+            for r in stats.sort_values(["baseline", "batch_size", "width"]).itertuples()]
+    return Table(f"{study}_speedups", f"Speedup of {candidate} over the other engines", pd.DataFrame(rows),
+                 "Speedup = summed (mean) epoch seconds of the baseline / those of "
+                 f"{candidate}, never a mean of per-epoch ratios; 95% percentile bootstrap "
+                 f"interval ({SPEEDUP_RESAMPLES} resamples of each engine's epochs).")
+
+
+def engine_times(stats: pd.DataFrame, path: Path) -> None:
+    """Median seconds per epoch against width, one line per engine, a panel per batch size,
+    log-log; error bars: interquartile range over epochs."""
+    batches = sorted(stats["batch_size"].unique())
+    engines = sorted(stats["engine"].unique(), key=lambda e: (engine_rank(e), e))
+    colors = dict(zip(engines, sns.color_palette("colorblind", len(engines))))
+    fig, axes = plt.subplots(1, len(batches), figsize=(4.2 * len(batches), 4.2), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, batch in zip(axes[0], batches):
+        for engine in engines:
+            rows = stats[(stats["batch_size"] == batch) & (stats["engine"] == engine)]
+            rows = rows.sort_values("width")
+            if rows.empty:
+                continue
+            ax.errorbar(rows["width"], rows["median_s"], marker="o", capsize=3, label=engine,
+                        color=colors[engine],
+                        yerr=[rows["median_s"] - rows["q25_s"], rows["q75_s"] - rows["median_s"]])
+        ax.set(xscale="log", yscale="log", title=f"batch size {batch}", xlabel="hidden width (units)")
+        plain_numbers(ax.xaxis)
+        ax.set_xticks(sorted(stats["width"].unique()))
+    axes[0][0].set_ylabel("seconds per epoch (log scale)")
+    plain_log(axes[0][0].yaxis)
+    legend_outside(fig, axes[0][0], "engine")
+    fig.suptitle("Engines: training time per epoch (median; bars: interquartile range)")
+    save(fig, path)
+
+
+def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorized") -> None:
+    """Speedup of ``candidate`` over each baseline against width, one line per batch size."""
+    baselines = sorted(stats["baseline"].unique())
+    batches = sorted(stats["batch_size"].unique())
+    colors = dict(zip(batches, sns.color_palette("viridis", len(batches))))
+    fig, axes = plt.subplots(1, len(baselines), figsize=(5.6 * len(baselines), 4.4), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, baseline in zip(axes[0], baselines):
+        for batch in batches:
+            rows = stats[(stats["baseline"] == baseline) & (stats["batch_size"] == batch)]
+            rows = rows.sort_values("width")
+            if rows.empty:
+                continue
+            error = [(rows["speedup"] - rows["low"]).fillna(0),
+                     (rows["high"] - rows["speedup"]).fillna(0)]
+            ax.errorbar(rows["width"], rows["speedup"], yerr=error, marker="o", capsize=3,
+                        color=colors[batch], label=str(batch))
+        ax.axhline(1, color="grey", linestyle="--", linewidth=1)
+        ax.set(xscale="log", yscale="log", title=f"{candidate} over {baseline}",
+               xlabel="hidden width (units)")
+        plain_numbers(ax.xaxis)
+        plain_numbers(ax.yaxis)
+        ax.set_xticks(sorted(stats["width"].unique()))
+    axes[0][0].set_ylabel("speedup (x, log scale)")
+    legend_outside(fig, axes[0][0], "batch size")
+    fig.suptitle(f"Speedup of {candidate}: ratio of summed epoch times\n"
+                 "bars: 95% bootstrap CI; dashed line: no speedup")
+    save(fig, path)
+
+
