@@ -219,3 +219,33 @@ def test_a_study_with_its_own_figure_and_claim_is_its_spec_and_its_module(tmp_pa
     card = report.scorecard.frame.set_index("id")
     assert card.loc["tiny-every-run-finishes", "holds"] == "yes"
     assert card.loc["tiny-every-run-finishes", "ours"] == "2 of 2"
+
+
+class SignSGD(nncore.optimizers.Optimizer):
+    """p -= lr sign(g): an update rule nncore does not ship."""
+
+    kind = "signsgd"
+    defaults = {"weight_decay": 0.0}
+
+    def _update(self, p, g, scratch):
+        np.sign(g, out=g)
+        g *= self.lr
+        p -= g
+
+
+def test_a_new_optimizer_is_one_class_in_the_registry(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(nncore.OPTIMIZERS, "signsgd", SignSGD)
+    text = SINCOS.format(name="signs") + "lr = 0.01\n[grid]\noptimizer = [{ kind = 'sgd' }, { kind = 'signsgd' }]\n"
+    path = write(tmp_path, "signs", text)
+    assert main(["sweep", str(path), "--results", str(tmp_path / "r"), "--backend", "serial",
+                 "--quiet"]) == 0
+    runs = experiments.load("signs", "runs", results=tmp_path / "r").set_index("optimizer")
+    assert set(runs["status"]) == {"ok"}
+    stored = '{"kind":"signsgd","weight_decay":0.0}'
+    assert stored in runs.index
+    # It trained with its own rule: a different result from plain SGD's on the same batches.
+    assert runs.loc[stored, "final_train_loss"] != runs.loc['{"kind":"sgd","weight_decay":0.0}',
+                                                            "final_train_loss"]
+    bad = write(tmp_path, "bad", SINCOS.format(name="bad") + "optimizer = { kind = 'signsgdd' }\n")
+    assert main(["sweep", str(bad), "--results", str(tmp_path / "r")]) == 2
+    assert "signsgd" in capsys.readouterr().err  # the registered kind is among the valid choices
