@@ -128,8 +128,8 @@ class JaxEngine(Engine):
         _, step, epoch = self._functions(net)
         n, dtype = X.shape[0], net.dtype
         full = n // batch_size
-        scan_X = jnp.asarray(X[:full * batch_size].reshape(full, batch_size, -1))
-        scan_Y = jnp.asarray(Y[:full * batch_size].reshape(full, batch_size, -1))
+        scan_X = jnp.asarray(X[:full * batch_size].reshape(full, batch_size, X.shape[1]))
+        scan_Y = jnp.asarray(Y[:full * batch_size].reshape(full, batch_size, Y.shape[1]))
         rest_X, rest_Y = jnp.asarray(X[full * batch_size:]), jnp.asarray(Y[full * batch_size:])
         full_step = jnp.asarray(lr / batch_size if reduction == "mean" else lr, dtype=dtype)
         rest_step = jnp.asarray(lr / max(n - full * batch_size, 1) if reduction == "mean" else lr,
