@@ -92,17 +92,18 @@ def train_step(net, engine, X: np.ndarray, Y: np.ndarray, grads: np.ndarray, opt
     optimizer.step(net.flat_params(), grads)
 
 
-def _train_epoch(net, engine, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer: Optimizer,
+def train_epoch(net, engine, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer: Optimizer,
                  reduction: str, grads: np.ndarray) -> None:
-    """One epoch of ``train_step`` over consecutive batches of X (n, in), Y (n, out): in one call
-    through the engine's whole-epoch hook when it has one for this optimizer (``train_epoch``, or
+    """One epoch of ``train_step`` over consecutive batches of X (n, in), Y (n, out), already
+    validated, as ``train`` runs it (without shuffling or evaluation): in one call through the
+    engine's whole-epoch hook when it has one for this optimizer (``train_epoch``, or
     ``sgd_epoch`` for plain SGD), else batch by batch."""
-    train_epoch = getattr(engine, "train_epoch", None)
-    if train_epoch is not None and train_epoch(net, X, Y, batch_size, optimizer, reduction, grads):
+    epoch_hook = getattr(engine, "train_epoch", None)
+    if epoch_hook is not None and epoch_hook(net, X, Y, batch_size, optimizer, reduction, grads):
         return
-    sgd_epoch = getattr(engine, "sgd_epoch", None)
-    if sgd_epoch is not None and optimizer.folds_into_gradient:
-        sgd_epoch(net, X, Y, batch_size, optimizer.lr, reduction, grads)
+    sgd_hook = getattr(engine, "sgd_epoch", None)
+    if sgd_hook is not None and optimizer.folds_into_gradient:
+        sgd_hook(net, X, Y, batch_size, optimizer.lr, reduction, grads)
         return
     for start in range(0, X.shape[0], batch_size):
         train_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size], grads,
@@ -189,7 +190,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             X_epoch, Y_epoch = X, Y
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            _train_epoch(net, engine, X_epoch, Y_epoch, batch_size, optimizer, reduction, grads)
+            train_epoch(net, engine, X_epoch, Y_epoch, batch_size, optimizer, reduction, grads)
         history.steps += -(-n // batch_size)
         unrecorded_s += time.perf_counter() - started
         if epoch % evaluate_every == 0 or epoch == epochs:

@@ -40,7 +40,7 @@ LOSS_CODES = {"mse": MSE, "sse": SSE, "cross_entropy": CROSS_ENTROPY,
               "binary_cross_entropy": BINARY_CROSS_ENTROPY}
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _softmax_rows(a):
     """a (n, m) <- softmax of each row of a, in place; the row maximum subtracted so exp() never
     overflows."""
@@ -57,7 +57,7 @@ def _softmax_rows(a):
             a[i, j] /= total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _forward_activation(z, b, a, code):
     """z (n, m) <- z + b and a (n, m) <- f(z + b), f given by ``code``; a may be z itself.
 
@@ -84,7 +84,7 @@ def _forward_activation(z, b, a, code):
         _softmax_rows(a)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _activation_backward(a, d, code):
     """d (n, m) <- d * da/dz in place, from the activation's output a (n, m)."""
     n, m = d.shape
@@ -111,7 +111,7 @@ def _activation_backward(a, d, code):
                 d[i, j] *= one - a[i, j] * a[i, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _output_delta(a, y, d, output_code, loss_code, scale):
     """d (n, out) <- scale * dL_i/dz per sample row, for a = output(z) and targets y (n, out)."""
     n, m = a.shape
@@ -129,7 +129,7 @@ def _output_delta(a, y, d, output_code, loss_code, scale):
         _activation_backward(a, d, output_code)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _summed_loss(a, z, y, loss_code):
     """sum_i L_i over the rows of a, z (the output's pre-activation) and y, all (n, out)."""
     n, m = a.shape
@@ -163,7 +163,7 @@ def _summed_loss(a, z, y, loss_code):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bias_gradient(d, db):
     """db (m,) <- d.sum(axis=0) for d (n, m)."""
     n, m = d.shape
@@ -174,7 +174,7 @@ def _bias_gradient(d, db):
             db[j] += d[i, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
                     hidden_code, output_code, loss_code, scale, compute_loss):
     """Overwrite ``grads`` with scale * sum_i dL_i/dparams over the rows of X (n, in), Y (n, out).
@@ -224,7 +224,7 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     return loss_sum
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sgd_epoch(params, grads, layout, X, Y, batch_size, lr, mean, outputs, logits, deltas,
               hidden_code, output_code, loss_code):
     """One epoch of plain SGD over consecutive batches of X (n, in), Y (n, out), in place.

@@ -24,7 +24,7 @@ RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad":
 HYPER_NAMES = ("lr", "weight_decay", "momentum", "alpha", "beta1", "beta2", "eps")
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _decay_into_gradient(p, g, weight_decay):
     """g += weight_decay * p (coupled L2), skipped at 0 as in ``nncore.optimizers``."""
     if weight_decay != 0:
@@ -32,14 +32,14 @@ def _decay_into_gradient(p, g, weight_decay):
             g[k] += p[k] * weight_decay
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _adam_constants(beta1, beta2, eps, lr, steps):
     """(eps / root, step size) of ``Adam._constants`` at step ``steps``, in float64."""
     root = math.sqrt((1.0 - beta2) / (1.0 - beta2 ** float(steps)))
     return eps / root, lr * (1.0 - beta1) / ((1.0 - beta1 ** float(steps)) * root)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def apply_rule(rule, p, g, first, second, hyper, steps):
     """One update of p (P,) in place from the gradient g (P,) (overwritten), by rule ``rule`` at
     step number ``steps`` (1-based); ``first``/``second`` are the rule's state vectors (P,)."""
@@ -79,7 +79,7 @@ def apply_rule(rule, p, g, first, second, hyper, steps):
             p[k] -= first[k] / (np.sqrt(second[k]) + eps_scaled) * step_size
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def optimizer_epoch(params, grads, layout, X, Y, batch_size, mean, outputs, logits, deltas,
                     hidden_code, output_code, loss_code, rule, hyper, first, second, steps):
     """One epoch over consecutive batches of X (n, in), Y (n, out), in place: per batch the
