@@ -58,15 +58,17 @@ def _softmax_rows(a):
 
 
 @njit(cache=True, error_model="numpy")
-def _forward_activation(z, b, a, code):
-    """z (n, m) <- z + b and a (n, m) <- f(z + b), f given by ``code``; a may be z itself.
+def _forward_activation(z, a, code):
+    """a (n, m) <- f(z) for z (n, m), f given by ``code``; a may be z itself.
 
     One loop per code, so that the innermost loop has no branch and vectorizes."""
     n, m = z.shape
     zero, half, one = z.dtype.type(0.0), z.dtype.type(0.5), z.dtype.type(1.0)
+    if code == SOFTMAX:
+        a[:, :] = z
+        _softmax_rows(a)
+        return
     for i in range(n):
-        for j in range(m):
-            z[i, j] += b[j]
         if code == RELU:
             for j in range(m):
                 a[i, j] = max(z[i, j], zero)
@@ -77,11 +79,9 @@ def _forward_activation(z, b, a, code):
         elif code == TANH:
             for j in range(m):
                 a[i, j] = np.tanh(z[i, j])
-        else:  # identity, and softmax's input
+        else:  # identity (a copy when a is not z itself)
             for j in range(m):
                 a[i, j] = z[i, j]
-    if code == SOFTMAX:
-        _softmax_rows(a)
 
 
 @njit(cache=True, error_model="numpy")
@@ -164,17 +164,6 @@ def _summed_loss(a, z, y, loss_code):
 
 
 @njit(cache=True, error_model="numpy")
-def _bias_gradient(d, db):
-    """db (m,) <- d.sum(axis=0) for d (n, m)."""
-    n, m = d.shape
-    for j in range(m):
-        db[j] = d[0, j]
-    for i in range(1, n):
-        for j in range(m):
-            db[j] += d[i, j]
-
-
-@njit(cache=True, error_model="numpy")
 def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
                     hidden_code, output_code, loss_code, scale, compute_loss):
     """Overwrite ``grads`` with scale * sum_i dL_i/dparams over the rows of X (n, in), Y (n, out).
@@ -196,11 +185,11 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
         b = params[at + fan_in * fan_out:at + (fan_in + 1) * fan_out]
         a = outputs[n * unit_at[layer]:n * unit_at[layer + 1]].reshape((n, fan_out))
         if layer < last:
-            forward_product(inputs, W, a)
-            _forward_activation(a, b, a, hidden_code)
+            forward_product(inputs, W, b, a)
+            _forward_activation(a, a, hidden_code)
         else:
-            forward_product(inputs, W, z)
-            _forward_activation(z, b, a, output_code)
+            forward_product(inputs, W, b, z)
+            _forward_activation(z, a, output_code)
         inputs = a
     loss_sum = _summed_loss(a, z, Y, loss_code) if compute_loss else X.dtype.type(0.0)
 
@@ -213,8 +202,8 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
             inputs = outputs[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
         else:
             inputs = X
-        weight_gradient(inputs, d, grads[at:at + fan_in * fan_out].reshape((fan_in, fan_out)))
-        _bias_gradient(d, grads[at + fan_in * fan_out:at + (fan_in + 1) * fan_out])
+        weight_gradient(inputs, d, grads[at:at + fan_in * fan_out].reshape((fan_in, fan_out)),
+                        grads[at + fan_in * fan_out:at + (fan_in + 1) * fan_out])
         if layer > 0:
             W = params[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
             previous = deltas[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
