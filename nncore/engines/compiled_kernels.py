@@ -176,21 +176,22 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     last = sizes.shape[0] - 2
     scale = X.dtype.type(scale)
 
-    # Forward: each layer's activations into its block of ``outputs``.
-    inputs = X
+    # Forward: each layer's activations into its block of ``outputs``. X and a block are arrays of
+    # different numba types (a slice of X may be non-contiguous to numba's eye); one variable
+    # holding either would make every product on it take the slow, strided path.
     z = logits[:n * sizes[last + 1]].reshape((n, sizes[last + 1]))
     for layer in range(last + 1):
         fan_in, fan_out, at = sizes[layer], sizes[layer + 1], param_at[layer]
         W = params[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
         b = params[at + fan_in * fan_out:at + (fan_in + 1) * fan_out]
         a = outputs[n * unit_at[layer]:n * unit_at[layer + 1]].reshape((n, fan_out))
-        if layer < last:
-            forward_product(inputs, W, b, a)
-            _forward_activation(a, a, hidden_code)
+        target = a if layer < last else z
+        if layer == 0:
+            forward_product(X, W, b, target)
         else:
-            forward_product(inputs, W, b, z)
-            _forward_activation(z, a, output_code)
-        inputs = a
+            inputs = outputs[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
+            forward_product(inputs, W, b, target)
+        _forward_activation(target, a, hidden_code if layer < last else output_code)
     loss_sum = _summed_loss(a, z, Y, loss_code) if compute_loss else X.dtype.type(0.0)
 
     # Backward: every gradient is linear in the output delta, so the scale is applied once there.
@@ -198,18 +199,18 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     _output_delta(a, Y, d, output_code, loss_code, scale)
     for layer in range(last, -1, -1):
         fan_in, fan_out, at = sizes[layer], sizes[layer + 1], param_at[layer]
-        if layer > 0:
-            inputs = outputs[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
-        else:
-            inputs = X
-        weight_gradient(inputs, d, grads[at:at + fan_in * fan_out].reshape((fan_in, fan_out)),
-                        grads[at + fan_in * fan_out:at + (fan_in + 1) * fan_out])
-        if layer > 0:
-            W = params[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
-            previous = deltas[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
-            delta_back(d, W, previous)
-            _activation_backward(inputs, previous, hidden_code)
-            d = previous
+        dW = grads[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
+        db = grads[at + fan_in * fan_out:at + (fan_in + 1) * fan_out]
+        if layer == 0:
+            weight_gradient(X, d, dW, db)
+            break
+        inputs = outputs[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
+        weight_gradient(inputs, d, dW, db)
+        W = params[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
+        previous = deltas[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
+        delta_back(d, W, previous)
+        _activation_backward(inputs, previous, hidden_code)
+        d = previous
     return loss_sum
 
 
