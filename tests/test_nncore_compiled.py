@@ -2,7 +2,8 @@
 
 Its agreement with the other engines on random problems is part of the property tests in
 ``test_nncore_engines.py``; here every activation, output and loss is covered once each, float32,
-the whole-epoch path ``nncore.train`` takes, and life without numba.
+the whole-epoch paths ``nncore.train`` takes (plain SGD, and every optimizer as one compiled call
+per epoch), loading from the cache, and life without numba.
 """
 import os
 import subprocess
@@ -207,7 +208,7 @@ FIRST_CALLS = """if True:
     for optimizer in ("sgd", "adam"):
         nncore.train(net, X, Y, epochs=1, batch_size=4, lr=0.1, engine=engine, optimizer=optimizer)
     kernels = engine.kernels
-    stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats, kernels.optimizers.optimizer_epoch.stats]
+    stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats, engine.rules.optimizer_epoch.stats]
     print(sum(len(s.cache_hits) for s in stats), sum(len(s.cache_misses) for s in stats))
 """
 

@@ -19,13 +19,13 @@ INSTALL_HINT = "pip install 'nnstudy[compiled]' (or pip install 'numba>=0.60')"
 
 
 def load_kernels():
-    """The numba kernels modules as one namespace, or ``ImportError`` saying how to install numba."""
+    """The numba kernel modules ``(compiled_kernels, compiled_optimizers)``, or ``ImportError``
+    saying how to install numba."""
     try:
         from . import compiled_kernels, compiled_optimizers
     except ImportError as error:  # numba missing, or an install numba refuses (e.g. its NumPy)
         raise ImportError(f"engine='compiled' needs numba ({error}): {INSTALL_HINT}") from error
-    compiled_kernels.optimizers = compiled_optimizers
-    return compiled_kernels
+    return compiled_kernels, compiled_optimizers
 
 
 class _Workspace:
@@ -47,7 +47,7 @@ class CompiledEngine(Engine):
     name = "compiled"
 
     def __init__(self):
-        self.kernels = load_kernels()
+        self.kernels, self.rules = load_kernels()
         self.workspaces = Workspaces(_Workspace)
 
     def _codes(self, net) -> tuple[int, int, int]:
@@ -91,7 +91,7 @@ class CompiledEngine(Engine):
         optimizer that is not one of ``nncore.OPTIMIZERS``' own classes (a user's subclass)."""
         from ..optimizers import OPTIMIZERS
 
-        rules = self.kernels.optimizers
+        rules = self.rules
         if OPTIMIZERS.get(optimizer.kind) is not type(optimizer):
             return False
         if optimizer.folds_into_gradient:
