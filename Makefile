@@ -44,7 +44,7 @@ bench-compare: $(STAMP)
 	$(ONE_THREAD) $(PY) -m benchmarks.compare --threshold $(THRESHOLD)
 
 bench-peers: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev,peers]'
+	$(PY) -m pip install --quiet -e '.[dev,peers,jax]'
 	$(ONE_THREAD) $(PY) -m pytest benchmarks/test_peers.py -q -s
 
 clean:

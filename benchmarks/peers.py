@@ -7,6 +7,8 @@ a user of that library writes the loop:
 - nncore: ``nncore.sgd_step`` over consecutive batches (``nncore.train``'s inner loop);
 - nncore-compiled: the compiled engine's ``sgd_epoch``, the whole epoch in one call (what
   ``nncore.train(..., engine="compiled")`` runs);
+- JAX: the ``jax`` engine's jit-compiled epoch (``lax.scan`` over the batches) on device arrays
+  (``nnstudy_engines.jax_engine``, the ``jax`` extra);
 - PyTorch: the ``torch`` engine's ``sgd_epoch`` (autograd on nncore's parameter layout, in-place
   SGD steps under ``no_grad``; what ``nncore.train(..., engine="torch")`` runs);
 - scikit-learn: ``MLPRegressor`` / ``MLPClassifier.partial_fit`` (one epoch per call) with solver
@@ -37,7 +39,7 @@ from benchmarks.cases import NetCase
 from benchmarks.gemm import gemm_operands, run_products
 from benchmarks.machine import fingerprint
 
-FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "sklearn")
+FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "jax", "sklearn")
 PEERS_TABLE = Path("results") / "peers" / "peers.parquet"
 
 
@@ -73,6 +75,15 @@ def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     return lambda: engine.sgd_epoch(net, X, Y, case.batch_size, case.lr, "mean", grads)
 
 
+def jax_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    from nnstudy_engines.jax_engine import JaxEngine
+
+    net = case.make_net(dtype)
+    X, Y = net.check_data(X, Y)
+    run_epoch, _ = JaxEngine().epoch_function(net, X, Y, case.batch_size, case.lr, "mean")
+    return run_epoch
+
+
 def sklearn_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -104,7 +115,7 @@ def gemm_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
 
 
 EPOCH_BUILDERS = {"nncore": nncore_epoch, "nncore-compiled": compiled_epoch, "torch": torch_epoch,
-                  "sklearn": sklearn_epoch}
+                  "jax": jax_epoch, "sklearn": sklearn_epoch}
 PEAK = "matmul-peak"
 
 
@@ -123,16 +134,17 @@ def interleaved_seconds(epochs: dict, rounds: int) -> dict[str, list[float]]:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the frameworks installed (torch only with the ``peers`` extra)."""
+    """Versions of the frameworks installed (torch with the ``peers`` extra, jax with ``jax``)."""
     import numba
     import sklearn
     versions = {"nncore": nncore.__version__, "sklearn": sklearn.__version__,
                 "nncore-compiled": f"{nncore.__version__} (numba {numba.__version__})"}
-    try:
-        import torch
-    except ImportError:
-        return versions
-    return {**versions, "torch": torch.__version__}
+    for name in ("torch", "jax"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            pass
+    return versions
 
 
 def peer_table(measurements: list[dict]) -> pd.DataFrame:

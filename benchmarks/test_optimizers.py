@@ -9,12 +9,13 @@ OPTIMIZERS = ("sgd", "adam")
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-@pytest.mark.parametrize("case", CASES, ids=[case.case_id for case in CASES])
-def test_optimizer_epoch(benchmark, case, optimizer):
-    epoch = epoch_seconds(case, optimizer)
-    benchmark.group = f"optimizer-epoch-{case.case_id}"
+@pytest.mark.parametrize("case, engine", CASES, ids=[f"{case.case_id}-{engine}" for case, engine in CASES])
+def test_optimizer_epoch(benchmark, case, engine, optimizer):
+    epoch = epoch_seconds(case, engine, optimizer)
+    # the vectorized groups keep their names, so saved benchmarks still compare
+    benchmark.group = f"optimizer-epoch-{case.case_id}" + ("" if engine == "vectorized" else f"-{engine}")
     benchmark.extra_info.update(case.extra_info("float64"), optimizer=optimizer,
-                                steps_per_epoch=STEPS_PER_EPOCH[case.batch_size])
+                                engine=engine, steps_per_epoch=STEPS_PER_EPOCH[case.batch_size])
 
     cpu_s, wall_s = benchmark(epoch)
 

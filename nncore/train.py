@@ -94,6 +94,24 @@ def train_step(net, engine, X: np.ndarray, Y: np.ndarray, grads: np.ndarray, opt
     optimizer.step(net.flat_params(), grads)
 
 
+def train_epoch(net, engine, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer: Optimizer,
+                 reduction: str, grads: np.ndarray) -> None:
+    """One epoch of ``train_step`` over consecutive batches of X (n, in), Y (n, out), already
+    validated, as ``train`` runs it (without shuffling or evaluation): in one call through the
+    engine's whole-epoch hook when it has one for this optimizer (``train_epoch``, or
+    ``sgd_epoch`` for plain SGD), else batch by batch."""
+    epoch_hook = getattr(engine, "train_epoch", None)
+    if epoch_hook is not None and epoch_hook(net, X, Y, batch_size, optimizer, reduction, grads):
+        return
+    sgd_hook = getattr(engine, "sgd_epoch", None)
+    if sgd_hook is not None and optimizer.folds_into_gradient:
+        sgd_hook(net, X, Y, batch_size, optimizer.lr, reduction, grads)
+        return
+    for start in range(0, X.shape[0], batch_size):
+        train_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size], grads,
+                   optimizer, reduction)
+
+
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
           engine="vectorized", reduction: str = "mean", validation=None,
           shuffle: bool = True, seed: int = 0, callback=None, optimizer="sgd",
@@ -176,14 +194,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             X_epoch, Y_epoch = X, Y
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            if getattr(engine, "sgd_epoch", None) is not None and optimizer.folds_into_gradient:
-                # the whole plain-SGD epoch in one call (the compiled engine)
-                engine.sgd_epoch(net, X_epoch, Y_epoch, batch_size, epoch_lr, reduction, grads)
-            else:
-                for start in range(0, n, batch_size):
-                    X_batch = X_epoch[start:start + batch_size]
-                    Y_batch = Y_epoch[start:start + batch_size]
-                    train_step(net, engine, X_batch, Y_batch, grads, optimizer, reduction)
+            train_epoch(net, engine, X_epoch, Y_epoch, batch_size, optimizer, reduction, grads)
         history.steps += -(-n // batch_size)
         unrecorded_s += time.perf_counter() - started
         if epoch % evaluate_every == 0 or epoch == epochs:

@@ -1,4 +1,4 @@
-"""The peer table: nncore against PyTorch and scikit-learn, from ``results/peers/peers.parquet``.
+"""The peer table: nncore against PyTorch, JAX and scikit-learn, from ``results/peers/peers.parquet``.
 
 That file is written by ``make bench-peers`` (``benchmarks/peers.py``), not by a study, so it is
 read here directly; its columns are listed in docs/benchmarks.md.
@@ -13,7 +13,7 @@ from .data import Messages
 from .tables import Table, number
 
 PEERS_FILE = Path("peers") / "peers.parquet"
-FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "sklearn")  # nncore: the vectorized engine
+FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "jax", "sklearn")  # nncore: the vectorized engine
 
 
 def load_peers(results: str | Path, messages: Messages) -> pd.DataFrame | None:

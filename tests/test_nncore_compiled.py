@@ -2,7 +2,8 @@
 
 Its agreement with the other engines on random problems is part of the property tests in
 ``test_nncore_engines.py``; here every activation, output and loss is covered once each, float32,
-the whole-epoch path ``nncore.train`` takes, and life without numba.
+the whole-epoch paths ``nncore.train`` takes (plain SGD, and every optimizer as one compiled call
+per epoch), loading from the cache, and life without numba.
 """
 import os
 import subprocess
@@ -80,6 +81,12 @@ def test_sgd_epoch_makes_the_same_updates_as_sgd_steps(reduction):
     np.testing.assert_array_equal(net.flat_params(), stepped.flat_params())
 
 
+def without_epoch_hooks(engine):
+    """The engine as one without whole-epoch hooks sees it in ``nncore.train``: step by step."""
+    engine.sgd_epoch = engine.train_epoch = None
+    return engine
+
+
 def test_train_runs_each_epoch_as_one_compiled_call_with_the_per_step_result():
     net, X, Y = problem("relu", "identity", "mse", n=50)
     per_step = net.copy()
@@ -87,27 +94,64 @@ def test_train_runs_each_epoch_as_one_compiled_call_with_the_per_step_result():
     whole_epoch = engine.sgd_epoch
     engine.sgd_epoch = lambda *args: calls.append(args[3]) or whole_epoch(*args)
     nncore.train(net, X, Y, epochs=3, batch_size=8, lr=0.1, engine=engine, seed=2)
-    stepping = get_engine("compiled")
-    stepping.sgd_epoch = None  # what an engine without the hook gets: sgd_step per batch
-    nncore.train(per_step, X, Y, epochs=3, batch_size=8, lr=0.1, engine=stepping, seed=2)
+    nncore.train(per_step, X, Y, epochs=3, batch_size=8, lr=0.1,
+                 engine=without_epoch_hooks(get_engine("compiled")), seed=2)
     assert calls == [8, 8, 8]
     np.testing.assert_array_equal(net.flat_params(), per_step.flat_params())
 
 
-@pytest.mark.parametrize("optimizer", [*nncore.OPTIMIZERS, {"kind": "sgd", "weight_decay": 0.01}])
-def test_compiled_trains_like_vectorized_with_every_optimizer(optimizer):
-    # Plain SGD runs whole epochs through sgd_epoch; every other rule (and SGD with weight decay)
-    # one compiled gradient per batch, then the optimizer's own step.
+EVERY_OPTIMIZER = [*nncore.OPTIMIZERS, {"kind": "sgd", "weight_decay": 0.01},
+                   {"kind": "momentum", "weight_decay": 0.01}, {"kind": "nesterov", "weight_decay": 0.01},
+                   {"kind": "adagrad", "weight_decay": 0.01}, {"kind": "rmsprop", "weight_decay": 0.01},
+                   {"kind": "adam", "weight_decay": 0.01}, {"kind": "adamw", "weight_decay": 0.1}]
+
+
+@pytest.mark.parametrize("reduction", nncore.REDUCTIONS)
+@pytest.mark.parametrize("optimizer", EVERY_OPTIMIZER, ids=str)
+def test_every_optimizer_trains_one_compiled_call_per_epoch_like_vectorized(optimizer, reduction):
+    # 30 samples in batches of 7: the last batch of each epoch is smaller.
     net, X, Y = problem("tanh", "identity", "mse", n=30)
     reference = net.copy()
     engine, epochs_in_one_call = get_engine("compiled"), []
-    whole_epoch = engine.sgd_epoch
-    engine.sgd_epoch = lambda *args: epochs_in_one_call.append(1) or whole_epoch(*args)
-    for model, model_engine in ((net, engine), (reference, "vectorized")):
-        nncore.train(model, X, Y, epochs=3, batch_size=7, lr=0.01, engine=model_engine,
-                     optimizer=optimizer, seed=4)
-    assert len(epochs_in_one_call) == (3 if optimizer == "sgd" else 0)
+    whole_epoch = engine.train_epoch
+    engine.train_epoch = lambda *args: epochs_in_one_call.append(whole_epoch(*args)) or epochs_in_one_call[-1]
+    histories = [nncore.train(model, X, Y, epochs=3, batch_size=7, lr=0.01, engine=model_engine,
+                              optimizer=optimizer, reduction=reduction, seed=4)
+                 for model, model_engine in ((net, engine), (reference, "vectorized"))]
+    assert epochs_in_one_call == [True, True, True]
     np.testing.assert_allclose(net.flat_params(), reference.flat_params(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(histories[0].train_loss, histories[1].train_loss, rtol=1e-10)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_an_optimizer_epoch_advances_the_state_as_its_steps_do(optimizer):
+    net, X, Y = problem("relu", "identity", "sse", n=23)
+    X, Y = net.check_data(X, Y)
+    stepped = net.copy()
+    engine = get_engine("compiled")
+    rules = [nncore.optimizers.make_optimizer(optimizer, model.flat_params(), 0.01) for model in (net, stepped)]
+    grads = zero_gradients(net)
+    assert engine.train_epoch(net, X, Y, 5, rules[0], "mean", grads)
+    for start in range(0, 23, 5):
+        nncore.train_step(stepped, engine, X[start:start + 5], Y[start:start + 5], grads, rules[1], "mean")
+    assert rules[0].steps == rules[1].steps == 5
+    for name in rules[0].state_names:
+        np.testing.assert_allclose(rules[0].state[name], rules[1].state[name], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(net.flat_params(), stepped.flat_params(), rtol=1e-12, atol=1e-15)
+
+
+def test_an_optimizer_subclass_falls_back_to_steps():
+    class Halved(nncore.optimizers.SGD):
+        def _update(self, p, g, scratch):
+            g *= 0.5 * self.lr
+            p -= g
+
+    net, X, Y = problem("relu", "identity", "mse", n=20)
+    X, Y = net.check_data(X, Y)
+    before = net.flat_params().copy()
+    rule = Halved(net.flat_params(), 0.1, weight_decay=0.01)
+    assert get_engine("compiled").train_epoch(net, X, Y, 5, rule, "mean", zero_gradients(net)) is False
+    np.testing.assert_array_equal(net.flat_params(), before)
 
 
 @pytest.mark.parametrize("dtype, tolerance", [("float64", 1e-10), ("float32", 1e-4)])
@@ -154,14 +198,23 @@ def test_without_numba_the_compiled_engine_says_how_to_install_it_and_the_rest_w
     assert "engine='compiled' needs numba" in lines[1] and "pip install 'nnstudy[compiled]'" in lines[1]
 
 
+FIRST_CALLS = """if True:
+    import numpy as np, nncore
+    from nncore.engines import get_engine
+    engine = get_engine("compiled")
+    net = nncore.MLP([2, 5, 1])
+    X, Y = np.ones((6, 2)), np.zeros((6, 1))
+    nncore.backprop(net, X, Y, engine=engine)
+    for optimizer in ("sgd", "adam"):
+        nncore.train(net, X, Y, epochs=1, batch_size=4, lr=0.1, engine=engine, optimizer=optimizer)
+    kernels = engine.kernels
+    stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats, engine.rules.optimizer_epoch.stats]
+    print(sum(len(s.cache_hits) for s in stats), sum(len(s.cache_misses) for s in stats))
+"""
+
+
 @pytest.mark.slow
-def test_a_new_process_loads_the_compiled_code_from_the_cache():
-    get_engine("compiled")  # compiles here and writes the cache, unless it is there already
-    code = """if True:
-        from nncore.engines import get_engine
-        kernels = get_engine("compiled").kernels
-        stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats]
-        print(sum(len(s.cache_hits) for s in stats), sum(len(s.cache_misses) for s in stats))
-    """
-    hits, misses = map(int, run_python(code).stdout.split())
-    assert (hits, misses) == (4, 0)  # two entry points, each for float64 and float32
+def test_a_new_process_loads_the_compiled_code_from_the_cache(tmp_path):
+    run_python(FIRST_CALLS, NUMBA_CACHE_DIR=str(tmp_path))  # compiles and writes the cache
+    hits, misses = map(int, run_python(FIRST_CALLS, NUMBA_CACHE_DIR=str(tmp_path)).stdout.split())
+    assert (hits, misses) == (3, 0)  # three entry points, float64 only: nothing compiled

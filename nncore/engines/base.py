@@ -54,6 +54,13 @@ class Engine:
     # in one call, the plain-SGD steps that ``nncore.sgd_step`` makes on consecutive batches of
     # X (n, in), Y (n, out), with the same result; ``nncore.train`` uses it when it is there.
     sgd_epoch = None
+    # Optional whole-epoch hook for any update rule:
+    # ``train_epoch(net, X, Y, batch_size, optimizer, reduction, grads) -> bool`` makes, in one call,
+    # the steps that ``nncore.train_step`` makes with ``optimizer`` (an ``nncore.optimizers``
+    # instance, at its current ``lr``; its state vectors and ``steps`` advance in place) on
+    # consecutive batches, and returns True; or returns False, changing nothing, for an optimizer
+    # it has no path for. ``nncore.train`` tries it first, then ``sgd_epoch``, then step by step.
+    train_epoch = None
 
     def summed_gradients(self, net, X: np.ndarray, Y: np.ndarray, grads: np.ndarray,
                          compute_loss: bool = True, scale: float = 1.0) -> float | None:

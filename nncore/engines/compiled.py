@@ -2,10 +2,12 @@
 
 At batch 10 the vectorized engine spends most of a step in the interpreter between NumPy calls
 (1-2 us each, tens per step), not in the matrix products. Here the whole step, the products
-included (``np.dot`` inside numba goes straight to BLAS), is one compiled call, and ``nncore.train``
-runs a whole epoch of plain SGD as one call through ``sgd_epoch``. The kernels live in
-``compiled_kernels`` and import numba; this module imports it only when the engine is made, so
-nncore works without numba, and ``engine="compiled"`` then says how to install it.
+included (``np.dot`` inside numba goes straight to BLAS; the tiniest products are loops), is one
+compiled call, and ``nncore.train`` runs a whole epoch, with any update rule of
+``nncore.optimizers``, as one call through ``train_epoch``. The kernels live in
+``compiled_kernels``, ``compiled_products`` and ``compiled_optimizers`` and import numba; this
+module imports them only when the engine is made, so nncore works without numba, and
+``engine="compiled"`` then says how to install it.
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ INSTALL_HINT = "pip install 'nnstudy[compiled]' (or pip install 'numba>=0.60')"
 
 
 def load_kernels():
-    """The numba kernels module, or ``ImportError`` saying how to install numba."""
+    """The numba kernel modules ``(compiled_kernels, compiled_optimizers)``, or ``ImportError``
+    saying how to install numba."""
     try:
-        from . import compiled_kernels
+        from . import compiled_kernels, compiled_optimizers
     except ImportError as error:  # numba missing, or an install numba refuses (e.g. its NumPy)
         raise ImportError(f"engine='compiled' needs numba ({error}): {INSTALL_HINT}") from error
-    return compiled_kernels
+    return compiled_kernels, compiled_optimizers
 
 
 class _Workspace:
@@ -30,17 +33,21 @@ class _Workspace:
 
     def __init__(self, net, rows: int):
         sizes = net.layer_sizes
-        self.sizes = np.asarray(sizes, dtype=np.int64)
+        param_at = np.cumsum([0] + [(fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])])
+        unit_at = np.cumsum([0] + list(sizes[1:]))
+        # (3, layers + 1): sizes, where each layer's W starts, where its outputs block starts per row
+        self.layout = np.array([sizes, param_at, unit_at], dtype=np.int64)
         self.outputs = np.empty(rows * sum(sizes[1:]), dtype=net.dtype)
         self.deltas = np.empty_like(self.outputs)
         self.logits = np.empty(rows * sizes[-1], dtype=net.dtype)
+        self.no_state = np.empty(0, dtype=net.dtype)  # stands in for a state vector a rule lacks
 
 
 class CompiledEngine(Engine):
     name = "compiled"
 
     def __init__(self):
-        self.kernels = load_kernels()
+        self.kernels, self.rules = load_kernels()
         self.workspaces = Workspaces(_Workspace)
 
     def _codes(self, net) -> tuple[int, int, int]:
@@ -58,9 +65,9 @@ class CompiledEngine(Engine):
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         work = self.workspaces.for_batch(net, X.shape[0])
         loss_sum = self.kernels.batch_gradients(
-            net.flat_params(), grads, work.sizes, X, Y, work.outputs, work.logits, work.deltas,
+            net.flat_params(), grads, work.layout, X, Y, work.outputs, work.logits, work.deltas,
             *self._codes(net), float(scale), bool(compute_loss))
-        return loss_sum if compute_loss else None
+        return float(loss_sum) if compute_loss else None
 
     def sgd_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, lr: float,
                   reduction: str, grads: np.ndarray) -> None:
@@ -71,6 +78,32 @@ class CompiledEngine(Engine):
         afterwards.
         """
         work = self.workspaces.for_batch(net, min(batch_size, X.shape[0]))
-        self.kernels.sgd_epoch(net.flat_params(), grads, work.sizes, X, Y, int(batch_size),
+        self.kernels.sgd_epoch(net.flat_params(), grads, work.layout, X, Y, int(batch_size),
                                float(lr), reduction == "mean", work.outputs, work.logits,
                                work.deltas, *self._codes(net))
+
+    def train_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer,
+                    reduction: str, grads: np.ndarray) -> bool:
+        """The steps ``nncore.train_step`` makes on consecutive batches of X (n, in), Y (n, out)
+        with ``optimizer`` at its current ``lr``, as one compiled call; its state vectors and step
+        count advance as they would there. Plain SGD is ``sgd_epoch``, to the bit; other rules
+        agree with ``nncore.optimizers`` to rounding. Returns False, doing nothing, for an
+        optimizer that is not one of ``nncore.OPTIMIZERS``' own classes (a user's subclass)."""
+        from ..optimizers import OPTIMIZERS
+
+        rules = self.rules
+        if OPTIMIZERS.get(optimizer.kind) is not type(optimizer):
+            return False
+        if optimizer.folds_into_gradient:
+            self.sgd_epoch(net, X, Y, batch_size, optimizer.lr, reduction, grads)
+            return True
+        work = self.workspaces.for_batch(net, min(batch_size, X.shape[0]))
+        settings = {"lr": optimizer.lr, **optimizer.hyperparameters}
+        hyper = np.array([settings.get(name, 0.0) for name in rules.HYPER_NAMES], dtype=np.float64)
+        state = [optimizer.state[name] for name in optimizer.state_names]
+        first, second = (state + [work.no_state, work.no_state])[:2]
+        optimizer.steps = int(rules.optimizer_epoch(
+            net.flat_params(), grads, work.layout, X, Y, int(batch_size), reduction == "mean",
+            work.outputs, work.logits, work.deltas, *self._codes(net), rules.RULE_CODES[optimizer.kind],
+            hyper, first, second, int(optimizer.steps)))
+        return True

@@ -1,0 +1,42 @@
+"""The jax engine (``nnstudy_engines.jax_engine``, the ``jax`` extra): JAX's gradients of nncore's
+networks equal the vectorized engine's, and its scanned epoch makes nncore's SGD steps."""
+import numpy as np
+import pytest
+
+pytest.importorskip("jax", reason="the jax extra is not installed: pip install -e '.[jax]'")
+
+import nncore  # noqa: E402
+from nncore.gradcheck import flatten  # noqa: E402
+from nnstudy_engines.jax_engine import JaxEngine  # noqa: E402
+
+from test_nncore_compiled import problem  # noqa: E402
+from test_nncore_engines import HIDDEN, OUTPUT_LOSSES  # noqa: E402
+
+
+@pytest.mark.parametrize("output, loss", OUTPUT_LOSSES)
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_jax_gradients_equal_vectorized(activation, output, loss):
+    # the reduction is a scale nncore applies outside the engine; the training test covers both
+    net, X, Y = problem(activation, output, loss)
+    loss_v, vectorized = nncore.backprop(net, X, Y, engine="vectorized")
+    loss_j, jax_grads = nncore.backprop(net, X, Y, engine=JaxEngine())
+    np.testing.assert_allclose(flatten(jax_grads), flatten(vectorized), rtol=1e-10, atol=1e-12)
+    assert loss_j == pytest.approx(loss_v, rel=1e-12)
+
+
+@pytest.mark.parametrize("reduction", nncore.REDUCTIONS)
+def test_jax_scanned_epoch_makes_the_sgd_steps_of_vectorized(reduction):
+    # 23 samples in batches of 5: four scanned steps and one smaller last step.
+    net, X, Y = problem("tanh", "softmax", "cross_entropy", n=23)
+    stepped = net.copy()
+    for model, engine in ((net, JaxEngine()), (stepped, "vectorized")):
+        nncore.train(model, X, Y, epochs=2, batch_size=5, lr=0.3, engine=engine, reduction=reduction, seed=3)
+    np.testing.assert_allclose(net.flat_params(), stepped.flat_params(), rtol=1e-12, atol=1e-14)
+
+
+def test_jax_keeps_float32_networks_in_float32():
+    net, X, Y = problem("relu", "identity", "mse", dtype="float32")
+    _, grads = nncore.backprop(net, X, Y, engine=JaxEngine())
+    _, vectorized = nncore.backprop(net, X, Y, engine="vectorized")
+    assert all(dW.dtype == np.float32 for dW, _ in grads)
+    np.testing.assert_allclose(flatten(grads), flatten(vectorized), rtol=2e-5, atol=1e-6)
