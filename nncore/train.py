@@ -39,6 +39,21 @@ class History:
     def epochs_run(self) -> int:
         return self.epoch[-1] if self.epoch else 0
 
+    def record(self, epoch: int, lr: float, seconds: float, train: tuple[float, float],
+               validation: tuple[float, float]) -> None:
+        """Append one evaluated epoch: ``train`` and ``validation`` are (mean loss, accuracy);
+        a non-finite training loss marks the run diverged."""
+        self.epoch.append(epoch)
+        self.train_loss.append(train[0])
+        self.val_loss.append(validation[0])
+        self.train_acc.append(train[1])
+        self.val_acc.append(validation[1])
+        self.lr.append(lr)
+        self.epoch_s.append(seconds)
+        self.step.append(self.steps)
+        if not np.isfinite(train[0]):
+            self.diverged = True
+
     def as_dict(self) -> dict[str, list]:
         return {name: list(getattr(self, name)) for name in
                 ("epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr", "epoch_s", "step")}
@@ -49,6 +64,17 @@ def _positive_int(value, name: str, allow_zero: bool = False) -> int:
     if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low):
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def _check_arguments(epochs, evaluate_every, batch_size, lr, seed) -> tuple[int, int, int]:
+    """``train``'s scalar arguments checked: (epochs, evaluate_every, batch_size) as ints."""
+    counts = (_positive_int(epochs, "epochs", allow_zero=True),
+              _positive_int(evaluate_every, "evaluate_every"), _positive_int(batch_size, "batch_size"))
+    if not (isinstance(lr, numbers.Real) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if not (isinstance(seed, numbers.Integral) and seed >= 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return counts
 
 
 def _evaluate(net, X, Y) -> tuple[float, float]:
@@ -112,6 +138,22 @@ def train_epoch(net, engine, X: np.ndarray, Y: np.ndarray, batch_size: int, opti
                    optimizer, reduction)
 
 
+def _checked_data(net, X, Y, validation):
+    """(X, Y, validation) as ``net.check_data`` makes them; ValueError for no samples."""
+    X, Y = net.check_data(X, Y)
+    if X.shape[0] == 0:
+        raise ValueError("X must hold at least one sample")
+    if validation is not None:
+        validation = net.check_data(*validation, names=("X_val", "Y_val"))
+    return X, Y, validation
+
+
+def _shuffled(X: np.ndarray, Y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """X (n, in) and Y (n, out) in one fresh random order of their rows."""
+    order = rng.permutation(X.shape[0])
+    return X[order], Y[order]
+
+
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
           engine="vectorized", reduction: str = "mean", validation=None,
           shuffle: bool = True, seed: int = 0, callback=None, optimizer="sgd",
@@ -124,13 +166,12 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
         batch_size: samples per step; the last batch of an epoch may be smaller.
         lr: initial learning rate; ``schedule`` (None, an object or a dict such as
             ``{"kind": "step", "factor": 0.9, "every": 3}``) maps the 0-based epoch to its rate.
-        engine: scalar, loop, vectorized or compiled (numerical works, slowly); or an engine
-            written elsewhere, as ``package.module:ClassName``, an entry-point name in
-            ``nnstudy.engines``, a class or an instance (see ``nncore.engines.plugins``).
+        engine: a name of ``nncore.ENGINES``, ``package.module:ClassName``, an entry-point name
+            in ``nnstudy.engines``, a class or an instance (``nncore.engines.plugins``).
         reduction: ``mean`` steps along the batch-mean gradient, ``sum`` along the summed one.
         validation: optional ``(X_val, Y_val)``.
-        shuffle: reshuffle each epoch from a generator seeded with ``seed``, so that two
-            engines given the same seed see the same batches.
+        shuffle: reshuffle each epoch from a generator seeded with ``seed`` (two engines given
+            the same seed see the same batches).
         callback: ``callback(epoch, net, history)`` after each evaluated epoch, epoch 0 included.
         optimizer: a kind from ``nncore.OPTIMIZERS`` (``"sgd"``, ``"adam"``, ...), a dict such as
             ``{"kind": "adam", "beta1": 0.8}`` (omitted hyperparameters take their defaults) or
@@ -141,64 +182,35 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
 
     A NaN or infinite loss stops training and sets ``history.diverged``; it does not raise.
     """
-    epochs = _positive_int(epochs, "epochs", allow_zero=True)
-    evaluate_every = _positive_int(evaluate_every, "evaluate_every")
-    batch_size = _positive_int(batch_size, "batch_size")
-    if not (isinstance(lr, numbers.Real) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    if not (isinstance(seed, numbers.Integral) and seed >= 0):
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    epochs, evaluate_every, batch_size = _check_arguments(epochs, evaluate_every, batch_size, lr, seed)
     engine = engine_for(engine, net, reduction)  # names, plugins, supports: nncore.engines
     lr_at = make_schedule(schedule, float(lr))
-    X, Y = net.check_data(X, Y)
+    X, Y, validation = _checked_data(net, X, Y, validation)
     n = X.shape[0]
-    if n == 0:
-        raise ValueError("X must hold at least one sample")
-    if validation is not None:
-        X_val, Y_val = net.check_data(*validation, names=("X_val", "Y_val"))
 
     optimizer = make_optimizer(optimizer, net.flat_params(), float(lr))
-
-    history = History()
-    rng = np.random.default_rng(seed)
-    grads = zero_gradients(net)
+    history, rng, grads = History(), np.random.default_rng(seed), zero_gradients(net)
 
     def record(epoch: int, epoch_lr: float, seconds: float) -> None:
-        train_loss, train_acc = _evaluate(net, X, Y)
-        val_loss, val_acc = _evaluate(net, X_val, Y_val) if validation is not None else (np.nan, np.nan)
-        history.epoch.append(epoch)
-        history.train_loss.append(train_loss)
-        history.val_loss.append(val_loss)
-        history.train_acc.append(train_acc)
-        history.val_acc.append(val_acc)
-        history.lr.append(epoch_lr)
-        history.epoch_s.append(seconds)
-        history.step.append(history.steps)
-        if not np.isfinite(train_loss):
-            history.diverged = True
+        history.record(epoch, epoch_lr, seconds, _evaluate(net, X, Y),
+                       _evaluate(net, *validation) if validation is not None else (np.nan, np.nan))
         if callback is not None:
             callback(epoch, net, history)
 
     record(0, float("nan"), 0.0)
-    order = np.arange(n)
     unrecorded_s = 0.0  # training seconds since the last record
     for epoch in range(1, epochs + 1):
         if history.diverged:
             break
         epoch_lr = float(lr_at(epoch - 1))
         optimizer.lr = epoch_lr
-        if shuffle:
-            order = rng.permutation(n)
-            X_epoch, Y_epoch = X[order], Y[order]
-        else:
-            X_epoch, Y_epoch = X, Y
+        X_epoch, Y_epoch = _shuffled(X, Y, rng) if shuffle else (X, Y)
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
             train_epoch(net, engine, X_epoch, Y_epoch, batch_size, optimizer, reduction, grads)
         history.steps += -(-n // batch_size)
         unrecorded_s += time.perf_counter() - started
-        if epoch % evaluate_every == 0 or epoch == epochs:
-            since_record = epoch - history.epoch[-1]
-            record(epoch, epoch_lr, unrecorded_s / since_record)
+        if epoch % evaluate_every == 0 or epoch == epochs:  # seconds averaged since the last record
+            record(epoch, epoch_lr, unrecorded_s / (epoch - history.epoch[-1]))
             unrecorded_s = 0.0
     return history
