@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -116,19 +117,27 @@ def _shard_name() -> str:
     return f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.parquet"
 
 
-def write_table_atomic(table: pa.Table, path: Path) -> Path:
-    """Write ``table`` to ``path`` through a temporary file and ``os.replace``; raises
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary)``, then move the temporary to ``path`` with ``os.replace``; raises
     ``UnwritableResults`` naming the folder (and leaves no temporary) when that fails."""
     # The writer's pid in the name lets clean_temporaries spare temporaries of live writers.
     temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, temporary)
+        write(temporary)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> Path:
+    """Write ``table`` to ``path`` atomically (see ``write_atomic``)."""
+    return write_atomic(path, lambda temporary: pq.write_table(table, temporary))
 
 
 def check_writable(results: str | os.PathLike) -> None:
@@ -326,21 +335,12 @@ def load(study: str, table: str = "runs", results: str | os.PathLike = "results"
 
 
 def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
-    """Rewrite a table's shards as one de-duplicated shard, atomically; returns its path.
+    """Rewrite a table's shards as one de-duplicated shard, atomically and in bounded memory,
+    keeping every column (also ones this version does not know); returns its path. See
+    ``experiments.compaction``."""
+    from .compaction import compact as compact_table
 
-    The new shard is moved into place before the old ones are deleted; a crash in between leaves
-    duplicates, which readers drop (the compacted shard is the newest).
-    """
-    paths = shard_paths(results, study, table)
-    if len(paths) <= 1:
-        return paths[0] if paths else None
-    merged = read_arrow(results, study, table)
-    # Named after the newest shard it replaces ('~' sorts after '.'), not after the clock: a shard
-    # another sweep writes meanwhile stays newer than the compacted data.
-    target = write_table_atomic(merged, paths[-1].with_name(f"{paths[-1].stem}~compacted.parquet"))
-    for path in paths:
-        path.unlink(missing_ok=True)
-    return target
+    return compact_table(results, study, table)
 
 
 def studies_with_results(results: str | os.PathLike) -> list[str]:
