@@ -68,7 +68,7 @@ ACTIVATIONS_SCHEMA = pa.schema([
 SCHEMAS: dict[str, pa.Schema] = {"runs": RUNS_SCHEMA, "curves": CURVES_SCHEMA,
                                  "snapshots": SNAPSHOTS_SCHEMA, "activations": ACTIVATIONS_SCHEMA}
 TABLES = tuple(SCHEMAS)
-# Tables with many rows per run; a sweep writes them before the run's ``runs`` row.
+# Tables with many rows per run; written before the runs' ``runs`` rows (``write_runs_together``).
 DETAIL_TABLES = tuple(table for table in TABLES if table != "runs")
 
 
@@ -183,6 +183,32 @@ def write_shard(results: str | os.PathLike, study: str, table: str,
     if arrow.schema != SCHEMAS[table]:
         arrow = arrow.cast(SCHEMAS[table])
     return write_table_atomic(arrow, table_dir(results, study, table) / _shard_name())
+
+
+def write_runs_together(results: str | os.PathLike, study: str,
+                        arrows: dict[str, pa.Table]) -> list[str]:
+    """Store the rows of a set of runs of ``study``, one shard per table (``arrows``: table name ->
+    Arrow table of its schema), and return the tables written.
+
+    The ``runs`` shard is written last: it is the commit record (a sweep counts a run as stored
+    once its ``runs`` row is). If any write fails, the shards already written here are deleted
+    before the error is raised, so a failure never leaves detail rows without their runs rows
+    (which the next sweep, rerunning those runs, would add to as orphan shards). A process killed
+    between the writes can still leave such a shard; the next sweep's shard of the run supersedes
+    it, and compaction merges it away.
+    """
+    order = [table for table in TABLES if table != "runs" and table in arrows]
+    written: list[Path] = []
+    try:
+        for table in [*order, "runs"] if "runs" in arrows else order:
+            path = write_shard(results, study, table, arrows[table])
+            if path is not None:
+                written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return [path.parent.name for path in written]
 
 
 def _writer_alive(temporary: Path) -> bool:

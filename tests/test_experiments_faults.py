@@ -147,6 +147,47 @@ def test_a_full_disk_names_the_folder_exits_2_and_damages_nothing_stored(tmp_pat
     assert not list(results.rglob("*.tmp"))
 
 
+# --- issue 19, item 4: a run's rows are stored together ---------------------------------------------
+def test_a_failed_runs_write_leaves_no_curves_without_their_runs_row(tmp_path, capsys, monkeypatch):
+    path = write_spec(tmp_path, "together", seeds=2)
+    results = tmp_path / "results"
+    write_shard = store.write_shard
+
+    def runs_write_fails(results, study, table, rows):
+        if table == "runs":
+            raise store.UnwritableResults(f"cannot write to {results}/{study}/runs: injected")
+        return write_shard(results, study, table, rows)
+
+    monkeypatch.setattr(store, "write_shard", runs_write_fails)
+    assert sweep(path, "--results", results) == 2
+    assert "injected" in one_line_error(capsys)
+    assert store.shard_paths(results, "together", "curves") == []  # undone with the runs row
+    monkeypatch.undo()
+    assert sweep(path, "--results", results) == 0  # the rerun stores each run's curves once
+    assert len(store.shard_paths(results, "together", "curves")) == 2
+    assert len(experiments.load("together", "curves", results=results)) == 4  # 2 runs x epochs 0, 1
+
+
+def test_a_runs_row_that_cannot_be_stored_stores_none_of_its_run_s_rows(tmp_path, monkeypatch):
+    from experiments.sweep import Writer
+
+    to_arrow = store.to_arrow
+
+    def out_of_range(table, rows):
+        if table == "runs":
+            raise OverflowError("int too big to convert")  # a seed of 2**64, say
+        return to_arrow(table, rows)
+
+    monkeypatch.setattr(store, "to_arrow", out_of_range)
+    writer = Writer(tmp_path)
+    curves = {"run_id": ["r"], "study": ["s"], "epoch": [0], "train_loss": [0.5]}
+    writer.columns[("s", "curves")] = [curves]
+    writer.runs["s"] = [{"run_id": "r", "study": "s", "status": "ok"}]
+    with pytest.raises(OverflowError):
+        writer.flush()
+    assert not (tmp_path / "s").exists()
+
+
 # --- 4, 5: shards that are not what they should be -------------------------------------------------
 def test_a_parquet_file_without_run_id_is_named_with_the_missing_column(tmp_path):
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "ok"}])
