@@ -593,3 +593,45 @@ def test_sigterm_stops_the_loky_workers_prints_one_line_and_exits_143(tmp_path):
     assert survivors == []
     stored = experiments.load("termed", "runs", results=results)
     assert 1 <= len(stored) < 8 and set(stored.status) == {"ok"}
+
+
+# --- issue 19, item 7: the streaming compaction keeps kill -9 harmless -------------------------------
+COMPACT_ONE = """
+import sys
+from experiments import store
+print("started", flush=True)
+store.compact(sys.argv[1], "killed", sys.argv[2])
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_of_a_compaction_loses_nothing(tmp_path):
+    import random
+
+    results = tmp_path / "results"
+    for i in range(300):
+        store.write_shard(results, "killed", "runs", [{"run_id": f"r{i % 250}", "status": f"v{i}"}])
+        store.write_shard(results, "killed", "curves", [{"run_id": f"r{i % 250}", "epoch": e}
+                                                         for e in range(i % 7 + 1)])
+
+    def rows(table):
+        frame = experiments.load("killed", table, results=results)
+        return sorted(map(tuple, frame[["run_id", "status" if table == "runs" else "epoch"]].values))
+
+    before = {table: rows(table) for table in ("runs", "curves")}
+    chances = random.Random(0)
+    for attempt in range(6):
+        table = ("runs", "curves")[attempt % 2]
+        compactor = subprocess.Popen([sys.executable, "-c", COMPACT_ONE, str(results), table],
+                                     stdout=subprocess.PIPE, text=True)
+        assert compactor.stdout.readline() == "started\n"
+        time.sleep(chances.uniform(0.0, 1.0))
+        compactor.kill()
+        compactor.wait()
+        assert {t: rows(t) for t in ("runs", "curves")} == before
+    store.clean_temporaries(results)
+    for table in ("runs", "curves"):
+        store.compact(results, "killed", table)
+        assert len(store.shard_paths(results, "killed", table)) == 1
+    assert {t: rows(t) for t in ("runs", "curves")} == before
+    assert not list(results.rglob("*.tmp"))
