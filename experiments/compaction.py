@@ -64,7 +64,7 @@ def _compact_shards(paths: list[Path], table: str) -> Path:
                     continue  # every row of it is superseded
                 survivors, first_row = _selector(keep[index]), 0
                 for batch in _batches(path, schema):
-                    buffer.add(_filter(batch, survivors, first_row))
+                    buffer.add(batch if survivors is None else _filter(batch, survivors, first_row))
                     first_row += batch.num_rows
             buffer.flush()
 
@@ -75,14 +75,17 @@ def _compact_shards(paths: list[Path], table: str) -> Path:
 
 
 # --- pass 1: the merged schema and the rows that survive -------------------------------------------
-def _plan(paths: list[Path], table: str) -> tuple[pa.Schema, dict[int, object]]:
+def _plan(paths: list[Path], table: str) -> tuple[pa.Schema, dict[int, set | None]]:
     """The union schema and, per shard index with surviving rows, what survives: the set of its
-    run ids (detail tables: all their rows) or its row positions (``runs``: one row per run)."""
+    run ids (detail tables: all their rows) or its row positions (``runs``: one row per run), or
+    None when all of its rows do."""
     known = store.SCHEMAS[table]
     extra: dict[str, tuple[pa.DataType, Path]] = {}
     newest: dict[str, tuple[int, int]] = {}  # run_id -> (shard index, row within the shard)
+    counts = []  # per shard: its rows (runs) or its distinct run ids (the other tables)
     for index, path in enumerate(paths):
         fields, run_ids = _schema_and_run_ids(path)
+        counts.append(len(run_ids))
         for field in fields:
             if field.name in known.names:
                 continue
@@ -97,10 +100,12 @@ def _plan(paths: list[Path], table: str) -> tuple[pa.Schema, dict[int, object]]:
         else:
             newest.update((run_id, (index, 0)) for run_id in run_ids)
     schema = pa.schema([*known, *(pa.field(name, kind) for name, (kind, _) in extra.items())])
-    keep: dict[int, object] = {}
+    keep: dict[int, set | None] = {}
     for run_id, (index, row) in newest.items():
         keep.setdefault(index, set()).add(row if table == "runs" else run_id)
-    return schema, keep
+    # None: every row of the shard survives (the common case), so its rows need no filtering.
+    return schema, {index: None if len(survivors) == counts[index] else survivors
+                    for index, survivors in keep.items()}
 
 
 def _castable(source: pa.DataType, target: pa.DataType) -> bool:
@@ -168,9 +173,11 @@ def _conform(batch: pa.RecordBatch, names: list[str], schema: pa.Schema, path: P
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _selector(keep: set) -> pa.Array | np.ndarray:
+def _selector(keep: set | None) -> pa.Array | np.ndarray | None:
     """A shard's surviving run ids as an Arrow array (detail tables), or its surviving row
-    positions as a NumPy array (``runs``)."""
+    positions as a NumPy array (``runs``); None if all of its rows survive."""
+    if keep is None:
+        return None
     if isinstance(next(iter(keep)), str):
         return pa.array(sorted(keep), pa.string())
     return np.fromiter(keep, np.int64, len(keep))
