@@ -27,9 +27,8 @@ from . import store
 # Rows per row group of a compacted shard (Arrow's batches of one per-run shard are one row for
 # ``runs``, ~31 for ``curves``: they are gathered to this many before being written).
 ROW_GROUP_ROWS = 65_536
-# Small batches are combined into one every this many, so a row group of 1-row batches does not
-# hold 65,536 Arrow batch objects (~10 KB each for the 55 columns of ``runs``).
-COMBINE_BATCHES = 256
+# Batches are combined into one this many at a time (see ``_RowGroups``).
+COMBINE_BATCHES = 32
 
 
 def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
@@ -195,31 +194,42 @@ def _filter(batch: pa.RecordBatch, survivors: pa.Array | np.ndarray, first_row: 
 
 
 class _RowGroups:
-    """Gathers small record batches into row groups of ``ROW_GROUP_ROWS`` rows for ``writer``."""
+    """Gathers small record batches into row groups of ``ROW_GROUP_ROWS`` rows for ``writer``.
+
+    An Arrow batch costs ~56 KB beyond its data for the 55 columns of ``runs`` (an array object
+    per column), so 65,536 batches of one row each would hold ~3.5 GB. Batches are combined
+    ``COMBINE_BATCHES`` at a time, and the combined ones again, as a counter carries: at most
+    ``COMBINE_BATCHES`` batches per level, and few levels.
+    """
 
     def __init__(self, writer: pq.ParquetWriter):
         self.writer = writer
-        self.small: list[pa.RecordBatch] = []
-        self.combined: list[pa.RecordBatch] = []
+        self.levels: list[list[pa.RecordBatch]] = []  # levels[k]: batches of up to 32**k inputs
         self.rows = 0
 
     def add(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
             return
-        self.small.append(batch)
         self.rows += batch.num_rows
-        if len(self.small) >= COMBINE_BATCHES:
-            self.combined.append(_combine(self.small))
-            self.small = []
+        carry = batch
+        for level in self.levels:
+            level.append(carry)
+            if len(level) < COMBINE_BATCHES:
+                break
+            carry = _combine(level)
+            level.clear()
+        else:
+            self.levels.append([carry])
         if self.rows >= ROW_GROUP_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        batches = [*self.combined, *self.small]
+        # The highest level holds the oldest rows: written first, the shards' order is kept.
+        batches = [batch for level in reversed(self.levels) for batch in level]
         if batches:
             self.writer.write_table(pa.Table.from_batches(batches).combine_chunks(),
                                     row_group_size=ROW_GROUP_ROWS)
-        self.small, self.combined, self.rows = [], [], 0
+        self.levels, self.rows = [], 0
 
 
 def _combine(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
