@@ -121,8 +121,7 @@ def _schema_and_run_ids(path: Path) -> tuple[pa.Schema, list[str]]:
         with open(path, "rb") as handle:
             parquet = pq.ParquetFile(handle)
             schema = parquet.schema_arrow
-            run_ids = (parquet.read(columns=["run_id"], use_threads=False).column(0)
-                       if "run_id" in schema.names else None)
+            run_ids = _read_run_ids(parquet, path.parent.name) if "run_id" in schema.names else None
     except FileNotFoundError as error:
         raise store._ShardVanished(path) from error
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
@@ -132,12 +131,22 @@ def _schema_and_run_ids(path: Path) -> tuple[pa.Schema, list[str]]:
         raise store.CorruptResults(f"{path}: no 'run_id' column, so not a shard of the "
                                    f"{path.parent.name} table (its columns: "
                                    f"{', '.join(schema.names)}); move it out of {path.parent}")
-    if run_ids.null_count:
-        raise store.CorruptResults(f"{path}: {run_ids.null_count} rows have no run_id; "
-                                   f"{store._advice(path)}")
-    if path.parent.name != "runs":  # only which runs it holds matters, not each row
-        run_ids = pc.unique(run_ids)
-    return schema, run_ids.to_pylist()
+    if None in run_ids:
+        raise store.CorruptResults(f"{path}: some rows have no run_id; {store._advice(path)}")
+    return schema, run_ids
+
+
+def _read_run_ids(parquet: pq.ParquetFile, table: str) -> list:
+    """The shard's run ids in row order (``runs``), or its distinct run ids (the other tables:
+    only which runs it holds matters), read a row group's worth at a time (a compacted curves
+    shard of 10^5 runs holds 3 million)."""
+    batches = parquet.iter_batches(batch_size=ROW_GROUP_ROWS, columns=["run_id"], use_threads=False)
+    if table == "runs":
+        return [run_id for batch in batches for run_id in batch.column(0).to_pylist()]
+    distinct: dict = {}  # ordered, unlike a set
+    for batch in batches:
+        distinct.update(dict.fromkeys(pc.unique(batch.column(0)).to_pylist()))
+    return list(distinct)
 
 
 # --- pass 2: stream the surviving rows ------------------------------------------------------------

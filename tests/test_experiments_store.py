@@ -161,3 +161,12 @@ def test_compaction_memory_does_not_grow_with_the_number_of_shards(tmp_path):
         assert len(experiments.load("s", "runs", results=results)) == n_shards
     # Arrow's peak allocation: the whole table at once grew ~8x with 8x the shards.
     assert peaks[1] < 2 * peaks[0] + (1 << 20), peaks
+
+
+@pytest.mark.parametrize("stray", [pa.table({"width": [10]}), pa.table({"run_id": [None, "b"]})])
+def test_compaction_refuses_a_shard_that_is_not_one_naming_it_and_deletes_nothing(tmp_path, stray):
+    store.write_shard(tmp_path, "s", "curves", [{"run_id": "a", "epoch": 0}])
+    pq.write_table(stray, tmp_path / "s" / "curves" / "stray.parquet")
+    with pytest.raises(experiments.CorruptResults, match=r"stray\.parquet.*run_id"):
+        store.compact(tmp_path, "s", "curves")
+    assert len(store.shard_paths(tmp_path, "s", "curves")) == 2
