@@ -62,26 +62,57 @@ def study_lock(results: str | os.PathLike, study: str, wait: bool = False,
     runs to do.
     """
     path = lock_path(results, study)
+    created = [folder for folder in (Path(results), path.parent) if not folder.exists()]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        descriptor = _locked(path, study, wait, on_wait)
     except OSError:
         yield
         return
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                raise StudyBusy(f"study {study!r} is being swept by {holder(path)} (lock: {path}); "
-                                "let it finish, or pass --wait to start when it does") from None
-            on_wait(f"waiting for {holder(path)}, which is sweeping {study!r} ...")
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
         yield
     finally:
+        _tidy(path, created)
         os.close(descriptor)  # releases the lock
+
+
+def _locked(path: Path, study: str, wait: bool, on_wait: Callable[[str], None]) -> int:
+    """A descriptor of the lock file at ``path``, locked; OSError if it cannot be created."""
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                message = (f"study {study!r} is being swept by {holder(path)} (lock: {path}); "
+                           "let it finish, or pass --wait to start when it does")
+                os.close(descriptor)
+                raise StudyBusy(message) from None
+            on_wait(f"waiting for {holder(path)}, which is sweeping {study!r} ...")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        # The holder before us may have removed the file (``_tidy``) while we waited for it: a
+        # lock on a removed file excludes nobody, so lock the file now at ``path`` instead.
+        try:
+            if os.stat(path).st_ino == os.fstat(descriptor).st_ino:
+                return descriptor
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)
+
+
+def _tidy(path: Path, created: list[Path]) -> None:
+    """Remove the lock file and the folders this sweep created for it when it stored nothing
+    there, so a sweep refused before its first run leaves no trace (called holding the lock)."""
+    try:
+        if os.listdir(path.parent) != [LOCK_NAME]:
+            return
+        path.unlink()
+        for folder in reversed(created):
+            folder.rmdir()
+    except OSError:  # another process wrote there meanwhile: keep it
+        pass
 
 
 @contextmanager
