@@ -2,7 +2,12 @@
 interrupted sweep leaves it: one shard per run and table) and compacted, and the compaction.
 
     .venv/bin/python -m benchmarks.store_scale [--runs 10000] [--dir /tmp/store_scale]
-    (or --fabricate-only, then --reuse: write once, time again after a code change)
+    (or --fabricate-only, then --reuse: write once, time again after a code change;
+    --compact-only: only the compaction's time and peak memory, each table in a child process;
+    --code DIR: compact with the code of another checkout, e.g. an older commit's)
+    .venv/bin/python -m benchmarks.store_scale --sweep 3000 [--dir DIR]
+    (the load figures: a real `sweep --jobs 2` of that many tiny runs, then `status` and
+    `reports build` on its results, each a child process)
 
 Fabricates the stored rows without training: for each run of a spec of ``--runs`` runs (width x
 lr x seeds), a ``runs`` row with every column of the schema and 31 ``curves`` rows (30 epochs),
@@ -16,7 +21,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -98,6 +107,43 @@ def measure(spec_path: Path, results: Path) -> dict[str, tuple[float, float]]:
     }
 
 
+# A child process compacts one table and reports its own peak memory (RUSAGE_SELF: this child
+# alone) and Arrow's peak allocation.
+COMPACT_CHILD = """
+import json, resource, sys, time
+import pyarrow as pa
+from experiments import store
+started = time.perf_counter()
+store.compact(sys.argv[1], "scale", sys.argv[2])
+print(json.dumps({"wall_s": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "arrow_peak_mb": pa.default_memory_pool().max_memory() / 2**20}))
+"""
+
+
+def compact_in_child(results: Path, table: str, code: Path | None = None) -> dict:
+    """Compact ``table`` in a fresh process (with the code in ``code`` if given); its wall
+    seconds, peak resident memory and Arrow's peak allocation, in MB."""
+    code = code or Path(__file__).resolve().parents[1]
+    # Run in ``code``: with -c, the current folder comes first on the import path.
+    out = subprocess.run([sys.executable, "-c", COMPACT_CHILD, str(results), table], check=True,
+                         capture_output=True, text=True, cwd=code,
+                         env={**os.environ, "PYTHONPATH": str(code)}).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def report_compaction(results: Path, n_runs: int, code: Path | None) -> None:
+    results = results.resolve()
+    n_shards = {table: len(store.shard_paths(results, "scale", table)) for table in ("runs", "curves")}
+    print(f"\ncompaction of {n_runs} runs, each table in its own process"
+          f"{f' (code of {code})' if code else ''}\n")
+    print("| table | shards | wall s | peak RSS MB | Arrow peak MB |\n| --- | ---: | ---: | ---: | ---: |")
+    for table, n in n_shards.items():
+        figures = compact_in_child(results, table, code)
+        print(f"| {table} | {n} | {figures['wall_s']:.1f} | {figures['peak_rss_mb']:.0f} | "
+              f"{figures['arrow_peak_mb']:.0f} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -106,8 +152,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="write the uncompacted results and stop (time them with --reuse)")
     parser.add_argument("--reuse", action="store_true",
                         help="time the uncompacted results an earlier --fabricate-only left in --dir")
+    parser.add_argument("--compact-only", action="store_true",
+                        help="only compact, each table in a child process: time and peak memory")
+    parser.add_argument("--code", type=Path, help="with --compact-only: compact with this "
+                        "checkout's code (default: this one)")
+    parser.add_argument("--sweep", type=int, metavar="N",
+                        help="instead: the load figures of a real sweep of N tiny runs")
     args = parser.parse_args(argv)
     work = args.dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
+    if args.sweep:
+        from benchmarks.sweep_load import main as sweep_load
+
+        return sweep_load(args.sweep, work)
     results = work / "results"
     if not args.reuse:
         work.mkdir(parents=True, exist_ok=True)
@@ -120,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
             return
     spec_path = work / "scale.toml"
     study = spec.load_spec(spec_path)
+    if args.compact_only:
+        return report_compaction(results, len(study.runs), args.code)
     n_shards = {table: len(store.shard_paths(results, "scale", table)) for table in ("runs", "curves")}
     uncompacted = measure(spec_path, results)
     compaction = {f"compact {table} ({n} shards)": seconds(lambda: store.compact(results, "scale", table))

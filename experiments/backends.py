@@ -31,6 +31,33 @@ class BackendError(RuntimeError):
     workers. The message is one line saying what was lost."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived (``kill``, a cluster scheduler, CI). A KeyboardInterrupt, so that joblib's
+    loky and Dask stop their workers exactly as on Ctrl-C; the command line tells them apart."""
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """In this block SIGTERM raises ``Terminated`` in the main thread instead of ending the
+    process at once, which would leave the loky workers and loky's resource tracker running,
+    reparented to init, until loky's idle timeout."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -143,6 +170,17 @@ def _run_dask(jobs: list[dict], client, task=execute) -> Iterator[dict]:
         yield result
 
 
+def _close_quietly(outputs) -> None:
+    """Close joblib's result generator now, which kills the loky workers, without its warning
+    about results not collected: those runs are pending on the next sweep, which is what the
+    interrupted sweep's one line says."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outputs.close()
+
+
 def _run_loky(jobs: list[dict], n_workers: int, task=execute) -> Iterator[dict]:
     """Dispatch ``task(job)`` for ``jobs`` through joblib's loky, resubmitting the runs that did
     not come back after a dead worker."""
@@ -158,9 +196,16 @@ def _run_loky(jobs: list[dict], n_workers: int, task=execute) -> Iterator[dict]:
                 # batch_size=1: runs are long enough, and the longest-first order is kept exactly.
                 parallel = Parallel(return_as="generator_unordered", batch_size=1,
                                     pre_dispatch="n_jobs")
-                for result in parallel(delayed(task)(job) for job in order):
-                    pending.pop(result["run_id"], None)
-                    yield result
+                outputs = parallel(delayed(task)(job) for job in order)
+                try:
+                    for result in outputs:
+                        pending.pop(result["run_id"], None)
+                        yield result
+                # Ctrl-C or SIGTERM (Terminated) here, or in the caller storing a result (which
+                # closes this generator).
+                except (KeyboardInterrupt, GeneratorExit):
+                    _close_quietly(outputs)
+                    raise
             return
         except TerminatedWorkerError as error:
             if attempt == MAX_ATTEMPTS:

@@ -2,7 +2,8 @@
 
 Exit status: 0 when everything asked for ran (diverged runs are results), 1 when some run
 failed, 2 for a bad spec, bad arguments, an unreadable or unwritable results folder or a lost
-backend (one line saying what; nothing stored is damaged), 130 when interrupted.
+backend (one line saying what; nothing stored is damaged) or a study another sweep is sweeping,
+130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .store import CorruptResults, UnwritableResults
 from .spec import SpecError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
+EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
 
 
 def _positive(text: str) -> int:
@@ -63,6 +65,8 @@ def build_parser(prog: str = "python -m experiments", extend=None,
                        help="smoke run: first and last grid values, one seed, <= 2 epochs; stored "
                             f"as <study>{catalog.QUICK_SUFFIX}")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument("--wait", action="store_true", help="if another process is sweeping one "
+                       "of these studies, wait for it to finish (default: exit 2 naming it)")
     _add_max_runs(sweep)
 
     plan = commands.add_parser("plan", help="preview a study's runs without running anything")
@@ -118,14 +122,22 @@ def _format_seconds(seconds: float) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from . import store, sweep
-    from .backends import BackendError, default_workers
+    from .lock import study_locks
 
     if args.scheduler and args.backend != "dask":
         raise SpecError("--scheduler: only with --backend dask")
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
     studies = _load(args.studies, args.quick, args.max_runs)
+    # Held from choosing the runs to do until they are stored: one sweep per study at a time.
+    with study_locks(args.results, [study.name for study in studies], wait=args.wait):
+        return _sweep_studies(args, studies)
+
+
+def _sweep_studies(args, studies: list[specs.Study]) -> int:
+    from . import store, sweep
+    from .backends import BackendError, default_workers
+
     todo, unreadable = [], []
     for study in studies:
         try:
@@ -342,14 +354,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run one parsed command; bad specs and unreadable results exit 2 with one line."""
+    from .backends import Terminated, sigterm_as_interrupt
+    from .lock import StudyBusy
+
     try:
-        return COMMANDS[args.command](args)
+        with sigterm_as_interrupt():
+            return COMMANDS[args.command](args)
     except BrokenPipeError:  # output piped into head: not an error
         sys.stderr.close()
         return EXIT_OK
-    except (SpecError, CorruptResults, UnwritableResults) as error:
+    except (SpecError, CorruptResults, UnwritableResults, StudyBusy) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:  # kill, a scheduler or CI: stopped like Ctrl-C
+        print("terminated: finished runs are stored; rerun the same command to resume",
+              file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("interrupted: finished runs are stored; rerun the same command to resume",
               file=sys.stderr)

@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -73,7 +74,7 @@ ACTIVATIONS_SCHEMA = pa.schema([
 SCHEMAS: dict[str, pa.Schema] = {"runs": RUNS_SCHEMA, "curves": CURVES_SCHEMA,
                                  "snapshots": SNAPSHOTS_SCHEMA, "activations": ACTIVATIONS_SCHEMA}
 TABLES = tuple(SCHEMAS)
-# Tables with many rows per run; a sweep writes them before the run's ``runs`` row.
+# Tables with many rows per run; written before the runs' ``runs`` rows (``write_runs_together``).
 DETAIL_TABLES = tuple(table for table in TABLES if table != "runs")
 
 
@@ -122,19 +123,27 @@ def _shard_name() -> str:
     return f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.parquet"
 
 
-def write_table_atomic(table: pa.Table, path: Path) -> Path:
-    """Write ``table`` to ``path`` through a temporary file and ``os.replace``; raises
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary)``, then move the temporary to ``path`` with ``os.replace``; raises
     ``UnwritableResults`` naming the folder (and leaves no temporary) when that fails."""
     # The writer's pid in the name lets clean_temporaries spare temporaries of live writers.
     temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, temporary)
+        write(temporary)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> Path:
+    """Write ``table`` to ``path`` atomically (see ``write_atomic``)."""
+    return write_atomic(path, lambda temporary: pq.write_table(table, temporary))
 
 
 def check_writable(results: str | os.PathLike) -> None:
@@ -180,6 +189,32 @@ def write_shard(results: str | os.PathLike, study: str, table: str,
     if arrow.schema != SCHEMAS[table]:
         arrow = arrow.cast(SCHEMAS[table])
     return write_table_atomic(arrow, table_dir(results, study, table) / _shard_name())
+
+
+def write_runs_together(results: str | os.PathLike, study: str,
+                        arrows: dict[str, pa.Table]) -> list[str]:
+    """Store the rows of a set of runs of ``study``, one shard per table (``arrows``: table name ->
+    Arrow table of its schema), and return the tables written.
+
+    The ``runs`` shard is written last: it is the commit record (a sweep counts a run as stored
+    once its ``runs`` row is). If any write fails, the shards already written here are deleted
+    before the error is raised, so a failure never leaves detail rows without their runs rows
+    (which the next sweep, rerunning those runs, would add to as orphan shards). A process killed
+    between the writes can still leave such a shard; the next sweep's shard of the run supersedes
+    it, and compaction merges it away.
+    """
+    order = [table for table in TABLES if table != "runs" and table in arrows]
+    written: list[Path] = []
+    try:
+        for table in [*order, "runs"] if "runs" in arrows else order:
+            path = write_shard(results, study, table, arrows[table])
+            if path is not None:
+                written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return [path.parent.name for path in written]
 
 
 def _writer_alive(temporary: Path) -> bool:
@@ -341,21 +376,12 @@ def load(study: str, table: str = "runs", results: str | os.PathLike = "results"
 
 
 def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
-    """Rewrite a table's shards as one de-duplicated shard, atomically; returns its path.
+    """Rewrite a table's shards as one de-duplicated shard, atomically and in bounded memory,
+    keeping every column (also ones this version does not know); returns its path. See
+    ``experiments.compaction``."""
+    from .compaction import compact as compact_table
 
-    The new shard is moved into place before the old ones are deleted; a crash in between leaves
-    duplicates, which readers drop (the compacted shard is the newest).
-    """
-    paths = shard_paths(results, study, table)
-    if len(paths) <= 1:
-        return paths[0] if paths else None
-    merged = read_arrow(results, study, table)
-    # Named after the newest shard it replaces ('~' sorts after '.'), not after the clock: a shard
-    # another sweep writes meanwhile stays newer than the compacted data.
-    target = write_table_atomic(merged, paths[-1].with_name(f"{paths[-1].stem}~compacted.parquet"))
-    for path in paths:
-        path.unlink(missing_ok=True)
-    return target
+    return compact_table(results, study, table)
 
 
 def studies_with_results(results: str | os.PathLike) -> list[str]:

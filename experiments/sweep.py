@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
 from . import provenance, store
 from .cost_model import calibrated_estimates, estimate_seconds
@@ -153,17 +152,15 @@ class Writer:
         self.runs, self.columns = {}, {}
         self.buffered_runs = 0
         self.last_flush = time.monotonic()
-        # Detail tables first: a runs row (what marks a run done) never lands without them.
-        for (study, table), parts in columns.items():
-            merged = {name: np.concatenate([np.asarray(part[name]) for part in parts])
-                      for name in parts[0]}
-            self._write(study, table, store.to_arrow(table, merged))
         for study, rows in runs.items():
-            self._write(study, "runs", store.to_arrow("runs", rows))
-
-    def _write(self, study: str, table: str, arrow: pa.Table) -> None:
-        store.write_shard(self.results, study, table, arrow)
-        self.touched.add((study, table))
+            # Every table converted before any is written, then stored together (runs rows last,
+            # undone on a failure): a run never keeps detail rows without its runs row.
+            arrows = {table: store.to_arrow(table, {
+                name: np.concatenate([np.asarray(part[name]) for part in parts]) for name in parts[0]})
+                for (of_study, table), parts in columns.items() if of_study == study}
+            arrows["runs"] = store.to_arrow("runs", rows)
+            tables = store.write_runs_together(self.results, study, arrows)
+            self.touched.update((study, table) for table in tables)
 
     def compact(self) -> None:
         for study, table in sorted(self.touched):

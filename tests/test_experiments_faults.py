@@ -148,6 +148,47 @@ def test_a_full_disk_names_the_folder_exits_2_and_damages_nothing_stored(tmp_pat
     assert not list(results.rglob("*.tmp"))
 
 
+# --- issue 19, item 4: a run's rows are stored together ---------------------------------------------
+def test_a_failed_runs_write_leaves_no_curves_without_their_runs_row(tmp_path, capsys, monkeypatch):
+    path = write_spec(tmp_path, "together", seeds=2)
+    results = tmp_path / "results"
+    write_shard = store.write_shard
+
+    def runs_write_fails(results, study, table, rows):
+        if table == "runs":
+            raise store.UnwritableResults(f"cannot write to {results}/{study}/runs: injected")
+        return write_shard(results, study, table, rows)
+
+    monkeypatch.setattr(store, "write_shard", runs_write_fails)
+    assert sweep(path, "--results", results) == 2
+    assert "injected" in one_line_error(capsys)
+    assert store.shard_paths(results, "together", "curves") == []  # undone with the runs row
+    monkeypatch.undo()
+    assert sweep(path, "--results", results) == 0  # the rerun stores each run's curves once
+    assert len(store.shard_paths(results, "together", "curves")) == 2
+    assert len(experiments.load("together", "curves", results=results)) == 4  # 2 runs x epochs 0, 1
+
+
+def test_a_runs_row_that_cannot_be_stored_stores_none_of_its_run_s_rows(tmp_path, monkeypatch):
+    from experiments.sweep import Writer
+
+    to_arrow = store.to_arrow
+
+    def out_of_range(table, rows):
+        if table == "runs":
+            raise OverflowError("int too big to convert")  # a seed of 2**64, say
+        return to_arrow(table, rows)
+
+    monkeypatch.setattr(store, "to_arrow", out_of_range)
+    writer = Writer(tmp_path)
+    curves = {"run_id": ["r"], "study": ["s"], "epoch": [0], "train_loss": [0.5]}
+    writer.columns[("s", "curves")] = [curves]
+    writer.runs["s"] = [{"run_id": "r", "study": "s", "status": "ok"}]
+    with pytest.raises(OverflowError):
+        writer.flush()
+    assert not (tmp_path / "s").exists()
+
+
 # --- 4, 5: shards that are not what they should be -------------------------------------------------
 def test_a_parquet_file_without_run_id_is_named_with_the_missing_column(tmp_path):
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "ok"}])
@@ -422,3 +463,178 @@ def test_max_runs_sets_the_limit(tmp_path, capsys):
     assert main(["plan", str(path), "--max-runs", "2"]) == 2
     assert "expands to 3 runs (seeds 3), more than the limit of 2" in capsys.readouterr().err
     assert main(["plan", str(path), "--max-runs", "3"]) == 0
+
+
+# --- issue 19, item 6: one sweep per study at a time -------------------------------------------------
+HOLDER = """
+import sys
+from experiments.lock import study_lock
+with study_lock(sys.argv[1], sys.argv[2]):
+    print("locked", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+def hold_lock(results, study) -> subprocess.Popen:
+    """Another process holding ``study``'s sweep lock, as a running sweep does."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(results), study], text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert holder.stdout.readline() == "locked\n"
+    return holder
+
+
+def release(holder: subprocess.Popen) -> None:
+    holder.stdin.close()
+    assert holder.wait(timeout=60) == 0
+
+
+def test_a_second_sweep_of_a_study_being_swept_names_the_holder_and_exits_2(tmp_path, capsys):
+    import socket
+
+    path = write_spec(tmp_path, "busy")
+    results = tmp_path / "results"
+    holder = hold_lock(results, "busy")
+    try:
+        assert sweep(path, "--results", results) == 2
+        line = one_line_error(capsys)
+    finally:
+        release(holder)
+    assert line == (f"error: study 'busy' is being swept by process {holder.pid} on "
+                    f"{socket.gethostname()} (lock: {results / 'busy' / '.sweep.lock'}); let it "
+                    "finish, or pass --wait to start when it does")
+    assert store.shard_paths(results, "busy", "runs") == []  # ran nothing
+    assert sweep(path, "--results", results) == 0  # released: runs
+
+
+def test_sweeps_of_different_studies_run_side_by_side(tmp_path):
+    results = tmp_path / "results"
+    holder = hold_lock(results, "other")
+    try:
+        assert sweep(write_spec(tmp_path, "mine"), "--results", results) == 0
+    finally:
+        release(holder)
+    assert len(experiments.load("mine", "runs", results=results)) == 1
+
+
+def test_the_lock_of_a_killed_sweep_does_not_block(tmp_path):
+    results = tmp_path / "results"
+    holder = hold_lock(results, "stale")
+    holder.kill()  # kill -9: its lock file stays, with its pid
+    holder.wait()
+    assert (results / "stale" / ".sweep.lock").read_text().startswith(f"{holder.pid} ")
+    assert sweep(write_spec(tmp_path, "stale"), "--results", results) == 0
+
+
+def test_wait_starts_the_sweep_when_the_holder_finishes(tmp_path, capsys):
+    import threading
+
+    path = write_spec(tmp_path, "queued")
+    results = tmp_path / "results"
+    holder = hold_lock(results, "queued")
+    releaser = threading.Timer(1.0, release, [holder])
+    releaser.start()
+    started = time.monotonic()
+    try:
+        assert sweep(path, "--results", results, "--wait") == 0
+    finally:
+        releaser.join()
+    assert time.monotonic() - started >= 1.0
+    assert f"waiting for process {holder.pid} on " in capsys.readouterr().err
+    assert len(experiments.load("queued", "runs", results=results)) == 1
+
+
+# --- issue 19, item 5: SIGTERM is handled like Ctrl-C ------------------------------------------------
+def live_processes_in_group(group: int) -> list[str]:
+    """Command lines of the processes (not zombies) whose process group is ``group``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[2]) == group:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    found.append(handle.read().replace(b"\0", b" ").decode()[:120])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_loky_workers_prints_one_line_and_exits_143(tmp_path):
+    import signal
+
+    path = write_spec(tmp_path, "termed", seeds=8, body=LONG)
+    results = tmp_path / "results"
+    command = [sys.executable, "-m", "experiments", "sweep", str(path), "--results", str(results),
+               "--jobs", "2", "--quiet"]
+    sweep_process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not store.shard_paths(results, "termed", "runs") and time.monotonic() < deadline:
+            assert sweep_process.poll() is None, sweep_process.stderr.read()
+            time.sleep(0.02)
+        assert len(live_processes_in_group(sweep_process.pid)) >= 3  # the sweep and 2 workers
+        sweep_process.send_signal(signal.SIGTERM)  # to the sweep alone, as `kill PID` does
+        _, err = sweep_process.communicate(timeout=120)
+        deadline = time.monotonic() + 30  # loky's resource tracker ends when its pipe closes
+        while live_processes_in_group(sweep_process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = live_processes_in_group(sweep_process.pid)
+    finally:
+        for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+            try:
+                if os.getpgid(int(pid)) == sweep_process.pid:
+                    os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    assert sweep_process.returncode == 143, err
+    assert err.splitlines() == [f"running 8 runs of termed (8) into {results}/",
+                                "terminated: finished runs are stored; rerun the same command to resume"]
+    assert survivors == []
+    stored = experiments.load("termed", "runs", results=results)
+    assert 1 <= len(stored) < 8 and set(stored.status) == {"ok"}
+
+
+# --- issue 19, item 7: the streaming compaction keeps kill -9 harmless -------------------------------
+COMPACT_ONE = """
+import sys
+from experiments import store
+print("started", flush=True)
+store.compact(sys.argv[1], "killed", sys.argv[2])
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_of_a_compaction_loses_nothing(tmp_path):
+    import random
+
+    results = tmp_path / "results"
+    for i in range(300):
+        store.write_shard(results, "killed", "runs", [{"run_id": f"r{i % 250}", "status": f"v{i}"}])
+        store.write_shard(results, "killed", "curves", [{"run_id": f"r{i % 250}", "epoch": e}
+                                                         for e in range(i % 7 + 1)])
+
+    def rows(table):
+        frame = experiments.load("killed", table, results=results)
+        return sorted(map(tuple, frame[["run_id", "status" if table == "runs" else "epoch"]].values))
+
+    before = {table: rows(table) for table in ("runs", "curves")}
+    chances = random.Random(0)
+    for attempt in range(6):
+        table = ("runs", "curves")[attempt % 2]
+        compactor = subprocess.Popen([sys.executable, "-c", COMPACT_ONE, str(results), table],
+                                     stdout=subprocess.PIPE, text=True)
+        assert compactor.stdout.readline() == "started\n"
+        time.sleep(chances.uniform(0.0, 1.0))
+        compactor.kill()
+        compactor.wait()
+        assert {t: rows(t) for t in ("runs", "curves")} == before
+    store.clean_temporaries(results)
+    for table in ("runs", "curves"):
+        store.compact(results, "killed", table)
+        assert len(store.shard_paths(results, "killed", table)) == 1
+    assert {t: rows(t) for t in ("runs", "curves")} == before
+    assert not list(results.rglob("*.tmp"))

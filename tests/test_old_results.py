@@ -19,9 +19,11 @@ FIXTURE = Path(__file__).parent / "fixtures" / "results-9681add"
 STUDIES = ["width", "classics", "lr", "init", "gradcheck"]
 
 
-def _listing(root: Path) -> dict[str, int]:
-    """Every file under ``root`` with its modification time (ns)."""
-    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in sorted(root.rglob("*"))}
+def _listing(root: Path) -> dict[str, int | None]:
+    """Every file and folder under ``root``, each file with its modification time (ns). A
+    folder's own time is left out: the sweep's per-study lock file is made and removed in it."""
+    return {str(p.relative_to(root)): None if p.is_dir() else p.stat().st_mtime_ns
+            for p in sorted(root.rglob("*"))}
 
 
 @pytest.fixture
