@@ -103,15 +103,14 @@ def _locked(path: Path, study: str, wait: bool, on_wait: Callable[[str], None]) 
 
 
 def _tidy(path: Path, created: list[Path]) -> None:
-    """Remove the lock file and the folders this sweep created for it when it stored nothing
-    there, so a sweep refused before its first run leaves no trace (called holding the lock)."""
+    """Remove the lock file, and the folders this sweep created for it if it stored nothing
+    there, so that a sweep leaves no file of its own behind (called holding the lock; a process
+    waiting on the removed file sees its inode gone and locks the path afresh, ``_locked``)."""
     try:
-        if os.listdir(path.parent) != [LOCK_NAME]:
-            return
         path.unlink()
         for folder in reversed(created):
             folder.rmdir()
-    except OSError:  # another process wrote there meanwhile: keep it
+    except OSError:  # stored runs there (the folder is not empty), or another process's file
         pass
 
 
