@@ -69,9 +69,9 @@ def collect(base: Side, head: Side, options: Options) -> tuple[pd.DataFrame, dic
     machine fingerprint the benchmark processes reported."""
     sides = {"base": base, "head": head}
     files = {label: benchmark_files(side, options.selection) for label, side in sides.items()}
-    for _ in range(options.warmup):
+    for _ in range(options.warmup):     # timed like a round, then dropped: imports, numba's cache
         for label, side in sides.items():
-            run_round(side, files[label], options.selection, disabled=True)
+            run_round(side, files[label], options.selection)
     rows, fingerprint = [], {}
     for index, label in enumerate(schedule(options.rounds)):
         side = sides[label]

@@ -76,27 +76,19 @@ def benchmark_files(side: Side, selection: str | None) -> list[str]:
     return sorted(files)
 
 
-def run_round(side: Side, files: list[str], selection: str | None,
-              disabled: bool = False) -> tuple[list[Measured], dict]:
+def run_round(side: Side, files: list[str], selection: str | None) -> tuple[list[Measured], dict]:
     """Run ``side``'s benchmarks in ``files`` once in a new process: its measurements and the
-    machine fingerprint.
-
-    ``disabled`` runs each benchmark once untimed (a warm-up: imports, numba's cache, the check
-    that the selection runs). Raises BadInput when ``selection`` matches no benchmark, CannotRun
-    when pytest fails.
-    """
+    machine fingerprint. Raises BadInput when ``selection`` matches no benchmark, CannotRun when
+    pytest fails."""
     with tempfile.TemporaryDirectory(prefix="nnstudy-round-") as folder:
         json_path = Path(folder) / "round.json"
-        extra = ("--benchmark-disable",) if disabled else (f"--benchmark-json={json_path}",)
-        done = subprocess.run(pytest_command(files, selection, extra), cwd=side.path,
-                              env=environment(side), capture_output=True, text=True)
-        if done.returncode == PYTEST_NO_TESTS or (done.returncode == 0 and not disabled and not json_path.exists()):
+        done = subprocess.run(pytest_command(files, selection, (f"--benchmark-json={json_path}",)),
+                              cwd=side.path, env=environment(side), capture_output=True, text=True)
+        if done.returncode == PYTEST_NO_TESTS or (done.returncode == 0 and not json_path.exists()):
             raise no_match(side, selection)
         if done.returncode != 0:
             raise CannotRun(f"the benchmarks of {side.label} {side.short} do not run "
                             f"(pytest exit status {done.returncode}: {first_error(done.stdout + done.stderr)})")
-        if disabled:
-            return [], {}
         run = json.loads(json_path.read_text())
     return parse_round(run), run.get("machine_info", {}).get("nnstudy", {})
 
