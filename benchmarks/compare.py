@@ -153,16 +153,18 @@ def _p(value: float | None) -> str:
 
 
 def format_table(comparisons: list[stats.Comparison]) -> str:
-    """One line per benchmark and metric: medians, ratio [95% interval], p, Holm's p, threshold, verdict."""
+    """One line per benchmark and metric: medians, ratio [95% interval], ratio of the fastest rounds,
+    p, Holm's p, threshold, verdict."""
     names = [c.benchmark.split("::")[-1] for c in comparisons]
     width = max([len(name) for name in names] + [9])
     lines = [f"{'benchmark':<{width}}  {'metric':<6}  {'base':>10}  {'head':>10}  {'ratio [95% interval]':>22}"
-             f"  {'p':>7}  {'p Holm':>7}  {'limit':>6}  verdict"]
+             f"  {'fastest':>7}  {'p':>7}  {'p Holm':>7}  {'limit':>6}  verdict"]
     for name, c in zip(names, comparisons):
         interval = f"{c.ratio:.3f} [{c.ci_low:.3f}, {c.ci_high:.3f}]"
         lines.append(f"{name:<{width}}  {'time' if c.metric == 'time_s' else 'memory':<6}  "
                      f"{format_value(c.base_median, c.metric):>10}  {format_value(c.head_median, c.metric):>10}  "
-                     f"{interval:>22}  {_p(c.p_value):>7}  {_p(c.p_holm):>7}  {c.threshold:>6.0%}  {c.verdict}")
+                     f"{interval:>22}  {c.fastest_ratio:>7.3f}  {_p(c.p_value):>7}  {_p(c.p_holm):>7}  "
+                     f"{c.threshold:>6.0%}  {c.verdict}")
     return "\n".join(lines)
 
 

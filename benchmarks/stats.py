@@ -4,6 +4,8 @@ Input per benchmark: the per-round values of BASE and of HEAD (one value per ben
 seconds or bytes). Nothing here runs or times anything, so the tests prove it on fixed samples.
 
 - ``ratio`` = median(HEAD) / median(BASE); its 95% interval is a seeded bootstrap of that ratio.
+  ``fastest_ratio`` = min(HEAD) / min(BASE) is reported beside it (load only ever adds time, so on
+  a busy machine the fastest rounds show a change the medians may blur) but never decides.
 - The p-value is the two-sided Mann-Whitney U test over the per-round values, computed only when
   the sample sizes can reach the level at all (as asv does): with n and m rounds the smallest
   possible p is 2 / C(n + m, n), e.g. 0.1 for 3 and 3 rounds. Without one the verdict falls back on
@@ -46,6 +48,7 @@ class Comparison:
     p_value: float | None
     p_holm: float | None = None
     verdict: str = "same"
+    fastest_ratio: float = math.nan   # min(head) / min(base): shown, never decides
 
 
 def smallest_p_value(n_base: int, n_head: int) -> float:
@@ -112,9 +115,10 @@ def measure(benchmark: str, metric: str, base, head, threshold: float = THRESHOL
     base_median, head_median = float(np.median(base)), float(np.median(head))
     ratio = head_median / base_median if base_median else (1.0 if head_median == 0 else math.inf)
     low, high = ratio_interval(base, head, seed=seed) if base_median and np.all(base != 0) else (ratio, ratio)
+    fastest = float(head.min() / base.min()) if base.min() > 0 else math.nan
     return Comparison(benchmark, metric, base_median, head_median, ratio, low, high,
                       max(relative_spread(base), relative_spread(head)), threshold,
-                      mann_whitney_p(base, head, alpha))
+                      mann_whitney_p(base, head, alpha), fastest_ratio=fastest)
 
 
 def verdict(c: Comparison, alpha: float = ALPHA, max_spread: float = MAX_SPREAD,

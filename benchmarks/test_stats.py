@@ -24,6 +24,7 @@ def test_a_known_25_percent_shift_is_slower():
     assert result.ratio == pytest.approx(1.25, rel=0.05)
     assert result.p_value is not None and result.p_value < 0.01
     assert 1.0 < result.ci_low < result.ratio < result.ci_high
+    assert result.fastest_ratio == pytest.approx(1.25, rel=0.05)
 
 
 def test_identical_samples_are_the_same():
@@ -136,7 +137,7 @@ def test_compare_samples_lists_benchmarks_of_one_side_only():
 def test_the_table_shows_the_interval_and_the_verdict():
     table = compare.format_table([decided(rounds(1e-3, seed=1), rounds(1.25e-3, seed=2), name="m::step")])
     header, line = table.splitlines()
-    assert "ratio [95% interval]" in header and "p Holm" in header
+    assert "ratio [95% interval]" in header and "p Holm" in header and "fastest" in header
     assert line.startswith("step ") and line.endswith("slower") and "ms" in line
 
 
