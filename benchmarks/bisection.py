@@ -77,9 +77,11 @@ def bisect(root: Path, good_ref: str, bad_ref: str, options: Options, noise_path
             except CannotRun as problem:
                 log(f"  {commit[:10]} cannot run: {problem}")
                 return None
-            slower = ", ".join(f"{c.benchmark.split('::')[-1]} {c.metric} x{c.ratio:.2f}" for c in outcome.slower)
+            verdicts = "; ".join(f"{c.benchmark.split('::')[-1]} {c.metric} {c.verdict} x{c.ratio:.2f} "
+                                 f"(fastest x{c.fastest_ratio:.2f})" for c in outcome.comparisons
+                                 if c.metric == "time_s" or c.verdict == "slower")
             log(f"  {commit[:10]} {gitrepo.subject(root, commit)[:60]!r}: "
-                + (f"slower ({slower})" if slower else "not slower"))
+                + ("slower" if outcome.slower else "not slower") + f" ({verdicts})")
             return bool(outcome.slower)
 
         return search(commits, is_slower)

@@ -8,11 +8,12 @@ commit, a selection matching nothing, no history), 125 a commit whose benchmarks
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from benchmarks import bisection, compare, gitrepo, history, noise, stats
-from benchmarks.rounds import CannotRun
+from benchmarks.rounds import CannotRun, default_cpu
 
 EXIT_OK, EXIT_SLOWER, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 125
 STORE = Path(".benchmarks")
@@ -32,6 +33,16 @@ def _rounds(text: str) -> int:
     return value
 
 
+def _cpu(text: str) -> int | None:
+    if text == "any":
+        return None
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not text.isdigit() or (allowed and int(text) not in allowed):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a CPU this process may use "
+                                         f"({', '.join(map(str, allowed))}) nor 'any'")
+    return int(text)
+
+
 def _add_measure_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", dest="selection", metavar="EXPR",
                         help="pytest -k expression selecting the benchmarks (default: all but the peers)")
@@ -47,6 +58,9 @@ def _add_measure_options(parser: argparse.ArgumentParser) -> None:
                         help="the threshold is at least this times the calibrated noise (default 2)")
     parser.add_argument("--max-spread", type=_percent, default=stats.MAX_SPREAD,
                         help="percent of IQR over median beyond which a benchmark is unstable (default 10)")
+    parser.add_argument("--cpu", type=_cpu, default=default_cpu(),
+                        help="pin every round to this CPU, or 'any' (default: the lowest one allowed; "
+                             "CPUs of a VM can differ in speed)")
     parser.add_argument("--store", type=Path, help="folder of the history, noise and samples "
                         "(default: .benchmarks/ in the repository)")
 
@@ -74,7 +88,7 @@ def add_commands(commands) -> None:
 def options_of(args: argparse.Namespace) -> compare.Options:
     return compare.Options(selection=args.selection, rounds=args.rounds, warmup=args.warmup,
                            threshold=args.threshold, alpha=args.alpha, max_spread=args.max_spread,
-                           noise_factor=args.noise_factor)
+                           noise_factor=args.noise_factor, cpu=args.cpu)
 
 
 def store_of(args: argparse.Namespace, root: Path) -> Path:

@@ -35,6 +35,7 @@ class Options:
     alpha: float = stats.ALPHA
     max_spread: float = stats.MAX_SPREAD
     noise_factor: float = stats.NOISE_FACTOR
+    cpu: int | None = None          # every round pinned to this CPU (None: wherever the OS puts it)
 
 
 @dataclass
@@ -71,11 +72,11 @@ def collect(base: Side, head: Side, options: Options) -> tuple[pd.DataFrame, dic
     files = {label: benchmark_files(side, options.selection) for label, side in sides.items()}
     for _ in range(options.warmup):     # timed like a round, then dropped: imports, numba's cache
         for label, side in sides.items():
-            run_round(side, files[label], options.selection)
+            run_round(side, files[label], options.selection, options.cpu)
     rows, fingerprint = [], {}
     for index, label in enumerate(schedule(options.rounds)):
         side = sides[label]
-        measured, fingerprint = run_round(side, files[label], options.selection)
+        measured, fingerprint = run_round(side, files[label], options.selection, options.cpu)
         for m in measured:
             common = {"benchmark": m.benchmark, "side": label, "commit": side.commit,
                       "dirty": side.dirty, "round": index}
@@ -172,7 +173,8 @@ def report(outcome: Outcome, options: Options) -> str:
     """The table and the lines around it that say what was compared and how."""
     n_rounds = options.rounds
     lines = [f"base {outcome.base.short} ({outcome.base.path}) against head {outcome.head.short} "
-             f"({outcome.head.path}): {n_rounds} rounds each, alternating, one process per round",
+             f"({outcome.head.path}): {n_rounds} rounds each, alternating, one process per round"
+             + (f", pinned to CPU {options.cpu}" if options.cpu is not None else ""),
              "", format_table(outcome.comparisons)]
     for label, names in (("only in base", outcome.only_base), ("only in head", outcome.only_head)):
         if names:

@@ -4,7 +4,9 @@ The process runs with the checkout first on ``PYTHONPATH`` (its own ``nncore``, 
 this interpreter (``sys.executable``, so the same packages), one BLAS thread, and the plugin folder
 ``benchmarks/pytest_plugin`` (peak memory and the machine fingerprint, for commits of any age).
 Each round gives, per benchmark, the fastest of its timed rounds (on a shared machine load only ever
-adds time) and the peak memory of one call.
+adds time) and the peak memory of one call. Every round runs pinned to one CPU (``default_cpu``):
+on this VM the two vCPUs differ by about 1.6x on the same matmul, and a process lands on either,
+which made per-round values bimodal until the rounds were pinned.
 """
 from __future__ import annotations
 
@@ -44,6 +46,21 @@ class Measured:
     peak_bytes: float | None
 
 
+def default_cpu() -> int | None:
+    """The lowest-numbered CPU this process may run on (None where affinity is unsupported)."""
+    try:
+        return min(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+def pinned_to(cpu: int | None):
+    """A ``preexec_fn`` pinning the child process to ``cpu`` (None: no pinning)."""
+    if cpu is None or not hasattr(os, "sched_setaffinity"):
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 def environment(side: Side) -> dict[str, str]:
     inherited = os.environ.get("PYTHONPATH")
     path = os.pathsep.join([str(side.path), str(PLUGIN_DIR)] + ([inherited] if inherited else []))
@@ -76,14 +93,16 @@ def benchmark_files(side: Side, selection: str | None) -> list[str]:
     return sorted(files)
 
 
-def run_round(side: Side, files: list[str], selection: str | None) -> tuple[list[Measured], dict]:
-    """Run ``side``'s benchmarks in ``files`` once in a new process: its measurements and the
-    machine fingerprint. Raises BadInput when ``selection`` matches no benchmark, CannotRun when
-    pytest fails."""
+def run_round(side: Side, files: list[str], selection: str | None,
+              cpu: int | None = None) -> tuple[list[Measured], dict]:
+    """Run ``side``'s benchmarks in ``files`` once in a new process (pinned to ``cpu`` if given):
+    its measurements and the machine fingerprint. Raises BadInput when ``selection`` matches no
+    benchmark, CannotRun when pytest fails."""
     with tempfile.TemporaryDirectory(prefix="nnstudy-round-") as folder:
         json_path = Path(folder) / "round.json"
         done = subprocess.run(pytest_command(files, selection, (f"--benchmark-json={json_path}",)),
-                              cwd=side.path, env=environment(side), capture_output=True, text=True)
+                              cwd=side.path, env=environment(side), capture_output=True, text=True,
+                              preexec_fn=pinned_to(cpu))
         if done.returncode == PYTEST_NO_TESTS or (done.returncode == 0 and not json_path.exists()):
             raise no_match(side, selection)
         if done.returncode != 0:

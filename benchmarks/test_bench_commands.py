@@ -136,3 +136,19 @@ def test_calibrate_stores_the_noise_that_compare_then_uses(repo, monkeypatch, tm
     memory = noise[noise["metric"] == "peak_bytes"]
     assert len(memory) == 1 and memory["noise"].iloc[0] == 0.0      # the same bytes every round
     assert "noise of 2 benchmark metrics" in capsys.readouterr().out
+
+
+def test_a_cpu_this_process_may_not_use_exits_2(repo, monkeypatch, capsys):
+    root, commits = repo
+    with pytest.raises(SystemExit) as exit_info:
+        bench(monkeypatch, root, "compare", commits["small"], "--cpu", "4096")
+    assert exit_info.value.code == cli.EXIT_USAGE
+    assert "'4096' is not a CPU this process may use" in capsys.readouterr().err
+
+
+def test_rounds_are_pinned_to_the_lowest_allowed_cpu_by_default():
+    import os
+
+    from benchmarks import rounds
+    assert rounds.default_cpu() == min(os.sched_getaffinity(0))
+    assert rounds.pinned_to(None) is None and callable(rounds.pinned_to(rounds.default_cpu()))
