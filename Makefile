@@ -42,6 +42,7 @@ report: $(STAMP)
 
 # Saves the run under .benchmarks/ (pytest-benchmark's storage) and appends it to the history.
 bench: $(STAMP)
+	mkdir -p .benchmarks
 	$(ONE_THREAD) $(PY) -m pytest benchmarks -q --benchmark-only --ignore=benchmarks/test_peers.py --benchmark-min-rounds=10 --benchmark-autosave --benchmark-save-data --benchmark-json=.benchmarks/last-bench.json
 	$(PY) -m benchmarks.history record .benchmarks/last-bench.json
 

@@ -152,3 +152,21 @@ def test_rounds_are_pinned_to_the_lowest_allowed_cpu_by_default():
     from benchmarks import rounds
     assert rounds.default_cpu() == min(os.sched_getaffinity(0))
     assert rounds.pinned_to(None) is None and callable(rounds.pinned_to(rounds.default_cpu()))
+
+
+def test_make_bench_appends_its_run_to_the_history_that_history_lists(repo, monkeypatch, tmp_path, capsys):
+    import json
+
+    from benchmarks import history
+    root, commits = repo
+    run = {"machine_info": {"nnstudy": {"cpu": "Test CPU", "id": "abc123"}},
+           "benchmarks": [{"fullname": "benchmarks/test_tiny.py::test_allocate", "extra_info": {"peak_memory_bytes": 4096},
+                           "stats": {"min": 1e-6, "median": 2e-6, "rounds": 10}}]}
+    saved = tmp_path / "last-bench.json"
+    saved.write_text(json.dumps(run))
+    monkeypatch.chdir(root)
+    assert history.main(["record", str(saved), "--history", str(tmp_path / "history.parquet")]) == 0
+    table = history.load(tmp_path / "history.parquet")
+    assert sorted(table["metric"]) == ["peak_bytes", "time_s"] and set(table["commit"]) == {commits["after"]}
+    assert bench(monkeypatch, root, "history", "--store", str(tmp_path)) == cli.EXIT_OK
+    assert "machine abc123: Test CPU" in capsys.readouterr().out
