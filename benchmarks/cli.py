@@ -47,7 +47,7 @@ def _add_measure_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", dest="selection", metavar="EXPR",
                         help="pytest -k expression selecting the benchmarks (default: all but the peers)")
     parser.add_argument("--rounds", type=_rounds, default=compare.Options.rounds,
-                        help="processes per side, alternating (default 6)")
+                        help="processes per side, alternating (default 10)")
     parser.add_argument("--warmup", type=int, choices=range(0, 4), default=compare.Options.warmup,
                         help="untimed runs per side first (default 1: imports, numba's cache)")
     parser.add_argument("--threshold", type=_percent, default=stats.THRESHOLD,
@@ -57,7 +57,8 @@ def _add_measure_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise-factor", type=float, default=stats.NOISE_FACTOR,
                         help="the threshold is at least this times the calibrated noise (default 2)")
     parser.add_argument("--max-spread", type=_percent, default=stats.MAX_SPREAD,
-                        help="percent of IQR over median beyond which a benchmark is unstable (default 10)")
+                        help="percent of median absolute deviation over median beyond which a benchmark is "
+                             "unstable (default 10)")
     parser.add_argument("--cpu", type=_cpu, default=default_cpu(),
                         help="pin every round to this CPU, or 'any' (default: the lowest one allowed; "
                              "CPUs of a VM can differ in speed)")

@@ -29,7 +29,7 @@ class Options:
     fractions (0.10 = 10%)."""
 
     selection: str | None = None
-    rounds: int = 6
+    rounds: int = 10
     warmup: int = 1
     threshold: float = stats.THRESHOLD
     alpha: float = stats.ALPHA

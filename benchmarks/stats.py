@@ -12,7 +12,7 @@ seconds or bytes). Nothing here runs or times anything, so the tests prove it on
   the ratio's interval excluding 1.
 - Holm's step-down correction runs over the benchmarks compared (those that have a p-value), one
   family per metric.
-- Verdict: ``unstable`` when a side's own spread (IQR / median of its rounds), or the calibrated
+- Verdict: ``unstable`` when a side's own spread (median absolute deviation / median of its rounds), or the calibrated
   noise, exceeds ``max_spread``; else ``slower`` / ``faster`` when the ratio is beyond the threshold
   and significant; else ``same``. Only ``slower`` fails a comparison.
 """
@@ -25,7 +25,7 @@ import numpy as np
 
 ALPHA = 0.05
 THRESHOLD = 0.10         # a ratio beyond 1.10 (or below 1 / 1.10) can count
-MAX_SPREAD = 0.10        # a side whose IQR exceeds 10% of its median is unstable
+MAX_SPREAD = 0.10        # a side whose median absolute deviation exceeds 10% of its median is unstable
 NOISE_FACTOR = 2.0       # the threshold is at least NOISE_FACTOR x the calibrated noise
 BOOTSTRAP_RESAMPLES = 2000
 VERDICTS = ("slower", "faster", "same", "unstable")
@@ -43,7 +43,7 @@ class Comparison:
     ratio: float
     ci_low: float
     ci_high: float
-    spread: float             # the larger side's IQR / median
+    spread: float             # the larger side's median absolute deviation / median
     threshold: float
     p_value: float | None
     p_holm: float | None = None
@@ -93,12 +93,14 @@ def ratio_interval(base: np.ndarray, head: np.ndarray, level: float = 0.95,
 
 
 def relative_spread(values: np.ndarray) -> float:
-    """Interquartile range over the median (0 for a single value or a zero median)."""
+    """Median absolute deviation over the median (0 for a single value or a zero median).
+
+    Robust to a minority of rounds slowed by a busy spell: up to half the rounds can be off
+    without moving it, where an IQR already moves with a quarter."""
     median = float(np.median(values))
     if len(values) < 2 or median == 0:
         return 0.0
-    q1, q3 = np.percentile(values, [25, 75])
-    return float((q3 - q1) / abs(median))
+    return float(np.median(np.abs(values - median)) / abs(median))
 
 
 def effective_threshold(threshold: float, noise: float | None, noise_factor: float = NOISE_FACTOR) -> float:
