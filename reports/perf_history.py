@@ -22,7 +22,7 @@ from benchmarks.history import change_points, per_commit  # noqa: E402
 
 MAX_PANELS = 12
 COLUMNS_PER_ROW = 3
-UNITS = {"time_s": ("µs", 1e6, "time per call (fastest round)"), "peak_bytes": ("kB", 1e-3, "peak memory")}
+UNITS = {"time_s": ("µs", 1e6, "time per call"), "peak_bytes": ("kB", 1e-3, "peak memory")}
 
 
 def short_name(benchmark: str) -> str:
