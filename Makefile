@@ -7,7 +7,10 @@ RESULTS ?= results
 OUT    ?= reports/out
 STUDY  ?=
 JOBS   ?=
-THRESHOLD ?= 15
+THRESHOLD ?= 10
+BASE ?=
+HEAD ?=
+K ?=
 # Benchmarks and timing runs use one BLAS thread so that numbers compare across runs.
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
@@ -37,11 +40,16 @@ report: $(STAMP)
 	$(PY) -m experiments sweep --missing-only --results $(RESULTS)
 	$(PY) -m reports build --results $(RESULTS) --out $(OUT)
 
+# Saves the run under .benchmarks/ (pytest-benchmark's storage) and appends it to the history.
 bench: $(STAMP)
-	$(ONE_THREAD) $(PY) -m pytest benchmarks -q --benchmark-only --ignore=benchmarks/test_peers.py --benchmark-min-rounds=10 --benchmark-autosave --benchmark-save-data
+	mkdir -p .benchmarks
+	$(ONE_THREAD) $(PY) -m pytest benchmarks -q --benchmark-only --ignore=benchmarks/test_peers.py --benchmark-min-rounds=10 --benchmark-autosave --benchmark-save-data --benchmark-json=.benchmarks/last-bench.json
+	$(PY) -m benchmarks.history record .benchmarks/last-bench.json
 
+# BASE against HEAD (default: the working tree), side by side: make bench-compare BASE=main K='vectorized'
 bench-compare: $(STAMP)
-	$(ONE_THREAD) $(PY) -m benchmarks.compare --threshold $(THRESHOLD)
+	@test -n "$(BASE)" || { echo "bench-compare: give BASE=<commit>, e.g. make bench-compare BASE=main"; exit 2; }
+	$(PY) -m nnstudy bench compare $(BASE) $(HEAD) --threshold $(THRESHOLD) $(if $(K),-k '$(K)')
 
 bench-peers: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,peers,jax]'

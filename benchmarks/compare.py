@@ -1,233 +1,192 @@
-"""Compare a benchmark run with the last saved run of the same machine; fail on real regressions.
+"""Two commits side by side: each one's own benchmarks, in alternating processes, on one machine.
 
-    python -m benchmarks.compare [--threshold 15] [--alpha 0.01]      # run now, compare, exit 1 on regression
-    python -m benchmarks.compare --current RUN.json [--baseline SAVED.json]   # compare files only
-
-A benchmark regresses when its median time grew by more than ``threshold`` percent *and* a one-sided
-Mann-Whitney U test on the raw per-round timings says the new run is slower (p < ``alpha``). The
-median guards against reacting to tiny shifts; the test guards against noise within a run. A
-benchmark's rounds run back to back within about a second, so a busy spell of a shared machine
-shifts all of them and the test alone would call it significant: the benchmarks flagged are
-therefore run again, and only those that regress in both runs count (``--confirm 0`` turns it off).
-Runs are compared only when their CPU, BLAS library and kernel, BLAS threads and Python agree
-(``benchmarks.machine``); otherwise the comparison is refused (exit 2), never silently made.
-
-Baselines are the JSON files pytest-benchmark saves under ``.benchmarks/<machine-id>/`` with
-``--benchmark-autosave --benchmark-save-data`` (``make bench``). The comparison run itself is not
-saved as a baseline, so that a chain of small regressions cannot each pass against the previous one.
+``nnstudy bench compare BASE [HEAD] [-k EXPR]`` checks BASE (and HEAD, default: the working tree as
+it is) out into temporary git worktrees and runs rounds in the order A B B A A B B A ..., one fresh
+process each, so that a slow spell of a shared machine hits both sides alike. The per-round values
+(``benchmarks.rounds``) go to ``benchmarks.stats``; the table goes to stdout, the raw samples to a
+Parquet file, the medians to the history store.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
-import subprocess
-import sys
-from dataclasses import dataclass
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from scipy.stats import mannwhitneyu
+import pandas as pd
 
-from benchmarks.machine import differences
+from benchmarks import gitrepo, noise, stats
+from benchmarks.gitrepo import Side
+from benchmarks.rounds import benchmark_files, run_round
 
-STORAGE = Path(".benchmarks")
-LAST_COMPARE_RUN = "last-compare.json"
-CONFIRM_RUN = "last-compare-confirm.json"
-# Peer baselines time other libraries: not a regression of ours, and slow; `make bench-peers` runs them.
-# The same options as `make bench`, so that a comparison run measures what a baseline measured.
-PYTEST_ARGS = ["-q", "--benchmark-only", "--ignore=benchmarks/test_peers.py", "--benchmark-min-rounds=10"]
-
-EXIT_OK, EXIT_REGRESSION, EXIT_REFUSED = 0, 1, 2
+METRICS = ("time_s", "peak_bytes")
+SAMPLE_COLUMNS = ("benchmark", "metric", "side", "commit", "dirty", "round", "value")
 
 
-class CannotCompare(Exception):
-    """No comparable baseline: the message says why and what to do."""
+@dataclass(frozen=True)
+class Options:
+    """How to compare: ``rounds`` processes per side after ``warmup`` untimed ones; thresholds as
+    fractions (0.10 = 10%)."""
+
+    selection: str | None = None
+    rounds: int = 10
+    warmup: int = 1
+    threshold: float = stats.THRESHOLD
+    alpha: float = stats.ALPHA
+    max_spread: float = stats.MAX_SPREAD
+    noise_factor: float = stats.NOISE_FACTOR
+    cpu: int | None = None          # every round pinned to this CPU (None: wherever the OS puts it)
 
 
 @dataclass
-class Comparison:
-    """One benchmark in both runs. Times in seconds; ``ratio`` is now / baseline of the medians."""
+class Outcome:
+    """A finished comparison; ``exit_code`` is 1 when any benchmark is slower, else 0."""
 
-    name: str
-    baseline_median: float
-    current_median: float
-    p_value: float
-    verdict: str    # "regressed", "slower (noise)", "slower (not confirmed)", "improved", "ok"
+    base: Side
+    head: Side
+    comparisons: list[stats.Comparison]
+    samples: pd.DataFrame
+    fingerprint: dict
+    only_base: list[str] = field(default_factory=list)
+    only_head: list[str] = field(default_factory=list)
 
     @property
-    def ratio(self) -> float:
-        return self.current_median / self.baseline_median
+    def slower(self) -> list[stats.Comparison]:
+        return [c for c in self.comparisons if c.verdict == "slower"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.slower else 0
 
 
-def load_run(path: Path) -> dict:
-    with open(path) as file:
-        run = json.load(file)
-    if "benchmarks" not in run or "machine_info" not in run:
-        raise CannotCompare(f"{path} is not a pytest-benchmark JSON file (no 'benchmarks'/'machine_info')")
-    run["_path"] = str(path)
-    return run
+def schedule(rounds: int) -> list[str]:
+    """Which side each round runs: base head, head base, base head, ... (A B B A A B ...)."""
+    pairs = [("base", "head") if i % 2 == 0 else ("head", "base") for i in range(rounds)]
+    return [label for pair in pairs for label in pair]
 
 
-def run_fingerprint(run: dict) -> dict:
-    fingerprint = run["machine_info"].get("nnstudy")
-    if fingerprint is None:
-        raise CannotCompare(f"{run.get('_path', 'run')} has no machine fingerprint "
-                            "(machine_info['nnstudy']); it was not saved by this project's benchmarks")
-    return fingerprint
+def collect(base: Side, head: Side, options: Options) -> tuple[pd.DataFrame, dict]:
+    """Run the warm-ups and the alternating rounds; the samples (``SAMPLE_COLUMNS``) and the
+    machine fingerprint the benchmark processes reported."""
+    sides = {"base": base, "head": head}
+    files = {label: benchmark_files(side, options.selection) for label, side in sides.items()}
+    for _ in range(options.warmup):     # timed like a round, then dropped: imports, numba's cache
+        for label, side in sides.items():
+            run_round(side, files[label], options.selection, options.cpu)
+    rows, fingerprint = [], {}
+    for index, label in enumerate(schedule(options.rounds)):
+        side = sides[label]
+        measured, fingerprint = run_round(side, files[label], options.selection, options.cpu)
+        for m in measured:
+            common = {"benchmark": m.benchmark, "side": label, "commit": side.commit,
+                      "dirty": side.dirty, "round": index}
+            rows.append({**common, "metric": "time_s", "value": m.time_s})
+            if m.peak_bytes is not None:
+                rows.append({**common, "metric": "peak_bytes", "value": m.peak_bytes})
+    return pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS)), fingerprint
 
 
-def saved_runs(storage: Path) -> list[Path]:
-    """pytest-benchmark's saved runs: ``storage/<machine-id>/NNNN_*.json``."""
-    return sorted(storage.glob("*/*.json"))
+def compare_samples(samples: pd.DataFrame, options: Options,
+                    calibrated: dict[tuple[str, str], float] | None = None
+                    ) -> tuple[list[stats.Comparison], list[str], list[str]]:
+    """Verdicts on every (benchmark, metric) both sides measured, and the benchmarks only in the
+    base / only in the head samples; ``calibrated`` maps (benchmark, metric) to its noise."""
+    calibrated = calibrated or {}
+    by_side = {label: set(samples.loc[samples.side == label, "benchmark"]) for label in ("base", "head")}
+    measured = []
+    for (benchmark, metric), group in samples.groupby(["benchmark", "metric"], sort=True):
+        base = group.loc[group.side == "base", "value"].to_numpy()
+        head = group.loc[group.side == "head", "value"].to_numpy()
+        if len(base) and len(head):
+            threshold = stats.effective_threshold(options.threshold, calibrated.get((benchmark, metric)),
+                                                  options.noise_factor)
+            measured.append(stats.measure(benchmark, metric, base, head, threshold, options.alpha))
+    decided = stats.decide(measured, options.alpha, options.max_spread, calibrated)
+    return (decided, sorted(by_side["base"] - by_side["head"]), sorted(by_side["head"] - by_side["base"]))
 
 
-def find_baseline(current: dict, candidates: list[dict]) -> dict:
-    """The newest candidate run made on the same machine (see ``benchmarks.machine``) as ``current``."""
-    if not candidates:
-        raise CannotCompare("no saved benchmark run to compare with: run `make bench` first "
-                            "(before your change) to save a baseline")
-    fingerprint = run_fingerprint(current)
-    newest_first = sorted(candidates, key=lambda run: run.get("datetime", ""), reverse=True)
-    for run in newest_first:
-        if "nnstudy" in run["machine_info"] and not differences(run_fingerprint(run), fingerprint):
-            return run
-    newest = newest_first[0]
-    diff = differences(newest["machine_info"].get("nnstudy", {}), fingerprint)
-    detail = ", ".join(f"{key}: saved {saved!r}, now {now!r}" for key, (saved, now) in diff.items())
-    raise CannotCompare("no saved run comes from this machine, so timings would not be comparable; "
-                        f"the newest ({newest['_path']}) differs in {detail}. "
-                        "Save a baseline here with `make bench` first.")
+def compare_sides(base: Side, head: Side, options: Options, noise_path: Path | None = None) -> Outcome:
+    """Run both sides and decide; thresholds use the noise calibrated (``noise_path``) on the
+    machine the benchmark processes report."""
+    samples, fingerprint = collect(base, head, options)
+    calibrated = noise.load(noise_path, fingerprint.get("id", "")) if noise_path else {}
+    comparisons, only_base, only_head = compare_samples(samples, options, calibrated)
+    return Outcome(base, head, comparisons, samples, fingerprint, only_base, only_head)
 
 
-def timings(benchmark: dict) -> list[float]:
-    data = benchmark["stats"].get("data")
-    if not data:
-        raise CannotCompare(f"benchmark {benchmark['name']} has no raw timings; save runs with "
-                            "--benchmark-save-data (`make bench` does)")
-    return data
+@contextlib.contextmanager
+def checked_out(root: Path, base_ref: str, head_ref: str | None):
+    """BASE and HEAD as ``Side``s: temporary worktrees, or the checkout itself for HEAD=None."""
+    base_commit = gitrepo.resolve(root, base_ref)
+    head_commit = None if head_ref is None else gitrepo.resolve(root, head_ref)
+    with contextlib.ExitStack() as stack:
+        base = stack.enter_context(gitrepo.worktree(root, base_commit, "base"))
+        head = (gitrepo.working_tree(root) if head_commit is None
+                else stack.enter_context(gitrepo.worktree(root, head_commit, "head")))
+        yield base, head
 
 
-def compare_benchmark(name: str, baseline: list[float], current: list[float],
-                      threshold: float, alpha: float) -> Comparison:
-    """Verdict on one benchmark from its raw timings; ``threshold`` in percent."""
-    baseline_median, current_median = statistics.median(baseline), statistics.median(current)
-    ratio = current_median / baseline_median
-    p_slower = float(mannwhitneyu(current, baseline, alternative="greater").pvalue)
-    p_faster = float(mannwhitneyu(current, baseline, alternative="less").pvalue)
-    limit = threshold / 100.0
-    if ratio > 1 + limit:
-        verdict, p_value = ("regressed" if p_slower < alpha else "slower (noise)"), p_slower
-    elif ratio < 1 - limit and p_faster < alpha:
-        verdict, p_value = "improved", p_faster
-    else:
-        verdict, p_value = "ok", p_slower
-    return Comparison(name, baseline_median, current_median, p_value, verdict)
+def save_samples(outcome: Outcome, folder: Path) -> Path:
+    """The raw per-round samples as ``folder/<UTC time>-<base>-<head>.parquet``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"{stamp}-{outcome.base.commit[:10]}-{outcome.head.short}.parquet"
+    table = outcome.samples.assign(fingerprint_id=outcome.fingerprint.get("id", "unknown"))
+    table.to_parquet(path.with_suffix(".tmp"), index=False)
+    path.with_suffix(".tmp").replace(path)
+    return path
 
 
-def compare_runs(baseline: dict, current: dict, threshold: float = 15.0,
-                 alpha: float = 0.01) -> tuple[list[Comparison], list[str], list[str]]:
-    """Comparisons of the benchmarks in both runs, and the names only in the current / baseline one."""
-    differing = differences(run_fingerprint(baseline), run_fingerprint(current))
-    if differing:
-        detail = ", ".join(f"{key}: {saved!r} vs {now!r}" for key, (saved, now) in differing.items())
-        raise CannotCompare(f"the runs come from different machines ({detail}); refusing to compare")
-    before = {bench["fullname"]: bench for bench in baseline["benchmarks"]}
-    after = {bench["fullname"]: bench for bench in current["benchmarks"]}
-    comparisons = [compare_benchmark(name, timings(before[name]), timings(after[name]), threshold, alpha)
-                   for name in sorted(before.keys() & after.keys())]
-    return comparisons, sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys())
-
-
-def confirm(first: list[Comparison], again: list[Comparison]) -> list[Comparison]:
-    """``first`` with each regression kept only if the run ``again`` regressed it too."""
-    regressed_again = {c.name for c in again if c.verdict == "regressed"}
-    confirmed = []
-    for comparison in first:
-        if comparison.verdict == "regressed" and comparison.name not in regressed_again:
-            comparison = Comparison(comparison.name, comparison.baseline_median, comparison.current_median,
-                                    comparison.p_value, "slower (not confirmed)")
-        confirmed.append(comparison)
-    return confirmed
-
-
-def format_seconds(seconds: float) -> str:
+def format_value(value: float, metric: str) -> str:
+    if metric == "peak_bytes":
+        for unit, factor in (("MB", 1e6), ("kB", 1e3)):
+            if abs(value) >= factor:
+                return f"{value / factor:.2f} {unit}"
+        return f"{value:.0f} B"
     for unit, factor in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= factor:
-            return f"{seconds / factor:.3f} {unit}"
-    return f"{seconds / 1e-9:.1f} ns"
+        if value >= factor:
+            return f"{value / factor:.3f} {unit}"
+    return f"{value / 1e-9:.1f} ns"
 
 
-def format_table(comparisons: list[Comparison]) -> str:
-    """One line per benchmark: baseline and current medians, their ratio, p-value and verdict."""
-    names = [c.name.split("::")[-1] for c in comparisons]
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2g}"
+
+
+def format_table(comparisons: list[stats.Comparison]) -> str:
+    """One line per benchmark and metric: medians, ratio [95% interval], ratio of the fastest rounds,
+    p, Holm's p, threshold, verdict."""
+    names = [c.benchmark.split("::")[-1] for c in comparisons]
     width = max([len(name) for name in names] + [9])
-    lines = [f"{'benchmark':<{width}}  {'baseline':>11}  {'now':>11}  {'ratio':>6}  {'p-value':>8}  verdict"]
+    lines = [f"{'benchmark':<{width}}  {'metric':<6}  {'base':>10}  {'head':>10}  {'ratio [95% interval]':>22}"
+             f"  {'fastest':>7}  {'p':>7}  {'p Holm':>7}  {'limit':>6}  verdict"]
     for name, c in zip(names, comparisons):
-        lines.append(f"{name:<{width}}  {format_seconds(c.baseline_median):>11}  "
-                     f"{format_seconds(c.current_median):>11}  {c.ratio:>6.3f}  {c.p_value:>8.2g}  {c.verdict}")
+        interval = f"{c.ratio:.3f} [{c.ci_low:.3f}, {c.ci_high:.3f}]"
+        lines.append(f"{name:<{width}}  {'time' if c.metric == 'time_s' else 'memory':<6}  "
+                     f"{format_value(c.base_median, c.metric):>10}  {format_value(c.head_median, c.metric):>10}  "
+                     f"{interval:>22}  {c.fastest_ratio:>7.3f}  {_p(c.p_value):>7}  {_p(c.p_holm):>7}  "
+                     f"{c.threshold:>6.0%}  {c.verdict}")
     return "\n".join(lines)
 
 
-def run_benchmarks(output: Path, targets: list[str], pytest_args: list[str]) -> dict:
-    """Run ``targets`` (paths or node ids) now, raw timings included, into ``output``; load it."""
-    command = [sys.executable, "-m", "pytest", *targets, *PYTEST_ARGS, f"--benchmark-json={output}",
-               *pytest_args]
-    print("running:", " ".join(command), flush=True)
-    status = subprocess.call(command)
-    if status != 0:
-        raise CannotCompare(f"the benchmark run failed (pytest exit status {status})")
-    return load_run(output)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threshold", type=float, default=15.0,
-                        help="percent by which a median may grow before it can count as a regression (default 15)")
-    parser.add_argument("--alpha", type=float, default=0.01,
-                        help="significance level of the one-sided Mann-Whitney U test (default 0.01)")
-    parser.add_argument("--storage", type=Path, default=STORAGE,
-                        help="pytest-benchmark storage folder holding the saved runs (default .benchmarks)")
-    parser.add_argument("--baseline", type=Path, help="a saved run to compare with (default: the newest "
-                        "saved run of this machine)")
-    parser.add_argument("--current", type=Path, help="a run to compare (default: run the benchmarks now)")
-    parser.add_argument("--confirm", type=int, choices=(0, 1), default=1,
-                        help="re-run the benchmarks that regressed and count only those that regress "
-                        "again (default 1; only when the benchmarks run now)")
-    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments after --, e.g. -- -k vectorized")
-    args = parser.parse_args(argv)
-    if args.threshold <= 0 or not 0 < args.alpha < 1:
-        parser.error("--threshold must be > 0 and --alpha in (0, 1)")
-    try:
-        if args.current is not None:
-            current = load_run(args.current)
-        else:
-            args.storage.mkdir(parents=True, exist_ok=True)
-            current = run_benchmarks(args.storage / LAST_COMPARE_RUN, ["benchmarks"], args.pytest_args)
-        candidates = [load_run(args.baseline)] if args.baseline else [
-            load_run(path) for path in saved_runs(args.storage)]
-        baseline = find_baseline(current, candidates)
-        comparisons, new, missing = compare_runs(baseline, current, args.threshold, args.alpha)
-        flagged = [c.name for c in comparisons if c.verdict == "regressed"]
-        if flagged and args.current is None and args.confirm:
-            print(f"\n{len(flagged)} benchmarks look slower; running them again to confirm", flush=True)
-            again = run_benchmarks(args.storage / CONFIRM_RUN, flagged, args.pytest_args)
-            comparisons = confirm(comparisons, compare_runs(baseline, again, args.threshold, args.alpha)[0])
-    except CannotCompare as problem:
-        print(f"bench-compare: {problem}", file=sys.stderr)
-        return EXIT_REFUSED
-    print(f"\nbaseline: {baseline['_path']} ({baseline.get('datetime', '?')}, "
-          f"commit {baseline.get('commit_info', {}).get('id', '?')[:10]})")
-    confirmed = " in this run and its re-run" if args.current is None and args.confirm else ""
-    print(f"now:      {current['_path']}; regression = median > +{args.threshold:g}% and "
-          f"Mann-Whitney p < {args.alpha:g}{confirmed}\n")
-    print(format_table(comparisons))
-    for label, names in (("new (no baseline)", new), ("missing now", missing)):
+def report(outcome: Outcome, options: Options) -> str:
+    """The table and the lines around it that say what was compared and how."""
+    n_rounds = options.rounds
+    lines = [f"base {outcome.base.short} ({outcome.base.path}) against head {outcome.head.short} "
+             f"({outcome.head.path}): {n_rounds} rounds each, alternating, one process per round"
+             + (f", pinned to CPU {options.cpu}" if options.cpu is not None else ""),
+             "", format_table(outcome.comparisons)]
+    for label, names in (("only in base", outcome.only_base), ("only in head", outcome.only_head)):
         if names:
-            print(f"\n{label}: " + ", ".join(name.split("::")[-1] for name in names))
-    regressed = [c for c in comparisons if c.verdict == "regressed"]
-    print(f"\n{len(regressed)} of {len(comparisons)} benchmarks regressed")
-    return EXIT_REGRESSION if regressed else EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+            lines.append(f"\n{label} (not compared): " + ", ".join(n.split("::")[-1] for n in names))
+    timed = [c for c in outcome.comparisons if c.metric == "time_s"]
+    if stats.smallest_p_value(n_rounds, n_rounds) >= options.alpha:
+        lines.append(f"\nnote: {n_rounds} rounds a side allow no Mann-Whitney p below {options.alpha:g}; "
+                     "verdicts rest on the ratio's 95% interval (add --rounds)")
+    elif not stats.holm_can_reach(n_rounds, n_rounds, len(timed), options.alpha):
+        lines.append(f"\nnote: {n_rounds} rounds a side cannot pass Holm's level over {len(timed)} "
+                     "benchmarks; add --rounds or narrow -k for p-values that can decide")
+    counts = {v: sum(c.verdict == v for c in outcome.comparisons) for v in stats.VERDICTS}
+    lines.append("\n" + ", ".join(f"{counts[v]} {v}" for v in stats.VERDICTS)
+                 + f" (of {len(outcome.comparisons)} benchmark metrics)")
+    return "\n".join(lines)

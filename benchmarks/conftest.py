@@ -1,6 +1,4 @@
-"""Shared set-up for the pytest-benchmark suites: every saved run records what makes it comparable."""
-from benchmarks.machine import fingerprint
-
-
-def pytest_benchmark_update_machine_info(config, machine_info):
-    machine_info["nnstudy"] = fingerprint()
+"""Shared set-up for the pytest-benchmark suites: every saved run records what makes it comparable
+(``machine_info["nnstudy"]``) and each benchmark's peak memory (``extra_info``), see
+``benchmarks/pytest_plugin/nnstudy_bench_plugin.py``."""
+from benchmarks.pytest_plugin.nnstudy_bench_plugin import pytest_benchmark_update_machine_info  # noqa: F401

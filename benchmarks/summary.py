@@ -13,11 +13,27 @@ so one spell can move a median by tens of percent while the minimum stays put.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
 
-from benchmarks.compare import STORAGE, load_run, saved_runs
+STORAGE = Path(".benchmarks")
+
+
+def load_run(path: Path) -> dict:
+    """A pytest-benchmark JSON run, with its path under ``_path``."""
+    with open(path) as file:
+        run = json.load(file)
+    if "benchmarks" not in run or "machine_info" not in run:
+        raise SystemExit(f"error: {path} is not a pytest-benchmark JSON file (no 'benchmarks'/'machine_info')")
+    run["_path"] = str(path)
+    return run
+
+
+def saved_runs(storage: Path) -> list[Path]:
+    """pytest-benchmark's saved runs: ``storage/<machine-id>/NNNN_*.json``."""
+    return sorted(storage.glob("*/*.json"))
 
 
 def best_times(run: dict) -> dict[tuple[str, str, str], float]:

@@ -21,4 +21,7 @@ def test_matmul_probe(benchmark, case, dtype):
 
     benchmark(run_products, operands)
 
-    assert all(out.dtype == np.dtype(dtype) for _, _, out in operands)
+    # The outputs start as np.empty: each must now hold its product.
+    tolerance = 1e-4 if dtype == "float32" else 1e-10
+    for a, b, out in operands:
+        np.testing.assert_allclose(out, a @ b, rtol=tolerance, atol=tolerance * np.abs(a @ b).max())

@@ -1,13 +1,15 @@
-"""``nnstudy sweep|plan|list|status|compact|report|check-engine``: experiments' commands plus
-``report`` and ``check-engine`` (the conformance kit on one engine).
+"""``nnstudy sweep|plan|list|status|compact|report|check-engine|bench``: experiments' commands
+plus ``report``, ``check-engine`` (the conformance kit on one engine) and ``bench``.
 
-``nnstudy report`` is ``python -m reports build``; the other commands are ``python -m
-experiments``'s, with the same arguments and exit statuses (``nnstudy COMMAND --help``).
+``nnstudy report`` is ``python -m reports build``; ``nnstudy bench compare|calibrate|bisect|history``
+is ``benchmarks.cli``; the other commands are ``python -m experiments``'s, with the same arguments
+and exit statuses (``nnstudy COMMAND --help``).
 """
 from __future__ import annotations
 
 import sys
 
+from benchmarks import cli as bench_cli
 from experiments import cli as experiments_cli
 from reports import __main__ as reports_cli
 
@@ -32,6 +34,7 @@ def _add_check_engine(commands) -> None:
 def _extend(commands) -> None:
     _add_report(commands)
     _add_check_engine(commands)
+    bench_cli.add_commands(commands)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return reports_cli.run_build(args)
     if args.command == "check-engine":
         return check_engine.run(args)
+    if args.command == "bench":
+        return bench_cli.run(args)
     return experiments_cli.run(args)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from benchmarks.history import HISTORY
+
 from .build import build, shipped_studies, terminal_text
 from .output import OutputError
 
@@ -18,6 +20,9 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="report the `sweep --quick` smoke runs (<study>-quick)")
     parser.add_argument("--quiet", action="store_true", help="do not print the tables")
+    parser.add_argument("--history", default=str(HISTORY),
+                        help="benchmark history for the performance-history section, drawn when "
+                             f"it exists (default: {HISTORY}, what `make bench` appends to)")
     parser.add_argument("--all-runs", action="store_true",
                         help="keep stored runs that the spec no longer contains")
 
@@ -29,7 +34,7 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         report = build(args.results, args.out, args.studies or None,
                        peers=not args.studies and not args.quick, all_runs=args.all_runs,
-                       quick=args.quick)
+                       quick=args.quick, history=None if args.studies else args.history)
     except OutputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -37,7 +42,7 @@ def run_build(args: argparse.Namespace) -> int:
         print(terminal_text(report), flush=True)
     for level, text in report.messages:
         print(f"{level}: {text}", file=sys.stderr, flush=True)
-    reported = [s for s in report.sections if s.study != "peers"]
+    reported = [s for s in report.sections if s.study not in ("peers", "perf-history")]
     print(f"report written to {report.out / 'index.html'}"
           f" ({len(reported)} of {len(studies)} studies)")
     # Nothing to show at all is a failure of the build; a partial report is not.

@@ -25,6 +25,7 @@ from .data import Messages, Study, is_quick, load_study, quick_name, quick_rule,
 from .output import commit, previous_files, staging_folder
 from .page import write_index
 from .peers import load_peers, peer_table
+from .perf_history import history_section
 from .provenance import provenance_table
 from .scorecard import scorecard, scorecard_table
 from .sections import Section, SectionBuilder
@@ -115,7 +116,7 @@ def _peer_section(results: str, messages: Messages) -> Section | None:
 
 
 def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool, all_runs: bool,
-                quick: bool) -> Report:
+                quick: bool, history: Path | None) -> Report:
     messages = Messages()
     sections, problems = discover()
     for problem in problems:
@@ -131,6 +132,9 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
     peer_section = _peer_section(results, messages) if peers else None
     if peer_section is not None:
         report_sections.append(peer_section)
+    perf_section = history_section(history, out, messages) if history is not None else None
+    if perf_section is not None:
+        report_sections.append(perf_section)
     bound: dict[str, Study] = {}
     for name, study in loaded.items():
         if specials[name] is not None:
@@ -148,20 +152,22 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
 
 def build(results: str | Path = "results", out: str | Path = "reports/out",
           studies: list[str] | None = None, peers: bool = True, all_runs: bool = False,
-          quick: bool = False) -> Report:
+          quick: bool = False, history: str | Path | None = None) -> Report:
     """Build the report for ``studies`` (names or spec paths; default: every shipped study)
     from ``results`` into ``out``.
 
     ``peers`` adds the peer-baseline table when ``make bench-peers`` has written one;
     ``all_runs`` keeps stored runs that the specs no longer contain; ``quick`` reports the
-    ``sweep --quick`` runs (``<study>-quick``). Raises ``reports.output.OutputError`` (before
+    ``sweep --quick`` runs (``<study>-quick``); ``history`` adds the performance-history section
+    from that benchmark history (``benchmarks.history``) when it exists. Raises ``reports.output.OutputError`` (before
     anything is written) for an ``out`` that is a file or holds files no build wrote.
     """
     out = Path(out)
     previous = previous_files(out)
     staging = staging_folder(out)
     try:
-        report = _build_into(staging, str(results), studies, peers, all_runs, quick)
+        report = _build_into(staging, str(results), studies, peers, all_runs, quick,
+                             Path(history) if history is not None else None)
         commit(staging, out, previous)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

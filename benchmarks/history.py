@@ -1,0 +1,168 @@
+"""The benchmark history: one Parquet table, one row per (recording, benchmark, metric).
+
+Every ``make bench`` (``python -m benchmarks.history record RUN.json``) and every ``nnstudy bench
+compare`` appends rows with the commit, whether the tree was dirty, the commit's date, when it was
+recorded, and the machine fingerprint (``benchmarks.machine``). Histories of different fingerprints
+are never mixed: change points are found per (fingerprint, benchmark, metric), on one value per
+commit (the median of that commit's recordings), commits ordered by their date.
+
+    python -m benchmarks.history record .benchmarks/last-bench.json   # append a saved run
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks import gitrepo
+from benchmarks.changepoints import level_changes
+from benchmarks.machine import FINGERPRINT_KEYS, fingerprint_id
+from benchmarks.rounds import parse_round
+
+HISTORY = Path(".benchmarks/history.parquet")
+COLUMNS = ("recorded_at", "source", "commit", "dirty", "commit_date", "subject", "benchmark", "metric",
+           "value", "rounds", "fingerprint_id", *(f"machine_{key}" for key in FINGERPRINT_KEYS))
+CHANGE_COLUMNS = ("fingerprint_id", "benchmark", "metric", "commit", "subject", "before", "after", "ratio",
+                  "points")
+
+
+def commit_fields(root: Path, commit: str, dirty: bool) -> dict:
+    return {"commit": commit, "dirty": dirty, "commit_date": gitrepo.commit_date(root, commit),
+            "subject": gitrepo.subject(root, commit)}
+
+
+def machine_fields(fingerprint: dict) -> dict:
+    return {"fingerprint_id": fingerprint.get("id") or fingerprint_id(fingerprint),
+            **{f"machine_{key}": str(fingerprint.get(key, "unknown")) for key in FINGERPRINT_KEYS}}
+
+
+def rows(values: pd.DataFrame, commit: dict, fingerprint: dict, source: str) -> pd.DataFrame:
+    """History rows from ``values`` (columns benchmark, metric, value, rounds) of one commit."""
+    recorded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    table = values.assign(recorded_at=recorded_at, source=source, **commit, **machine_fields(fingerprint))
+    return table[list(COLUMNS)]
+
+
+def rows_from_run(run: dict, commit: dict, source: str = "bench") -> pd.DataFrame:
+    """History rows of one pytest-benchmark JSON run: each benchmark's fastest round and peak memory."""
+    values = []
+    for m in parse_round(run):
+        values.append({"benchmark": m.benchmark, "metric": "time_s", "value": m.time_s, "rounds": m.inner_rounds})
+        if m.peak_bytes is not None:
+            values.append({"benchmark": m.benchmark, "metric": "peak_bytes", "value": m.peak_bytes, "rounds": 1})
+    return rows(pd.DataFrame(values), commit, run.get("machine_info", {}).get("nnstudy", {}), source)
+
+
+def rows_from_samples(samples: pd.DataFrame, side_commits: dict[str, dict], fingerprint: dict) -> pd.DataFrame:
+    """History rows of a comparison: per side, benchmark and metric, the median of its rounds."""
+    tables = []
+    for label, commit in side_commits.items():
+        side = samples[samples.side == label]
+        values = side.groupby(["benchmark", "metric"], as_index=False).agg(
+            value=("value", "median"), rounds=("value", "size"))
+        tables.append(rows(values, commit, fingerprint, "compare"))
+    return pd.concat(tables, ignore_index=True)
+
+
+def load(path: Path = HISTORY) -> pd.DataFrame:
+    """The history table, empty (with its columns) when there is none yet."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=list(COLUMNS))
+    return pd.read_parquet(path)
+
+
+def append(path: Path, new_rows: pd.DataFrame) -> Path:
+    """Append ``new_rows`` to the history at ``path`` (written whole, then renamed: never half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = load(path)
+    table = new_rows if old.empty else pd.concat([old, new_rows], ignore_index=True)
+    temporary = path.with_suffix(".tmp")
+    table.to_parquet(temporary, index=False)
+    temporary.replace(path)
+    return path
+
+
+def per_commit(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per (fingerprint, benchmark, metric, commit): the median value, in commit-date order."""
+    keys = ["fingerprint_id", "benchmark", "metric", "commit"]
+    table = history.groupby(keys, as_index=False).agg(
+        value=("value", "median"), subject=("subject", "first"), commit_date=("commit_date", "first"),
+        first_recorded=("recorded_at", "min"), recordings=("value", "size"))
+    table["commit_time"] = pd.to_datetime(table["commit_date"], utc=True)
+    return table.sort_values(["fingerprint_id", "benchmark", "metric", "commit_time", "first_recorded"],
+                             ignore_index=True)
+
+
+def change_points(history: pd.DataFrame) -> pd.DataFrame:
+    """Every level change (``CHANGE_COLUMNS``) of every series: the commit at the new level first."""
+    found = []
+    for (machine, benchmark, metric), series in per_commit(history).groupby(
+            ["fingerprint_id", "benchmark", "metric"], sort=True):
+        series = series.reset_index(drop=True)
+        for change in level_changes(series["value"].to_numpy()):
+            at = series.iloc[change.index]
+            found.append({"fingerprint_id": machine, "benchmark": benchmark, "metric": metric,
+                          "commit": at["commit"], "subject": at["subject"], "before": change.before,
+                          "after": change.after, "ratio": change.ratio, "points": len(series)})
+    return pd.DataFrame(found, columns=list(CHANGE_COLUMNS))
+
+
+def format_changes(history: pd.DataFrame, changes: pd.DataFrame) -> str:
+    """Per machine fingerprint: what it is, how many commits each series has, and each level change."""
+    lines = []
+    series = per_commit(history)
+    for machine, rows_of_machine in history.groupby("fingerprint_id", sort=True):
+        first = rows_of_machine.iloc[0]
+        lines.append(f"machine {machine}: {first['machine_cpu']}, {first['machine_cores']} cores, "
+                     f"{first['machine_blas']} ({first['machine_blas_kernel']}, {first['machine_blas_threads']} "
+                     f"threads), Python {first['machine_python']}, NumPy {first['machine_numpy']}, "
+                     f"numba {first['machine_numba']}")
+        mine = series[series["fingerprint_id"] == machine]
+        commits = mine.groupby(["benchmark", "metric"]).size()
+        lines.append(f"  {len(commits)} series, {commits.min()}-{commits.max()} commits each")
+        found = changes[changes["fingerprint_id"] == machine]
+        if found.empty:
+            lines.append("  no level change")
+        for change in found.itertuples():
+            lines.append(f"  {change.benchmark.split('::')[-1]} {change.metric}: x{change.ratio:.2f} "
+                         f"({change.before:.4g} -> {change.after:.4g}) at {change.commit[:10]} {change.subject}")
+    return "\n".join(lines)
+
+
+def record(run_path: Path, history_path: Path = HISTORY, source: str = "bench") -> int:
+    """Append a saved pytest-benchmark run of the checkout here to the history; the rows added."""
+    root = gitrepo.repo_root(".")
+    run = json.loads(Path(run_path).read_text())
+    commit = commit_fields(root, gitrepo.resolve(root, "HEAD"), gitrepo.is_dirty(root))
+    new_rows = rows_from_run(run, commit, source)
+    append(history_path, new_rows)
+    return len(new_rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.history", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    saved = commands.add_parser("record", help="append a pytest-benchmark JSON run of this checkout")
+    saved.add_argument("run", type=Path)
+    saved.add_argument("--history", type=Path, default=HISTORY)
+    args = parser.parse_args(argv)
+    if not args.run.exists():
+        print(f"error: {args.run} does not exist: give the JSON file of a pytest-benchmark run "
+              "(--benchmark-json)", file=sys.stderr)
+        return 2
+    try:
+        added = record(args.run, args.history)
+    except gitrepo.BadInput as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    print(f"history: {added} rows appended to {args.history}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

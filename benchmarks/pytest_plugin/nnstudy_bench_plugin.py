@@ -1,0 +1,127 @@
+"""pytest plugin: each benchmark's peak memory (tracemalloc) and the machine fingerprint.
+
+Self-contained (standard library, NumPy, threadpoolctl, pytest-benchmark): benchmark processes of
+old commits load it with ``-p nnstudy_bench_plugin`` from this folder, next to their own code.
+
+- After pytest-benchmark has timed a workload (``benchmark(f, ...)`` or ``benchmark.pedantic``),
+  the workload runs once more under tracemalloc and its peak (bytes above what was allocated
+  before the call) goes to ``extra_info["peak_memory_bytes"]``. Not under ``--benchmark-disable``.
+- ``machine_info["nnstudy"]`` gets ``fingerprint()``: what makes two timings comparable.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tracemalloc
+from importlib import metadata
+
+PEAK_KEY = "peak_memory_bytes"
+FINGERPRINT_KEYS = ("cpu", "cores", "blas", "blas_kernel", "blas_threads", "python", "numpy", "numba")
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def numpy_blas() -> dict:
+    """threadpoolctl's record of the BLAS that NumPy calls (else the first BLAS pool it finds)."""
+    import numpy  # noqa: F401  (loads NumPy's BLAS so that threadpoolctl sees it)
+    from threadpoolctl import threadpool_info
+
+    pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    for pool in pools:
+        if "numpy" in pool.get("filepath", ""):
+            return pool
+    return pools[0] if pools else {}
+
+
+def version_of(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def fingerprint() -> dict:
+    """CPU model and cores, BLAS (library and version, kernel, threads), Python, NumPy and numba
+    versions of this process, and ``id``: a short hash of all of them (histories of different
+    ids are never mixed). The kernel is what OpenBLAS runs (``OPENBLAS_CORETYPE`` can force an
+    older one), so a different kernel is a different machine."""
+    blas = numpy_blas()
+    found = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "blas": f"{blas.get('internal_api', 'unknown')} {blas.get('version', '')}".strip(),
+        "blas_kernel": str(blas.get("architecture", "unknown")),
+        "blas_threads": int(blas.get("num_threads", 0)),
+        "python": ".".join(platform.python_version_tuple()[:2]),
+        "numpy": version_of("numpy"),
+        "numba": version_of("numba"),
+    }
+    found["id"] = fingerprint_id(found)
+    return found
+
+
+def fingerprint_id(found: dict) -> str:
+    """12 hex digits identifying the ``FINGERPRINT_KEYS`` values of ``found``."""
+    text = json.dumps({key: found.get(key) for key in FINGERPRINT_KEYS}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def peak_bytes(function, args=(), kwargs=None) -> int:
+    """Bytes allocated at the peak of one call ``function(*args, **kwargs)``, above the start."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    try:
+        function(*args, **(kwargs or {}))
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+
+
+def install_peak_memory() -> None:
+    """Wrap pytest-benchmark's fixture calls so that each records its workload's peak memory."""
+    from pytest_benchmark.fixture import BenchmarkFixture
+
+    if getattr(BenchmarkFixture, "_nnstudy_peak_memory", False):
+        return  # loaded twice (the checkout's conftest and -p): wrap once
+    timed_call, timed_pedantic = BenchmarkFixture.__call__, BenchmarkFixture.pedantic
+
+    def call(self, function_to_benchmark, *args, **kwargs):
+        result = timed_call(self, function_to_benchmark, *args, **kwargs)
+        if not self.disabled:
+            self.extra_info[PEAK_KEY] = peak_bytes(function_to_benchmark, args, kwargs)
+        return result
+
+    def pedantic(self, target, args=(), kwargs=None, setup=None, *rest, **options):
+        result = timed_pedantic(self, target, args, kwargs, setup, *rest, **options)
+        if not self.disabled:
+            if setup is not None:
+                made = setup()
+                args, kwargs = made if made is not None else (args, kwargs)
+            self.extra_info[PEAK_KEY] = peak_bytes(target, args, kwargs)
+        return result
+
+    BenchmarkFixture.__call__, BenchmarkFixture.pedantic = call, pedantic
+    BenchmarkFixture._nnstudy_peak_memory = True
+
+
+install_peak_memory()
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    machine_info["nnstudy"] = fingerprint()

@@ -1,0 +1,117 @@
+"""History store, change points, noise store and the bisection's search, on synthetic data."""
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("ruptures", reason="the change-point library: `make install` installs it")
+
+from benchmarks import bisection, changepoints, history, noise, stats  # noqa: E402
+from benchmarks.machine import fingerprint_id  # noqa: E402
+
+MACHINE = {"cpu": "Test CPU", "cores": 2, "blas": "openblas 0.3.31", "blas_kernel": "Haswell",
+           "blas_threads": 1, "python": "3.11", "numpy": "2.4.6", "numba": "0.68.1"}
+OTHER = {**MACHINE, "blas_kernel": "SkylakeX"}
+
+
+def levels(values, spread=0.02, seed=0):
+    return np.asarray(values) * np.exp(np.random.default_rng(seed).normal(0.0, spread, size=len(values)))
+
+
+def test_a_25_percent_step_is_found_at_its_commit():
+    (change,) = changepoints.level_changes(levels([1.0] * 8 + [1.25] * 6))
+    assert change.index == 8 and change.ratio == pytest.approx(1.25, rel=0.05)
+
+
+def test_noise_around_one_level_has_no_change_point():
+    assert changepoints.level_changes(levels([1.0] * 14, seed=3)) == []
+
+
+def test_a_constant_series_has_no_change_point_and_a_memory_step_is_found():
+    assert changepoints.level_changes([500.0] * 10) == []
+    assert [c.index for c in changepoints.level_changes([500.0] * 5 + [800.0] * 5)] == [5]
+
+
+def test_too_short_a_series_has_no_change_point():
+    assert changepoints.level_changes([1.0, 2.0, 2.0]) == []
+
+
+def history_rows(values, machine=MACHINE, benchmark="b::step", start=0):
+    """History rows: one commit per value, commit dates a day apart."""
+    frames = []
+    for i, value in enumerate(values, start=start):
+        commit = {"commit": f"{i:040x}", "dirty": False, "subject": f"commit {i}",
+                  "commit_date": f"2026-11-{1 + i:02d}T12:00:00+00:00"}
+        values_frame = pd.DataFrame([{"benchmark": benchmark, "metric": "time_s", "value": value, "rounds": 5}])
+        frames.append(history.rows(values_frame, commit, {**machine, "id": fingerprint_id(machine)}, "bench"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_history_appends_and_finds_the_commit_of_a_step(tmp_path):
+    path = tmp_path / "history.parquet"
+    series = levels([1e-3] * 6 + [1.3e-3] * 6)
+    history.append(path, history_rows(series[:6]))
+    history.append(path, history_rows(series[6:], start=6))
+    table = history.load(path)
+    assert len(table) == 12 and set(history.COLUMNS) <= set(table.columns)
+    (change,) = history.change_points(table).itertuples()
+    assert change.commit == f"{6:040x}" and change.subject == "commit 6"
+    assert change.ratio == pytest.approx(1.3, rel=0.05)
+
+
+def test_histories_of_different_machines_are_never_mixed():
+    # One machine at 1 ms, the other at 2 ms, interleaved commit by commit: mixed, it would be a
+    # zig-zag full of changes; per machine, both are flat.
+    here = history_rows(levels([1e-3] * 10, seed=1))
+    there = history_rows(levels([2e-3] * 10, seed=2), machine=OTHER)
+    table = pd.concat([here, there], ignore_index=True)
+    assert history.change_points(table).empty
+    assert table["fingerprint_id"].nunique() == 2
+    text = history.format_changes(table, history.change_points(table))
+    assert text.count("machine ") == 2 and "SkylakeX" in text and "no level change" in text
+
+
+def test_repeated_recordings_of_a_commit_count_once():
+    twice = pd.concat([history_rows([1e-3] * 5), history_rows([1e-3] * 5)], ignore_index=True)
+    assert len(history.per_commit(twice)) == 5
+
+
+def test_noise_is_stored_per_machine_and_replaced_on_recalibration(tmp_path):
+    path = tmp_path / "noise.parquet"
+    wobbly = stats.measure("b::step", "time_s", [1.0, 1.02, 0.98, 1.01], [1.03, 1.05, 1.04, 1.02])
+    noise.save(path, [wobbly], "machine-a", "0" * 40)
+    assert noise.load(path, "machine-a") == {("b::step", "time_s"): pytest.approx(noise.noise_of(wobbly))}
+    assert noise.load(path, "machine-b") == {}
+    steady = stats.measure("b::step", "time_s", [1.0] * 4, [1.0] * 4)
+    noise.save(path, [steady], "machine-a", "1" * 40)
+    assert noise.load(path, "machine-a") == {("b::step", "time_s"): 0.0}
+
+
+def test_bisection_finds_the_first_slower_commit():
+    commits = [f"c{i}" for i in range(7)]
+    asked = []
+
+    def is_slower(commit):
+        asked.append(commit)
+        return commits.index(commit) >= 4
+
+    found = bisection.search(commits, is_slower)
+    assert found.first_slower == "c4" and asked[0] == "c6"
+    assert len(asked) <= 4          # BAD, then log2(6) steps
+
+
+def test_bisection_skips_commits_that_cannot_run():
+    commits = [f"c{i}" for i in range(6)]
+    found = bisection.search(commits, lambda c: None if c == "c2" else commits.index(c) >= 4)
+    assert found.first_slower == "c4"
+    assert ("c2", "cannot run") in found.steps
+
+
+def test_bisection_names_candidates_when_skips_hide_the_culprit():
+    commits = [f"c{i}" for i in range(4)]
+    found = bisection.search(commits, lambda c: None if c == "c1" else commits.index(c) >= 1)
+    assert found.first_slower is None and found.candidates == ["c1", "c2"]
+
+
+def test_bisection_reports_nothing_when_bad_is_not_slower():
+    found = bisection.search(["c0", "c1"], lambda c: False)
+    assert found.first_slower is None and found.candidates == [] and found.steps == [("c1", "same")]
