@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nncore.datasets import DATASETS
+import nndata
 from nncore.optimizers import OPTIMIZERS, canonical_optimizer
 from nncore.schedules import SCHEDULES, make_schedule
 
-from ..config import FIELDS, Where, _dataset_options, check_value, own_copy
+from ..config import FIELDS, Where, check_value, own_copy
 
 SAMPLERS = ("sobol", "halton", "random")
 # Objective -> True when lower is better.
@@ -73,7 +73,7 @@ class Nuisance:
             value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
             value = self.low + u * (self.high - self.low)
-        if self.option is None and FIELDS[self.field][0] is int:
+        if self.option is None and FIELDS[self.field].kind is int:
             return int(round(value))
         return float(value)
 
@@ -167,7 +167,7 @@ def _check_key(key: str, grid_keys: set[str], where: str, at: Where) -> None:
     if not option:
         return
     dict_options = _dict_options()
-    if FIELDS[field][0] is not dict or field not in dict_options:
+    if FIELDS[field].kind is not dict or field not in dict_options:
         raise at.error(where, f"{field!r} is not a table field; dotted keys reach into "
                               f"{', '.join(dict_options)}")
     known = dict_options[field]
@@ -195,7 +195,7 @@ def _nuisance(key: str, table: dict, where: str, at: Where) -> Nuisance:
         raise at.error(f"{where}.{kind}", f"low must be below high, got [{low:g}, {high:g}]")
     if kind == "log" and low <= 0:
         raise at.error(f"{where}.log", f"a log range must stay above 0, got [{low:g}, {high:g}]")
-    if "." not in key and FIELDS[key][0] not in (int, float):
+    if "." not in key and FIELDS[key].kind not in (int, float):
         raise at.error(where, f"{key!r} is not a number; search it with {{ choice = [...] }}")
     return Nuisance(key, kind, low, high)
 
@@ -259,8 +259,8 @@ def applies(nuisance: Nuisance, config: dict) -> bool:
         return option in OPTIMIZERS[config["optimizer"]["kind"]].defaults
     if nuisance.field == "schedule":
         return option in SCHEDULES[config["schedule"].get("kind", "constant")][1]
-    dataset = DATASETS.get(config["dataset"])
-    return dataset is not None and option in _dataset_options(dataset)
+    record = nndata.DATASETS.get(config["dataset"])
+    return record is not None and option in record.options
 
 
 def apply_point(config: dict, point: dict, search: Search) -> dict:
@@ -273,7 +273,7 @@ def apply_point(config: dict, point: dict, search: Search) -> dict:
             continue
         value = point[nuisance.key]
         if nuisance.option is None:
-            updated[nuisance.key] = float(value) if FIELDS[nuisance.key][0] is float else value
+            updated[nuisance.key] = float(value) if FIELDS[nuisance.key].kind is float else value
         else:
             updated[nuisance.field][nuisance.option] = value
     updated["optimizer"] = canonical_optimizer(updated["optimizer"])
