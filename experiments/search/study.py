@@ -109,7 +109,7 @@ def plan_search(study: Study, table: dict, grid_keys: Iterable[str], at: Where,
     varying = tuple(dict.fromkeys([*study.varying, *(
         key for key in trial_configs[0] if key not in STAGE_KEYS and key != "seed"
         and any(c[key] != trial_configs[0][key] for c in trial_configs))]))
-    return dataclasses.replace(study, runs=plan.runs(trials), varying=varying), plan
+    return dataclasses.replace(study, runs=plan.runs(trials), varying=varying, search=plan), plan
 
 
 def _stored(results: str | Path, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:
