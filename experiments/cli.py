@@ -118,14 +118,79 @@ def _format_seconds(seconds: float) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from . import store, sweep
-    from .backends import BackendError, default_workers
-
     if args.scheduler and args.backend != "dask":
         raise SpecError("--scheduler: only with --backend dask")
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
     studies = _load(args.studies, args.quick, args.max_runs)
+    code = _sweep_studies(args, [_with_retrains(study, args.results) for study in studies])
+    searched = [study for study in studies if study.search is not None]
+    if searched and code != EXIT_USAGE:
+        code = max(code, _sweep_retrains(args, searched))
+    return code
+
+
+# --- searched studies: the second stage ([search]) ----------------------------------------------
+def _with_retrains(study: specs.Study, results: str) -> specs.Study:
+    """A searched study with the retrains its stored trials already call for (a resumed sweep
+    runs them alongside the missing trials); unchanged when unsearched or unreadable (the sweep
+    then reports the unreadable shard)."""
+    from .search.study import with_retrains
+
+    try:
+        return with_retrains(study, results)[0]
+    except CorruptResults:
+        return study
+
+
+def _sweep_retrains(args, searched: list[specs.Study]) -> int:
+    """Stage 2, after the trials: the retrains of the winners the trials just stored, if any is
+    still to run (those known before this sweep ran with the trials). Never forced again: a
+    ``--force`` sweep reran the known ones in stage 1."""
+    from dataclasses import replace
+
+    from . import sweep
+    from .search.study import stage_two
+
+    todo = []
+    for study in searched:
+        try:
+            retrain, _ = stage_two(study.search, args.results, study.name)
+            stored = sweep.stored_runs(args.results, study.name)
+        except CorruptResults:
+            continue
+        if sweep.select(replace(study, runs=retrain), stored):
+            todo.append(replace(study, runs=retrain))
+    if not todo:
+        return EXIT_OK
+    print(f"stage 2 (after the trials): retraining the winners of "
+          f"{', '.join(study.name for study in todo)} on their other seeds", file=sys.stderr)
+    again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
+    return _sweep_studies(again, todo)
+
+
+def _both_stages(study: specs.Study, results: str, commit: str | None = None):
+    """(the study with its known retrains, what is stored, its counts): for a searched study
+    the retrains not known yet (trials unfinished) count as pending. CorruptResults when a
+    shard cannot be read."""
+    from . import sweep
+    from .search.study import retrains_unplanned, with_retrains
+
+    stored = sweep.stored_runs(results, study.name)
+    full, outcome = with_retrains(study, results)
+    tally = sweep.counts(full, stored, commit)
+    if outcome is not None:
+        unplanned = retrains_unplanned(study.search, outcome)
+        tally.total += unplanned
+        tally.pending += unplanned
+    return full, stored, tally
+
+
+def _sweep_studies(args, studies: list[specs.Study]) -> int:
+    """Run the runs of these studies still to do and store them (one pass of ``sweep``)."""
+    from . import store, sweep
+    from .backends import BackendError, default_workers
+
     todo, unreadable = [], []
     for study in studies:
         try:
@@ -202,12 +267,12 @@ def cmd_plan(args) -> int:
     from .backends import default_workers
 
     study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
-    stored = sweep.stored_runs(args.results, study.name)
-    tally = sweep.counts(study, stored)
+    study, stored, tally = _both_stages(study, args.results)
     pending = sweep.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
     estimates = sweep.calibrated_estimates(study, stored)
-    estimate = sum(estimates[run.run_id] for run in pending) / workers
+    estimate = (sum(estimates[run.run_id] for run in pending)
+                + _unknown_seconds(estimates, tally.total - len(study.runs))) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
@@ -215,6 +280,8 @@ def cmd_plan(args) -> int:
     print(f"estimated time for the runs to do: {_format_seconds(estimate)} on {workers} worker(s)"
           + (" (timing study: one at a time)" if study.timing and not args.jobs else ""))
     print(f"varying: {', '.join(study.varying) or 'nothing'}")
+    for line in study.search.lines() if study.search is not None else ():
+        print(line)
     shown = study.runs if args.all else study.runs[:20]
     for run in shown:
         state = stored.status.get(run.run_id, "pending")
@@ -226,17 +293,30 @@ def cmd_plan(args) -> int:
     return EXIT_OK
 
 
+def _unknown_seconds(estimates: dict[str, float], n_runs: int) -> float:
+    """Estimated seconds of ``n_runs`` runs not known yet (a searched study's retrains before
+    its trials finish): as many runs of the mean known estimate."""
+    return n_runs * sum(estimates.values()) / len(estimates) if estimates and n_runs > 0 else 0.0
+
+
 def cmd_list(args) -> int:
     from . import sweep
     from .backends import default_workers
+    from .search import count_runs
 
     for study in (specs.load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
         estimates = sweep.calibrated_estimates(study, sweep.stored_runs(args.results, study.name))
         workers = 1 if study.timing else default_workers()
-        estimate = _format_seconds(sum(estimates.values()) / workers)
-        print(f"{study.name:<15} {len(study.runs):>5} runs  ~{estimate:>8}  {study.description}"
+        total = len(study.runs)
+        if study.search is not None:  # the retrains (after the trials) too
+            plan = study.search
+            total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
+            flags.append(f"searched: {plan.search.trials} trials per grid point, then retrained")
+        estimate = _format_seconds((sum(estimates.values()) + _unknown_seconds(
+            estimates, total - len(study.runs))) / workers)
+        print(f"{study.name:<15} {total:>5} runs  ~{estimate:>8}  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
     return EXIT_OK
 
@@ -268,12 +348,11 @@ def cmd_status(args) -> int:
           f"{'stale':>5}  (stale: {meaning})")
     for study in studies:
         try:
-            stored = sweep.stored_runs(args.results, study.name)
+            _, _, c = _both_stages(study, args.results, commit)
         except store.CorruptResults as error:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
-        c = sweep.counts(study, stored, commit)
         note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
         if c.stale_data:
             note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "

@@ -3,6 +3,7 @@ its stage-1 trial runs, and the stored trials give its stage-2 retrain runs.
 
     study, plan = plan_search(study, raw["search"], grid_keys, Where(path))   # in load_spec
     retrain, outcome = stage_two(plan, results, study.name)                   # in sweep, after stage 1
+    study, outcome = with_retrains(study, results)       # both stages, as far as the store knows
 
 Both stages are ordinary ``Run`` objects (the sweep, resume, Dask, the store and ``status`` treat
 them like any run); ``stage_two`` reads only the store, so a resumed sweep finds the same winners
@@ -175,3 +176,19 @@ def best_frame(plan: SearchPlan, outcome: Winners, runs: pd.DataFrame,
             for p in planned if p.run_id in status]
     frame = pd.DataFrame(rows, columns=["point", "grid_point", "seed", "stage", "run_id", "status", "value"])
     return frame.sort_values(["grid_point", "seed"], kind="stable").reset_index(drop=True)
+
+
+def with_retrains(study: Study, results: str | Path) -> tuple[Study, Winners | None]:
+    """A searched study with the retrain runs its stored trials already call for added after
+    its trials (the sweep runs them with any missing trials; ``status`` and ``plan`` count them),
+    and the winners; an unsearched study unchanged, and None."""
+    if study.search is None:
+        return study, None
+    retrain, outcome = stage_two(study.search, results, study.name)
+    return dataclasses.replace(study, runs=[*study.runs, *retrain]), outcome
+
+
+def retrains_unplanned(plan: SearchPlan, outcome: Winners) -> int:
+    """Retrain runs not known yet: those of grid points whose trials are not all stored (a grid
+    point whose every trial diverged or failed has nothing to retrain)."""
+    return len(outcome.pending) * (len(plan.seeds) - 1)
