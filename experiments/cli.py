@@ -169,23 +169,6 @@ def _sweep_retrains(args, searched: list[specs.Study]) -> int:
     return _sweep_studies(again, todo)
 
 
-def _both_stages(study: specs.Study, results: str, commit: str | None = None):
-    """(the study with its known retrains, what is stored, its counts): for a searched study
-    the retrains not known yet (trials unfinished) count as pending. CorruptResults when a
-    shard cannot be read."""
-    from . import sweep
-    from .search.study import retrains_unplanned, with_retrains
-
-    stored = sweep.stored_runs(results, study.name)
-    full, outcome = with_retrains(study, results)
-    tally = sweep.counts(full, stored, commit)
-    if outcome is not None:
-        unplanned = retrains_unplanned(study.search, outcome)
-        tally.total += unplanned
-        tally.pending += unplanned
-    return full, stored, tally
-
-
 def _sweep_studies(args, studies: list[specs.Study]) -> int:
     """Run the runs of these studies still to do and store them (one pass of ``sweep``)."""
     from . import store, sweep
@@ -265,9 +248,10 @@ def _stored_of(studies: list[specs.Study], results: str) -> str:
 def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
+    from .search.study import both_stages
 
     study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
-    study, stored, tally = _both_stages(study, args.results)
+    study, stored, tally = both_stages(study, args.results)
     pending = sweep.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
     estimates = sweep.calibrated_estimates(study, stored)
@@ -324,6 +308,7 @@ def cmd_list(args) -> int:
 def cmd_status(args) -> int:
     from . import store, sweep
     from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
+    from .search.study import both_stages
 
     studies = _load(args.studies, False, args.max_runs)
     extra = []
@@ -348,7 +333,7 @@ def cmd_status(args) -> int:
           f"{'stale':>5}  (stale: {meaning})")
     for study in studies:
         try:
-            _, _, c = _both_stages(study, args.results, commit)
+            _, _, c = both_stages(study, args.results, commit)
         except store.CorruptResults as error:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True

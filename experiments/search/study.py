@@ -192,3 +192,19 @@ def retrains_unplanned(plan: SearchPlan, outcome: Winners) -> int:
     """Retrain runs not known yet: those of grid points whose trials are not all stored (a grid
     point whose every trial diverged or failed has nothing to retrain)."""
     return len(outcome.pending) * (len(plan.seeds) - 1)
+
+
+def both_stages(study: Study, results: str | Path, commit: str | None = None):
+    """(the study with its known retrains, what is stored (``sweep.Stored``), its
+    ``sweep.Counts``): for a searched study the retrains not known yet (trials unfinished) count
+    as pending. Raises store.CorruptResults when a shard cannot be read."""
+    from .. import sweep  # the sweep's tallies; sweep imports nothing of the search
+
+    stored = sweep.stored_runs(results, study.name)
+    full, outcome = with_retrains(study, results)
+    tally = sweep.counts(full, stored, commit)
+    if outcome is not None:
+        unplanned = retrains_unplanned(study.search, outcome)
+        tally.total += unplanned
+        tally.pending += unplanned
+    return full, stored, tally
