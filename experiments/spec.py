@@ -111,7 +111,7 @@ REPORT_METRICS = ("loss", "acc", "train_loss", "val_loss", "train_acc", "val_acc
 MAX_FACETS = 2
 
 
-REPORT_KEYS = ("baseline", "facet", "metric", "section", "target", "x")
+REPORT_KEYS = ("facet", "metric", "x", "section", "baseline", "target")
 
 
 def _report_options(table, at: Where) -> dict:
@@ -123,8 +123,8 @@ def _report_options(table, at: Where) -> dict:
         raise at.error("report", "must be a table ([report]) of x, facet and metric")
     unknown = set(table) - set(REPORT_KEYS)
     if unknown:
-        raise at.error(f"report.{sorted(unknown)[0]}",
-                       f"unknown key; valid keys: {', '.join(REPORT_KEYS)}")
+        raise at.error(f"report.{sorted(unknown)[0]}", "unknown key; valid keys: facet, metric, "
+                                                        "x (the plots), section, baseline, target")
     options = {}
     if "section" in table:
         section = check_type(table["section"], str, "report.section", at)

@@ -217,3 +217,24 @@ def test_the_docs_give_each_fair_study_its_run_count_of_both_stages():
         plan = load_spec(experiments.spec.STUDIES_DIR / f"{name}.toml").search
         total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
         assert f"| `{name}` | {total} |" in text
+
+
+def test_the_report_table_takes_a_section_a_baseline_and_a_target(tmp_path):
+    study = load_spec(write(tmp_path, SPEC + '[report]\nsection = "search"\nbaseline = '
+                            '{ optimizer = { kind = "momentum" } }\ntarget = 0.02\n'))
+    assert study.report == {"section": "search", "baseline": "optimizer=momentum", "target": 0.02}
+    study = load_spec(write(tmp_path, SPEC + '[report]\ntarget = { optimizer = { kind = "sgd" } }\n'))
+    assert study.report == {"target": {"reference": {"optimizer": {"kind": "sgd"}}}}
+
+
+@pytest.mark.parametrize("table, key, words", [
+    ('section = "my section"', "report.section", "must name a report module"),
+    ('target = "fast"', "report.target", "must be a number"),
+    ('target = { optimizer = { kind = "adam" } }', "report.target", "matches no grid point"),
+    ("baseline = {}", "report.baseline", "must name a grid point"),
+])
+def test_a_bad_report_option_stops_with_one_line(tmp_path, capsys, table, key, words):
+    path = write(tmp_path, SPEC + f"[report]\n{table}\n")
+    assert main(["plan", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: {key}: ") and words in err, err
