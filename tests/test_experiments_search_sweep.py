@@ -238,3 +238,13 @@ def test_a_bad_report_option_stops_with_one_line(tmp_path, capsys, table, key, w
     assert main(["plan", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: {key}: ") and words in err, err
+
+
+def test_a_quick_searched_study_keeps_two_trials_one_seed_and_no_retrains(tmp_path, capsys):
+    path = write(tmp_path)
+    study = load_spec(path, quick=True)
+    assert study.name == "fair-quick" and len(study.runs) == GRID_POINTS * 2
+    assert main(["sweep", str(path), "--quick", "--results", str(tmp_path / "r"), "--quiet"]) == 0
+    runs = experiments.load("fair-quick", "runs", results=tmp_path / "r")
+    assert len(runs) == GRID_POINTS * 2 and set(runs["stage"]) == {"trial"}
+    assert "stage 2" not in capsys.readouterr().err
