@@ -248,3 +248,11 @@ def test_a_quick_searched_study_keeps_two_trials_one_seed_and_no_retrains(tmp_pa
     runs = experiments.load("fair-quick", "runs", results=tmp_path / "r")
     assert len(runs) == GRID_POINTS * 2 and set(runs["stage"]) == {"trial"}
     assert "stage 2" not in capsys.readouterr().err
+
+
+def test_a_target_reference_names_its_grid_point_on_every_dataset():
+    plan = load_spec(experiments.spec.STUDIES_DIR / "optimizers_fair.toml").search
+    reference = load_spec(experiments.spec.STUDIES_DIR / "optimizers_fair.toml").report["target"]["reference"]
+    matching = plan.points_matching(reference)
+    assert [plan.grid_labels[g] for g in matching] == ["dataset=mnist1d, optimizer=sgd",
+                                                       "dataset=digits, optimizer=sgd"]

@@ -55,6 +55,12 @@ class SearchPlan:
                                   f"grid points: {'; '.join(self.grid_labels)}")
         return matches[0]
 
+    def points_matching(self, values: dict) -> list[int]:
+        """The grid points (indices) whose spec values include ``values``: a ``[report] target``
+        reference such as ``{ optimizer = { kind = "sgd" } }``, one grid point per dataset."""
+        return [g for g, point in enumerate(self.grid_points)
+                if all(point.get(key) == value for key, value in values.items())]
+
     def runs(self, planned: list[Planned]) -> list[Run]:
         """``Planned`` runs as the sweep's ``Run`` objects, labelled by grid point, trial, seed."""
         return [Run(p.run_id, p.config, {**self.grid_points[p.grid_point], "trial": p.trial,
