@@ -359,10 +359,10 @@ def _matching(values: dict, points: list[dict], where: str, at: Where) -> list[d
 def _report_points(report: dict, points: list[dict], at: Where) -> dict:
     """``[report]`` with ``baseline`` resolved to the label of the one grid point it names
     (``width=16``) and a ``target``'s reference checked against the grid points."""
-    from .search.study import point_label
-
     report = dict(report)
     if "baseline" in report:
+        from .search.study import point_label
+
         matches = _matching(report["baseline"], points, "report.baseline", at)
         if len(matches) != 1:
             raise at.error("report.baseline", f"{report['baseline']!r} matches {len(matches)} "
