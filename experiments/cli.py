@@ -15,87 +15,11 @@ import nndata
 from . import catalog
 from . import spec as specs
 from .store import CorruptResults, UnwritableResults
+from .parser import build_parser
 from .spec import SpecError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
 EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
-
-
-def _add_max_runs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-runs", type=_positive, default=specs.MAX_RUNS, metavar="N",
-                        help=f"refuse a spec of more runs than this (default: {specs.MAX_RUNS:,}), "
-                             "counted before its grid is expanded")
-
-
-def build_parser(prog: str = "python -m experiments", extend=None,
-                 description: str = "Run nnstudy's study specs and store results in Parquet."
-                 ) -> argparse.ArgumentParser:
-    """The command line; ``extend(commands)`` may add subcommands (the ``nnstudy`` script adds
-    ``report``)."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    sweep = commands.add_parser("sweep", help="run studies (default: every default study)")
-    sweep.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC",
-                       help="study name (a spec in experiments/studies) or path to a .toml spec")
-    sweep.add_argument("--results", default="results", help="results directory (default: results)")
-    sweep.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core; "
-                       "1 for timing studies)")
-    sweep.add_argument("--backend", choices=("loky", "dask", "serial"), default="loky")
-    sweep.add_argument("--scheduler", metavar="ADDR",
-                       help="with --backend dask: join this scheduler (tcp://host:8786) instead of "
-                            "starting a LocalCluster")
-    again = sweep.add_mutually_exclusive_group()
-    again.add_argument("--force", action="store_true", help="rerun runs already stored")
-    again.add_argument("--retry-failed", action="store_true", help="also rerun runs stored as failed")
-    again.add_argument("--missing-only", action="store_true",
-                       help="run only never-stored runs of the default studies, quietly, and exit 0 "
-                            "even if some fail (for `make report`)")
-    sweep.add_argument("--quick", action="store_true",
-                       help="smoke run: first and last grid values, one seed, <= 2 epochs; stored "
-                            f"as <study>{catalog.QUICK_SUFFIX}")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
-    sweep.add_argument("--wait", action="store_true", help="if another process is sweeping one "
-                       "of these studies, wait for it to finish (default: exit 2 naming it)")
-    _add_max_runs(sweep)
-
-    plan = commands.add_parser("plan", help="preview a study's runs without running anything")
-    plan.add_argument("study", metavar="STUDY_OR_SPEC")
-    plan.add_argument("--results", default="results")
-    plan.add_argument("--jobs", type=_positive)
-    plan.add_argument("--quick", action="store_true")
-    plan.add_argument("--all", action="store_true", help="list every run (default: the first 20)")
-    _add_max_runs(plan)
-
-    listing = commands.add_parser("list", help="the shipped studies and their run counts")
-    listing.add_argument("--quick", action="store_true")
-    _add_max_runs(listing)
-    listing.add_argument("--results", default="results",
-                         help="calibrate the estimated times on the runs stored here")
-
-    status = commands.add_parser("status", help="done, failed, pending and stale runs per study")
-    status.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC")
-    status.add_argument("--results", default="results")
-    _add_max_runs(status)
-
-    compact = commands.add_parser("compact", help="merge each table's shards into one (a sweep "
-                                  "does it at its end; this is for an interrupted one)")
-    compact.add_argument("studies", nargs="*", metavar="STUDY",
-                         help="stored study names (default: every study in --results)")
-    compact.add_argument("--results", default="results")
-    if extend is not None:
-        extend(commands)
-    return parser
 
 
 def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
@@ -129,12 +53,57 @@ def cmd_sweep(args) -> int:
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
     studies = _load(args.studies, args.quick, args.max_runs)
-    # Held from choosing the runs to do until they are stored: one sweep per study at a time.
+    # Held from choosing the runs to do until they are stored, both stages of a searched study
+    # included: one sweep per study at a time.
     with study_locks(args.results, [study.name for study in studies], wait=args.wait):
-        return _sweep_studies(args, studies)
+        code = _sweep_studies(args, [_with_retrains(study, args.results) for study in studies])
+        searched = [study for study in studies if study.search is not None]
+        if searched and code != EXIT_USAGE:
+            code = max(code, _sweep_retrains(args, searched))
+        return code
+
+
+# --- searched studies: the second stage ([search]) ----------------------------------------------
+def _with_retrains(study: specs.Study, results: str) -> specs.Study:
+    """A searched study with the retrains its stored trials already call for (a resumed sweep
+    runs them alongside the missing trials); unchanged when unsearched or unreadable (the sweep
+    then reports the unreadable shard)."""
+    from .search.study import with_retrains
+
+    try:
+        return with_retrains(study, results)[0]
+    except CorruptResults:
+        return study
+
+
+def _sweep_retrains(args, searched: list[specs.Study]) -> int:
+    """Stage 2, after the trials: the retrains of the winners the trials just stored, if any is
+    still to run (those known before this sweep ran with the trials). Never forced again: a
+    ``--force`` sweep reran the known ones in stage 1."""
+    from dataclasses import replace
+
+    from . import sweep
+    from .search.study import stage_two
+
+    todo = []
+    for study in searched:
+        try:
+            retrain, _ = stage_two(study.search, args.results, study.name)
+            stored = sweep.stored_runs(args.results, study.name)
+        except CorruptResults:
+            continue
+        if sweep.select(replace(study, runs=retrain), stored):
+            todo.append(replace(study, runs=retrain))
+    if not todo:
+        return EXIT_OK
+    print(f"stage 2 (after the trials): retraining the winners of "
+          f"{', '.join(study.name for study in todo)} on their other seeds", file=sys.stderr)
+    again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
+    return _sweep_studies(again, todo)
 
 
 def _sweep_studies(args, studies: list[specs.Study]) -> int:
+    """Run the runs of these studies still to do and store them (one pass of ``sweep``)."""
     from . import store, sweep
     from .backends import BackendError, default_workers
 
@@ -212,14 +181,15 @@ def _stored_of(studies: list[specs.Study], results: str) -> str:
 def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
+    from .search.study import both_stages
 
     study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
-    stored = sweep.stored_runs(args.results, study.name)
-    tally = sweep.counts(study, stored)
+    study, stored, tally = both_stages(study, args.results)
     pending = sweep.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
     estimates = sweep.calibrated_estimates(study, stored)
-    estimate = sum(estimates[run.run_id] for run in pending) / workers
+    estimate = (sum(estimates[run.run_id] for run in pending)
+                + _unknown_seconds(estimates, tally.total - len(study.runs))) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
@@ -227,6 +197,8 @@ def cmd_plan(args) -> int:
     print(f"estimated time for the runs to do: {_format_seconds(estimate)} on {workers} worker(s)"
           + (" (timing study: one at a time)" if study.timing and not args.jobs else ""))
     print(f"varying: {', '.join(study.varying) or 'nothing'}")
+    for line in study.search.lines() if study.search is not None else ():
+        print(line)
     shown = study.runs if args.all else study.runs[:20]
     for run in shown:
         state = stored.status.get(run.run_id, "pending")
@@ -238,17 +210,30 @@ def cmd_plan(args) -> int:
     return EXIT_OK
 
 
+def _unknown_seconds(estimates: dict[str, float], n_runs: int) -> float:
+    """Estimated seconds of ``n_runs`` runs not known yet (a searched study's retrains before
+    its trials finish): as many runs of the mean known estimate."""
+    return n_runs * sum(estimates.values()) / len(estimates) if estimates and n_runs > 0 else 0.0
+
+
 def cmd_list(args) -> int:
     from . import sweep
     from .backends import default_workers
+    from .search import count_runs
 
     for study in (specs.load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
         estimates = sweep.calibrated_estimates(study, sweep.stored_runs(args.results, study.name))
         workers = 1 if study.timing else default_workers()
-        estimate = _format_seconds(sum(estimates.values()) / workers)
-        print(f"{study.name:<15} {len(study.runs):>5} runs  ~{estimate:>8}  {study.description}"
+        total = len(study.runs)
+        if study.search is not None:  # the retrains (after the trials) too
+            plan = study.search
+            total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
+            flags.append(f"searched: {plan.search.trials} trials per grid point, then retrained")
+        estimate = _format_seconds((sum(estimates.values()) + _unknown_seconds(
+            estimates, total - len(study.runs))) / workers)
+        print(f"{study.name:<15} {total:>5} runs  ~{estimate:>8}  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
     return EXIT_OK
 
@@ -256,6 +241,7 @@ def cmd_list(args) -> int:
 def cmd_status(args) -> int:
     from . import store, sweep
     from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
+    from .search.study import both_stages
 
     studies = _load(args.studies, False, args.max_runs)
     extra = []
@@ -280,12 +266,11 @@ def cmd_status(args) -> int:
           f"{'stale':>5}  (stale: {meaning})")
     for study in studies:
         try:
-            stored = sweep.stored_runs(args.results, study.name)
+            _, _, c = both_stages(study, args.results, commit)
         except store.CorruptResults as error:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
-        c = sweep.counts(study, stored, commit)
         note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
         if c.stale_data:
             note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "

@@ -120,6 +120,12 @@ _DECLARED = [
     Field("activation_stats_epochs", list, [], "epochs at which activation statistics were kept "
           "(the `activations` table)", column=pa.list_(_INT)),
     Field("evaluate_every", int, 1, "losses evaluated every this many epochs (and the last)", low=1),
+    # A searched study's two stages (experiments/search): defaults no searched run uses, so a
+    # spec without [search] keeps its run ids (with trial defaulting to 0, trial 0 would not).
+    Field("stage", str, "", "`trial` or `retrain` for a run of a searched study (`[search]`; "
+          "`\"\"` otherwise)", choices=("", "trial", "retrain")),
+    Field("trial", int, -1, "the trial index of a searched study's run (a retrain repeats that "
+          "trial on another seed); -1 otherwise", low=-1),
 ]
 FIELDS: dict[str, Field] = {f.name: f for f in _DECLARED}
 
@@ -183,6 +189,8 @@ def _doc_type(kind: pa.DataType) -> str:
 
 
 def _doc_default(f: Field) -> str:
+    if f.default == "":
+        return '""'
     if f.as_json:
         return canonical_json(f.default)
     return str(f.default)

@@ -23,6 +23,15 @@ A spec is data::
     x = "epoch"                    # or a grid key: final metric against it
     facet = ["width"]              # at most two grid keys as panel columns/rows; others are hue
     metric = "val_acc"             # loss, acc, or one of train_loss, val_loss, train_acc, val_acc
+    section = "search"             # the report module of this study's own figures and claims
+    baseline = { width = 16 }      # the grid point every other one is also compared against
+    target = 0.35                  # time to result: the validation objective to reach, or the
+                                   # grid values of a reference configuration, e.g.
+                                   # { optimizer = { kind = "sgd" } }: its median best over seeds
+    [search]                       # optional: nuisance hyperparameters searched per grid point
+    trials = 16                    # (experiments/search: trials, then the winners retrained)
+    [search.nuisance]
+    lr = { log = [1e-4, 1e-1] }
 
 Every run is resolved to a canonical configuration (experiments/config.py) whose SHA-256 is the
 run id; the whole grid is expanded and frozen before anything runs.
@@ -33,11 +42,15 @@ import itertools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import axes, catalog
 from .catalog import MAX_RUNS, STUDIES_DIR, default_studies, find_study, spec_paths
 from .config import (FIELDS, SPEC_KEYS, SpecError, Where, canonical_json, check_known_key,
                      check_type, check_value, own_copy, resolve, run_id)
+
+if TYPE_CHECKING:  # experiments.search.study imports Run and Study from here
+    from .search.study import SearchPlan
 
 __all__ = ["Run", "Study", "SpecError", "load_spec", "find_study", "default_studies", "spec_paths",
            "run_id", "canonical_json", "STUDIES_DIR"]
@@ -71,6 +84,7 @@ class Study:
     default: bool = True
     quick: bool = False
     report: dict = field(default_factory=dict)  # the spec's [report] table, checked
+    search: SearchPlan | None = None  # a searched study's two stages; runs are its trials
 
 
 # --- parsing and expansion ----------------------------------------------------------------------
@@ -97,16 +111,44 @@ REPORT_METRICS = ("loss", "acc", "train_loss", "val_loss", "train_acc", "val_acc
 MAX_FACETS = 2
 
 
+REPORT_KEYS = ("facet", "metric", "x", "section", "baseline", "target")
+
+
 def _report_options(table, at: Where) -> dict:
     """The ``[report]`` table: x (epoch or a configuration key), facet (at most two keys),
-    metric (one of REPORT_METRICS), section (the name of a report section module; the report,
-    which experiments never imports, checks the name)."""
+    metric (one of REPORT_METRICS), section (a report module's name), baseline (a table of grid
+    values, resolved to one grid point by ``_report_points``), target (a number, or a table of
+    grid values naming a reference configuration)."""
     if not isinstance(table, dict):
-        raise at.error("report", "must be a table ([report]) of x, facet, metric and section")
-    unknown = set(table) - {"x", "facet", "metric", "section"}
+        raise at.error("report", "must be a table ([report]) of x, facet and metric")
+    unknown = set(table) - set(REPORT_KEYS)
     if unknown:
-        raise at.error(f"report.{sorted(unknown)[0]}",
-                       "unknown key; valid keys: facet, metric, section, x")
+        raise at.error(f"report.{sorted(unknown)[0]}", "unknown key; valid keys: facet, metric, "
+                                                        "x (the plots), section, baseline, target")
+    options = {}
+    if "section" in table:
+        section = check_type(table["section"], str, "report.section", at)
+        if not section.isidentifier():
+            raise at.error("report.section", f"must name a report module (letters, digits, _), "
+                                             f"got {section!r}")
+        options["section"] = section
+    if "baseline" in table:
+        baseline = check_type(table["baseline"], dict, "report.baseline", at)
+        if not baseline:
+            raise at.error("report.baseline", "must name a grid point, e.g. { width = 16 }")
+        options["baseline"] = baseline
+    if "target" in table:
+        target = table["target"]
+        if isinstance(target, dict) and target:
+            options["target"] = {"reference": target}
+        else:
+            options["target"] = check_type(target, float, "report.target", at)
+    options.update(_plot_options(table, at))
+    return options
+
+
+def _plot_options(table: dict, at: Where) -> dict:
+    """The ``[report]`` keys of the generic plots: x, facet, metric."""
     options = {}
     if "section" in table:
         options["section"] = check_type(table["section"], str, "report.section", at)
@@ -285,12 +327,49 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
     """
     path = Path(path)
     at = Where(path)
-    parsed = _parse(read_toml(path), at)
+    raw = read_toml(path)
+    parsed = _parse(raw, at)
     if quick:
         _make_quick(parsed)
     axes.check_size(parsed.axes, parsed.axis_names, parsed.seeds, max_runs, at)
     runs, kept_points = _expand(parsed, quick, at)
     runs, varying = _label(runs, kept_points)
-    return Study(name=parsed.name, description=parsed.description, path=path, runs=runs,
-                 varying=varying, timing=parsed.timing, default=parsed.default, quick=quick,
-                 report=parsed.report)
+    study = Study(name=parsed.name, description=parsed.description, path=path, runs=runs,
+                  varying=varying, timing=parsed.timing, default=parsed.default, quick=quick,
+                  report=parsed.report)
+    if "search" in raw:
+        from .search.study import plan_search  # it imports Run and Study from here
+
+        grid_keys = {key for points in parsed.axes for point in points for key in point}
+        study, _ = plan_search(study, raw["search"], grid_keys, at, max_runs)
+    study.report = _report_points(study.report, [point for _, point in kept_points], at)
+    return study
+
+
+def _matching(values: dict, points: list[dict], where: str, at: Where) -> list[dict]:
+    """The grid points (spec values) with these values; SpecError naming ``where`` if none."""
+    matches = [point for point in points
+               if all(_comparable(point.get(key)) == _comparable(value) for key, value in values.items())]
+    if not matches:
+        from .search.study import point_label
+
+        raise at.error(where, f"{values!r} matches no grid point; grid points: "
+                              f"{'; '.join(point_label(p) for p in points)}")
+    return matches
+
+
+def _report_points(report: dict, points: list[dict], at: Where) -> dict:
+    """``[report]`` with ``baseline`` resolved to the label of the one grid point it names
+    (``width=16``) and a ``target``'s reference checked against the grid points."""
+    report = dict(report)
+    if "baseline" in report:
+        from .search.study import point_label
+
+        matches = _matching(report["baseline"], points, "report.baseline", at)
+        if len(matches) != 1:
+            raise at.error("report.baseline", f"{report['baseline']!r} matches {len(matches)} "
+                                              "grid points, not one; give more of its values")
+        report["baseline"] = point_label(matches[0])
+    if isinstance(report.get("target"), dict):
+        _matching(report["target"]["reference"], points, "report.target", at)
+    return report

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments import search
-from experiments.config import SpecError, Where, run_id
+from experiments.config import SpecError, Where, hashed_config, run_id
 from experiments.run import execute
 from experiments.spec import load_spec
 
@@ -269,8 +269,10 @@ def test_retrain_runs_the_winner_on_every_other_seed(tmp_path):
     assert [r.run_id for r in again] == [r.run_id for r in retrain]
 
 
-def test_a_spec_without_search_keeps_its_configs_free_of_stage_keys(tmp_path):
-    assert all(not set(search.STAGE_KEYS) & set(config) for config in grid_configs(tmp_path))
+def test_a_spec_without_search_keeps_the_stage_keys_at_defaults_out_of_its_run_ids(tmp_path):
+    for config in grid_configs(tmp_path):
+        assert (config["stage"], config["trial"]) == ("", -1)
+        assert not set(search.STAGE_KEYS) & set(hashed_config(config))
 
 
 def test_a_trial_runs_as_an_ordinary_run_and_scores_from_its_row(tmp_path):

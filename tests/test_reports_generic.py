@@ -142,7 +142,7 @@ def test_hidden_stays_when_width_does_not_spell_it():
 @pytest.mark.parametrize("table, words", [
     ('metric = "f1"', ["report.metric", "loss, acc"]),
     ('facet = ["width", "lr", "epochs"]', ["report.facet", "at most 2"]),
-    ('colour = "red"', ["report.colour", "facet, metric, section, x"]),
+    ('colour = "red"', ["report.colour", "facet, metric, x (the plots), section, baseline, target"]),
     ('x = "widht"', ["report.x", "unknown key"]),
 ])
 def test_a_bad_report_table_names_its_key(tmp_path, table, words):

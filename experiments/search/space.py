@@ -260,8 +260,8 @@ def applies(nuisance: Nuisance, config: dict) -> bool:
         return option in OPTIMIZERS[config["optimizer"]["kind"]].defaults
     if nuisance.field == "schedule":
         return option in SCHEDULES[config["schedule"].get("kind", "constant")][1]
-    dataset = nndata.DATASETS.get(config["dataset"])
-    return dataset is not None and option in dataset.options
+    record = nndata.DATASETS.get(config["dataset"])
+    return record is not None and option in record.options
 
 
 def apply_point(config: dict, point: dict, search: Search) -> dict:

@@ -3,6 +3,7 @@ its stage-1 trial runs, and the stored trials give its stage-2 retrain runs.
 
     study, plan = plan_search(study, raw["search"], grid_keys, Where(path))   # in load_spec
     retrain, outcome = stage_two(plan, results, study.name)                   # in sweep, after stage 1
+    study, outcome = with_retrains(study, results)       # both stages, as far as the store knows
 
 Both stages are ordinary ``Run`` objects (the sweep, resume, Dask, the store and ``status`` treat
 them like any run); ``stage_two`` reads only the store, so a resumed sweep finds the same winners
@@ -53,6 +54,12 @@ class SearchPlan:
             raise at.error(where, f"{values!r} matches {len(matches)} grid points, not one; "
                                   f"grid points: {'; '.join(self.grid_labels)}")
         return matches[0]
+
+    def points_matching(self, values: dict) -> list[int]:
+        """The grid points (indices) whose spec values include ``values``: a ``[report] target``
+        reference such as ``{ optimizer = { kind = "sgd" } }``, one grid point per dataset."""
+        return [g for g, point in enumerate(self.grid_points)
+                if all(point.get(key) == value for key, value in values.items())]
 
     def runs(self, planned: list[Planned]) -> list[Run]:
         """``Planned`` runs as the sweep's ``Run`` objects, labelled by grid point, trial, seed."""
@@ -109,7 +116,7 @@ def plan_search(study: Study, table: dict, grid_keys: Iterable[str], at: Where,
     varying = tuple(dict.fromkeys([*study.varying, *(
         key for key in trial_configs[0] if key not in STAGE_KEYS and key != "seed"
         and any(c[key] != trial_configs[0][key] for c in trial_configs))]))
-    return dataclasses.replace(study, runs=plan.runs(trials), varying=varying), plan
+    return dataclasses.replace(study, runs=plan.runs(trials), varying=varying, search=plan), plan
 
 
 def _stored(results: str | Path, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -175,3 +182,35 @@ def best_frame(plan: SearchPlan, outcome: Winners, runs: pd.DataFrame,
             for p in planned if p.run_id in status]
     frame = pd.DataFrame(rows, columns=["point", "grid_point", "seed", "stage", "run_id", "status", "value"])
     return frame.sort_values(["grid_point", "seed"], kind="stable").reset_index(drop=True)
+
+
+def with_retrains(study: Study, results: str | Path) -> tuple[Study, Winners | None]:
+    """A searched study with the retrain runs its stored trials already call for added after
+    its trials (the sweep runs them with any missing trials; ``status`` and ``plan`` count them),
+    and the winners; an unsearched study unchanged, and None."""
+    if study.search is None:
+        return study, None
+    retrain, outcome = stage_two(study.search, results, study.name)
+    return dataclasses.replace(study, runs=[*study.runs, *retrain]), outcome
+
+
+def retrains_unplanned(plan: SearchPlan, outcome: Winners) -> int:
+    """Retrain runs not known yet: those of grid points whose trials are not all stored (a grid
+    point whose every trial diverged or failed has nothing to retrain)."""
+    return len(outcome.pending) * (len(plan.seeds) - 1)
+
+
+def both_stages(study: Study, results: str | Path, commit: str | None = None):
+    """(the study with its known retrains, what is stored (``sweep.Stored``), its
+    ``sweep.Counts``): for a searched study the retrains not known yet (trials unfinished) count
+    as pending. Raises store.CorruptResults when a shard cannot be read."""
+    from .. import sweep  # the sweep's tallies; sweep imports nothing of the search
+
+    stored = sweep.stored_runs(results, study.name)
+    full, outcome = with_retrains(study, results)
+    tally = sweep.counts(full, stored, commit)
+    if outcome is not None:
+        unplanned = retrains_unplanned(study.search, outcome)
+        tally.total += unplanned
+        tally.pending += unplanned
+    return full, stored, tally

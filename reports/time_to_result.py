@@ -1,0 +1,115 @@
+"""Time to result (AlgoPerf's measure): how many steps and seconds a run needs until its validation
+objective first reaches a target, and a performance profile across workloads.
+
+Pure functions on the stored tables (no drawing, no files):
+
+- ``time_to_target``: for one run's curve, the optimizer steps (the curves table's ``step``) and
+  training seconds (the sum of ``epoch_s`` up to that epoch; evaluation excluded, as the curve
+  records it) at the first recorded epoch whose value reaches the target; infinite when none does.
+- ``reference_targets``: a target per workload (dataset) from a stated reference configuration:
+  the median over its seeds of its best value (``[report] target = { optimizer = ... }``).
+- ``times_to_target``: every run of a curves table against its workload's target.
+- ``performance_profile``: per candidate (an optimizer), the share of workloads on which its time
+  is within a factor tau of the fastest candidate's on that workload, for tau in 1..4 (Dolan and
+  Moré's profiles, as AlgoPerf scores submissions). A workload no candidate reaches counts as
+  missed for all; a candidate that never reaches the target has an infinite ratio.
+
+"Reaches" means ``<= target`` for a loss and ``>= target`` for an accuracy (``lower_is_better``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+TAUS = tuple(np.linspace(1.0, 4.0, 13))  # 1, 1.25, ..., 4
+TIME_COLUMNS = ("steps", "seconds")
+
+
+def _reached(values: np.ndarray, target: float, lower_is_better: bool) -> np.ndarray:
+    """Bool mask (n,) of the values at or beyond the target (NaN never reaches)."""
+    with np.errstate(invalid="ignore"):
+        return values <= target if lower_is_better else values >= target
+
+
+def time_to_target(curve: pd.DataFrame, column: str, target: float,
+                   lower_is_better: bool = True) -> tuple[float, float]:
+    """(steps, seconds) until ``column`` of one run's ``curve`` (rows: epoch, step, epoch_s and
+    the column) first reaches ``target``: the ``step`` of that epoch and the training seconds of
+    every epoch up to it (``epoch_s``; NaN at epoch 0, counted as 0). (inf, inf) when no epoch
+    reaches it, or the target is NaN."""
+    if not math.isfinite(target):
+        return math.inf, math.inf
+    curve = curve.sort_values("epoch")
+    reached = _reached(curve[column].to_numpy(dtype=float), target, lower_is_better)
+    if not reached.any():
+        return math.inf, math.inf
+    first = int(np.argmax(reached))
+    seconds = np.nan_to_num(curve["epoch_s"].to_numpy(dtype=float)[:first + 1]).sum()
+    return float(curve["step"].to_numpy()[first]), float(seconds)
+
+
+def best_values(curves: pd.DataFrame, column: str, lower_is_better: bool = True) -> pd.Series:
+    """Each run's best value of ``column`` over its recorded epochs (Series by run_id)."""
+    grouped = curves.groupby("run_id")[column]
+    return grouped.min() if lower_is_better else grouped.max()
+
+
+def reference_targets(runs: pd.DataFrame, curves: pd.DataFrame, column: str, reference: dict,
+                      workload: str = "dataset", lower_is_better: bool = True) -> dict:
+    """Per workload (the runs table's ``workload`` column), the target: the median over the
+    reference configuration's runs (those of ``runs`` whose columns equal every value in
+    ``reference``, e.g. ``{"optimizer": '{"kind":"sgd","weight_decay":0.0}'}``) of their best
+    ``column``. A workload without a finished reference run gets NaN (then nothing reaches it)."""
+    chosen = runs[runs["status"] == "ok"]
+    for key, value in reference.items():
+        chosen = chosen[chosen[key] == value]
+    best = best_values(curves[curves["run_id"].isin(chosen["run_id"])], column, lower_is_better)
+    by_workload = chosen.set_index("run_id")[workload]
+    targets = {name: math.nan for name in runs[workload].unique()}
+    for name, ids in by_workload.groupby(by_workload).groups.items():
+        values = best.reindex(ids).dropna()
+        targets[name] = float(values.median()) if len(values) else math.nan
+    return targets
+
+
+def times_to_target(runs: pd.DataFrame, curves: pd.DataFrame, column: str, targets,
+                    workload: str = "dataset", lower_is_better: bool = True) -> pd.DataFrame:
+    """One row per run of ``runs``: run_id, the workload, target, steps, seconds. ``targets`` is
+    one number for every workload or a dict workload -> number. A run that did not finish (status
+    not ``ok``) or has no curve never reaches the target (inf)."""
+    by_run = dict(tuple(curves.groupby("run_id")))
+    rows = []
+    for run in runs.itertuples(index=False):
+        name = getattr(run, workload)
+        target = targets[name] if isinstance(targets, dict) else float(targets)
+        curve = by_run.get(run.run_id)
+        steps, seconds = (math.inf, math.inf) if curve is None or run.status != "ok" else \
+            time_to_target(curve, column, target, lower_is_better)
+        rows.append({"run_id": run.run_id, workload: name, "target": target, "steps": steps,
+                     "seconds": seconds})
+    return pd.DataFrame(rows, columns=["run_id", workload, "target", *TIME_COLUMNS])
+
+
+def performance_profile(times: pd.DataFrame, candidate: str, time: str = "steps",
+                        workload: str = "dataset", taus=TAUS) -> pd.DataFrame:
+    """Per candidate and tau: the share of workloads on which the candidate's time (the median
+    over its rows there, e.g. over seeds) is at most tau times the fastest candidate's. Rows:
+    candidate, tau, share (0..1), workloads (how many). A candidate without rows on a workload
+    counts as never reaching it."""
+    medians = times.groupby([workload, candidate])[time].median().unstack(candidate)
+    fastest = medians.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = medians.div(fastest, axis=0)
+    ratios = ratios.mask(medians.eq(fastest, axis=0), 1.0)  # the fastest, also at 0 steps
+    ratios.loc[~np.isfinite(fastest.to_numpy())] = math.inf  # a workload nobody reached
+    ratios = ratios.fillna(math.inf)  # a candidate absent on a workload
+    n = len(ratios)
+    rows = [{candidate: name, "tau": float(tau), "share": float((ratios[name] <= tau).sum() / n),
+             "workloads": n} for name in ratios.columns for tau in taus]
+    return pd.DataFrame(rows, columns=[candidate, "tau", "share", "workloads"])
+
+
+__all__ = ["TAUS", "TIME_COLUMNS", "time_to_target", "best_values", "reference_targets",
+           "times_to_target", "performance_profile"]
