@@ -18,7 +18,7 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..gradcheck import relative_error
 from ..losses import LOSSES
 from ..network import DTYPES, MLP, parameter_views
-from ..optimizers import OPTIMIZERS
+from ..optimizers import OPTIMIZERS, make_optimizer
 from . import backprop, engine_label, get_engine, zero_gradients
 from .base import SUPPORT_KEYS
 from .plugins import supports_of
@@ -281,7 +281,6 @@ def _optimizer_epochs(engine, case: Case, settings: dict, hooked: bool):
     """``HOOK_EPOCHS`` epochs of one optimizer from a fresh network, through the engine's
     ``train_epoch`` (``hooked``) or ``nncore.train_step`` batch by batch: (network, optimizer,
     what each hook call returned)."""
-    from ..optimizers import make_optimizer
     from ..train import train_step
 
     lr = 0.01 if case.reduction == "mean" else 0.0025
