@@ -22,7 +22,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,dask,compiled]'
+	$(PY) -m pip install --quiet -e '.[dev,dask,compiled,torch,jax]'
 	touch $(STAMP)
 
 # Everything, slow tests included (what CI runs).

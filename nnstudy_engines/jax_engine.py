@@ -8,10 +8,20 @@ unless the network is float32. The whole-epoch path, ``sgd_epoch``, is one jit-c
 runs ``lax.scan`` over the epoch's full batches (the last, smaller batch is one more jit call), the way a
 JAX user writes a training loop; ``epoch_function`` gives the benchmarks the same epoch on device
 arrays, with no copies between NumPy and JAX inside the timed call.
+
+Compiling is what costs here: XLA compiles each function once per configuration (activation,
+output, loss) and per array shape and dtype, about 0.1-0.5 s each, while a scanned step takes
+microseconds. The jitted functions are made once per configuration (``_functions``) and jit keeps
+one executable per shape, so a network is never re-jitted; and, as numba's ``cache=True`` does for
+the ``compiled`` engine, the executables go to a persistent cache on disk (``compilation_cache``),
+so that a second process (a sweep's next worker, the next ``nnstudy check-engine jax``) loads them
+instead of compiling again.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +33,27 @@ import jax.numpy as jnp  # noqa: E402  (after the x64 switch, so arrays default 
 from jax import lax  # noqa: E402
 
 from nncore.engines import Engine  # noqa: E402
+
+CACHE_VARIABLE = "NNSTUDY_JAX_CACHE"  # a folder for the compilation cache, or "off"
+
+
+def compilation_cache() -> Path | None:
+    """Turn on JAX's persistent compilation cache, unless the user configured one already or set
+    ``NNSTUDY_JAX_CACHE=off``: in ``$NNSTUDY_JAX_CACHE``, else ``$XDG_CACHE_HOME/nnstudy/jax``
+    (``~/.cache/nnstudy/jax``). Every executable is cached, however quick its compile (JAX's
+    default keeps only those over a second, and ours take less). Returns the folder, or None."""
+    configured = jax.config.jax_compilation_cache_dir
+    setting = os.environ.get(CACHE_VARIABLE, "")
+    if configured or setting.lower() == "off":
+        return Path(configured) if configured else None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = Path(setting) if setting else base / "nnstudy" / "jax"
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    return folder
+
+
+compilation_cache()
 
 ACTIVATIONS = {
     "identity": lambda z: z,
@@ -46,8 +77,9 @@ def _summed_loss(loss: str, a, z, y):
 
 @lru_cache(maxsize=None)
 def _functions(activation: str, output: str, loss: str):
-    """(value_and_grad of the summed loss, one SGD step, a scanned epoch) for one configuration,
-    each jit-compiled; params is a tuple of (W (fan_in, fan_out), b (fan_out,)) pairs."""
+    """(value_and_grad of the summed loss, a whole SGD epoch) for one configuration, each
+    jit-compiled once (jit then keeps one executable per array shape and dtype); params is a
+    tuple of (W (fan_in, fan_out), b (fan_out,)) pairs."""
     hidden, last = ACTIVATIONS[activation], ACTIVATIONS[output]
 
     def summed_loss(params, X, Y):
@@ -58,18 +90,22 @@ def _functions(activation: str, output: str, loss: str):
         z = a @ W + b
         return _summed_loss(loss, last(z), z, Y)
 
-    value_and_grad = jax.jit(jax.value_and_grad(summed_loss))
-
     def step(params, X, Y, step_size):
         grads = jax.grad(summed_loss)(params, X, Y)
         return jax.tree_util.tree_map(lambda p, g: p - step_size * g, params, grads)
 
-    def epoch(params, X_batches, Y_batches, step_size):
+    def epoch(params, X_batches, Y_batches, rest_X, rest_Y, full_step, rest_step):
+        """``lax.scan`` over the full batches (batches, batch, in), then the smaller last batch
+        (rows, in), if any: one compiled call per epoch (shapes are static under jit)."""
         def body(carry, batch):
-            return step(carry, *batch, step_size), None
-        return lax.scan(body, params, (X_batches, Y_batches))[0]
+            return step(carry, *batch, full_step), None
+        if X_batches.shape[0]:
+            params = lax.scan(body, params, (X_batches, Y_batches))[0]
+        if rest_X.shape[0]:
+            params = step(params, rest_X, rest_Y, rest_step)
+        return params
 
-    return value_and_grad, jax.jit(step), jax.jit(epoch)
+    return jax.jit(jax.value_and_grad(summed_loss)), jax.jit(epoch)
 
 
 def _as_pairs(net, flat=None):
@@ -125,7 +161,7 @@ class JaxEngine(Engine):
         """A callable running one plain-SGD epoch over consecutive batches of X (n, in), Y (n, out)
         on JAX arrays held inside it (no NumPy copies per call), and a ``write_back(net)`` that
         copies the trained parameters into ``net``: ``(epoch, write_back)``."""
-        _, step, epoch = self._functions(net)
+        epoch = self._functions(net)[1]
         n, dtype = X.shape[0], net.dtype
         full = n // batch_size
         scan_X = jnp.asarray(X[:full * batch_size].reshape(full, batch_size, X.shape[1]))
@@ -137,12 +173,8 @@ class JaxEngine(Engine):
         state = {"params": _as_pairs(net)}
 
         def run_epoch():
-            params = state["params"]
-            if full:
-                params = epoch(params, scan_X, scan_Y, full_step)
-            if rest_X.shape[0]:
-                params = step(params, rest_X, rest_Y, rest_step)
-            state["params"] = jax.block_until_ready(params)
+            state["params"] = jax.block_until_ready(
+                epoch(state["params"], scan_X, scan_Y, rest_X, rest_Y, full_step, rest_step))
 
         def write_back(target) -> None:
             _write_flat(state["params"], target.flat_params())

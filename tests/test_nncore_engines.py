@@ -213,3 +213,60 @@ def test_a_reused_engine_keeps_no_old_gradient_vectors_alive():
     assert first_buffer() is None
     _, reference = nncore.backprop(net, X, Y, engine="loop", reduction="sum")
     np.testing.assert_allclose(second, 0.25 * flatten(reference), rtol=1e-12)
+
+
+class _SteppingHook:
+    """vectorized's gradients and a ``train_epoch`` hook that takes every optimizer and makes
+    ``nncore.train_step``'s steps, except that the ``wrong`` kind's lr is doubled."""
+
+    name = "stepping-hook"
+
+    def __init__(self, wrong=None, decline=()):
+        self.inner, self.wrong, self.decline = nncore.engines.get_engine("vectorized"), wrong, decline
+
+    def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
+        return self.inner.summed_gradients(net, X, Y, grads, compute_loss, scale)
+
+    def train_epoch(self, net, X, Y, batch_size, optimizer, reduction, grads):
+        if optimizer.kind in self.decline:
+            return False
+        lr = optimizer.lr
+        optimizer.lr = 2 * lr if optimizer.kind == self.wrong else lr
+        for start in range(0, X.shape[0], batch_size):
+            nncore.train_step(net, self, X[start:start + batch_size], Y[start:start + batch_size],
+                              grads, optimizer, reduction)
+        optimizer.lr = lr
+        return True
+
+
+def test_the_train_epoch_hook_check_runs_every_optimizer_kind():
+    kinds = {settings["kind"] for settings in conformance.HOOK_OPTIMIZERS}
+    assert kinds == set(nncore.OPTIMIZERS)
+
+
+def test_a_train_epoch_hook_that_steps_like_train_step_passes_and_one_declined_kind_is_named():
+    outcomes = conformance.run_check(_SteppingHook(decline=("adagrad",)), "train_epoch_hook")
+    assert all(o.passed for o in outcomes), conformance.format_table(outcomes, every_case=True)
+    assert all("declined adagrad" in o.note for o in outcomes)
+
+
+@pytest.mark.parametrize("wrong", ["adam", "momentum"])
+def test_a_train_epoch_hook_wrong_for_one_optimizer_fails_the_check(wrong):
+    outcomes = conformance.run_check(_SteppingHook(wrong=wrong), "train_epoch_hook")
+    assert not any(o.passed for o in outcomes)
+    assert all(o.worst_error > 100 * o.tolerance for o in outcomes)
+
+
+def test_a_hook_that_declines_after_moving_the_network_fails():
+    class Sloppy(_SteppingHook):
+        def train_epoch(self, net, X, Y, batch_size, optimizer, reduction, grads):
+            net.flat_params()[0] += 1.0  # then says it did nothing
+            return False
+
+    outcomes = conformance.run_check(Sloppy(), "train_epoch_hook")
+    assert not any(o.passed for o in outcomes)
+
+
+def test_an_engine_without_train_epoch_is_not_applicable():
+    outcomes = conformance.run_check("vectorized", "train_epoch_hook")
+    assert all(o.passed and "not applicable" in o.note for o in outcomes)

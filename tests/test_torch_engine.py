@@ -5,9 +5,10 @@ import pytest
 
 import nncore
 from experiments import provenance
-from nncore.engines import conformance, engine_class, plugins
+from nncore.engines import engine_class, plugins
+from nnstudy.testing import parametrize_with_checks
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="the torch extra is not installed: pip install -e '.[torch]'")
 
 from nnstudy_engines.torch_engine import TorchEngine  # noqa: E402
 
@@ -59,16 +60,11 @@ def test_a_cpu_epoch_updates_the_networks_own_parameter_vector_without_copies():
     np.testing.assert_allclose(grads, last, rtol=1e-9, atol=1e-15)
 
 
-@pytest.mark.parametrize("check", ["gradients_vs_vectorized", "whole_epoch_hook", "dtype_kept"])
-def test_torch_passes_the_kit_checks_of_the_fast_suite(check):
-    outcomes = conformance.run_check(TorchEngine, check)
-    assert all(o.passed for o in outcomes), conformance.format_table(outcomes, every_case=True)
-
-
-@pytest.mark.slow
-def test_torch_passes_the_whole_kit_by_its_name(registered):
-    outcomes = conformance.run_kit("torch")
-    assert all(o.passed for o in outcomes), conformance.format_table(outcomes)
+# The whole kit, by the entry-point name the project's install registers (pyproject.toml), as a
+# plugin's own suite runs it; a few seconds.
+@parametrize_with_checks(["torch"])
+def test_torch_passes_the_conformance_kit_by_its_entry_point_name(engine, check):
+    check(engine)
 
 
 def test_nncore_train_with_torch_matches_vectorized():

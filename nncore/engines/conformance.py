@@ -18,6 +18,7 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..gradcheck import relative_error
 from ..losses import LOSSES
 from ..network import DTYPES, MLP, parameter_views
+from ..optimizers import OPTIMIZERS, make_optimizer
 from . import backprop, engine_label, get_engine, zero_gradients
 from .base import SUPPORT_KEYS
 from .plugins import supports_of
@@ -76,7 +77,7 @@ class Case:
 
 def _away_from_kink(case: Case) -> bool:
     net = case.network("float64")
-    X, _ = case.batch(net, max(case.rows, 13))
+    X, _ = case.batch(net, max(case.rows, TRAINING_ROWS))
     return all(np.abs(z).min() > KINK for z, _ in net.forward_layers(X))
 
 
@@ -197,8 +198,8 @@ def dtype_kept(engine, fresh, case):
     net = case.network()
     X, Y = case.batch(net)
     _, grads = backprop(net, X, Y, engine=engine, reduction=case.reduction)
-    train(net, X, Y, epochs=1, batch_size=2, lr=1e-3, engine=engine, reduction=case.reduction,
-          shuffle=False)
+    train(net, *_training_data(case, net), epochs=1, batch_size=TRAINING_BATCH, lr=1e-3,
+          engine=engine, reduction=case.reduction, shuffle=False)
     arrays = [g for pair in grads for g in pair] + [net.flat_params(), net.forward(X)]
     arrays += [p for pair in net.params for p in pair]
     return float(sum(np.asarray(a).dtype != net.dtype for a in arrays)), 0.0
@@ -215,8 +216,15 @@ def determinism(engine, fresh, case):
     return max(float(np.max(np.abs(first - other), initial=0.0)) for other in (second, third)), 0.0
 
 
+# Training checks: 11 rows in batches of five, so that the last batch holds one row; the batch
+# shapes are those of the gradient checks (five rows, one row), which spares an engine that
+# compiles per shape (jax) compiles of shapes no other check uses.
+TRAINING_BATCH = BATCH_ROWS
+TRAINING_ROWS = 2 * BATCH_ROWS + 1
+
+
 def _training_data(case: Case, net: MLP):
-    return case.batch(net, 13)  # 13 rows in batches of 4: the last batch holds one row
+    return case.batch(net, TRAINING_ROWS)
 
 
 def training_vs_vectorized(engine, fresh, case):
@@ -229,7 +237,7 @@ def training_vs_vectorized(engine, fresh, case):
     for candidate in (engine, "vectorized"):
         net = case.network()
         X, Y = _training_data(case, net)
-        history = train(net, X, Y, epochs=3, batch_size=4, lr=lr, engine=candidate,
+        history = train(net, X, Y, epochs=3, batch_size=TRAINING_BATCH, lr=lr, engine=candidate,
                         reduction=case.reduction, seed=case.seed)
         results.append((net.flat_params().astype(np.float64), np.array(history.train_loss)))
     (params, losses), (reference, reference_losses) = results
@@ -246,12 +254,81 @@ def whole_epoch_hook(engine, fresh, case):
     lr = 0.05 if case.reduction == "mean" else 0.0125
     hooked, stepped = case.network(), case.network()
     X, Y = _training_data(case, hooked)
-    engine.sgd_epoch(hooked, X, Y, 4, lr, case.reduction, zero_gradients(hooked))
+    engine.sgd_epoch(hooked, X, Y, TRAINING_BATCH, lr, case.reduction, zero_gradients(hooked))
     grads = zero_gradients(stepped)
-    for start in range(0, X.shape[0], 4):
-        sgd_step(stepped, engine, X[start:start + 4], Y[start:start + 4], grads, lr, case.reduction)
+    for start in range(0, X.shape[0], TRAINING_BATCH):
+        rows = slice(start, start + TRAINING_BATCH)
+        sgd_step(stepped, engine, X[rows], Y[rows], grads, lr, case.reduction)
     error = relative_error(hooked.flat_params(), stepped.flat_params())
     return error, HOOK_TOLERANCE[case.dtype]
+
+
+# The update rules ``train_epoch_hook`` runs: every kind at its defaults, and coupled weight
+# decay on each kind whose default has none (plain SGD then stops folding into the gradient).
+HOOK_OPTIMIZERS = tuple({"kind": kind} for kind in OPTIMIZERS) + tuple(
+    {"kind": kind, "weight_decay": 0.01} for kind, rule in OPTIMIZERS.items()
+    if rule.defaults.get("weight_decay", 0.0) == 0.0)
+HOOK_EPOCHS = 2  # the second epoch starts from the state the first one left
+
+
+def optimizer_label(settings: dict) -> str:
+    """``adam``, ``sgd(weight_decay=0.01)``: an optimizer as the kit's table names it."""
+    extra = ", ".join(f"{k}={v:g}" for k, v in settings.items() if k != "kind")
+    return f"{settings['kind']}({extra})" if extra else settings["kind"]
+
+
+def _optimizer_epochs(engine, case: Case, settings: dict, hooked: bool):
+    """``HOOK_EPOCHS`` epochs of one optimizer from a fresh network, through the engine's
+    ``train_epoch`` (``hooked``) or ``nncore.train_step`` batch by batch: (network, optimizer,
+    what each hook call returned)."""
+    from ..train import train_step
+
+    lr = 0.01 if case.reduction == "mean" else 0.0025
+    net = case.network()
+    X, Y = _training_data(case, net)
+    optimizer, grads, took = make_optimizer(settings, net.flat_params(), lr), zero_gradients(net), []
+    for _ in range(HOOK_EPOCHS):
+        if hooked:
+            took.append(bool(engine.train_epoch(net, X, Y, TRAINING_BATCH, optimizer,
+                                                case.reduction, grads)))
+            continue
+        for start in range(0, X.shape[0], TRAINING_BATCH):
+            rows = slice(start, start + TRAINING_BATCH)
+            train_step(net, engine, X[rows], Y[rows], grads, optimizer, case.reduction)
+    return net, optimizer, took
+
+
+def _rule_error(hooked, stepped) -> float:
+    """Relative error of one optimizer's state vectors against another's, plus the difference
+    of their step counts."""
+    errors = [relative_error(hooked.state[name], stepped.state[name]) for name in stepped.state_names]
+    return max(errors, default=0.0) + abs(hooked.steps - stepped.steps)
+
+
+def train_epoch_hook(engine, fresh, case):
+    """``train_epoch`` with every optimizer kind of ``nncore.OPTIMIZERS`` (``HOOK_OPTIMIZERS``),
+    two epochs, against the same engine's per-batch ``nncore.train_step``s: parameters, state
+    vectors and step counts. An optimizer the hook declines (returns False) must find itself and
+    the network as they were."""
+    if getattr(engine, "train_epoch", None) is None:
+        return 0.0, HOOK_TOLERANCE[case.dtype], "no train_epoch: not applicable"
+    worst, declined = 0.0, []
+    for settings in HOOK_OPTIMIZERS:
+        net, rule, took = _optimizer_epochs(engine, case, settings, hooked=True)
+        if any(took) and not all(took):  # an engine takes an optimizer or not, not by the epoch
+            return math.inf, 0.0, f"{optimizer_label(settings)}: train_epoch returned {took}"
+        if not any(took):  # declined: nothing may have moved
+            fresh_rule = type(rule)(case.network().flat_params(), rule.lr, **rule.hyperparameters)
+            error = relative_error(net.flat_params(), case.network().flat_params()) + \
+                _rule_error(rule, fresh_rule)
+            declined.append(optimizer_label(settings))
+        else:
+            stepped_net, stepped_rule, _ = _optimizer_epochs(engine, case, settings, hooked=False)
+            error = max(relative_error(net.flat_params(), stepped_net.flat_params()),
+                        _rule_error(rule, stepped_rule))
+        worst = max(worst, error)
+    note = f"declined {', '.join(declined)}" if declined else ""
+    return worst, HOOK_TOLERANCE[case.dtype], note
 
 
 def _outside(supports: dict, key: str, case: Case) -> Case | None:
@@ -298,7 +375,7 @@ def unsupported_refused(engine, fresh, case):
 
 CHECKS = {check.__name__: check for check in (
     gradients_vs_numerical, gradients_vs_vectorized, batch_of_one, purity, dtype_kept,
-    determinism, training_vs_vectorized, whole_epoch_hook, unsupported_refused)}
+    determinism, training_vs_vectorized, whole_epoch_hook, train_epoch_hook, unsupported_refused)}
 # Checks that look at the engine's declaration as a whole: run once, not once per case.
 ONCE = ("unsupported_refused",)
 

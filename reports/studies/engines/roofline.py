@@ -17,7 +17,7 @@ from nncore.probe import arithmetic_intensity
 
 from ... import plotting
 from ...data import Study
-from .timing import engine_rank
+from .timing import NEUTRAL, engine_colors, engine_sorted
 
 BATCH_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
@@ -34,13 +34,14 @@ def points(study: Study) -> pd.DataFrame:
         ["run_id", "engine", "width", "batch_size", "intensity", "gflops", "peak_gflops"]]
 
 
-def roofline(study: Study, path: Path) -> list[str]:
-    """Achieved GFLOP/s against FLOPs per byte (log-log): a colour per engine, a marker per batch
-    size, larger markers for wider nets; the measured matmul peak as the ceiling."""
+def roofline(study: Study, path: Path, colors: dict | None = None) -> list[str]:
+    """Achieved GFLOP/s against FLOPs per byte (log-log): a colour per engine (``colors``,
+    default ``engine_colors`` of the study's), a marker per batch size, larger markers for wider
+    nets; the measured matmul peak as the ceiling."""
     frame = points(study)
-    engines = sorted(frame["engine"].unique(), key=lambda e: (engine_rank(e), e))
+    engines = engine_sorted(frame["engine"])
     batches = sorted(frame["batch_size"].unique())
-    colors = dict(zip(engines, plotting.sns.color_palette("colorblind", len(engines))))
+    colors = {e: (colors or engine_colors(engines)).get(e, NEUTRAL) for e in engines}
     markers = dict(zip(batches, BATCH_MARKERS * (len(batches) // len(BATCH_MARKERS) + 1)))
     widths = sorted(frame["width"].unique())
     sizes = dict(zip(widths, np.linspace(25, 110, len(widths))))

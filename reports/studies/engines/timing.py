@@ -18,6 +18,8 @@ from ...stats import SPEEDUP_RESAMPLES, ratio_of_sums
 from ...tables import Table, number
 
 ENGINE_ORDER = tuple(nncore.ENGINES)  # slowest first, as they evolved
+ENGINE_PALETTE = "colorblind"  # ten distinct colours; engines past the tenth share NEUTRAL
+NEUTRAL = (0.6, 0.6, 0.6)
 
 
 SPEEDUP_BASELINES = ("loop", "scalar")
@@ -26,6 +28,21 @@ SPEEDUP_BASELINES = ("loop", "scalar")
 def engine_rank(engine: str) -> int:
     """Position of an engine in ENGINE_ORDER (unknown engines last), for sorting."""
     return ENGINE_ORDER.index(engine) if engine in ENGINE_ORDER else len(ENGINE_ORDER)
+
+
+def engine_sorted(engines) -> list[str]:
+    """Engine names, nncore's first in ENGINE_ORDER, then any other (plugins) by name."""
+    return sorted(set(engines), key=lambda e: (engine_rank(e), e))
+
+
+def engine_colors(engines) -> dict[str, tuple[float, float, float]]:
+    """A colour per engine name as the runs table spells it (nncore's, plugins' and names never
+    seen before alike): the palette's colours in ``engine_sorted`` order, NEUTRAL grey for any
+    engine past the palette's end. Give every figure of a report the same mapping (from all its
+    runs' engines) so that an engine keeps its colour across figures."""
+    names = engine_sorted(engines)
+    palette = sns.color_palette(ENGINE_PALETTE)
+    return {name: tuple(palette[i]) if i < len(palette) else NEUTRAL for i, name in enumerate(names)}
 
 
 def epoch_times(study: Study) -> pd.DataFrame:
@@ -105,12 +122,13 @@ def speedup_table(stats: pd.DataFrame, study: str = "engines",
                  f"interval ({SPEEDUP_RESAMPLES} resamples of each engine's epochs).")
 
 
-def engine_times(stats: pd.DataFrame, path: Path) -> None:
+def engine_times(stats: pd.DataFrame, path: Path, colors: dict | None = None) -> None:
     """Median seconds per epoch against width, one line per engine, a panel per batch size,
-    log-log; error bars: interquartile range over epochs."""
+    log-log; error bars: interquartile range over epochs. ``colors``: ``engine_colors`` of the
+    report's engines (default: of these)."""
     batches = sorted(stats["batch_size"].unique())
-    engines = sorted(stats["engine"].unique(), key=lambda e: (engine_rank(e), e))
-    colors = dict(zip(engines, sns.color_palette("colorblind", len(engines))))
+    engines = engine_sorted(stats["engine"])
+    colors = colors or engine_colors(engines)
     fig, axes = plt.subplots(1, len(batches), figsize=(4.2 * len(batches), 4.2), sharey=True,
                              squeeze=False, layout="constrained")
     for ax, batch in zip(axes[0], batches):

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ...plotting import plt, save, sns
+from ...plotting import plt, save
 from ...tables import Table
-from .timing import engine_rank
+from .timing import NEUTRAL, engine_colors, engine_sorted
 
 
 def factor_text(factor: float) -> str:
@@ -38,7 +38,7 @@ def batch_text(batch: float) -> str:
 def median_seconds(times: pd.DataFrame) -> pd.DataFrame:
     """Median seconds per epoch, indexed by (width, batch_size), one column per engine."""
     medians = times.groupby(["width", "batch_size", "engine"])["epoch_s"].median().unstack("engine")
-    return medians[sorted(medians.columns, key=lambda e: (engine_rank(e), e))]
+    return medians[engine_sorted(medians.columns)]
 
 
 def winner_stats(times: pd.DataFrame) -> pd.DataFrame:
@@ -63,13 +63,15 @@ def _shade(color, factor: float, top_factor: float) -> tuple[float, float, float
     return tuple(1 - strength * (1 - channel) for channel in color)
 
 
-def winner_heatmap(winners: pd.DataFrame, path: Path, title: str = "Engines") -> None:
+def winner_heatmap(winners: pd.DataFrame, path: Path, title: str = "Engines",
+                   colors: dict | None = None) -> None:
     """Grid of widths (rows) by batch sizes (columns); each cell names the fastest engine and its
-    factor over the runner-up, coloured by engine, darker for a wider margin."""
+    factor over the runner-up, coloured by engine (``colors``, default ``engine_colors`` of the
+    winners), darker for a wider margin."""
     widths = sorted(winners["width"].unique())
     batches = sorted(winners["batch_size"].unique())
-    engines = sorted(winners["winner"].unique(), key=lambda e: (engine_rank(e), e))
-    colors = dict(zip(engines, sns.color_palette("colorblind", len(engines))))
+    engines = engine_sorted(winners["winner"])
+    colors = {e: (colors or engine_colors(engines)).get(e, NEUTRAL) for e in engines}
     top_factor = max(float(winners["factor"].max()), 1.0)
     image = np.ones((len(widths), len(batches), 3))
     fig, ax = plt.subplots(figsize=(1.6 * len(batches) + 2.6, 0.75 * len(widths) + 1.6),
@@ -152,13 +154,15 @@ def crossover_table(crossovers: pd.DataFrame, study: str = "engines") -> Table:
                  "median over the faster's.")
 
 
-def add_to_section(b, times: pd.DataFrame) -> None:
+def add_to_section(b, times: pd.DataFrame, colors: dict | None = None) -> None:
     """The winner heatmap and the crossover table, added to the timing study's report section
-    ``b`` (a ``reports.build.SectionBuilder``) from its timed epochs."""
+    ``b`` (a ``reports.build.SectionBuilder``) from its timed epochs; ``colors`` as
+    ``engine_colors`` gives them."""
     winners = b.attempt("engine winners", lambda: winner_stats(times))
     if winners is not None and len(winners):
         b.figure(f"{b.study.name}_winner.png", "Fastest engine per width and batch size, and by "
-                 "what factor it beats the runner-up.", lambda p: winner_heatmap(winners, p))
+                 "what factor it beats the runner-up.",
+                 lambda p: winner_heatmap(winners, p, colors=colors))
     # Pairs among the engines that win or come second somewhere: the ones a reader chooses from.
     contenders = set(winners["winner"]) | set(winners["runner_up"]) if winners is not None else None
     crossovers = b.attempt("crossover batch sizes", lambda: crossover_stats(times, contenders))
