@@ -400,7 +400,9 @@ def test_a_cluster_lost_mid_sweep_exits_2_with_one_line_and_what_is_stored(tmp_p
 def test_ctrl_c_with_the_local_dask_backend_prints_one_line_and_exits_130(tmp_path):
     import signal
 
-    path = write_spec(tmp_path, "stopped", seeds=6, body=LONG)
+    # Enough runs that the first stored one comes long before the last (a CI machine once
+    # finished 6 before the signal arrived).
+    path = write_spec(tmp_path, "stopped", seeds=16, body=LONG)
     results = tmp_path / "results"
     command = [sys.executable, "-m", "experiments", "sweep", str(path), "--results", str(results),
                "--backend", "dask", "--jobs", "2", "--quiet"]
@@ -413,7 +415,7 @@ def test_ctrl_c_with_the_local_dask_backend_prints_one_line_and_exits_130(tmp_pa
     os.killpg(sweep_process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, err = sweep_process.communicate(timeout=120)
     assert sweep_process.returncode == 130, err
-    assert err.splitlines() == [f"running 6 runs of stopped (6) into {results}/",
+    assert err.splitlines() == [f"running 16 runs of stopped (16) into {results}/",
                                 "interrupted: finished runs are stored; rerun the same command to resume"]
 
 
