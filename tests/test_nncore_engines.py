@@ -8,7 +8,7 @@ import nncore
 from nncore.gradcheck import flatten, max_relative_error
 from nncore.network import parameter_count
 
-from nncore.engines import conformance
+from nncore.engines import conformance, kit_cases
 from nnstudy.testing import parametrize_with_checks
 
 # nncore's own engines pass the same kit as any plugin (``nnstudy check-engine``): one kit.
@@ -44,12 +44,12 @@ def kit_check(name, engine, case):
 
 @given(cases())
 def test_every_analytic_engine_matches_finite_differences(case):
-    assume(conformance._away_from_kink(case))
+    assume(kit_cases.away_from_kink(case))
     net = case.network()
     _, numerical = nncore.backprop(net, *case.batch(net), engine="numerical", reduction=case.reduction)
     # Finite differences carry ~1e-10 of absolute noise; a relative error means something only
     # for a gradient well above that (vanishing ones come from chains of width-1 layers).
-    assume(np.abs(flatten(numerical)).max() > 1e-3)
+    assume(np.abs(flatten(numerical)).max() > 1e-2)  # 1e-3 let a 1.1e-6 error of noise through
     for engine in ANALYTIC:
         worst, tolerance = kit_check("gradients_vs_numerical", engine, case)
         assert worst < tolerance, (engine, case.label, worst)
