@@ -18,12 +18,11 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 install: $(STAMP)
 
-# Reinstall whenever pyproject.toml changes; the stamp makes repeated calls free. The compat
-# editable mode (a .pth to this folder) installs without setuptools' editable-finder notice.
+# Reinstall whenever pyproject.toml changes; the stamp makes repeated calls free.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,dask,compiled,torch,jax]' --config-settings editable_mode=compat
+	$(PY) -m pip install --quiet -e '.[dev,dask,compiled,torch,jax]'
 	touch $(STAMP)
 
 # Everything, slow tests included (what CI runs).
