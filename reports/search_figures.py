@@ -1,5 +1,6 @@
 """Figures of a searched study, one PNG each (matplotlib Agg): the isolation plot, the axis plots
-and the budget curve. Each takes DataFrames (statistics from ``reports.uncertainty``) and a path.
+and the budget curve, and the performance profile of time to result. Each takes DataFrames
+(statistics from ``reports.uncertainty`` and ``reports.time_to_result``) and a path.
 
 Grid points are labels (``"width=64"``) in a ``point`` column, drawn in the order they first
 appear; each keeps one colour across the three figures.
@@ -202,6 +203,29 @@ def budget_plot(curve: pd.DataFrame, path: Path, objective: str, lower_is_better
     ax.set_ylabel(f"expected best {objective}")
     ax.set_title("Were the trials enough? Expected best after k trials\n"
                  "(band: 95% of the best of k resampled trials)", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside right upper", fontsize=9)
+    return _save(fig, path)
+
+
+def profile_plot(profile: pd.DataFrame, path: Path, time: str = "steps") -> Path:
+    """The performance profile (``time_to_result.performance_profile``: rows candidate, tau,
+    share, workloads): per candidate the share of workloads within a factor tau of the fastest,
+    a step line over tau = 1..4. Candidates that tie are offset a little so every line shows."""
+    names = list(dict.fromkeys(profile["candidate"]))
+    colors = point_colors(names)
+    workloads = int(profile["workloads"].max())
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    offsets = np.linspace(-0.015, 0.015, len(names)) if len(names) > 1 else [0.0]
+    for offset, name in zip(offsets, names):
+        rows = profile[profile["candidate"] == name].sort_values("tau")
+        ax.step(rows["tau"], rows["share"] + offset, where="post", color=colors[name],
+                lw=1.8, label=str(name))
+    ax.set_xlim(1, float(profile["tau"].max()))
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(f"tau (within a factor tau of the fastest {time})")
+    ax.set_ylabel(f"share of the {workloads} workloads")
+    ax.set_title("Performance profile: time to the target, across workloads", fontsize=10)
     ax.grid(alpha=0.3)
     fig.legend(loc="outside right upper", fontsize=9)
     return _save(fig, path)
