@@ -54,6 +54,13 @@ def workloads(plan: SearchPlan) -> dict[str, str]:
             for label, point in zip(plan.grid_labels, plan.grid_points)}
 
 
+def candidates(plan: SearchPlan) -> dict[str, str]:
+    """Grid point label -> its label without the workload keys (``optimizer=adam``): what a
+    performance profile compares across workloads."""
+    return {label: point_label({k: v for k, v in point.items() if k not in WORKLOAD_KEYS})
+            for label, point in zip(plan.grid_labels, plan.grid_points)}
+
+
 def comparison_table(plan: SearchPlan, retrained: pd.DataFrame, baseline: str | None,
                      seed: int = 0) -> pd.DataFrame:
     """The comparisons of ``uncertainty.comparisons`` on the winners' retrain seeds (rows:
@@ -191,8 +198,7 @@ def time_to_target(plan: SearchPlan, section: SearchSection, runs: pd.DataFrame,
     groups = workloads(plan)
     profile = None
     if len(set(groups.values())) > 1:
-        candidate = {label: point_label({k: v for k, v in point.items() if k not in WORKLOAD_KEYS})
-                     for label, point in zip(plan.grid_labels, plan.grid_points)}
         profile = time_to_result.performance_profile(
-            times.assign(candidate=times["point"].map(candidate)), "candidate", "steps", workload)
+            times.assign(candidate=times["point"].map(candidates(plan))), "candidate", "steps",
+            workload)
     return TimeToResult(column, times, table, profile)

@@ -92,6 +92,11 @@ def _time_table(name: str, times) -> Table:
                  "reached: a median of inf means most seeds never reached it).")
 
 
+def _candidates(plan) -> list[str]:
+    """The grid point labels without their workload, in grid order (``optimizer=sgd``, ...)."""
+    return list(dict.fromkeys(search_section.candidates(plan).values()))
+
+
 def _time_to_result(b, plan, found) -> None:
     target = b.study.report_options.get("target")
     if target is None or b.study.curves is None:
@@ -102,7 +107,30 @@ def _time_to_result(b, plan, found) -> None:
         b.figure(f"{b.study.name}_search_profile.png",
                  "Performance profile: for each candidate the share of workloads on which its "
                  "median steps to the target are within a factor tau of the fastest.",
-                 lambda p: (search_figures.profile_plot(times.profile, p), list(times.times["run_id"]))[1])
+                 lambda p: (search_figures.profile_plot(times.profile, p, order=_candidates(plan)),
+                            list(times.times["run_id"]))[1])
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_")
+
+
+def _per_workload(plan, found):
+    """(workload, its trials, its budget curve) per workload, grid point labels without the
+    workload (one figure each: fourteen colours in one legend are unreadable); one entry with
+    workload "" when the grid crosses none."""
+    groups = search_section.workloads(plan)
+    if len(set(groups.values())) <= 1:
+        return [("", found.trials, found.budget)]
+    parts = []
+    for workload in dict.fromkeys(groups.values()):
+        def strip(frame, w=workload):
+            if frame is None:
+                return None
+            frame = frame[frame["point"].map(groups) == w]
+            return frame.assign(point=frame["point"].map(lambda label: _within(w, label)))
+        parts.append((workload, strip(found.trials), strip(found.budget)))
+    return parts
 
 
 def section(b) -> None:
@@ -121,18 +149,24 @@ def section(b) -> None:
              "Each grid point at its own best nuisance values: mean and 95% interval over the "
              "retrain seeds, dots per seed, the hollow diamond the trial that chose it.",
              lambda p: (search_figures.isolation_plot(found.best_runs, p, search.objective,
-                                                      search.lower_is_better), best_ids)[1])
-    b.figure(f"{name}_search_axes.png",
-             "The objective against each nuisance, one point per trial, a colour per grid point; "
-             "the best trial of each ringed, diverged trials as crosses.",
-             lambda p: (search_figures.axis_plots(found.trials, search.nuisance, p, search.objective,
-                                                  search.lower_is_better), trial_ids)[1])
-    if found.budget is not None:
-        b.figure(f"{name}_search_budget.png",
-                 "Budget curve: the expected best objective after k trials (k = 1..trials), from "
-                 "the stored trials; flat by the last k: the trials were enough.",
-                 lambda p: (search_figures.budget_plot(found.budget, p, search.objective,
-                                                       search.lower_is_better), trial_ids)[1])
+                                                      search.lower_is_better,
+                                                      workloads=search_section.workloads(plan)),
+                         best_ids)[1])
+    for workload, trials, budget in _per_workload(plan, found):
+        suffix = f"_{_slug(workload)}" if workload else ""
+        where = f" ({workload})" if workload else ""
+        ids = list(trials["run_id"])
+        b.figure(f"{name}_search_axes{suffix}.png",
+                 f"The objective against each nuisance{where}, one point per trial, a colour per "
+                 "grid point; the best trial of each ringed, diverged trials as crosses.",
+                 lambda p, t=trials, i=ids: (search_figures.axis_plots(
+                     t, search.nuisance, p, search.objective, search.lower_is_better), i)[1])
+        if budget is not None:
+            b.figure(f"{name}_search_budget{suffix}.png",
+                     f"Budget curve{where}: the expected best objective after k trials (k = "
+                     "1..trials), from the stored trials; flat by the last k: the trials were enough.",
+                     lambda p, c=budget, i=ids: (search_figures.budget_plot(
+                         c, p, search.objective, search.lower_is_better), i)[1])
     b.table("search winners", lambda: winners_table(name, plan, found))
     b.table("search comparisons", lambda: comparisons_table(name, found))
     _time_to_result(b, plan, found)
