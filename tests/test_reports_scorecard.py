@@ -13,7 +13,8 @@ from reports.scorecard import by_id, claim_ids, scorecard
 from reports.stats import mean_ci, ratio_of_sums
 from synthetic_results import run_row
 
-CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "final-train-mse", "final-val-mse",
+CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "width-fair-lower-loss",
+             "depth-fair-lower-loss", "optimizers-fair-winner", "final-train-mse", "final-val-mse",
              "xor-solved", "people-emily", "people-frank", "random-regression-zero",
              "gradients-agree", "mnist1d-logistic", "mnist1d-mlp", "init-sigmoid-saturates",
              "init-sigmoid-collapses", "init-xavier-spreads", "init-he-relu-alive",
