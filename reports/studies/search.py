@@ -139,7 +139,7 @@ def section(b) -> None:
     name, spec = b.study.name, b.study.spec
     b.section.title = b.section.title.replace(TITLE, f"{TITLE}: {name}", 1)
     if spec is None or spec.search is None:
-        _warn(b, [f"[report] section = 'search' but the spec has no [search] table; nothing to show"])
+        _warn(b, ["[report] section = 'search' but the spec has no [search] table; nothing to show"])
         return
     plan, found = _section_of(b.study)
     _warn(b, found.warnings)
