@@ -139,6 +139,7 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
     for name, study in loaded.items():
         if specials[name] is not None:
             bound.setdefault(specials[name].name, study)
+            bound.setdefault(quick_rule(name)[0], study)  # a claim that names its study
     card = (scorecard_table(scorecard(bound, sections), quick=any(map(is_quick, loaded)))
             if bound or not loaded else None)
     provenance_tab = provenance_table(provenance) if provenance else None

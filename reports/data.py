@@ -165,6 +165,9 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
     Unless ``all_runs``, runs that the spec no longer contains are left out.
     """
     spec = spec or shipped_spec(name)
+    if spec is not None and spec.search is not None:  # its retrains are current runs too
+        from experiments.search.study import with_retrains
+        spec = with_retrains(spec, results)[0]
     runs = load_table(name, "runs", results, messages, required=True, spec_path=spec_path)
     if runs is None:
         return None

@@ -18,9 +18,10 @@ from .tables import Table
 def scorecard(studies: dict[str, Study],
               sections: dict[str, StudySection] | None = None) -> list[Claim]:
     """Every claim of ``sections`` (default: the discovered ones), judged on ``studies`` (section
-    name -> the study bound to it; a section without one gives ``no data``)."""
+    name -> the study bound to it, and study name -> study for a check that names its
+    ``study``; a section or study without one gives ``no data``)."""
     sections = sections if sections is not None else discover()[0]
-    return [check(studies.get(name)) for name, section in sections.items()
+    return [check(studies.get(check.study or name)) for name, section in sections.items()
             for check in section.claims]
 
 
@@ -45,6 +46,7 @@ def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
     checked = sum(c.holds != NO_DATA for c in claims)
     return Table("scorecard", "Reproduction scorecard", frame,
                  f"{held} of {checked} checked claims hold; {len(claims) - checked} without data. "
-                 "Ours: mean ± sd over the seeds of the finished runs."
+                 "Ours: mean ± sd over the seeds of the finished runs; an order claim holds only when "
+                 "every adjacent step is resolved (95% bootstrap interval, Holm over the steps)."
                  + (" Judged on --quick smoke runs (few epochs, one seed): not a reproduction."
                     if quick else ""))

@@ -1,5 +1,6 @@
 """Figures of a searched study, one PNG each (matplotlib Agg): the isolation plot, the axis plots
-and the budget curve. Each takes DataFrames (statistics from ``reports.uncertainty``) and a path.
+and the budget curve, and the performance profile of time to result. Each takes DataFrames
+(statistics from ``reports.uncertainty`` and ``reports.time_to_result``) and a path.
 
 Grid points are labels (``"width=64"``) in a ``point`` column, drawn in the order they first
 appear; each keeps one colour across the three figures.
@@ -55,17 +56,11 @@ def _direction(lower_is_better: bool) -> str:
     return "lower is better" if lower_is_better else "higher is better"
 
 
-def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is_better: bool,
-                   title: str = "Each grid point at its own best nuisance values", seed: int = 0) -> Path:
-    """Per grid point, the objective of its best trial on every seed it ran (``best_runs``:
-    columns point, value and optionally stage, one row per run): each retrain seed as a dot, the
-    mean over them with its 95% bootstrap interval as a bar (``uncertainty.retrain_seeds``), and
-    the trial that chose the winner as a hollow diamond (optimistic: it won on that seed)."""
-    order = list(dict.fromkeys(best_runs["point"]))
+def _isolation_panel(ax, best_runs: pd.DataFrame, order: list, colors: dict, tick, seed: int) -> bool:
+    """One panel of the isolation plot (the grid points ``order``); whether a selecting trial
+    (the winner's trial, not a retrain) was drawn. ``tick(label)`` is a point's tick text."""
     used = uncertainty.retrain_seeds(best_runs)
     selecting = best_runs.drop(used.index)
-    colors = point_colors(order)
-    fig, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(order) + 2), 3.8))
     rng = np.random.default_rng(seed)  # jitter of the seed dots only
     ticks = []
     for x, name in enumerate(order):
@@ -81,20 +76,53 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
             ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], fmt="none", ecolor="black",
                         capsize=6, elinewidth=1.5, zorder=3)
         ax.scatter([x], [mean], s=60, color=colors[name], edgecolor="black", zorder=4)
-        ticks.append(f"{name}\n(n={len(finite)})")
+        ticks.append(f"{tick(name)}\n(n={len(finite)})")
     ax.set_xticks(range(len(order)), ticks, rotation=30 if len(order) > 5 else 0,
                   ha="right" if len(order) > 5 else "center")
     ax.set_xlim(-0.6, len(order) - 0.4)
     _maybe_log_y(ax, best_runs["value"])
-    ax.set_ylabel(f"{objective} ({_direction(lower_is_better)})")
-    subtitle = "mean and 95% interval over the retrain seeds; dots: seeds" if len(selecting) else \
-        "mean and 95% interval over seeds; dots: seeds"
-    if len(selecting):
-        ax.scatter([], [], s=45, marker="D", facecolors="none", edgecolors="0.3",
-                   label="the trial that chose it (optimistic)")
-        ax.legend(loc="best", fontsize=8)
-    ax.set_title(f"{title}\n{subtitle}", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
+    return len(selecting) > 0
+
+
+def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is_better: bool,
+                   title: str = "Each grid point at its own best nuisance values", seed: int = 0,
+                   workloads: dict | None = None) -> Path:
+    """Per grid point, the objective of its best trial on every seed it ran (``best_runs``:
+    columns point, value and optionally stage, one row per run): each retrain seed as a dot, the
+    mean over them with its 95% bootstrap interval as a bar (``uncertainty.retrain_seeds``), and
+    the trial that chose the winner as a hollow diamond (optimistic: it won on that seed).
+    ``workloads`` (point label -> workload label): a panel per workload, each with its own y
+    axis (a loss on MNIST-1D and one on digits are not on one scale)."""
+    order = list(dict.fromkeys(best_runs["point"]))
+    groups = workloads if workloads and len(set(workloads.values())) > 1 else {p: "" for p in order}
+
+    def within(label):  # the label without its workload: one colour per optimizer everywhere
+        prefix = f"{groups.get(label, '')}, "
+        return label[len(prefix):] if groups.get(label) and label.startswith(prefix) else label
+    by_name = point_colors([within(p) for p in order])
+    colors = {p: by_name[within(p)] for p in order}
+    names = list(dict.fromkeys(groups.get(p, "") for p in order))
+    widths = [sum(groups.get(p, "") == w for p in order) for w in names]
+    fig, axes = plt.subplots(1, len(names), figsize=(max(4.5, 1.1 * len(order) + 2), 3.8),
+                             width_ratios=widths, squeeze=False)
+    selecting = False
+    for ax, workload in zip(axes[0], names):
+        members = [p for p in order if groups.get(p, "") == workload]
+        drawn = _isolation_panel(ax, best_runs[best_runs["point"].isin(members)], members, colors,
+                                 within, seed)
+        selecting = selecting or drawn
+        if workload:
+            ax.set_title(workload, fontsize=10)
+    axes[0][0].set_ylabel(f"{objective} ({_direction(lower_is_better)})")
+    subtitle = "mean and 95% interval over the retrain seeds; dots: seeds" if selecting else \
+        "mean and 95% interval over seeds; dots: seeds"
+    if selecting:
+        axes[0][-1].scatter([], [], s=45, marker="D", facecolors="none", edgecolors="0.3",
+                            label="the trial that chose it (optimistic)")
+        axes[0][-1].legend(loc="best", fontsize=8)
+    fig.suptitle(f"{title}\n{subtitle}", fontsize=10)
+    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -156,7 +184,7 @@ def axis_plots(trials: pd.DataFrame, nuisances: Sequence[Nuisance], path: Path, 
     n = len(nuisances)
     columns = min(n, 3)
     rows = math.ceil(n / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(PANEL[0] * columns, PANEL[1] * rows),
+    fig, axes = plt.subplots(rows, columns, figsize=(max(6.4, PANEL[0] * columns), PANEL[1] * rows + 1),
                              squeeze=False, sharey=True, layout="constrained")
     ok = trials["status"].eq("ok") & np.isfinite(trials["value"].astype(float))
     sign = 1.0 if lower_is_better else -1.0
@@ -175,7 +203,7 @@ def axis_plots(trials: pd.DataFrame, nuisances: Sequence[Nuisance], path: Path, 
     handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="black", ms=10, label="best trial"))
     if not ok.all():
         handles.append(Line2D([], [], marker="x", ls="", color="0.3", label="diverged (at the top)"))
-    fig.legend(handles=handles, loc="outside right upper", fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", fontsize=9, ncols=min(4, len(handles)))
     fig.suptitle("The objective against each nuisance, one point per trial", fontsize=11)
     return _save(fig, path)
 
@@ -185,7 +213,7 @@ def budget_plot(curve: pd.DataFrame, path: Path, objective: str, lower_is_better
     after k trials, with the 95% band of the best of k resampled trials. k where the expectation
     is infinite (k trials can all diverge) is left out of the line."""
     colors = point_colors(curve["point"])
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
     for name, group in curve.groupby("point", sort=False):
         expected = group["expected"].where(np.isfinite(group["expected"]))
         ax.plot(group["k"], expected, marker="o", ms=3, color=colors[name], label=str(name))
@@ -200,8 +228,34 @@ def budget_plot(curve: pd.DataFrame, path: Path, objective: str, lower_is_better
     ax.set_xlim(1, max(2, curve["k"].max()))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(f"expected best {objective}")
-    ax.set_title("Were the trials enough? Expected best after k trials\n"
+    fig.suptitle("Were the trials enough? Expected best after k trials\n"
                  "(band: 95% of the best of k resampled trials)", fontsize=10)
     ax.grid(alpha=0.3)
-    fig.legend(loc="outside right upper", fontsize=9)
+    fig.legend(loc="outside lower center", fontsize=9, ncols=min(4, curve["point"].nunique()))
+    return _save(fig, path)
+
+
+def profile_plot(profile: pd.DataFrame, path: Path, time: str = "steps",
+                 order: Sequence[str] | None = None) -> Path:
+    """The performance profile (``time_to_result.performance_profile``: rows candidate, tau,
+    share, workloads): per candidate the share of workloads within a factor tau of the fastest,
+    a step line over tau = 1..4, candidates in ``order`` (their colours as in the other figures). Candidates that tie are offset a little so every line shows."""
+    present = set(profile["candidate"])
+    names = [n for n in (order or []) if n in present] + \
+        [n for n in dict.fromkeys(profile["candidate"]) if n not in set(order or [])]
+    colors = point_colors(names)
+    workloads = int(profile["workloads"].max())
+    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    offsets = np.linspace(-0.015, 0.015, len(names)) if len(names) > 1 else [0.0]
+    for offset, name in zip(offsets, names):
+        rows = profile[profile["candidate"] == name].sort_values("tau")
+        ax.step(rows["tau"], rows["share"] + offset, where="post", color=colors[name],
+                lw=1.8, label=str(name))
+    ax.set_xlim(1, float(profile["tau"].max()))
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(f"tau (within a factor tau of the fastest {time})")
+    ax.set_ylabel(f"share of the {workloads} workloads")
+    ax.set_title("Performance profile: time to the target, across workloads", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", fontsize=9, ncols=min(4, len(names)))
     return _save(fig, path)

@@ -5,18 +5,25 @@ summary and comparison tables, the checks as warnings, and the three figures.
 
 ``plan`` is the study's ``experiments.search.study.SearchPlan``; ``runs`` and ``curves`` the
 study's stored tables (curves may be None). Nothing here trains or writes outside ``directory``.
+
+A grid that crosses workloads (a grid key in ``WORKLOAD_KEYS`` with more than one value, as
+optimizers_fair's optimizer x dataset) is compared within each workload only: every grid point of
+a workload against that workload's best (by mean over seeds), never adjacent points across
+workloads; the Holm correction runs over every comparison of the study.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments.search import winners
-from experiments.search.study import SearchPlan, best_frame, trials_frame
+from experiments.search.study import SearchPlan, best_frame, point_label, trials_frame
 
-from . import search_figures, uncertainty
+from . import search_figures, time_to_result, uncertainty
 
 
 @dataclass
@@ -30,6 +37,59 @@ class SearchSection:
     comparisons: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     figures: dict[str, Path] = field(default_factory=dict)
+    trials: pd.DataFrame | None = None     # ``trials_frame``: one row per stored trial
+    best_runs: pd.DataFrame | None = None  # ``best_frame``: every stored run of each winner
+    budget: pd.DataFrame | None = None     # ``uncertainty.budget_curve`` of the trials
+
+
+WORKLOAD_KEYS = ("dataset",)  # grid keys that name a workload: comparisons stay within one
+
+
+def workloads(plan: SearchPlan) -> dict[str, str]:
+    """Grid point label -> its workload's label (``dataset=digits``; "" for every point when the
+    grid varies no key of ``WORKLOAD_KEYS``)."""
+    keys = [key for key in WORKLOAD_KEYS
+            if len({repr(point.get(key)) for point in plan.grid_points}) > 1]
+    return {label: point_label({key: point[key] for key in keys if key in point})
+            for label, point in zip(plan.grid_labels, plan.grid_points)}
+
+
+def candidates(plan: SearchPlan) -> dict[str, str]:
+    """Grid point label -> its label without the workload keys (``optimizer=adam``): what a
+    performance profile compares across workloads."""
+    return {label: point_label({k: v for k, v in point.items() if k not in WORKLOAD_KEYS})
+            for label, point in zip(plan.grid_labels, plan.grid_points)}
+
+
+def comparison_table(plan: SearchPlan, retrained: pd.DataFrame, baseline: str | None,
+                     seed: int = 0) -> pd.DataFrame:
+    """The comparisons of ``uncertainty.comparisons`` on the winners' retrain seeds (rows:
+    point, seed, value): adjacent grid points and against ``baseline`` for one workload; within
+    each workload against its best point when the grid crosses workloads (column ``workload``),
+    with Holm over all rows."""
+    lower = plan.search.lower_is_better
+    present = set(retrained["point"])
+    order = [label for label in plan.grid_labels if label in present]
+    groups = workloads(plan)
+    if len(set(groups.values())) <= 1:
+        table = uncertainty.comparisons(retrained, "point", "value", lower, order=order,
+                                        baseline=baseline if baseline in order else None, seed=seed)
+        return table.assign(workload="")
+    parts = []
+    for i, workload in enumerate(dict.fromkeys(groups[label] for label in order)):
+        members = [label for label in order if groups[label] == workload]
+        frame = retrained[retrained["point"].isin(members)]
+        means = frame.groupby("point")["value"].mean()
+        best = means.idxmin() if lower else means.idxmax()
+        table = uncertainty.comparisons(frame, "point", "value", lower, order=members,
+                                        baseline=best, seed=seed + 1000 * i)
+        parts.append(table[table["kind"] == "baseline"].assign(workload=workload))
+    table = pd.concat(parts, ignore_index=True) if parts else uncertainty.comparisons(
+        retrained, "point", "value", lower, order=[]).assign(workload="")
+    table["p_holm"] = uncertainty.holm(table["p_value"]) if len(table) else []
+    table["verdict"] = [uncertainty.verdict(d, p, lower)
+                        for d, p in zip(table["difference"], table["p_holm"])]
+    return table
 
 
 def _curve_checks(plan: SearchPlan, best_trials: pd.DataFrame, curves: pd.DataFrame | None) -> list[str]:
@@ -44,9 +104,10 @@ def _curve_checks(plan: SearchPlan, best_trials: pd.DataFrame, curves: pd.DataFr
     return lines
 
 
-def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None, directory: Path,
-          baseline: str | None = None, seed: int = 0) -> SearchSection:
-    """The section's tables, warnings and figures (written into ``directory``)."""
+def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None,
+          directory: Path | None, baseline: str | None = None, seed: int = 0) -> SearchSection:
+    """The section's tables and warnings, and its figures written into ``directory`` (None:
+    no figures; the frames to draw them are in the section)."""
     search = plan.search
     outcome = winners(plan.trials, runs, curves, search)
     trials = trials_frame(plan, runs, curves)
@@ -60,20 +121,84 @@ def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None, dir
     warnings += uncertainty.diverged_shares(trials, "point")[1] if len(trials) else []
     warnings += _curve_checks(plan, best_trials, curves)
     retrained = uncertainty.retrain_seeds(best_runs)
-    order = [label for label in plan.grid_labels if label in set(retrained["point"])]
     summary = uncertainty.seed_summary(retrained, ["point"], "value")
-    table = uncertainty.comparisons(retrained, "point", "value", search.lower_is_better,
-                                    order=order, baseline=baseline if baseline in order else None,
-                                    seed=seed)
-    directory = Path(directory)
-    figures = {}
-    if len(best_runs):
+    table = comparison_table(plan, retrained, baseline, seed=seed)
+    budget = (uncertainty.budget_curve(trials, "point", "value", search.lower_is_better, seed=seed)
+              if len(trials) else None)
+    section = SearchSection(best_trials.reset_index(drop=True), summary, table, warnings,
+                            trials=trials, best_runs=best_runs, budget=budget)
+    if directory is not None:
+        section.figures = _figures(section, plan, Path(directory), seed)
+    return section
+
+
+def _figures(section: SearchSection, plan: SearchPlan, directory: Path, seed: int) -> dict[str, Path]:
+    search, figures = plan.search, {}
+    if len(section.best_runs):
         figures["isolation"] = search_figures.isolation_plot(
-            best_runs, directory / "isolation.png", search.objective, search.lower_is_better, seed=seed)
-    if len(trials):
-        figures["axes"] = search_figures.axis_plots(trials, search.nuisance, directory / "axes.png",
-                                                    search.objective, search.lower_is_better, seed=seed)
-        curve = uncertainty.budget_curve(trials, "point", "value", search.lower_is_better, seed=seed)
-        figures["budget"] = search_figures.budget_plot(curve, directory / "budget.png",
+            section.best_runs, directory / "isolation.png", search.objective,
+            search.lower_is_better, seed=seed)
+    if section.budget is not None:
+        figures["axes"] = search_figures.axis_plots(section.trials, search.nuisance,
+                                                    directory / "axes.png", search.objective,
+                                                    search.lower_is_better, seed=seed)
+        figures["budget"] = search_figures.budget_plot(section.budget, directory / "budget.png",
                                                        search.objective, search.lower_is_better)
-    return SearchSection(best_trials.reset_index(drop=True), summary, table, warnings, figures)
+    return figures
+
+
+@dataclass
+class TimeToResult:
+    """Time to result per grid point: ``times`` (one row per winner run: run_id, point, dataset,
+    target, steps, seconds), ``table`` (per point the median steps and seconds over its seeds and
+    how many reached the target) and ``profile`` (``time_to_result.performance_profile`` over
+    the workloads, None for a single workload)."""
+
+    column: str
+    times: pd.DataFrame
+    table: pd.DataFrame
+    profile: pd.DataFrame | None
+
+
+def _targets(plan: SearchPlan, target, winner_runs: pd.DataFrame, curves: pd.DataFrame,
+             column: str, workload: str):
+    """One number, or per workload the median best ``column`` of the reference's winners."""
+    if not isinstance(target, dict):
+        return float(target)
+    reference = set(plan.points_matching(target["reference"]))
+    labels = {plan.grid_labels[g] for g in reference}
+    chosen = winner_runs[winner_runs["point"].isin(labels)]
+    found = time_to_result.reference_targets(chosen, curves, column, {}, workload,
+                                             plan.search.lower_is_better)
+    return {name: found.get(name, math.nan) for name in winner_runs[workload].unique()}
+
+
+def time_to_target(plan: SearchPlan, section: SearchSection, runs: pd.DataFrame,
+                   curves: pd.DataFrame, target, workload: str = "dataset") -> TimeToResult:
+    """Steps and seconds until each winner's validation objective (``val_loss`` for a loss
+    objective) first reaches ``target`` (a number, or ``{"reference": {grid values}}``: per
+    workload the median over the reference winner's seeds of its best value), on every seed of
+    the winner (its trial and its retrains); infinite when never reached."""
+    column = "val_" + plan.search.objective.split("_", 1)[1]
+    lower = plan.search.lower_is_better
+    point_of = dict(zip(section.best_runs["run_id"], section.best_runs["point"]))
+    winner_runs = runs[runs["run_id"].isin(point_of)].drop_duplicates("run_id", keep="last")
+    winner_runs = winner_runs.assign(point=winner_runs["run_id"].map(point_of))
+    targets = _targets(plan, target, winner_runs, curves, column, workload)
+    times = time_to_result.times_to_target(winner_runs, curves, column, targets, workload, lower)
+    times["point"] = times["run_id"].map(point_of)
+    grouped = times.groupby("point", sort=False)
+    table = pd.DataFrame({
+        workload: grouped[workload].first(), "target": grouped["target"].first(),
+        "steps": grouped["steps"].median(), "seconds": grouped["seconds"].median(),
+        "reached": grouped["steps"].agg(lambda s: int(np.isfinite(s).sum())),
+        "n": grouped.size()}).reset_index()
+    order = {label: i for i, label in enumerate(plan.grid_labels)}
+    table = table.sort_values("point", key=lambda s: s.map(order)).reset_index(drop=True)
+    groups = workloads(plan)
+    profile = None
+    if len(set(groups.values())) > 1:
+        profile = time_to_result.performance_profile(
+            times.assign(candidate=times["point"].map(candidates(plan))), "candidate", "steps",
+            workload)
+    return TimeToResult(column, times, table, profile)

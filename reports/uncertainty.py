@@ -197,7 +197,8 @@ def order_claim(steps: pd.DataFrame, expected: str = "better") -> OrderClaim:
         if row.verdict == expected:
             continue
         what = "not resolved" if row.verdict == "not resolved" else f"resolved the other way ({row.verdict})"
-        failing.append(f"{row.reference} -> {row.candidate}: {what} ({row.n} seeds)")
+        seeds = "1 seed" if row.n == 1 else f"{row.n} seeds"
+        failing.append(f"{row.reference} -> {row.candidate}: {what} ({seeds})")
     if len(steps) == 0:
         failing.append("no steps to compare")
     return OrderClaim(not failing, tuple(failing))

@@ -256,3 +256,15 @@ def test_a_target_reference_names_its_grid_point_on_every_dataset():
     matching = plan.points_matching(reference)
     assert [plan.grid_labels[g] for g in matching] == ["dataset=mnist1d, optimizer=sgd",
                                                        "dataset=digits, optimizer=sgd"]
+
+
+def test_a_quick_run_leaves_out_a_nuisance_only_the_dropped_grid_points_use():
+    """--quick keeps each axis's first and last value: optimizers_fair keeps sgd and adamw, which
+    use no momentum; the quick plan leaves optimizer.momentum out instead of refusing the spec."""
+    from experiments import catalog
+
+    full = catalog.find_study("optimizers_fair")
+    quick = catalog.find_study("optimizers_fair", quick=True)
+    assert "optimizer.momentum" in [n.key for n in full.search.search.nuisance]
+    assert "optimizer.momentum" not in [n.key for n in quick.search.search.nuisance]
+    assert {run.config["optimizer"]["kind"] for run in quick.runs} == {"sgd", "adamw"}

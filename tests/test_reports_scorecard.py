@@ -13,7 +13,8 @@ from reports.scorecard import by_id, claim_ids, scorecard
 from reports.stats import mean_ci, ratio_of_sums
 from synthetic_results import run_row
 
-CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "final-train-mse", "final-val-mse",
+CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "width-fair-lower-loss",
+             "depth-fair-lower-loss", "optimizers-fair-winner", "final-train-mse", "final-val-mse",
              "xor-solved", "people-emily", "people-frank", "random-regression-zero",
              "gradients-agree", "mnist1d-logistic", "mnist1d-mlp", "init-sigmoid-saturates",
              "init-sigmoid-collapses", "init-xavier-spreads", "init-he-relu-alive",
@@ -24,8 +25,11 @@ def study(name: str, rows: list[dict]) -> Study:
     return Study(name=name, runs=pd.DataFrame(rows))
 
 
-def sweep(name: str, sizes_and_losses, seeds=(0, 1)) -> Study:
-    return study(name, [run_row(name, layer_sizes=sizes, seed=seed, final_train_loss=loss)
+def sweep(name: str, sizes_and_losses, seeds=range(5), noise=0.0) -> Study:
+    """A grid study: each layer size's loss on every seed, plus seeded noise of sd ``noise``."""
+    rng = np.random.default_rng(0)
+    return study(name, [run_row(name, layer_sizes=sizes, seed=seed,
+                                final_train_loss=loss + rng.normal(0, noise))
                         for sizes, loss in sizes_and_losses for seed in seeds])
 
 
@@ -33,14 +37,35 @@ def verdict(studies: dict[str, Study], claim_id: str) -> str:
     return by_id(scorecard(studies), claim_id).holds
 
 
-def test_wider_is_lower_holds_when_loss_falls_with_width():
-    width = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02), ([2, 100, 1], 0.01)])
-    assert verdict({"width": width}, "width-lower-loss") == "yes"
+def test_wider_is_lower_holds_when_every_step_is_resolved():
+    width = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02), ([2, 100, 1], 0.01)],
+                  noise=0.001)
+    claim = by_id(scorecard({"width": width}), "width-lower-loss")
+    assert claim.holds == "yes"
+    assert "holds: every step resolved" in claim.ours
+
+
+def test_wider_is_lower_does_not_hold_where_one_step_is_noise():
+    width = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02), ([2, 50, 1], 0.01),
+                            ([2, 100, 1], 0.0099)], noise=0.001)
+    claim = by_id(scorecard({"width": width}), "width-lower-loss")
+    assert claim.holds == "no"
+    assert "does not hold: 50 -> 100: not resolved (5 seeds)" in claim.ours
+    assert "10 -> 20" not in claim.ours.split(". Steps")[0]  # the resolved steps are not named
+
+
+def test_an_order_step_with_two_seeds_is_never_resolved():
+    width = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02)], seeds=(0, 1), noise=0.001)
+    assert "10 -> 20: not resolved (2 seeds)" in by_id(scorecard({"width": width}),
+                                                      "width-lower-loss").ours
 
 
 def test_wider_is_lower_fails_when_a_narrower_net_has_lower_loss():
-    width = sweep("width", [([2, 10, 1], 0.01), ([2, 20, 1], 0.02), ([2, 100, 1], 0.005)])
-    assert verdict({"width": width}, "width-lower-loss") == "no"
+    width = sweep("width", [([2, 10, 1], 0.01), ([2, 20, 1], 0.02), ([2, 100, 1], 0.005)],
+                  noise=0.001)
+    claim = by_id(scorecard({"width": width}), "width-lower-loss")
+    assert claim.holds == "no"
+    assert "10 -> 20: resolved the other way (worse) (5 seeds)" in claim.ours
 
 
 def test_deeper_is_lower_fails_when_depth_raises_the_loss():
@@ -127,10 +152,9 @@ def test_claim_ids_are_unique_and_a_missing_id_names_the_valid_ones():
 
 
 def test_claims_use_only_runs_that_finished():
-    runs = [run_row("width", layer_sizes=[2, 10, 1], final_train_loss=0.04),
-            run_row("width", layer_sizes=[2, 20, 1], final_train_loss=0.02),
-            run_row("width", layer_sizes=[2, 20, 1], seed=1, status="diverged",
-                    final_train_loss=np.nan)]
+    runs = sweep("width", [([2, 10, 1], 0.04), ([2, 20, 1], 0.02)], noise=0.001).runs.to_dict("records")
+    runs.append(run_row("width", layer_sizes=[2, 20, 1], seed=9, status="diverged",
+                        final_train_loss=0.9))
     assert verdict({"width": study("width", runs)}, "width-lower-loss") == "yes"
 
 

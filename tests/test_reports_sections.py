@@ -53,7 +53,7 @@ def test_an_unknown_section_warns_naming_the_spec_and_the_sections_and_builds_ge
     report = build(tmp_path / "results", tmp_path / "out", [str(spec)])
     [warning] = [text for level, text in report.messages if level == "warning"]
     assert warning.startswith(f"spec {spec}: [report] section = 'widht' is not a study section "
-                              "(valid: width, depth, final, lr, engines, ")
+                              "(valid: width, depth, search, final, lr, engines, ")
     assert warning.endswith("the study gets the generic section only")
     [section] = report.sections
     assert section.title == "typo"

@@ -104,6 +104,9 @@ def plan_search(study: Study, table: dict, grid_keys: Iterable[str], at: Where,
                                         f"{len(seeds) - 1} retrain seeds make {total} runs, more "
                                         f"than {max_runs}; use fewer trials or raise --max-runs")
     configs = [run.config for run in grid]
+    if study.quick:  # the quick grid keeps each axis's ends: leave out what only dropped points use
+        used = [nuisance for nuisance in search.nuisance if any(applies(nuisance, c) for c in configs)]
+        search = dataclasses.replace(search, nuisance=type(search.nuisance)(used))
     check_used(search, configs, at)
     try:
         trials = trial_runs(configs, search, seeds)

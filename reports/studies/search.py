@@ -1,0 +1,234 @@
+"""Any searched study (a spec with ``[search]``, bound with ``[report] section = "search"``): each
+grid point at its own best nuisance values, with the uncertainty of every comparison.
+
+Figures: the isolation plot (each grid point's winner, mean and 95% interval over its retrain
+seeds), the axis plots (the objective against each nuisance, one point per trial), the budget
+curve (the expected best after k trials) and, when ``[report] target`` is set and the grid crosses
+workloads (datasets), the performance profile of time to result. Tables: the winners, the seed
+summary (median, IQM), the comparisons (difference with its 95% bootstrap interval, probability of
+improvement, n, Holm verdict) and time to result. The checks (edge of range, share diverged,
+overfitting, too few epochs) are warnings in the section and at the top of the page.
+
+Comparisons follow ``reports.search_section``: adjacent grid points (and the ``[report]
+baseline``) for one workload; within each workload against its best grid point when the grid
+crosses workloads. Statistics use the retrain seeds only (the winning trial's seed chose it).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .. import search_figures, search_section, uncertainty
+from ..claims import NO, YES, Check, Claim, no_data, order_text, seeds_text
+from ..tables import Table, number
+
+TITLE = "Searched study"
+ORDER = 25
+
+
+def _section_of(study, directory=None) -> tuple[object, search_section.SearchSection]:
+    """(the plan, the section's statistics) of a study whose spec has ``[search]``."""
+    plan = study.spec.search
+    return plan, search_section.build(plan, study.runs, study.curves, directory,
+                                      baseline=study.report_options.get("baseline"))
+
+
+def _warn(b, lines: list[str]) -> None:
+    """Each check in the section and at the top of the page."""
+    for line in lines:
+        b.section.warnings.append(line)
+        b.messages.warn(f"study '{b.study.name}': {line}")
+
+
+def _nuisance_text(value) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3g}"
+
+
+def winners_table(name: str, plan, found) -> Table:
+    frame = pd.DataFrame({
+        "grid point": found.best["point"], "trial": found.best["trial"],
+        plan.search.objective: [number(v, 4) for v in found.best["value"]],
+        **{n.key: [_nuisance_text(v) for v in found.best[n.key]] for n in plan.search.nuisance}})
+    summary = found.summary.set_index("point")
+    frame["n (retrain seeds)"] = [int(summary.loc[p, "n"]) if p in summary.index else 0
+                                  for p in found.best["point"]]
+    for column in ("median", "iqm", "mean"):
+        frame[f"{column} over seeds"] = [number(summary.loc[p, column], 4) if p in summary.index
+                                         else "—" for p in found.best["point"]]
+    return Table(f"{name}_search_winners", "Winners: each grid point's best trial", frame,
+                 f"{plan.search.trials} trials per grid point ({plan.search.sampler}); objective "
+                 f"{plan.search.objective} at its {plan.search.at} epoch; median, interquartile "
+                 "mean and mean over the winner's retrain seeds (its trial's seed chose it).")
+
+
+def comparisons_table(name: str, found) -> Table:
+    table = found.comparisons
+    frame = pd.DataFrame({
+        **({"workload": table["workload"]} if (table["workload"] != "").any() else {}),
+        "kind": table["kind"], "reference": table["reference"], "candidate": table["candidate"],
+        "n": table["n"], "difference": [number(v, 3) for v in table["difference"]],
+        "95% interval": [f"[{number(lo, 3)}, {number(hi, 3)}]" for lo, hi in zip(table["low"], table["high"])],
+        "P(improvement)": [f"{v:.2f}" for v in table["prob_improvement"]],
+        "p (Holm)": [f"{v:.3f}" for v in table["p_holm"]], "verdict": table["verdict"]})
+    return Table(f"{name}_search_comparisons", "Comparisons, with their uncertainty", frame,
+                 "Difference = candidate - reference (of the means over seeds), with its 95% "
+                 "percentile bootstrap interval (scipy.stats.bootstrap, paired by seed); P: a "
+                 "candidate seed beats a reference seed; the verdict needs the Holm-adjusted p "
+                 f"below {uncertainty.ALPHA:.2f} and at least {uncertainty.MIN_SEEDS} seeds.")
+
+
+def _time_table(name: str, times) -> Table:
+    table = times.table
+    frame = pd.DataFrame({"grid point": table["point"], "target": [number(v, 4) for v in table["target"]],
+                          "steps (median)": [number(v, 4) for v in table["steps"]],
+                          "seconds (median)": [number(v, 3) for v in table["seconds"]],
+                          "reached": [f"{r} of {n}" for r, n in zip(table["reached"], table["n"])]})
+    frame["steps (median)"] = frame["steps (median)"].replace("—", "never (inf)")
+    frame["seconds (median)"] = frame["seconds (median)"].replace("—", "never (inf)")
+    return Table(f"{name}_search_time_to_result", "Time to result", frame,
+                 f"Steps and training seconds until {times.column} first reaches the target "
+                 "(median over the winner's seeds, its trial included; infinite when never "
+                 "reached: a median of inf means most seeds never reached it).")
+
+
+def _candidates(plan) -> list[str]:
+    """The grid point labels without their workload, in grid order (``optimizer=sgd``, ...)."""
+    return list(dict.fromkeys(search_section.candidates(plan).values()))
+
+
+def _time_to_result(b, plan, found) -> None:
+    target = b.study.report_options.get("target")
+    if target is None or b.study.curves is None:
+        return
+    times = search_section.time_to_target(plan, found, b.study.runs, b.study.curves, target)
+    b.table("time to result", lambda: _time_table(b.study.name, times))
+    if times.profile is not None:
+        b.figure(f"{b.study.name}_search_profile.png",
+                 "Performance profile: for each candidate the share of workloads on which its "
+                 "median steps to the target are within a factor tau of the fastest.",
+                 lambda p: (search_figures.profile_plot(times.profile, p, order=_candidates(plan)),
+                            list(times.times["run_id"]))[1])
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_")
+
+
+def _per_workload(plan, found):
+    """(workload, its trials, its budget curve) per workload, grid point labels without the
+    workload (one figure each: fourteen colours in one legend are unreadable); one entry with
+    workload "" when the grid crosses none."""
+    groups = search_section.workloads(plan)
+    if len(set(groups.values())) <= 1:
+        return [("", found.trials, found.budget)]
+    parts = []
+    for workload in dict.fromkeys(groups.values()):
+        def strip(frame, w=workload):
+            if frame is None:
+                return None
+            frame = frame[frame["point"].map(groups) == w]
+            return frame.assign(point=frame["point"].map(lambda label: _within(w, label)))
+        parts.append((workload, strip(found.trials), strip(found.budget)))
+    return parts
+
+
+def section(b) -> None:
+    """The searched study's figures, tables and checks; a study without ``[search]`` gets a
+    warning naming its spec."""
+    name, spec = b.study.name, b.study.spec
+    b.section.title = b.section.title.replace(TITLE, f"{TITLE}: {name}", 1)
+    if spec is None or spec.search is None:
+        _warn(b, ["[report] section = 'search' but the spec has no [search] table; nothing to show"])
+        return
+    plan, found = _section_of(b.study)
+    _warn(b, found.warnings)
+    search, trial_ids = plan.search, list(found.trials["run_id"])
+    best_ids = list(found.best_runs["run_id"])
+    b.figure(f"{name}_search_isolation.png",
+             "Each grid point at its own best nuisance values: mean and 95% interval over the "
+             "retrain seeds, dots per seed, the hollow diamond the trial that chose it.",
+             lambda p: (search_figures.isolation_plot(found.best_runs, p, search.objective,
+                                                      search.lower_is_better,
+                                                      workloads=search_section.workloads(plan)),
+                         best_ids)[1])
+    for workload, trials, budget in _per_workload(plan, found):
+        suffix = f"_{_slug(workload)}" if workload else ""
+        where = f" ({workload})" if workload else ""
+        ids = list(trials["run_id"])
+        b.figure(f"{name}_search_axes{suffix}.png",
+                 f"The objective against each nuisance{where}, one point per trial, a colour per "
+                 "grid point; the best trial of each ringed, diverged trials as crosses.",
+                 lambda p, t=trials, i=ids: (search_figures.axis_plots(
+                     t, search.nuisance, p, search.objective, search.lower_is_better), i)[1])
+        if budget is not None:
+            b.figure(f"{name}_search_budget{suffix}.png",
+                     f"Budget curve{where}: the expected best objective after k trials (k = "
+                     "1..trials), from the stored trials; flat by the last k: the trials were enough.",
+                     lambda p, c=budget, i=ids: (search_figures.budget_plot(
+                         c, p, search.objective, search.lower_is_better), i)[1])
+    b.table("search winners", lambda: winners_table(name, plan, found))
+    b.table("search comparisons", lambda: comparisons_table(name, found))
+    _time_to_result(b, plan, found)
+
+
+# --- claims --------------------------------------------------------------------------------------
+def fair_ordering(study, what: str, claim: str, published: str) -> Claim:
+    """Each adjacent grid point (in the spec's order) at its own best nuisance values must be
+    better on the search objective, resolved at every step (``uncertainty.order_claim``)."""
+    if study is None or study.spec is None or study.spec.search is None:
+        return no_data(claim, published)
+    plan, found = _section_of(study)
+    steps = found.comparisons[found.comparisons["kind"] == "step"]
+    if steps.empty:
+        return no_data(claim, published)
+    result = uncertainty.order_claim(steps, expected="better")
+    ours = (f"{plan.search.objective} ({plan.search.at}) at each {what}'s own tuned "
+            f"{', '.join(n.key for n in plan.search.nuisance)}: " + order_text(steps, result))
+    return Claim(claim, published, ours, YES if result.holds else NO)
+
+
+def _within(workload: str, label: str) -> str:
+    """``optimizer=adam`` for ``dataset=digits, optimizer=adam`` within ``dataset=digits``."""
+    return label[len(workload) + 2:] if workload and label.startswith(workload + ", ") else label
+
+
+def _winner_text(workload: str, rows: pd.DataFrame) -> str:
+    best = _within(workload, rows["reference"].iloc[0])
+    beaten = [c for c, v in zip(rows["candidate"], rows["verdict"]) if v == "worse"]
+    open_ = [f"{_within(workload, c)} ({d:+.2g} [{lo:.2g}, {hi:.2g}])" for c, v, d, lo, hi in
+             zip(rows["candidate"], rows["verdict"], rows["difference"], rows["low"], rows["high"])
+             if v != "worse"]
+    text = f"{workload or 'the workload'}: {best} best ({rows['reference_mean'].iloc[0]:.4g}); "
+    text += f"resolved against {len(beaten)} of {len(rows)}"
+    if open_:
+        text += f"; not resolved against {', '.join(open_)} ({seeds_text(int(rows['n'].min()))})"
+    return text
+
+
+def fair_winners(study, claim: str, published: str) -> Claim:
+    """Per workload the best grid point (mean over retrain seeds); the claim holds when it is
+    resolved better than every other grid point of its workload."""
+    if study is None or study.spec is None or study.spec.search is None:
+        return no_data(claim, published)
+    _, found = _section_of(study)
+    table = found.comparisons[found.comparisons["kind"] == "baseline"]
+    if table.empty:
+        return no_data(claim, published)
+    parts = [_winner_text(w, rows) for w, rows in table.groupby("workload", sort=False)]
+    holds = bool((table["verdict"] == "worse").all())
+    return Claim(claim, published, "; ".join(parts), YES if holds else NO)
+
+
+CLAIMS = (
+    Check("width-fair-lower-loss", lambda study: fair_ordering(
+        study, "width", "width_fair: at each width's own best lr, wider is lower, step by step",
+        "wider is lower (the width study, at one hand-picked lr)"), study="width_fair"),
+    Check("depth-fair-lower-loss", lambda study: fair_ordering(
+        study, "depth", "depth_fair: at each depth's own best lr, deeper is lower, step by step",
+        "deeper is lower (the depth study, at one hand-picked lr)"), study="depth_fair"),
+    Check("optimizers-fair-winner", lambda study: fair_winners(
+        study, "optimizers_fair: on each dataset one optimizer, at its own tuned hyperparameters, "
+        "is best, resolved against every other",
+        "a question of the study (no published value): which optimizer wins where"), study="optimizers_fair"),
+)
