@@ -400,9 +400,9 @@ def test_a_cluster_lost_mid_sweep_exits_2_with_one_line_and_what_is_stored(tmp_p
 def test_ctrl_c_with_the_local_dask_backend_prints_one_line_and_exits_130(tmp_path):
     import signal
 
-    # Enough runs that the first stored one comes long before the last (a CI machine once
-    # finished 6 before the signal arrived).
-    path = write_spec(tmp_path, "stopped", seeds=16, body=LONG)
+    # Runs long enough that the first stored one comes seconds before the last (a quiet CI
+    # machine finished 16 runs of LONG before the signal arrived).
+    path = write_spec(tmp_path, "stopped", seeds=16, body=TINY.replace("epochs = 1", "epochs = 3000"))
     results = tmp_path / "results"
     command = [sys.executable, "-m", "experiments", "sweep", str(path), "--results", str(results),
                "--backend", "dask", "--jobs", "2", "--quiet"]
