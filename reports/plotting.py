@@ -8,6 +8,7 @@ bootstrap band (``reports.stats``, seeded so that rebuilding a report redraws th
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -58,6 +59,8 @@ class _PlainLogFormatter(LogFormatter):
     when the axis spans little more than a decade (matplotlib's own rule)."""
 
     def __call__(self, value, pos=None):
+        if not math.isfinite(value):  # an axis reaching ~1e308 (a run whose loss blew up) overflows
+            return ""
         return f"{value:g}" if super().__call__(value, pos) else ""
 
 

@@ -162,3 +162,19 @@ def test_a_factor_the_earlier_ones_fix_makes_no_panels_or_colours():
     assert sorted(varying) == ["dataset", "loss", "lr"]  # the table keeps every factor
     where = generic.layout(study, varying)
     assert (where.cols, where.rows, where.hue) == (varying[0], None, [])
+
+
+def test_a_log_axis_reaching_the_largest_floats_labels_without_overflow(tmp_path):
+    """A run whose loss blew up to ~1e300 stretches a log axis until its decade ticks overflow
+    to inf; the labels must skip those ticks instead of raising (the wine_fair curves did)."""
+    import matplotlib.pyplot as plt
+
+    from reports.plotting import plain_log
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [1e-3, 1.0, 1e300])
+    ax.set_yscale("log")
+    plain_log(ax.yaxis)
+    fig.savefig(tmp_path / "huge.png")
+    plt.close(fig)
+    assert (tmp_path / "huge.png").stat().st_size > 0
