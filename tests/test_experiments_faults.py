@@ -406,8 +406,11 @@ def test_ctrl_c_with_the_local_dask_backend_prints_one_line_and_exits_130(tmp_pa
     results = tmp_path / "results"
     command = [sys.executable, "-m", "experiments", "sweep", str(path), "--results", str(results),
                "--backend", "dask", "--jobs", "2", "--quiet"]
+    # A suite started in the background of a non-interactive shell inherits SIGINT ignored, and
+    # Python keeps an ignored SIGINT ignored: give the sweep the terminal's default, as Ctrl-C finds it.
     sweep_process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not store.shard_paths(results, "stopped", "runs") and time.monotonic() < deadline:
         assert sweep_process.poll() is None, sweep_process.stderr.read()
