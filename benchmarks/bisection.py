@@ -78,7 +78,7 @@ def bisect(root: Path, good_ref: str, bad_ref: str, options: Options, noise_path
                 log(f"  {commit[:10]} cannot run: {problem}")
                 return None
             verdicts = "; ".join(f"{c.benchmark.split('::')[-1]} {c.metric} {c.verdict} x{c.ratio:.2f} "
-                                 f"(fastest x{c.fastest_ratio:.2f})" for c in outcome.comparisons
+                                 f"(raw x{c.raw_ratio:.2f}, fastest x{c.fastest_ratio:.2f})" for c in outcome.comparisons
                                  if c.metric == "time_s" or c.verdict == "slower")
             log(f"  {commit[:10]} {gitrepo.subject(root, commit)[:60]!r}: "
                 + ("slower" if outcome.slower else "not slower") + f" ({verdicts})")

@@ -62,6 +62,9 @@ def _add_measure_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpu", type=_cpu, default=default_cpu(),
                         help="pin every round to this CPU, or 'any' (default: the lowest one allowed; "
                              "CPUs of a VM can differ in speed)")
+    parser.add_argument("--normalize", choices=compare.NORMALIZATIONS, default=compare.Options.normalize,
+                        help="divide each round's times by the reference workload timed in the same process "
+                             "(default), or compare them raw")
     parser.add_argument("--store", type=Path, help="folder of the history, noise and samples "
                         "(default: .benchmarks/ in the repository)")
 
@@ -89,7 +92,7 @@ def add_commands(commands) -> None:
 def options_of(args: argparse.Namespace) -> compare.Options:
     return compare.Options(selection=args.selection, rounds=args.rounds, warmup=args.warmup,
                            threshold=args.threshold, alpha=args.alpha, max_spread=args.max_spread,
-                           noise_factor=args.noise_factor, cpu=args.cpu)
+                           noise_factor=args.noise_factor, cpu=args.cpu, normalize=args.normalize)
 
 
 def store_of(args: argparse.Namespace, root: Path) -> Path:

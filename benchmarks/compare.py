@@ -5,14 +5,21 @@ it is) out into temporary git worktrees and runs rounds in the order A B B A A B
 process each, so that a slow spell of a shared machine hits both sides alike. The per-round values
 (``benchmarks.rounds``) go to ``benchmarks.stats``; the table goes to stdout, the raw samples to a
 Parquet file, the medians to the history store.
+
+Times are compared **normalised** by default (``--normalize reference``): each round's value is
+divided by the plugin's reference workload, timed right after that benchmark in the same process,
+and multiplied by the median reference of all rounds, so it still reads in seconds. On this VM a
+process runs in one of two states about 1.5x apart for its whole life; the reference, the same code
+on both sides, slows with it, and the quotient does not. Memory is never normalised.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from benchmarks import gitrepo, noise, stats
@@ -20,7 +27,8 @@ from benchmarks.gitrepo import Side
 from benchmarks.rounds import benchmark_files, run_round
 
 METRICS = ("time_s", "peak_bytes")
-SAMPLE_COLUMNS = ("benchmark", "metric", "side", "commit", "dirty", "round", "value")
+SAMPLE_COLUMNS = ("benchmark", "metric", "side", "commit", "dirty", "round", "value", "reference_s")
+NORMALIZATIONS = ("reference", "none")
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Options:
     max_spread: float = stats.MAX_SPREAD
     noise_factor: float = stats.NOISE_FACTOR
     cpu: int | None = None          # every round pinned to this CPU (None: wherever the OS puts it)
+    normalize: str = "reference"    # times divided by the reference workload of their process, or "none"
 
 
 @dataclass
@@ -80,10 +89,35 @@ def collect(base: Side, head: Side, options: Options) -> tuple[pd.DataFrame, dic
         for m in measured:
             common = {"benchmark": m.benchmark, "side": label, "commit": side.commit,
                       "dirty": side.dirty, "round": index}
-            rows.append({**common, "metric": "time_s", "value": m.time_s})
+            rows.append({**common, "metric": "time_s", "value": m.time_s,
+                         "reference_s": np.nan if m.reference_s is None else m.reference_s})
             if m.peak_bytes is not None:
                 rows.append({**common, "metric": "peak_bytes", "value": m.peak_bytes})
     return pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS)), fingerprint
+
+
+def normalized(group: pd.DataFrame) -> np.ndarray | None:
+    """The rounds' times divided by the reference workload of their own process, times the median
+    reference of all of them (seconds at the typical state); None if a round has no reference."""
+    if "reference_s" not in group:
+        return None
+    reference = group["reference_s"].to_numpy(dtype=float)
+    if not np.all(np.isfinite(reference) & (reference > 0)):
+        return None
+    return group["value"].to_numpy(dtype=float) / reference * float(np.median(reference))
+
+
+def side_values(group: pd.DataFrame, metric: str, normalize: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """One benchmark's base and head values as compared (normalised times where possible) and the
+    ratio of the raw medians."""
+    raw = group["value"].to_numpy(dtype=float)
+    values = normalized(group) if metric == "time_s" and normalize == "reference" else None
+    values = raw if values is None else values
+    is_base = (group["side"] == "base").to_numpy()
+    raw_base, raw_head = raw[is_base], raw[~is_base]
+    raw_ratio = float(np.median(raw_head) / np.median(raw_base)) if len(raw_base) and len(raw_head) and \
+        np.median(raw_base) else float("nan")
+    return values[is_base], values[~is_base], raw_ratio
 
 
 def compare_samples(samples: pd.DataFrame, options: Options,
@@ -95,12 +129,12 @@ def compare_samples(samples: pd.DataFrame, options: Options,
     by_side = {label: set(samples.loc[samples.side == label, "benchmark"]) for label in ("base", "head")}
     measured = []
     for (benchmark, metric), group in samples.groupby(["benchmark", "metric"], sort=True):
-        base = group.loc[group.side == "base", "value"].to_numpy()
-        head = group.loc[group.side == "head", "value"].to_numpy()
+        base, head, raw_ratio = side_values(group, metric, options.normalize)
         if len(base) and len(head):
             threshold = stats.effective_threshold(options.threshold, calibrated.get((benchmark, metric)),
                                                   options.noise_factor)
-            measured.append(stats.measure(benchmark, metric, base, head, threshold, options.alpha))
+            c = stats.measure(benchmark, metric, base, head, threshold, options.alpha)
+            measured.append(replace(c, raw_ratio=raw_ratio))
     decided = stats.decide(measured, options.alpha, options.max_spread, calibrated)
     return (decided, sorted(by_side["base"] - by_side["head"]), sorted(by_side["head"] - by_side["base"]))
 
@@ -154,19 +188,34 @@ def _p(value: float | None) -> str:
 
 
 def format_table(comparisons: list[stats.Comparison]) -> str:
-    """One line per benchmark and metric: medians, ratio [95% interval], ratio of the fastest rounds,
-    p, Holm's p, threshold, verdict."""
+    """One line per benchmark and metric: medians, ratio [95% interval], ratio of the raw medians
+    (before normalising), ratio of the fastest rounds, p, Holm's p, threshold, verdict."""
     names = [c.benchmark.split("::")[-1] for c in comparisons]
     width = max([len(name) for name in names] + [9])
     lines = [f"{'benchmark':<{width}}  {'metric':<6}  {'base':>10}  {'head':>10}  {'ratio [95% interval]':>22}"
-             f"  {'fastest':>7}  {'p':>7}  {'p Holm':>7}  {'limit':>6}  verdict"]
+             f"  {'raw':>6}  {'fastest':>7}  {'p':>7}  {'p Holm':>7}  {'limit':>6}  verdict"]
     for name, c in zip(names, comparisons):
         interval = f"{c.ratio:.3f} [{c.ci_low:.3f}, {c.ci_high:.3f}]"
         lines.append(f"{name:<{width}}  {'time' if c.metric == 'time_s' else 'memory':<6}  "
                      f"{format_value(c.base_median, c.metric):>10}  {format_value(c.head_median, c.metric):>10}  "
-                     f"{interval:>22}  {c.fastest_ratio:>7.3f}  {_p(c.p_value):>7}  {_p(c.p_holm):>7}  "
-                     f"{c.threshold:>6.0%}  {c.verdict}")
+                     f"{interval:>22}  {c.raw_ratio:>6.3f}  {c.fastest_ratio:>7.3f}  {_p(c.p_value):>7}  "
+                     f"{_p(c.p_holm):>7}  {c.threshold:>6.0%}  {c.verdict}")
     return "\n".join(lines)
+
+
+def normalization_line(samples: pd.DataFrame, normalize: str) -> str:
+    """What the time column is: raw, or divided by the reference workload (and how far apart the
+    states of the processes were, by the reference's fastest and slowest round)."""
+    reference = samples.loc[samples.metric == "time_s", "reference_s"].to_numpy(dtype=float) \
+        if "reference_s" in samples else np.array([])
+    if normalize == "none":
+        return "times: raw per-round values (--normalize none)"
+    if len(reference) == 0 or not np.all(np.isfinite(reference)):
+        return "times: raw per-round values (some rounds recorded no reference workload)"
+    return (f"times: each round's divided by the reference workload timed right after it in the same "
+            f"process (reference {format_value(reference.min(), 'time_s')} to "
+            f"{format_value(reference.max(), 'time_s')}, x{reference.max() / reference.min():.2f}); "
+            f"'raw' is the ratio before that")
 
 
 def report(outcome: Outcome, options: Options) -> str:
@@ -175,7 +224,7 @@ def report(outcome: Outcome, options: Options) -> str:
     lines = [f"base {outcome.base.short} ({outcome.base.path}) against head {outcome.head.short} "
              f"({outcome.head.path}): {n_rounds} rounds each, alternating, one process per round"
              + (f", pinned to CPU {options.cpu}" if options.cpu is not None else ""),
-             "", format_table(outcome.comparisons)]
+             normalization_line(outcome.samples, options.normalize), "", format_table(outcome.comparisons)]
     for label, names in (("only in base", outcome.only_base), ("only in head", outcome.only_head)):
         if names:
             lines.append(f"\n{label} (not compared): " + ", ".join(n.split("::")[-1] for n in names))

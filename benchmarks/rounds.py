@@ -37,13 +37,15 @@ class CannotRun(Exception):
 @dataclass(frozen=True)
 class Measured:
     """One benchmark in one round: ``time_s`` its fastest timed round, ``median_s`` the median,
-    ``peak_bytes`` tracemalloc's peak of one call (None without the plugin)."""
+    ``peak_bytes`` tracemalloc's peak of one call and ``reference_s`` the plugin's reference
+    workload timed right after it in the same process (None without the plugin)."""
 
     benchmark: str
     time_s: float
     median_s: float
     inner_rounds: int
     peak_bytes: float | None
+    reference_s: float | None = None
 
 
 def default_cpu() -> int | None:
@@ -126,9 +128,10 @@ def parse_round(run: dict) -> list[Measured]:
     measured = []
     for bench in run.get("benchmarks", []):
         stats, info = bench["stats"], bench.get("extra_info", {})
-        peak = info.get("peak_memory_bytes")
+        peak, reference = info.get("peak_memory_bytes"), info.get("reference_s")
         measured.append(Measured(bench["fullname"], float(stats["min"]), float(stats["median"]),
-                                 int(stats["rounds"]), None if peak is None else float(peak)))
+                                 int(stats["rounds"]), None if peak is None else float(peak),
+                                 None if reference is None else float(reference)))
     if not measured:
         raise CannotRun("the benchmark run recorded no benchmark (was it run with --benchmark-disable?)")
     return measured

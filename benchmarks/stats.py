@@ -49,6 +49,7 @@ class Comparison:
     p_holm: float | None = None
     verdict: str = "same"
     fastest_ratio: float = math.nan   # min(head) / min(base): shown, never decides
+    raw_ratio: float = math.nan       # median ratio before normalising by the reference workload
 
 
 def smallest_p_value(n_base: int, n_head: int) -> float:

@@ -71,6 +71,8 @@ def test_compare_exits_1_when_head_is_slower_and_keeps_samples_and_history(repo,
     (samples,) = (tmp_path / "compare").glob("*.parquet")
     table = pd.read_parquet(samples)
     assert sorted(table.groupby("side").size().items()) == [("base", 4), ("head", 4)]   # 2 rounds x 2 metrics
+    times = table[table.metric == "time_s"]
+    assert (times["reference_s"] > 0).all()   # the plugin timed its reference workload in every round
     history = pd.read_parquet(tmp_path / "history.parquet")
     assert set(history["commit"]) == {commits["small"], commits["big"]} and history["fingerprint_id"].nunique() == 1
 

@@ -6,6 +6,10 @@ old commits load it with ``-p nnstudy_bench_plugin`` from this folder, next to t
 - After pytest-benchmark has timed a workload (``benchmark(f, ...)`` or ``benchmark.pedantic``),
   the workload runs once more under tracemalloc and its peak (bytes above what was allocated
   before the call) goes to ``extra_info["peak_memory_bytes"]``. Not under ``--benchmark-disable``.
+- Right after each timed workload, ``reference_seconds()`` times a fixed workload (this file's, the
+  same whichever commit is measured) and puts it in ``extra_info["reference_s"]``: ``compare``
+  divides by it, so that a process that ran in a slow state (on this VM processes run in one of
+  two states about 1.5x apart for their whole life) counts as the same speed as a fast one.
 - ``machine_info["nnstudy"]`` gets ``fingerprint()``: what makes two timings comparable.
 """
 from __future__ import annotations
@@ -14,10 +18,13 @@ import hashlib
 import json
 import os
 import platform
+import time
 import tracemalloc
 from importlib import metadata
 
 PEAK_KEY = "peak_memory_bytes"
+REFERENCE_KEY = "reference_s"
+REFERENCE_CALLS, REFERENCE_REPEATS = 200, 7
 FINGERPRINT_KEYS = ("cpu", "cores", "blas", "blas_kernel", "blas_threads", "python", "numpy", "numba")
 
 
@@ -93,8 +100,36 @@ def peak_bytes(function, args=(), kwargs=None) -> int:
             tracemalloc.stop()
 
 
+def reference_seconds() -> float:
+    """Seconds per call of a fixed workload, the fastest of ``REFERENCE_REPEATS`` batches of
+    ``REFERENCE_CALLS`` calls (about 10 ms in all).
+
+    It mixes what the benchmarks spend their time on: small products (BLAS's per-call cost),
+    element-wise NumPy calls (Python and NumPy dispatch) and a 64 x 64 product (arithmetic), so
+    that a slow state of the process slows it about as much as it slows them."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x, w1, w2 = rng.standard_normal((10, 2)), rng.standard_normal((2, 100)), rng.standard_normal((100, 1))
+    square = rng.standard_normal((64, 64))
+
+    def work():
+        hidden = np.maximum(x @ w1, 0.0)
+        delta = (hidden @ w2 - 1.0) @ w2.T * (hidden > 0)
+        return float((x.T @ delta).sum() + (square @ square)[0, 0])
+
+    best = float("inf")
+    for _ in range(REFERENCE_REPEATS):
+        started = time.perf_counter()
+        for _ in range(REFERENCE_CALLS):
+            work()
+        best = min(best, (time.perf_counter() - started) / REFERENCE_CALLS)
+    return best
+
+
 def install_peak_memory() -> None:
-    """Wrap pytest-benchmark's fixture calls so that each records its workload's peak memory."""
+    """Wrap pytest-benchmark's fixture calls so that each records its workload's peak memory and the
+    reference workload's time right after it."""
     from pytest_benchmark.fixture import BenchmarkFixture
 
     if getattr(BenchmarkFixture, "_nnstudy_peak_memory", False):
@@ -105,6 +140,7 @@ def install_peak_memory() -> None:
         result = timed_call(self, function_to_benchmark, *args, **kwargs)
         if not self.disabled:
             self.extra_info[PEAK_KEY] = peak_bytes(function_to_benchmark, args, kwargs)
+            self.extra_info[REFERENCE_KEY] = reference_seconds()
         return result
 
     def pedantic(self, target, args=(), kwargs=None, setup=None, *rest, **options):
@@ -114,6 +150,7 @@ def install_peak_memory() -> None:
                 made = setup()
                 args, kwargs = made if made is not None else (args, kwargs)
             self.extra_info[PEAK_KEY] = peak_bytes(target, args, kwargs)
+            self.extra_info[REFERENCE_KEY] = reference_seconds()
         return result
 
     BenchmarkFixture.__call__, BenchmarkFixture.pedantic = call, pedantic
