@@ -268,5 +268,5 @@ def test_a_hook_that_declines_after_moving_the_network_fails():
 
 
 def test_an_engine_without_train_epoch_is_not_applicable():
-    outcomes = conformance.run_check("vectorized", "train_epoch_hook")
+    outcomes = conformance.run_check("loop", "train_epoch_hook")
     assert all(o.passed and "not applicable" in o.note for o in outcomes)

@@ -137,3 +137,34 @@ def test_schedules():
     assert make_schedule(None, 0.1) == Constant(0.1)
     assert make_schedule({"kind": "exponential", "gamma": 0.9}, 0.1) == Exponential(0.1, 0.9)
     assert make_schedule({"kind": "step", "factor": 0.9, "every": 3}, 0.01) == Step(0.01, 0.9, 3)
+
+
+@pytest.mark.parametrize("kind", sorted(nncore.OPTIMIZERS))
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_the_vectorized_epoch_hook_makes_train_steps_updates_to_the_bit(kind, reduction):
+    # 23 samples in batches of 5: four full batches and a last short one; two epochs, so the
+    # second starts from the optimizer state the first left.
+    from nncore.engines import get_engine, zero_gradients
+    from nncore.optimizers import make_optimizer
+    from nncore.train import train_step
+
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((23, 3)), rng.standard_normal((23, 2))
+    nets, rules = [], []
+    engine = get_engine("vectorized")
+    for hooked in (True, False):
+        net = nncore.MLP([3, 6, 4, 2], activation="tanh", seed=3)
+        rule, grads = make_optimizer({"kind": kind}, net.flat_params(), 0.01), zero_gradients(net)
+        for _ in range(2):
+            if hooked:
+                assert engine.train_epoch(net, X, Y, 5, rule, reduction, grads) is True
+            else:
+                for start in range(0, 23, 5):
+                    train_step(net, engine, X[start:start + 5], Y[start:start + 5], grads, rule, reduction)
+        nets.append(net)
+        rules.append(rule)
+    assert np.array_equal(nets[0].flat_params(), nets[1].flat_params())
+    assert rules[0].steps == rules[1].steps and not np.array_equal(nets[0].flat_params(),
+                                                                   nncore.MLP([3, 6, 4, 2], seed=3).flat_params())
+    for name in rules[0].state_names:
+        assert np.array_equal(rules[0].state[name], rules[1].state[name])
