@@ -26,6 +26,9 @@ from benchmarks.rounds import parse_round
 HISTORY = Path(".benchmarks/history.parquet")
 COLUMNS = ("recorded_at", "source", "commit", "dirty", "commit_date", "subject", "benchmark", "metric",
            "value", "rounds", "fingerprint_id", *(f"machine_{key}" for key in FINGERPRINT_KEYS))
+# A benchmark's time over the reference workload timed in the same process (``benchmarks.rounds``):
+# a unitless cost that a slow state of the machine moves far less than it moves seconds.
+RELATIVE = "time_per_reference"
 CHANGE_COLUMNS = ("fingerprint_id", "benchmark", "metric", "commit", "subject", "before", "after", "ratio",
                   "points")
 
@@ -52,13 +55,21 @@ def rows_from_run(run: dict, commit: dict, source: str = "bench") -> pd.DataFram
     values = []
     for m in parse_round(run):
         values.append({"benchmark": m.benchmark, "metric": "time_s", "value": m.time_s, "rounds": m.inner_rounds})
+        if m.reference_s:
+            values.append({"benchmark": m.benchmark, "metric": RELATIVE, "value": m.time_s / m.reference_s,
+                           "rounds": m.inner_rounds})
         if m.peak_bytes is not None:
             values.append({"benchmark": m.benchmark, "metric": "peak_bytes", "value": m.peak_bytes, "rounds": 1})
     return rows(pd.DataFrame(values), commit, run.get("machine_info", {}).get("nnstudy", {}), source)
 
 
 def rows_from_samples(samples: pd.DataFrame, side_commits: dict[str, dict], fingerprint: dict) -> pd.DataFrame:
-    """History rows of a comparison: per side, benchmark and metric, the median of its rounds."""
+    """History rows of a comparison: per side, benchmark and metric, the median of its rounds
+    (``RELATIVE`` too, from the rounds that timed the reference workload)."""
+    if "reference_s" in samples:
+        timed = samples[(samples.metric == "time_s") & (samples.reference_s > 0)]
+        samples = pd.concat([samples, timed.assign(metric=RELATIVE, value=timed.value / timed.reference_s)],
+                            ignore_index=True)
     tables = []
     for label, commit in side_commits.items():
         side = samples[samples.side == label]

@@ -115,3 +115,27 @@ def test_bisection_names_candidates_when_skips_hide_the_culprit():
 def test_bisection_reports_nothing_when_bad_is_not_slower():
     found = bisection.search(["c0", "c1"], lambda c: False)
     assert found.first_slower is None and found.candidates == [] and found.steps == [("c1", "same")]
+
+
+def test_a_run_that_timed_the_reference_adds_its_time_per_reference():
+    run = {"machine_info": {"nnstudy": {"cpu": "Test CPU", "id": "abc123"}},
+           "benchmarks": [{"fullname": "f.py::test_step", "stats": {"min": 3e-5, "median": 4e-5, "rounds": 9},
+                           "extra_info": {"peak_memory_bytes": 100, "reference_s": 1e-5}}]}
+    commit = {"commit": "0" * 40, "dirty": False, "subject": "s", "commit_date": "2026-11-01T12:00:00+00:00"}
+    table = history.rows_from_run(run, commit)
+    values = dict(zip(table["metric"], table["value"]))
+    assert values == {"time_s": 3e-5, history.RELATIVE: pytest.approx(3.0), "peak_bytes": 100}
+
+
+def test_a_comparison_records_the_median_time_per_reference_of_each_side():
+    from benchmarks import compare
+    rows = [{"benchmark": "f.py::test_step", "metric": "time_s", "side": side, "commit": side * 8, "dirty": False,
+             "round": i, "value": value, "reference_s": reference}
+            for i, (side, value, reference) in enumerate([("base", 2.0, 1.0), ("base", 3.0, 1.5),
+                                                          ("head", 2.5, 1.0), ("head", 5.0, 2.0)])]
+    samples = pd.DataFrame(rows, columns=list(compare.SAMPLE_COLUMNS))
+    commits = {label: {"commit": label * 8, "dirty": False, "subject": label, "commit_date": "2026-11-01"}
+               for label in ("base", "head")}
+    table = history.rows_from_samples(samples, commits, {"id": "abc123"})
+    relative = table[table.metric == history.RELATIVE].set_index("commit")["value"]
+    assert relative.to_dict() == {"base" * 8: 2.0, "head" * 8: 2.5}

@@ -26,7 +26,8 @@ from .tables import Table  # noqa: E402
 
 MAX_PANELS = 12
 COLUMNS_PER_ROW = 3
-UNITS = {"time_s": ("µs", 1e6, "time per call"), "peak_bytes": ("kB", 1e-3, "peak memory")}
+UNITS = {"time_s": ("µs", 1e6, "time per call"), "peak_bytes": ("kB", 1e-3, "peak memory"),
+         "time_per_reference": ("x", 1.0, "time per call / reference workload")}
 
 
 def short_name(benchmark: str) -> str:
