@@ -140,10 +140,10 @@ def test_schedules():
 
 
 @pytest.mark.parametrize("kind", sorted(nncore.OPTIMIZERS))
-@pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_the_vectorized_epoch_hook_makes_train_steps_updates_to_the_bit(kind, reduction):
-    # 23 samples in batches of 5: four full batches and a last short one; two epochs, so the
-    # second starts from the optimizer state the first left.
+@pytest.mark.parametrize(("reduction", "batch"), [("mean", 5), ("sum", 5), ("mean", 50)])
+def test_the_vectorized_epoch_hook_makes_train_steps_updates_to_the_bit(kind, reduction, batch):
+    # 23 samples in batches of 5: four full batches and a last short one (or one batch of all 23);
+    # two epochs, so the second starts from the optimizer state the first left.
     from nncore.engines import get_engine, zero_gradients
     from nncore.optimizers import make_optimizer
     from nncore.train import train_step
@@ -157,10 +157,11 @@ def test_the_vectorized_epoch_hook_makes_train_steps_updates_to_the_bit(kind, re
         rule, grads = make_optimizer({"kind": kind}, net.flat_params(), 0.01), zero_gradients(net)
         for _ in range(2):
             if hooked:
-                assert engine.train_epoch(net, X, Y, 5, rule, reduction, grads) is True
+                assert engine.train_epoch(net, X, Y, batch, rule, reduction, grads) is True
             else:
-                for start in range(0, 23, 5):
-                    train_step(net, engine, X[start:start + 5], Y[start:start + 5], grads, rule, reduction)
+                for start in range(0, 23, batch):
+                    train_step(net, engine, X[start:start + batch], Y[start:start + batch], grads, rule,
+                               reduction)
         nets.append(net)
         rules.append(rule)
     assert np.array_equal(nets[0].flat_params(), nets[1].flat_params())

@@ -82,10 +82,11 @@ class VectorizedEngine(Engine):
         check, the workspace lookup, the layers' views and activations) was a fifth of a step at
         2-100-1, batch 10, where a step is ~25 NumPy calls."""
         params, acts, rows = net.flat_params(), net.activations, X.shape[0]
+        full = self.workspaces.for_batch(net, min(batch_size, rows))
         for start in range(0, rows, batch_size):
             X_batch, Y_batch = X[start:start + batch_size], Y[start:start + batch_size]
             n = X_batch.shape[0]
-            work = self.workspaces.for_batch(net, n)
+            work = full if n == batch_size or n == rows else self.workspaces.for_batch(net, n)
             weights, gradients = work.weights.of(params), work.gradients.of(grads)
             if optimizer.folds_into_gradient:   # nncore.sgd_step: lr (/ n) folded into the gradient
                 step = optimizer.lr / n if reduction == "mean" else optimizer.lr
