@@ -181,11 +181,11 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     fused = last == 1 and sizes[0] <= 2 and sizes[2] == 1 and hidden_code != SOFTMAX
     z = matrix_at(logits, 0, n, sizes[last + 1])
     a = matrix_at(outputs, n * unit_at[last], n, sizes[last + 1])
-    if fused:
-        width = sizes[1]
-        _forward_small_in_one_out(X, matrix_at(params, 0, sizes[0], width), params[param_at[1] - width:param_at[1]],
-                                  matrix_at(params, param_at[1], width, 1), params[param_at[2] - 1:param_at[2]],
-                                  matrix_at(outputs, 0, n, width), z, hidden_code)
+    width = sizes[1]
+    if fused:  # W1 (fan_in, width), b1, W2 (width, 1), b2 in the parameter vector, one after another
+        W1, W2 = matrix_at(params, 0, sizes[0], width), matrix_at(params, param_at[1], width, 1)
+        b1, b2 = params[param_at[1] - width:param_at[1]], params[param_at[2] - 1:param_at[2]]
+        _forward_small_in_one_out(X, W1, b1, W2, b2, matrix_at(outputs, 0, n, width), z, hidden_code)
         _forward_activation(z, a, output_code)
     else:
         _forward_layers(params, layout, X, outputs, z, hidden_code, output_code)
@@ -195,7 +195,6 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     d = matrix_at(deltas, n * unit_at[last], n, sizes[last + 1])
     _output_delta(a, Y, d, output_code, loss_code, scale)
     if fused:
-        width = sizes[1]
         _backward_small_in_one_out(X, matrix_at(outputs, 0, n, width), d,
                                    matrix_at(params, param_at[1], width, 1), grads[:param_at[1]],
                                    grads[param_at[1]:param_at[2]], hidden_code)
