@@ -30,7 +30,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .compiled_products import delta_back, forward_product, weight_gradient
+from .compiled_products import (FAST, column_as_vector, delta_back, forward_product, matrix_at,
+                                weight_gradient)
+
+# numba's cache checks only the file of the function it compiled, while the machine code of these
+# kernels holds what they call from compiled_products: this stamp of that file's source (checked by
+# tests/test_nncore_compiled_cache.py) makes a change there change this file, so the cache recompiles.
+DEPENDS_ON = {"compiled_products.py": "eb67863a6af46896"}
 
 IDENTITY, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 MSE, SSE, CROSS_ENTROPY, BINARY_CROSS_ENTROPY = 0, 1, 2, 3
@@ -169,49 +175,154 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     """Overwrite ``grads`` with scale * sum_i dL_i/dparams over the rows of X (n, in), Y (n, out).
 
     Returns the summed loss sum_i L_i (unscaled, in the arrays' dtype) when ``compute_loss`` is
-    true, else 0. Allocates nothing: every array is a view of the ones passed in.
+    true, else 0. Allocates nothing: every array is a view of the ones passed in. A network of one
+    or two inputs, one hidden layer and one output (the sin-cos nets) runs fused row by row
+    (``_forward_small_in_one_out``, ``_backward_small_in_one_out``); any other layer by layer.
     """
     n = X.shape[0]
     sizes, param_at, unit_at = layout[0], layout[1], layout[2]
     last = sizes.shape[0] - 2
     scale = X.dtype.type(scale)
+    fused = last == 1 and sizes[0] <= 2 and sizes[2] == 1 and hidden_code != SOFTMAX
+    z = matrix_at(logits, 0, n, sizes[last + 1])
+    a = matrix_at(outputs, n * unit_at[last], n, sizes[last + 1])
+    width = sizes[1]
+    if fused:  # W1 (fan_in, width), b1, W2 (width, 1), b2 in the parameter vector, one after another
+        W1, W2 = matrix_at(params, 0, sizes[0], width), matrix_at(params, param_at[1], width, 1)
+        b1, b2 = params[param_at[1] - width:param_at[1]], params[param_at[2] - 1:param_at[2]]
+        _forward_small_in_one_out(X, W1, b1, W2, b2, matrix_at(outputs, 0, n, width), z, hidden_code)
+        _forward_activation(z, a, output_code)
+    else:
+        _forward_layers(params, layout, X, outputs, z, hidden_code, output_code)
+    loss_sum = _summed_loss(a, z, Y, loss_code) if compute_loss else X.dtype.type(0.0)
 
-    # Forward: each layer's activations into its block of ``outputs``. X and a block are arrays of
-    # different numba types (a slice of X may be non-contiguous to numba's eye); one variable
-    # holding either would make every product on it take the slow, strided path.
-    z = logits[:n * sizes[last + 1]].reshape((n, sizes[last + 1]))
+    # Backward: every gradient is linear in the output delta, so the scale is applied once there.
+    d = matrix_at(deltas, n * unit_at[last], n, sizes[last + 1])
+    _output_delta(a, Y, d, output_code, loss_code, scale)
+    if fused:
+        _backward_small_in_one_out(X, matrix_at(outputs, 0, n, width), d,
+                                   matrix_at(params, param_at[1], width, 1), grads[:param_at[1]],
+                                   grads[param_at[1]:param_at[2]], hidden_code)
+    else:
+        _backward_layers(params, grads, layout, X, outputs, deltas, d, hidden_code)
+    return loss_sum
+
+
+@njit(cache=True, error_model="numpy")
+def _forward_layers(params, layout, X, outputs, z, hidden_code, output_code):
+    """Each layer's activations into its block of ``outputs``, the output layer's pre-activation
+    into z (n, n_outputs)."""
+    n = X.shape[0]
+    sizes, param_at, unit_at = layout[0], layout[1], layout[2]
+    last = sizes.shape[0] - 2
+    # X and a block are arrays of different numba types (a slice of X may be non-contiguous to
+    # numba's eye); one variable holding either would make every product on it take the slow,
+    # strided path.
     for layer in range(last + 1):
         fan_in, fan_out, at = sizes[layer], sizes[layer + 1], param_at[layer]
-        W = params[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
+        W = matrix_at(params, at, fan_in, fan_out)
         b = params[at + fan_in * fan_out:at + (fan_in + 1) * fan_out]
-        a = outputs[n * unit_at[layer]:n * unit_at[layer + 1]].reshape((n, fan_out))
+        a = matrix_at(outputs, n * unit_at[layer], n, fan_out)
         target = a if layer < last else z
         if layer == 0:
             forward_product(X, W, b, target)
         else:
-            inputs = outputs[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
+            inputs = matrix_at(outputs, n * unit_at[layer - 1], n, fan_in)
             forward_product(inputs, W, b, target)
         _forward_activation(target, a, hidden_code if layer < last else output_code)
-    loss_sum = _summed_loss(a, z, Y, loss_code) if compute_loss else X.dtype.type(0.0)
 
-    # Backward: every gradient is linear in the output delta, so the scale is applied once there.
-    d = deltas[n * unit_at[last]:n * unit_at[last + 1]].reshape((n, sizes[last + 1]))
-    _output_delta(a, Y, d, output_code, loss_code, scale)
-    for layer in range(last, -1, -1):
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _forward_small_in_one_out(X, W1, b1, W2, b2, hidden, z, hidden_code):
+    """hidden (n, width) <- f(X @ W1 + b1) and z (n, 1) <- hidden @ W2 + b2 for X (n, 1 or 2),
+    in one pass over each row of hidden: each hidden unit is added into z as it is made."""
+    n, fan_in = X.shape
+    width = hidden.shape[1]
+    zero, half, one = hidden.dtype.type(0.0), hidden.dtype.type(0.5), hidden.dtype.type(1.0)
+    w0, w1, w2 = W1[0], W1[fan_in - 1], column_as_vector(W2)
+    for i in range(n):
+        row, x0 = hidden[i], X[i, 0]
+        x1 = X[i, 1] if fan_in == 2 else zero
+        total = zero
+        for j in range(width):
+            h = _activate(b1[j] + x0 * w0[j] + x1 * w1[j], hidden_code, zero, half, one)
+            row[j] = h
+            total += h * w2[j]
+        z[i, 0] = total + b2[0]
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_layers(params, grads, layout, X, outputs, deltas, d, hidden_code):
+    """grads <- the gradient of every layer from the output delta d (n, n_outputs), layer by
+    layer from the last: dW and db, then the delta sent back through W and f'."""
+    n = X.shape[0]
+    sizes, param_at, unit_at = layout[0], layout[1], layout[2]
+    for layer in range(sizes.shape[0] - 2, -1, -1):
         fan_in, fan_out, at = sizes[layer], sizes[layer + 1], param_at[layer]
-        dW = grads[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
+        dW = matrix_at(grads, at, fan_in, fan_out)
         db = grads[at + fan_in * fan_out:at + (fan_in + 1) * fan_out]
         if layer == 0:
             weight_gradient(X, d, dW, db)
             break
-        inputs = outputs[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
+        inputs = matrix_at(outputs, n * unit_at[layer - 1], n, fan_in)
         weight_gradient(inputs, d, dW, db)
-        W = params[at:at + fan_in * fan_out].reshape((fan_in, fan_out))
-        previous = deltas[n * unit_at[layer - 1]:n * unit_at[layer]].reshape((n, fan_in))
+        W = matrix_at(params, at, fan_in, fan_out)
+        previous = matrix_at(deltas, n * unit_at[layer - 1], n, fan_in)
         delta_back(d, W, previous)
         _activation_backward(inputs, previous, hidden_code)
         d = previous
-    return loss_sum
+
+
+@njit(cache=True, error_model="numpy", fastmath=FAST)
+def _backward_small_in_one_out(X, hidden, d, W2, first, second, hidden_code):
+    """The gradients of a fan_in-width-1 network (fan_in 1 or 2) from its output delta d (n, 1),
+    in one pass over each row of the hidden activations (n, width): dW2 and db2 (``second``,
+    width + 1 entries), the hidden delta g = d W2.T f'(hidden) and from it dW1 and db1 (``first``,
+    (fan_in + 1) width entries). Layer by layer that is four products and f', nine passes a row;
+    here g never leaves the registers."""
+    n, width = hidden.shape
+    fan_in = X.shape[1]
+    zero, one = hidden.dtype.type(0.0), hidden.dtype.type(1.0)
+    w2 = column_as_vector(W2)
+    first[:] = zero
+    second[:] = zero
+    g0, g1, db1 = first[:width], first[(fan_in - 1) * width:fan_in * width], first[fan_in * width:]
+    dW2 = second[:width]
+    for i in range(n):
+        row, delta, x0, x1 = hidden[i], d[i, 0], X[i, 0], X[i, fan_in - 1]
+        second[width] += delta
+        for j in range(width):
+            dW2[j] += delta * row[j]
+            g = delta * w2[j] * _derivative_from_output(row[j], hidden_code, zero, one)
+            db1[j] += g
+            g0[j] += x0 * g
+            if fan_in == 2:
+                g1[j] += x1 * g
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _activate(z, code, zero, half, one):
+    """f(z) of an elementwise activation, as ``_forward_activation`` computes it."""
+    if code == RELU:
+        return max(z, zero)
+    if code == SIGMOID:
+        return (np.tanh(z * half) + one) * half
+    if code == TANH:
+        return np.tanh(z)
+    return z
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _derivative_from_output(a, code, zero, one):
+    """f'(z) of an elementwise activation from its output a = f(z), as ``_activation_backward``
+    takes it (ReLU's derivative at 0 is 0)."""
+    if code == RELU:
+        return one if a > zero else zero
+    if code == SIGMOID:
+        return a * (one - a)
+    if code == TANH:
+        return one - a * a
+    return one
 
 
 @njit(cache=True, error_model="numpy")

@@ -9,10 +9,14 @@ deltas D (n, fan_out):
 A BLAS call costs a few hundred nanoseconds before its first multiply-add (dispatch, packing the
 operands), and the bias is one more pass over Z or D. Measured against ``np.dot`` inside numba
 (``python -m benchmarks.product_shapes``), generic loops lose to OpenBLAS's small-matrix kernels
-almost everywhere; what wins is a loop written for the shape: a fan-in of 1 or 2 (the sin-cos
-inputs), where a whole row of Z, or of dW and db together, is built in one pass over contiguous
-memory that LLVM vectorizes, and a fan-out of 1 (a single output), where the products are a dot
-product per sample, a weighted sum of rows and an outer product.
+almost everywhere; what wins is a loop written for the shape:
+- a small fan-in (the sin-cos inputs have 2): a row of Z built in passes over contiguous rows of
+  fan_out numbers that LLVM vectorizes, the bias and two rows of W in the first; dW's rows and db
+  likewise, a pass each, which beats BLAS only for a fan-in of 1 or a single row;
+- a fan-out of 1 (a single output, up to ``LOOP_ROWS`` multiply-adds): a dot product per sample,
+  a weighted sum of rows and an outer product.
+Each product runs the variant its ``*_path`` function names for the shape, so the benchmark that
+sets the thresholds times every variant and prints the one taken.
 
 ``fastmath`` is limited to reassociation and fused multiply-add (``FAST``): reordering a sum of a few
 hundred terms moves its last bits (the engines agree to 1e-10), while NaN and infinity keep their
@@ -21,80 +25,214 @@ IEEE meaning, so a diverging run still shows NaN.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.imputils import impl_ret_borrowed
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
 
 FAST = {"reassoc", "contract"}
+# The thresholds, from ``python -m benchmarks.product_shapes --sweep`` (docs/benchmarks.md, "Speed"):
+FORWARD_FAN_IN = 3  # fan-in up to which Z = A @ W + b runs as loops (fan-in 4: 0.8-0.9x of BLAS)
+WEIGHT_FAN_IN = 1   # ... and dW, db (fan-in 2 from 10 rows: 0.55-0.75x of BLAS)
+ONE_ROW_FAN_IN = 6  # ... both, for a single row (1.1-3.6x BLAS's speed up to 6, the most timed)
 LOOP_ROWS = 1000    # n * fan_in up to which a single-output product runs as loops
+BLAS, FAN_IN_LOOPS, ONE_OUTPUT_LOOPS = 0, 1, 2
+PATH_NAMES = ("BLAS", "fan-in loops", "one-output loops")
+
+
+@intrinsic
+def _c_view(typingctx, array, shape):
+    """The C-contiguous ``array`` seen as a C-ordered array of ``shape`` (a tuple of integers) over
+    the same memory, its first prod(shape) entries, which the caller guarantees exist.
+
+    What ``array.reshape(shape)`` gives, without its call into numba's C helpers (~40 ns measured,
+    and a step of a two-layer network took 15 of them, a tenth of the step at batch 10)."""
+    if not (isinstance(array, types.Array) and array.layout == "C" and isinstance(shape, types.UniTuple)
+            and isinstance(shape.dtype, types.Integer)):
+        return None
+    result = array.copy(ndim=shape.count, layout="C")
+
+    def codegen(context, builder, signature, args):
+        source = make_array(signature.args[0])(context, builder, args[0])
+        view = make_array(result)(context, builder)
+        dims = [context.cast(builder, dim, shape.dtype, types.intp)
+                for dim in cgutils.unpack_tuple(builder, args[1])]
+        strides, stride = [], source.itemsize
+        for dim in reversed(dims):  # C order: the last axis is contiguous
+            strides.insert(0, stride)
+            stride = builder.mul(stride, dim)
+        populate_array(view, data=source.data, shape=dims, strides=strides, itemsize=source.itemsize,
+                       meminfo=source.meminfo, parent=source.parent)
+        return impl_ret_borrowed(context, builder, result, view._getvalue())
+    return result(array, shape), codegen
+
+
+@njit(cache=True)
+def matrix_at(flat, start, rows, cols):
+    """The C-ordered (rows, cols) view of flat[start:start + rows * cols], for a 1-D C array."""
+    if start < 0 or start + rows * cols > flat.shape[0]:
+        raise ValueError("matrix_at: the view runs past the end of the array")
+    return _c_view(flat[start:], (rows, cols))
+
+
+@njit(cache=True)
+def column_as_vector(matrix):
+    """The (k,) view of a C-ordered (k, 1) matrix."""
+    return _c_view(matrix, (matrix.shape[0],))
+
+
+@njit(cache=True)
+def forward_path(n, k, m):
+    """The variant of ``forward_product`` for A (n, k), W (k, m)."""
+    if k <= FORWARD_FAN_IN or (n == 1 and k <= ONE_ROW_FAN_IN):
+        return FAN_IN_LOOPS
+    if m == 1 and n * k <= LOOP_ROWS:
+        return ONE_OUTPUT_LOOPS
+    return BLAS
+
+
+@njit(cache=True)
+def weight_path(n, k, m):
+    """The variant of ``weight_gradient`` for A (n, k), D (n, m)."""
+    if k <= WEIGHT_FAN_IN or (n == 1 and k <= ONE_ROW_FAN_IN):
+        return FAN_IN_LOOPS
+    if m == 1 and n * k <= LOOP_ROWS:
+        return ONE_OUTPUT_LOOPS
+    return BLAS
+
+
+@njit(cache=True)
+def delta_path(n, k, m):
+    """The variant of ``delta_back`` for D (n, m), W (k, m)."""
+    return ONE_OUTPUT_LOOPS if m == 1 else BLAS
 
 
 @njit(cache=True, fastmath=FAST)
 def forward_product(A, W, b, out):
     """out (n, m) <- A (n, k) @ W (k, m) + b (m,)."""
+    path = forward_path(A.shape[0], A.shape[1], W.shape[1])
+    if path == FAN_IN_LOOPS:
+        forward_fan_in_loops(A, W, b, out)
+    elif path == ONE_OUTPUT_LOOPS:
+        forward_one_output_loops(A, W, b, out)
+    else:
+        forward_blas(A, W, b, out)
+
+
+@njit(cache=True, fastmath=FAST)
+def forward_fan_in_loops(A, W, b, out):
+    """``forward_product`` as passes over each row of out: b and two rows of W in the first,
+    the rows of W past the second in a pass each (``_add_rows_of_w``)."""
     n, k = A.shape
     m = W.shape[1]
-    if k <= 2:  # the sin-cos inputs: each row of out in one pass
-        w0, w1 = W[0], W[k - 1]
-        for i in range(n):
-            row, a0 = out[i], A[i, 0]
-            if k == 1:
-                for j in range(m):
-                    row[j] = b[j] + a0 * w0[j]
-            else:
-                a1 = A[i, 1]
-                for j in range(m):
-                    row[j] = b[j] + a0 * w0[j] + a1 * w1[j]
-    elif m == 1 and n * k <= LOOP_ROWS:  # one output: a dot product per sample
-        w = W.reshape(k)
-        for i in range(n):
-            a = A[i]
-            total = a[0] * w[0]
-            for p in range(1, k):
-                total += a[p] * w[p]
-            out[i, 0] = total + b[0]
-    else:
-        np.dot(A, W, out)
-        for i in range(n):
-            row = out[i]
+    w0, w1 = W[0], W[min(1, k - 1)]
+    for i in range(n):
+        row, a0 = out[i], A[i, 0]
+        if k == 1:
             for j in range(m):
-                row[j] += b[j]
+                row[j] = b[j] + a0 * w0[j]
+        else:
+            a1 = A[i, 1]
+            for j in range(m):
+                row[j] = b[j] + a0 * w0[j] + a1 * w1[j]
+    if k > 2:
+        _add_rows_of_w(A, W, out)
+
+
+@njit(cache=True, fastmath=FAST)
+def _add_rows_of_w(A, W, out):
+    """out (n, m) += A[:, 2:] @ W[2:], a pass over each row of out per row of W."""
+    n, k = A.shape
+    m = W.shape[1]
+    for p in range(2, k):
+        w = W[p]
+        for i in range(n):
+            row, a = out[i], A[i, p]
+            for j in range(m):
+                row[j] += a * w[j]
+
+
+@njit(cache=True, fastmath=FAST)
+def forward_one_output_loops(A, W, b, out):
+    """``forward_product`` for m == 1: a dot product per sample."""
+    n, k = A.shape
+    w = column_as_vector(W)
+    for i in range(n):
+        a = A[i]
+        total = a[0] * w[0]
+        for p in range(1, k):
+            total += a[p] * w[p]
+        out[i, 0] = total + b[0]
+
+
+@njit(cache=True, fastmath=FAST)
+def forward_blas(A, W, b, out):
+    """``forward_product`` as one ``np.dot`` into out and a pass adding b to each row."""
+    n, m = out.shape
+    np.dot(A, W, out)
+    for i in range(n):
+        row = out[i]
+        for j in range(m):
+            row[j] += b[j]
 
 
 @njit(cache=True, fastmath=FAST)
 def weight_gradient(A, D, dW, db):
     """dW (k, m) <- A.T @ D and db (m,) <- D.sum(axis=0), for A (n, k), D (n, m)."""
+    path = weight_path(A.shape[0], A.shape[1], D.shape[1])
+    if path == FAN_IN_LOOPS:
+        weight_fan_in_loops(A, D, dW, db)
+    elif path == ONE_OUTPUT_LOOPS:
+        weight_one_output_loops(A, D, dW, db)
+    else:
+        weight_blas(A, D, dW, db)
+
+
+@njit(cache=True, fastmath=FAST)
+def weight_fan_in_loops(A, D, dW, db):
+    """``weight_gradient`` as passes over the rows of D, one per row of dW and one for db: each
+    pass accumulates into one contiguous row, which LLVM vectorizes with one alias check."""
     n, k = A.shape
     m = D.shape[1]
-    if k <= 2:  # the sin-cos inputs: dW's rows and db in one pass over each row of D
-        g0, g1 = dW[0], dW[k - 1]
+    first = D[0]
+    for j in range(m):
+        db[j] = first[j]
+    for i in range(1, n):
+        d = D[i]
         for j in range(m):
-            db[j] = 0.0
-            g0[j] = 0.0
-            g1[j] = 0.0
-        for i in range(n):
-            d, a0, a1 = D[i], A[i, 0], A[i, k - 1]
-            if k == 1:
-                for j in range(m):
-                    db[j] += d[j]
-                    g0[j] += a0 * d[j]
-            else:
-                for j in range(m):
-                    db[j] += d[j]
-                    g0[j] += a0 * d[j]
-                    g1[j] += a1 * d[j]
-        return
-    if m == 1 and n * k <= LOOP_ROWS:  # one output: dW[:, 0] = sum_i D[i, 0] A[i]
-        column = dW.reshape(k)
-        a, d = A[0], D[0, 0]
-        total = d
-        for p in range(k):
-            column[p] = a[p] * d
+            db[j] += d[j]
+    for p in range(k):
+        g, a = dW[p], A[0, p]
+        for j in range(m):
+            g[j] = a * first[j]
         for i in range(1, n):
-            a, d = A[i], D[i, 0]
-            total += d
-            for p in range(k):
-                column[p] += a[p] * d
-        db[0] = total
-        return
+            d, a = D[i], A[i, p]
+            for j in range(m):
+                g[j] += a * d[j]
+
+
+@njit(cache=True, fastmath=FAST)
+def weight_one_output_loops(A, D, dW, db):
+    """``weight_gradient`` for m == 1: dW[:, 0] = sum_i D[i, 0] A[i], the rows of A weighted."""
+    n, k = A.shape
+    column = column_as_vector(dW)
+    a, d = A[0], D[0, 0]
+    total = d
+    for p in range(k):
+        column[p] = a[p] * d
+    for i in range(1, n):
+        a, d = A[i], D[i, 0]
+        total += d
+        for p in range(k):
+            column[p] += a[p] * d
+    db[0] = total
+
+
+@njit(cache=True, fastmath=FAST)
+def weight_blas(A, D, dW, db):
+    """``weight_gradient`` as one ``np.dot`` into dW and a pass summing the rows of D into db."""
+    n, m = D.shape
     np.dot(A.T, D, dW)
     for j in range(m):
         db[j] = D[0, j]
@@ -107,13 +245,25 @@ def weight_gradient(A, D, dW, db):
 @njit(cache=True, fastmath=FAST)
 def delta_back(D, W, out):
     """out (n, k) <- D (n, m) @ W.T for W (k, m)."""
-    n, m = D.shape
-    k = W.shape[0]
-    if m == 1:  # one output: an outer product
-        w = W.reshape(k)
-        for i in range(n):
-            row, d = out[i], D[i, 0]
-            for p in range(k):
-                row[p] = d * w[p]
+    if delta_path(D.shape[0], W.shape[0], D.shape[1]) == ONE_OUTPUT_LOOPS:
+        delta_one_output_loops(D, W, out)
     else:
-        np.dot(D, W.T, out)
+        delta_blas(D, W, out)
+
+
+@njit(cache=True, fastmath=FAST)
+def delta_one_output_loops(D, W, out):
+    """``delta_back`` for m == 1: an outer product, out[i] = D[i, 0] W[:, 0]."""
+    n = D.shape[0]
+    k = W.shape[0]
+    w = column_as_vector(W)
+    for i in range(n):
+        row, d = out[i], D[i, 0]
+        for p in range(k):
+            row[p] = d * w[p]
+
+
+@njit(cache=True, fastmath=FAST)
+def delta_blas(D, W, out):
+    """``delta_back`` as one ``np.dot``."""
+    np.dot(D, W.T, out)
