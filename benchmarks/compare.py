@@ -115,8 +115,9 @@ def side_values(group: pd.DataFrame, metric: str, normalize: str) -> tuple[np.nd
     values = raw if values is None else values
     is_base = (group["side"] == "base").to_numpy()
     raw_base, raw_head = raw[is_base], raw[~is_base]
-    raw_ratio = float(np.median(raw_head) / np.median(raw_base)) if len(raw_base) and len(raw_head) and \
-        np.median(raw_base) else float("nan")
+    raw_ratio = float("nan")
+    if len(raw_base) and len(raw_head) and np.median(raw_base) != 0:
+        raw_ratio = float(np.median(raw_head) / np.median(raw_base))
     return values[is_base], values[~is_base], raw_ratio
 
 
