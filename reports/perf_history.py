@@ -97,10 +97,21 @@ def perf_history_section(history: pd.DataFrame, out_dir: Path, metric: str = "ti
         if mine.empty:
             continue
         marked = changes[(changes["fingerprint_id"] == machine) & (changes["metric"] == metric)]
+        name = f"perf_history_{machine}.png" if metric == "time_s" else f"perf_history_{machine}_{metric}.png"
         paths.append(draw_machine(mine, marked, metric, machine_title(history, machine),
-                                  Path(out_dir) / f"perf_history_{machine}.png", max_panels))
+                                  Path(out_dir) / name, max_panels))
     table = changes.assign(benchmark=changes["benchmark"].map(short_name))
     return paths, table
+
+
+_MARKS = ("one figure per machine fingerprint; dashed red lines mark the commits where the change-point "
+          "detector found a new level, labelled with the ratio.")
+FIGURE_CAPTIONS = {
+    "time_s": "Time per call of each benchmark against commit (oldest first), " + _MARKS,
+    "time_per_reference": "The same time over the reference workload timed in the same process (a "
+                          "slow state of the machine slows both, so this moves less with load than "
+                          "seconds do), " + _MARKS,
+}
 
 
 def history_section(history_path: Path, out: Path, messages: Messages) -> Section | None:
@@ -109,17 +120,17 @@ def history_section(history_path: Path, out: Path, messages: Messages) -> Sectio
     history that cannot be read or drawn becomes a warning in ``messages``."""
     if not Path(history_path).exists():
         return None
+    figures = []
     try:
         history = pd.read_parquet(history_path)
-        paths, changes = perf_history_section(history, Path(out) / "figures")
+        for metric, caption in FIGURE_CAPTIONS.items():
+            if metric == "time_s" or metric in set(history["metric"]):
+                paths, changes = perf_history_section(history, Path(out) / "figures", metric)
+                figures += [(f"figures/{path.name}", caption) for path in paths]
     except Exception as error:  # a broken history must not cost the rest of the report
         messages.warn(f"performance history {history_path}: could not draw it "
                       f"({type(error).__name__}: {error}); left out")
         return None
-    figures = [(f"figures/{path.name}", "Time per call of each benchmark against commit (oldest "
-                "first), one figure per machine fingerprint; dashed red lines mark the commits "
-                "where the change-point detector found a new level, labelled with the ratio.")
-               for path in paths]
     table = Table("perf_history_changes", "Change points in the benchmark history",
                   changes.astype(str), caption=f"From {history_path}; `nnstudy bench history` "
                   "lists the same.") if len(changes) else None

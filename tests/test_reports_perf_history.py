@@ -66,3 +66,19 @@ def test_the_report_shows_the_history_section_when_a_history_exists(tmp_path):
     # Without a history there is no such section.
     report = build(tmp_path / "no-results", tmp_path / "out2", peers=False, history=tmp_path / "none")
     assert all(s.study != "perf-history" for s in report.sections)
+
+
+def test_a_history_with_times_per_reference_gets_their_figure_too(tmp_path):
+    from reports.data import Messages
+    from reports.perf_history import history_section
+
+    table = synthetic_history()
+    relative = table[table.metric == "time_s"].assign(metric=history.RELATIVE, value=lambda t: t.value / 5e-6)
+    stored = tmp_path / "history.parquet"
+    pd.concat([table, relative], ignore_index=True).to_parquet(stored)
+    section = history_section(stored, tmp_path / "out", Messages())
+    machine = fingerprint_id(MACHINE)
+    assert [path for path, _ in section.figures] == [f"figures/perf_history_{machine}.png",
+                                                     f"figures/perf_history_{machine}_time_per_reference.png"]
+    assert "reference workload" in section.figures[1][1]
+    assert set(section.tables[0].frame["metric"]) == {"time_s", history.RELATIVE}   # the step, in both series
