@@ -21,7 +21,8 @@ from . import cost, plotting
 from .data import Study
 from .tables import Table, number, summary_table
 
-NOT_FACTORS = ("task", "seed", "layer_sizes", "snapshot_epochs")  # seed: replicates; sizes: below
+# seed: replicates; sizes: below; stage and trial: a searched study's bookkeeping (see retrains_only)
+NOT_FACTORS = ("task", "seed", "layer_sizes", "snapshot_epochs", "stage", "trial")
 SHAPE_COLUMNS = ("width", "depth")  # the runs columns that spell hidden's sizes more readably
 MAX_PANELS_PER_AXIS = 6  # a factor with more values colours lines instead of making panels
 # metric -> {curve column: split name}; the final value of curve column c is runs column final_c.
@@ -232,11 +233,26 @@ def _caption(metric: str, where: Layout) -> str:
     return caption[0].upper() + caption[1:]
 
 
+def retrains_only(study: Study) -> Study:
+    """A searched study's retrain runs (each grid point's best trial on its seeds), the result its
+    curves and table should show; its search trials, each at other nuisance values, are drawn by
+    the search section. Any other study as it is."""
+    runs = study.runs
+    if "stage" not in runs or not (runs["stage"] == "retrain").any():
+        return study
+    return replace(study, runs=runs[runs["stage"] == "retrain"])
+
+
 def section(b) -> None:
     """Curves faceted by what the grid varies, and final and best metrics per configuration;
-    ``b`` is a ``reports.sections.SectionBuilder``."""
-    varying = b.attempt("the varying factors", lambda: factors(b.study)) or []
-    study = factor_frame(b.study, varying)
+    ``b`` is a ``reports.sections.SectionBuilder``. A searched study shows its retrains."""
+    searched = retrains_only(b.study)
+    if searched is not b.study:
+        b.section.description += (" The curves and the table of this section show each grid point's "
+                                  "best trial retrained on its seeds; the search's trials are in the "
+                                  "search figures.")
+    varying = b.attempt("the varying factors", lambda: factors(searched)) or []
+    study = factor_frame(searched, varying)
     where = layout(study, varying)
     if where.x != "epoch" or b.has("curves", "curve figures"):
         for metric in metrics_to_draw(study):

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import (FuncFormatter, LogFormatter, MaxNLocator,  # noqa: E402,F401
+from matplotlib.ticker import (Formatter, FuncFormatter, LogFormatter, MaxNLocator,  # noqa: E402,F401
                                NullFormatter, PercentFormatter)
 
 from .data import Study  # noqa: E402
@@ -54,19 +54,36 @@ def loss_name(study: Study) -> str:
                            for n in study.ok["loss"].unique()))
 
 
-class _PlainLogFormatter(LogFormatter):
-    """Log-axis labels as 0.3, 1, 1e-05 rather than 3x10^-1, 10^0; minor ticks labelled only
-    when the axis spans little more than a decade (matplotlib's own rule)."""
+# Which minor ticks (by their leading digit) a log axis labels, by how many decades it spans: few
+# enough that the labels never run into each other on a panel 4-6 inches wide.
+MINOR_LABELS = ((0.6, {2, 3, 4, 5, 6, 7, 8, 9}), (1.2, {2, 5}), (2.5, {3}))
+
+
+class _PlainLogFormatter(Formatter):
+    """Log-axis labels as 0.3, 1, 1e-05 rather than 3x10^-1, 10^0. Major ticks (decades) are all
+    labelled; minor ones by ``MINOR_LABELS``, none beyond 2.5 decades."""
+
+    def __init__(self, minor: bool):
+        self.minor = minor
 
     def __call__(self, value, pos=None):
-        if not math.isfinite(value):  # an axis reaching ~1e308 (a run whose loss blew up) overflows
+        if not math.isfinite(value) or value <= 0:  # an axis reaching ~1e308 overflows its ticks
             return ""
-        return f"{value:g}" if super().__call__(value, pos) else ""
+        if self.minor and round(value / 10 ** math.floor(math.log10(value) + 1e-9)) not in self._shown():
+            return ""
+        return f"{value:g}"
+
+    def _shown(self) -> set[int]:
+        low, high = sorted(self.axis.get_view_interval())
+        if low <= 0:
+            return set()
+        span = math.log10(high / low)
+        return next((digits for limit, digits in MINOR_LABELS if span <= limit), set())
 
 
 def plain_log(axis) -> None:
-    axis.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False))
-    axis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+    axis.set_major_formatter(_PlainLogFormatter(minor=False))
+    axis.set_minor_formatter(_PlainLogFormatter(minor=True))
 
 
 def plain_numbers(axis) -> None:

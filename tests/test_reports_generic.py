@@ -178,3 +178,44 @@ def test_a_log_axis_reaching_the_largest_floats_labels_without_overflow(tmp_path
     fig.savefig(tmp_path / "huge.png")
     plt.close(fig)
     assert (tmp_path / "huge.png").stat().st_size > 0
+
+
+def test_a_searched_study_shows_its_retrains_with_stage_and_trial_not_factors():
+    import pandas as pd
+
+    from reports.data import Study
+    from reports.generic import factors, retrains_only
+    from synthetic_results import run_row
+
+    rows = [run_row("fair", run_id=f"t{width}{lr}", width=width, lr=lr, stage="trial", trial=i, seed=0)
+            for width in (10, 20) for i, lr in enumerate((1e-3, 1e-2))]
+    rows += [run_row("fair", run_id=f"r{width}{seed}", width=width, lr=1e-2, stage="retrain", trial=1, seed=seed)
+             for width in (10, 20) for seed in (1, 2)]
+    study = Study("fair", pd.DataFrame(rows))
+    shown = retrains_only(study)
+    assert set(shown.runs["stage"]) == {"retrain"} and len(shown.runs) == 4
+    assert "stage" not in factors(shown) and "trial" not in factors(shown) and "width" in factors(shown)
+    plain = Study("plain", pd.DataFrame([run_row("plain", run_id="a", width=10)]))
+    assert retrains_only(plain) is plain
+
+
+@pytest.mark.parametrize(("low", "high", "minor_labels"), [
+    (0.00103, 0.089, ["0.003", "0.03"]),            # ~2 decades: the 3s only (they ran into each other)
+    (0.2, 2.0, ["0.2", "0.5", "2"]),                 # 1 decade: 2s and 5s
+    (1e-5, 1.0, []),                                 # 5 decades: the decades alone
+])
+def test_log_axes_label_few_enough_minor_ticks_not_to_overlap(low, high, minor_labels):
+    import matplotlib.pyplot as plt
+
+    from reports.plotting import plain_log
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([low, high], [1, 2])
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    plain_log(ax.xaxis)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in ax.get_xticklabels(minor=True)
+             if t.get_text() and low <= t.get_position()[0] <= high]
+    plt.close(fig)
+    assert shown == minor_labels
