@@ -83,9 +83,10 @@ def column_as_vector(matrix):
 
 
 @njit(cache=True)
-def forward_path(n, k, m):
-    """The variant of ``forward_product`` for A (n, k), W (k, m)."""
-    if k <= FORWARD_FAN_IN or (n == 1 and k <= ONE_ROW_FAN_IN):
+def _product_path(n, k, m, fan_in_loops_up_to):
+    """Loops over a fan-in k up to ``fan_in_loops_up_to`` (or a single row), loops for one output
+    column of small products, else BLAS: the rule both products follow, with their own limits."""
+    if k <= fan_in_loops_up_to or (n == 1 and k <= ONE_ROW_FAN_IN):
         return FAN_IN_LOOPS
     if m == 1 and n * k <= LOOP_ROWS:
         return ONE_OUTPUT_LOOPS
@@ -93,13 +94,15 @@ def forward_path(n, k, m):
 
 
 @njit(cache=True)
+def forward_path(n, k, m):
+    """The variant of ``forward_product`` for A (n, k), W (k, m)."""
+    return _product_path(n, k, m, FORWARD_FAN_IN)
+
+
+@njit(cache=True)
 def weight_path(n, k, m):
     """The variant of ``weight_gradient`` for A (n, k), D (n, m)."""
-    if k <= WEIGHT_FAN_IN or (n == 1 and k <= ONE_ROW_FAN_IN):
-        return FAN_IN_LOOPS
-    if m == 1 and n * k <= LOOP_ROWS:
-        return ONE_OUTPUT_LOOPS
-    return BLAS
+    return _product_path(n, k, m, WEIGHT_FAN_IN)
 
 
 @njit(cache=True)
