@@ -45,7 +45,21 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        return not self.note.startswith("raised") and not self.worst_error > self.tolerance
+        # A NaN compares False with everything: only a finite error within tolerance passes.
+        return (not self.note.startswith("raised") and math.isfinite(self.worst_error)
+                and self.worst_error <= self.tolerance)
+
+
+class NotFinite(Exception):
+    """An engine's gradient, loss or parameters hold NaN or inf: its check fails, so named."""
+
+
+def _require_finite(what: str, values, hint: str = "") -> None:
+    """``NotFinite`` naming ``what`` and how many of its entries are NaN or infinite."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise NotFinite(f"non-finite {what}: {int(np.isnan(values).sum())} NaN and "
+                        f"{int(np.isinf(values).sum())} inf of {values.size} entries{hint}")
 
 
 def _flat(grads) -> np.ndarray:
@@ -64,16 +78,27 @@ def gradients_vs_numerical(engine, fresh, case):
     net = case.network(dtype)
     X, Y = case.batch(net)
     loss, grads = backprop(net, X, Y, engine=engine, reduction=case.reduction)
+    _require_finite("loss", loss)
+    _require_finite("gradient", _flat(grads))
     reference_loss, reference = backprop(net, X, Y, engine="numerical", reduction=case.reduction)
     error = max(relative_error(_flat(grads), _flat(reference)), _loss_error(loss, reference_loss))
     return error, NUMERICAL_TOLERANCE[dtype]
 
 
 def _summed(engine, net, X, Y, scale):
-    """``summed_gradients`` into a buffer filled with NaN: an engine must overwrite, not add."""
+    """``summed_gradients`` into a buffer filled with NaN: an engine must overwrite, not add.
+    ``NotFinite`` when the loss or a gradient entry is not finite, saying whether the same call
+    into a zeroed buffer gives finite gradients (the engine adds into the buffer)."""
     grads = np.full_like(zero_gradients(net), np.nan)
-    loss_sum = engine.summed_gradients(net, X, Y, grads, compute_loss=True, scale=scale)
-    return float(loss_sum), grads
+    loss_sum = float(engine.summed_gradients(net, X, Y, grads, compute_loss=True, scale=scale))
+    _require_finite("loss", loss_sum)
+    if not np.isfinite(grads).all():
+        zeroed = zero_gradients(net)
+        engine.summed_gradients(net, X, Y, zeroed, compute_loss=True, scale=scale)
+        hint = ("; finite into a zeroed buffer: the engine adds into the buffer it is given "
+                "instead of overwriting it") if np.isfinite(zeroed).all() else ""
+        _require_finite("gradient", grads, hint)
+    return loss_sum, grads
 
 
 def _against_vectorized(engine, case, rows):
@@ -158,6 +183,8 @@ def training_vs_vectorized(engine, fresh, case):
         X, Y = _training_data(case, net)
         history = train(net, X, Y, epochs=3, batch_size=TRAINING_BATCH, lr=lr, engine=candidate,
                         reduction=case.reduction, seed=case.seed)
+        _require_finite("training loss", history.train_loss)
+        _require_finite("parameter after training", net.flat_params())
         results.append((net.flat_params().astype(np.float64), np.array(history.train_loss)))
     (params, losses), (reference, reference_losses) = results
     return max(relative_error(params, reference), relative_error(losses, reference_losses)), \
@@ -310,6 +337,10 @@ def run_check(engine, name: str) -> list[Outcome]:
     for case in every[:1] if name in ONCE else every:
         try:
             worst, tolerance, *note = CHECKS[name](instance, fresh, case)
+            if not math.isfinite(worst) and not note:
+                note = [f"non-finite error ({worst})"]
+        except NotFinite as error:
+            worst, tolerance, note = math.nan, 0.0, [str(error)]
         except Exception as error:  # the engine's failure is the check's result, not a crash
             message = str(error).splitlines()[0] if str(error) else ""
             worst, tolerance, note = math.inf, 0.0, [f"raised {type(error).__name__}: {message}"]
