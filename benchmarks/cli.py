@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks import bisection, compare, gitrepo, history, noise, stats
+from benchmarks import bisection, compare, gitrepo, history, noise, records, stats
 from benchmarks.rounds import CannotRun, default_cpu
 
 EXIT_OK, EXIT_SLOWER, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 125
@@ -146,13 +146,13 @@ def run_bisect(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     root = gitrepo.repo_root(".")
     path = store_of(args, root) / "history.parquet"
-    table = history.load(path)
+    table = records.load(path)
     if table.empty:
         raise gitrepo.BadInput(f"no benchmark history at {path}: `make bench` or `nnstudy bench compare` "
                                "appends to it")
     if args.contains:
         table = table[table["benchmark"].str.contains(args.contains, regex=False)]
-    changes = history.change_points(table)
+    changes = records.change_points(table)
     print(history.format_changes(table, changes))
     return EXIT_OK
 

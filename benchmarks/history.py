@@ -2,7 +2,7 @@
 
 Every ``make bench`` (``python -m benchmarks.history record RUN.json``) and every ``nnstudy bench
 compare`` appends rows with the commit, whether the tree was dirty, the commit's date, when it was
-recorded, and the machine fingerprint (``benchmarks.machine``). Histories of different fingerprints
+recorded, and the machine fingerprint (``benchmarks.machine``); reading it is ``benchmarks.records``. Histories of different fingerprints
 are never mixed: change points are found per (fingerprint, benchmark, metric), on one value per
 commit (the median of that commit's recordings), commits ordered by their date.
 
@@ -19,18 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import gitrepo
-from benchmarks.changepoints import level_changes
 from benchmarks.machine import FINGERPRINT_KEYS, fingerprint_id
+from benchmarks.records import COLUMNS, HISTORY, RELATIVE, load, per_commit
 from benchmarks.rounds import parse_round
-
-HISTORY = Path(".benchmarks/history.parquet")
-COLUMNS = ("recorded_at", "source", "commit", "dirty", "commit_date", "subject", "benchmark", "metric",
-           "value", "rounds", "fingerprint_id", *(f"machine_{key}" for key in FINGERPRINT_KEYS))
-# A benchmark's time over the reference workload timed in the same process (``benchmarks.rounds``):
-# a unitless cost that a slow state of the machine moves far less than it moves seconds.
-RELATIVE = "time_per_reference"
-CHANGE_COLUMNS = ("fingerprint_id", "benchmark", "metric", "commit", "subject", "before", "after", "ratio",
-                  "points")
 
 
 def commit_fields(root: Path, commit: str, dirty: bool) -> dict:
@@ -79,13 +70,6 @@ def rows_from_samples(samples: pd.DataFrame, side_commits: dict[str, dict], fing
     return pd.concat(tables, ignore_index=True)
 
 
-def load(path: Path = HISTORY) -> pd.DataFrame:
-    """The history table, empty (with its columns) when there is none yet."""
-    if not Path(path).exists():
-        return pd.DataFrame(columns=list(COLUMNS))
-    return pd.read_parquet(path)
-
-
 def append(path: Path, new_rows: pd.DataFrame) -> Path:
     """Append ``new_rows`` to the history at ``path`` (written whole, then renamed: never half a file)."""
     path = Path(path)
@@ -96,31 +80,6 @@ def append(path: Path, new_rows: pd.DataFrame) -> Path:
     table.to_parquet(temporary, index=False)
     temporary.replace(path)
     return path
-
-
-def per_commit(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per (fingerprint, benchmark, metric, commit): the median value, in commit-date order."""
-    keys = ["fingerprint_id", "benchmark", "metric", "commit"]
-    table = history.groupby(keys, as_index=False).agg(
-        value=("value", "median"), subject=("subject", "first"), commit_date=("commit_date", "first"),
-        first_recorded=("recorded_at", "min"), recordings=("value", "size"))
-    table["commit_time"] = pd.to_datetime(table["commit_date"], utc=True)
-    return table.sort_values(["fingerprint_id", "benchmark", "metric", "commit_time", "first_recorded"],
-                             ignore_index=True)
-
-
-def change_points(history: pd.DataFrame) -> pd.DataFrame:
-    """Every level change (``CHANGE_COLUMNS``) of every series: the commit at the new level first."""
-    found = []
-    for (machine, benchmark, metric), series in per_commit(history).groupby(
-            ["fingerprint_id", "benchmark", "metric"], sort=True):
-        series = series.reset_index(drop=True)
-        for change in level_changes(series["value"].to_numpy()):
-            at = series.iloc[change.index]
-            found.append({"fingerprint_id": machine, "benchmark": benchmark, "metric": metric,
-                          "commit": at["commit"], "subject": at["subject"], "before": change.before,
-                          "after": change.after, "ratio": change.ratio, "points": len(series)})
-    return pd.DataFrame(found, columns=list(CHANGE_COLUMNS))
 
 
 def format_changes(history: pd.DataFrame, changes: pd.DataFrame) -> str:

@@ -38,9 +38,9 @@ from experiments.store import write_table_atomic
 from benchmarks.cases import NetCase
 from benchmarks.gemm import gemm_operands, run_products
 from benchmarks.machine import fingerprint
+from benchmarks.records import PEER_FRAMEWORKS, PEERS_FILE
 
-FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "jax", "sklearn")
-PEERS_TABLE = Path("results") / "peers" / "peers.parquet"
+PEERS_TABLE = Path("results") / PEERS_FILE
 
 
 def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
@@ -196,7 +196,7 @@ def format_summary(table: pd.DataFrame) -> str:
     the bare matrix products' speed; one line per case and dtype."""
     seconds = table.pivot_table(index=["case", "dtype"], columns="framework", values="sec_per_epoch")
     shares = table.pivot_table(index=["case", "dtype"], columns="framework", values="peak_share")
-    present = [name for name in FRAMEWORKS if name in seconds.columns]
+    present = [name for name in PEER_FRAMEWORKS if name in seconds.columns]
     ratios = [(peer, reference) for reference in ("nncore", "nncore-compiled") if reference in present
               for peer in present if peer != reference]
     short = {"nncore": "nn", "nncore-compiled": "comp"}

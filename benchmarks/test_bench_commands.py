@@ -159,7 +159,7 @@ def test_rounds_are_pinned_to_the_lowest_allowed_cpu_by_default():
 def test_make_bench_appends_its_run_to_the_history_that_history_lists(repo, monkeypatch, tmp_path, capsys):
     import json
 
-    from benchmarks import history
+    from benchmarks import history, records
     root, commits = repo
     run = {"machine_info": {"nnstudy": {"cpu": "Test CPU", "id": "abc123"}},
            "benchmarks": [{"fullname": "benchmarks/test_tiny.py::test_allocate", "extra_info": {"peak_memory_bytes": 4096},
@@ -168,7 +168,7 @@ def test_make_bench_appends_its_run_to_the_history_that_history_lists(repo, monk
     saved.write_text(json.dumps(run))
     monkeypatch.chdir(root)
     assert history.main(["record", str(saved), "--history", str(tmp_path / "history.parquet")]) == 0
-    table = history.load(tmp_path / "history.parquet")
+    table = records.load(tmp_path / "history.parquet")
     assert sorted(table["metric"]) == ["peak_bytes", "time_s"] and set(table["commit"]) == {commits["after"]}
     assert bench(monkeypatch, root, "history", "--store", str(tmp_path)) == cli.EXIT_OK
     assert "machine abc123: Test CPU" in capsys.readouterr().out

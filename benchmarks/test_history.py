@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("ruptures", reason="the change-point library: `make install` installs it")
 
-from benchmarks import bisection, changepoints, history, noise, stats  # noqa: E402
+from benchmarks import bisection, changepoints, history, noise, records, stats  # noqa: E402
 from benchmarks.machine import fingerprint_id  # noqa: E402
 
 MACHINE = {"cpu": "Test CPU", "cores": 2, "blas": "openblas 0.3.31", "blas_kernel": "Haswell",
@@ -51,9 +51,9 @@ def test_history_appends_and_finds_the_commit_of_a_step(tmp_path):
     series = levels([1e-3] * 6 + [1.3e-3] * 6)
     history.append(path, history_rows(series[:6]))
     history.append(path, history_rows(series[6:], start=6))
-    table = history.load(path)
-    assert len(table) == 12 and set(history.COLUMNS) <= set(table.columns)
-    (change,) = history.change_points(table).itertuples()
+    table = records.load(path)
+    assert len(table) == 12 and set(records.COLUMNS) <= set(table.columns)
+    (change,) = records.change_points(table).itertuples()
     assert change.commit == f"{6:040x}" and change.subject == "commit 6"
     assert change.ratio == pytest.approx(1.3, rel=0.05)
 
@@ -64,15 +64,15 @@ def test_histories_of_different_machines_are_never_mixed():
     here = history_rows(levels([1e-3] * 10, seed=1))
     there = history_rows(levels([2e-3] * 10, seed=2), machine=OTHER)
     table = pd.concat([here, there], ignore_index=True)
-    assert history.change_points(table).empty
+    assert records.change_points(table).empty
     assert table["fingerprint_id"].nunique() == 2
-    text = history.format_changes(table, history.change_points(table))
+    text = history.format_changes(table, records.change_points(table))
     assert text.count("machine ") == 2 and "SkylakeX" in text and "no level change" in text
 
 
 def test_repeated_recordings_of_a_commit_count_once():
     twice = pd.concat([history_rows([1e-3] * 5), history_rows([1e-3] * 5)], ignore_index=True)
-    assert len(history.per_commit(twice)) == 5
+    assert len(records.per_commit(twice)) == 5
 
 
 def test_noise_is_stored_per_machine_and_replaced_on_recalibration(tmp_path):
@@ -124,7 +124,7 @@ def test_a_run_that_timed_the_reference_adds_its_time_per_reference():
     commit = {"commit": "0" * 40, "dirty": False, "subject": "s", "commit_date": "2026-11-01T12:00:00+00:00"}
     table = history.rows_from_run(run, commit)
     values = dict(zip(table["metric"], table["value"]))
-    assert values == {"time_s": 3e-5, history.RELATIVE: pytest.approx(3.0), "peak_bytes": 100}
+    assert values == {"time_s": 3e-5, records.RELATIVE: pytest.approx(3.0), "peak_bytes": 100}
 
 
 def test_a_comparison_records_the_median_time_per_reference_of_each_side():
@@ -137,5 +137,5 @@ def test_a_comparison_records_the_median_time_per_reference_of_each_side():
     commits = {label: {"commit": label * 8, "dirty": False, "subject": label, "commit_date": "2026-11-01"}
                for label in ("base", "head")}
     table = history.rows_from_samples(samples, commits, {"id": "abc123"})
-    relative = table[table.metric == history.RELATIVE].set_index("commit")["value"]
+    relative = table[table.metric == records.RELATIVE].set_index("commit")["value"]
     assert relative.to_dict() == {"base" * 8: 2.0, "head" * 8: 2.5}

@@ -1,9 +1,9 @@
 """One training epoch per optimizer on the networks of issue 9's cost goals (``make bench`` tracks
-them); ``python -m benchmarks.optimizer_cost`` turns the same epochs into ratios to SGD."""
+them); ``python -m benchmarks.probes.optimizer_cost`` turns the same epochs into ratios to SGD."""
 import numpy as np
 import pytest
 
-from benchmarks.optimizer_cost import CASES, STEPS_PER_EPOCH, epoch_seconds
+from benchmarks.probes.optimizer_cost import CASES, STEPS_PER_EPOCH, epoch_seconds
 
 OPTIMIZERS = ("sgd", "adam")
 

@@ -17,8 +17,9 @@ import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from benchmarks.cases import SINCOS_DEEP, NetCase  # noqa: E402
-from benchmarks.peers import (EPOCH_BUILDERS, FRAMEWORKS, PEAK, format_summary, gemm_epoch,  # noqa: E402
+from benchmarks.peers import (EPOCH_BUILDERS, PEAK, format_summary, gemm_epoch,  # noqa: E402
                               interleaved_seconds, peer_table, write_table)
+from benchmarks.records import PEER_FRAMEWORKS  # noqa: E402
 
 PEER_CASES = (
     NetCase("sincos", SINCOS_DEEP, 10, ("vectorized",)),
@@ -62,7 +63,7 @@ def test_peer_epochs(request, measurements, case, dtype):
         epochs[PEAK] = gemm_epoch(case, dtype, X, Y)
         seconds = interleaved_seconds(epochs, rounds=1 if quick else ROUNDS + 1)
 
-    assert set(seconds) == {*FRAMEWORKS, PEAK}
+    assert set(seconds) == {*PEER_FRAMEWORKS, PEAK}
     if quick:
         return
     for framework, times in seconds.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks.history import HISTORY
+from benchmarks.records import HISTORY
 
 from .build import build, shipped_studies, terminal_text
 from .output import OutputError

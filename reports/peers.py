@@ -1,7 +1,7 @@
 """The peer table: nncore against PyTorch, JAX and scikit-learn, from ``results/peers/peers.parquet``.
 
 That file is written by ``make bench-peers`` (``benchmarks/peers.py``), not by a study, so it is
-read here directly; its columns are listed in docs/benchmarks.md.
+read here directly (where it lives and its columns: ``benchmarks.records``).
 """
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.records import PEER_COLUMNS, PEER_FRAMEWORKS, PEERS_FILE
+
 from .data import Messages
 from .tables import Table, number
-
-PEERS_FILE = Path("peers") / "peers.parquet"
-FRAMEWORKS = ("nncore", "nncore-compiled", "torch", "jax", "sklearn")  # nncore: the vectorized engine
 
 
 def load_peers(results: str | Path, messages: Messages) -> pd.DataFrame | None:
@@ -26,7 +25,7 @@ def load_peers(results: str | Path, messages: Messages) -> pd.DataFrame | None:
     except Exception as error:  # a corrupt file must not cost the rest of the report
         messages.warn(f"peer baselines: cannot read {path} ({type(error).__name__}: {error}); left out")
         return None
-    missing = {"case", "dtype", "framework", "sec_per_epoch", "ratio_to_nncore"} - set(frame.columns)
+    missing = set(PEER_COLUMNS) - set(frame.columns)
     if missing:
         messages.warn(f"peer baselines: {path} lacks columns {sorted(missing)}; left out")
         return None
@@ -39,10 +38,10 @@ def peer_table(frame: pd.DataFrame) -> Table:
     for (case, dtype), group in frame.groupby(["case", "dtype"], sort=False):
         by = group.set_index("framework")
         row = {"network": case, "dtype": dtype}
-        for framework in FRAMEWORKS:
+        for framework in PEER_FRAMEWORKS:
             seconds = by["sec_per_epoch"].get(framework)
             row[f"{framework} s/epoch"] = number(seconds) if seconds is not None else "—"
-        for framework in FRAMEWORKS[1:]:
+        for framework in PEER_FRAMEWORKS[1:]:
             ratio = by["ratio_to_nncore"].get(framework)
             row[f"{framework} / nncore"] = f"{number(ratio)}x" if ratio is not None else "—"
         if "peak_share" in by and "nncore" in by.index:

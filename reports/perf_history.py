@@ -1,6 +1,6 @@
 """The performance-history section: per benchmark, its time against commit, change points marked.
 
-``perf_history_section(history, out_dir)`` takes the benchmark history table (``benchmarks.history``:
+``perf_history_section(history, out_dir)`` takes the benchmark history table (``benchmarks.records``:
 one row per recording, benchmark and metric, with the machine fingerprint) and draws one figure per
 machine fingerprint (histories of different machines are never drawn together): a panel per
 benchmark, commits in commit-date order on x, the value on an axis from zero, a dashed line at each
@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchmarks.history import change_points, per_commit  # noqa: E402
+from benchmarks.records import change_points, per_commit  # noqa: E402
 
 from .data import Messages  # noqa: E402
 from .sections import Section  # noqa: E402

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("ruptures", reason="the change-point library: `make install` installs it")
 
-from benchmarks import history  # noqa: E402
+from benchmarks import history, records  # noqa: E402
 from benchmarks.machine import fingerprint_id  # noqa: E402
 from reports.perf_history import perf_history_section  # noqa: E402
 
@@ -43,8 +43,8 @@ def test_one_figure_per_machine_and_the_step_in_the_table(tmp_path):
 
 
 def test_an_empty_history_gives_no_figure(tmp_path):
-    paths, changes = perf_history_section(history.load(tmp_path / "none.parquet"), tmp_path)
-    assert paths == [] and changes.empty and list(changes.columns) == list(history.CHANGE_COLUMNS)
+    paths, changes = perf_history_section(records.load(tmp_path / "none.parquet"), tmp_path)
+    assert paths == [] and changes.empty and list(changes.columns) == list(records.CHANGE_COLUMNS)
 
 
 def test_an_unknown_metric_names_the_valid_ones(tmp_path):
@@ -73,7 +73,7 @@ def test_a_history_with_times_per_reference_gets_their_figure_too(tmp_path):
     from reports.perf_history import history_section
 
     table = synthetic_history()
-    relative = table[table.metric == "time_s"].assign(metric=history.RELATIVE, value=lambda t: t.value / 5e-6)
+    relative = table[table.metric == "time_s"].assign(metric=records.RELATIVE, value=lambda t: t.value / 5e-6)
     stored = tmp_path / "history.parquet"
     pd.concat([table, relative], ignore_index=True).to_parquet(stored)
     section = history_section(stored, tmp_path / "out", Messages())
@@ -81,4 +81,4 @@ def test_a_history_with_times_per_reference_gets_their_figure_too(tmp_path):
     assert [path for path, _ in section.figures] == [f"figures/perf_history_{machine}.png",
                                                      f"figures/perf_history_{machine}_time_per_reference.png"]
     assert "reference workload" in section.figures[1][1]
-    assert set(section.tables[0].frame["metric"]) == {"time_s", history.RELATIVE}   # the step, in both series
+    assert set(section.tables[0].frame["metric"]) == {"time_s", records.RELATIVE}   # the step, in both series

@@ -157,7 +157,10 @@ def install_peak_memory() -> None:
     BenchmarkFixture._nnstudy_peak_memory = True
 
 
-install_peak_memory()
+def pytest_configure(config):
+    # Here, not at import: benchmarks.records imports the fingerprint keys from this file, and an
+    # installed report has no pytest-benchmark to wrap.
+    install_peak_memory()
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):

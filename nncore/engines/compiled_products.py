@@ -8,7 +8,7 @@ deltas D (n, fan_out):
     delta_back:        D_previous = D @ W.T                (n, fan_in)
 A BLAS call costs a few hundred nanoseconds before its first multiply-add (dispatch, packing the
 operands), and the bias is one more pass over Z or D. Measured against ``np.dot`` inside numba
-(``python -m benchmarks.product_shapes``), generic loops lose to OpenBLAS's small-matrix kernels
+(``python -m benchmarks.probes.product_shapes``), generic loops lose to OpenBLAS's small-matrix kernels
 almost everywhere; what wins is a loop written for the shape:
 - a small fan-in (the sin-cos inputs have 2): a row of Z built in passes over contiguous rows of
   fan_out numbers that LLVM vectorizes, the bias and two rows of W in the first; dW's rows and db
@@ -32,7 +32,7 @@ from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
 
 FAST = {"reassoc", "contract"}
-# The thresholds, from ``python -m benchmarks.product_shapes --sweep`` (docs/benchmarks.md, "Speed"):
+# The thresholds, from ``python -m benchmarks.probes.product_shapes --sweep`` (docs/benchmarks.md, "Speed"):
 FORWARD_FAN_IN = 3  # fan-in up to which Z = A @ W + b runs as loops (fan-in 4: 0.8-0.9x of BLAS)
 WEIGHT_FAN_IN = 1   # ... and dW, db (fan-in 2 from 10 rows: 0.55-0.75x of BLAS)
 ONE_ROW_FAN_IN = 6  # ... both, for a single row (1.1-3.6x BLAS's speed up to 6, the most timed)

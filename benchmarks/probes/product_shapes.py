@@ -1,6 +1,6 @@
 """Which backprop products the compiled engine should run as loops: every variant, in turns.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 1 python -m benchmarks.product_shapes
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 1 python -m benchmarks.probes.product_shapes
 
 For each (n, fan_in, fan_out), each of ``compiled_products``' three products is timed in every
 variant that computes it for that shape (BLAS: ``np.dot`` and the bias pass; the fan-in loops
@@ -105,7 +105,7 @@ def report_lines(product: str, shape: tuple[int, int, int], times: dict[str, np.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.product_shapes",
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.probes.product_shapes",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per variant (default 7)")
     parser.add_argument("--sweep", action="store_true", help="also the fan-in and fan-out sweep")

@@ -1,15 +1,12 @@
 """Building the report (every figure, table and index.html) from a fixed small results set: the
-synthetic one the report tests use, written through ``experiments.store``."""
-import sys
-from pathlib import Path
+synthetic one the report tests use, written through ``experiments.store``.
 
+A pytest-benchmark benchmark that lives with the report tests (benchmarks/ sits below reports and
+never imports it); ``make bench`` times it with the suites under benchmarks/."""
 import pytest
+from synthetic_results import STUDIES, make_results
 
 from reports.build import build
-
-# The synthetic results set lives with the report tests; reuse it rather than keep a second copy.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from synthetic_results import STUDIES, make_results  # noqa: E402
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """Which engine the heavy studies should use: epochs of their networks on ``vectorized`` and
 ``compiled`` in turns, and whether the two trained networks agree.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python -m benchmarks.study_engines [--rounds 5]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python -m benchmarks.probes.study_engines [--rounds 5]
 
 Each case is a study's network, optimizer, dtype and batch size (from experiments/studies/*.toml)
 on seeded data of the study's shape (MNIST-1D: 40 inputs, 10 classes, 4,000 samples), trained

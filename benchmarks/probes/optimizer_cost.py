@@ -1,6 +1,6 @@
 """What an optimizer costs: seconds per training epoch with each rule, as a ratio to plain SGD.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m benchmarks.optimizer_cost [--rounds 15]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m benchmarks.probes.optimizer_cost [--rounds 15]
 
 An epoch is ``nncore.train.train_epoch`` over ``STEPS_PER_EPOCH`` consecutive batches of seeded
 data, exactly as ``nncore.train`` runs it (its shuffling and per-epoch evaluation left out: they

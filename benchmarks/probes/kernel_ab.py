@@ -1,10 +1,10 @@
 """The compiled engine's plain-SGD epoch at another commit against the working tree's, in turns, in one process.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 1 python -m benchmarks.kernel_ab --against REV
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 1 python -m benchmarks.probes.kernel_ab --against REV
 
 ``benchmarks.compare`` runs each side in its own process; here both kernels live in one: the
 ``compiled_kernels`` and ``compiled_products`` of REV are written to a temporary package and
-imported beside the working tree's, and their ``sgd_epoch`` on ``benchmarks.engine_epochs``' cases
+imported beside the working tree's, and their ``sgd_epoch`` on ``benchmarks.probes.engine_epochs``' cases
 takes turns with the working tree's and with the 1024^3 matmul of the peak share, so that a slow
 spell, or a process started in the slower of this machine's two states (~1.5x apart), hits both
 sides alike. Printed per case and dtype: the median seconds of each side, the median of the
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from benchmarks.engine_epochs import (BIG_B128, DEEP_B10, PEAK_SHAPE, SINCOS_SAMPLES, SOFTMAX_SAMPLES,
+from benchmarks.probes.engine_epochs import (BIG_B128, DEEP_B10, PEAK_SHAPE, SINCOS_SAMPLES, SOFTMAX_SAMPLES,
                                       WIDE_B10, WIDE_B100, large_matmul)
 from benchmarks.peers import interleaved_seconds
 from benchmarks.cases import NetCase
@@ -86,7 +86,7 @@ def compare_case(old, case: NetCase, dtype: str, rounds: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.kernel_ab", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.probes.kernel_ab", description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", required=True, help="the git revision to compare with (e.g. main)")
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds per case (default 15)")
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])

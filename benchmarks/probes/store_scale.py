@@ -1,11 +1,11 @@
 """How the results store scales: `status` and `load` on a study of 10^4 runs, uncompacted (as an
 interrupted sweep leaves it: one shard per run and table) and compacted, and the compaction.
 
-    .venv/bin/python -m benchmarks.store_scale [--runs 10000] [--dir /tmp/store_scale]
+    .venv/bin/python -m benchmarks.probes.store_scale [--runs 10000] [--dir /tmp/store_scale]
     (or --fabricate-only, then --reuse: write once, time again after a code change;
     --compact-only: only the compaction's time and peak memory, each table in a child process;
     --code DIR: compact with the code of another checkout, e.g. an older commit's)
-    .venv/bin/python -m benchmarks.store_scale --sweep 3000 [--dir DIR]
+    .venv/bin/python -m benchmarks.probes.store_scale --sweep 3000 [--dir DIR]
     (the load figures: a real `sweep --jobs 2` of that many tiny runs, then `status` and
     `reports build` on its results, each a child process)
 
@@ -124,7 +124,7 @@ print(json.dumps({"wall_s": time.perf_counter() - started,
 def compact_in_child(results: Path, table: str, code: Path | None = None) -> dict:
     """Compact ``table`` in a fresh process (with the code in ``code`` if given); its wall
     seconds, peak resident memory and Arrow's peak allocation, in MB."""
-    code = code or Path(__file__).resolve().parents[1]
+    code = code or Path(__file__).resolve().parents[2]
     # Run in ``code``: with -c, the current folder comes first on the import path.
     out = subprocess.run([sys.executable, "-c", COMPACT_CHILD, str(results), table], check=True,
                          capture_output=True, text=True, cwd=code,
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     work = args.dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
     if args.sweep:
-        from benchmarks.sweep_load import main as sweep_load
+        from benchmarks.probes.sweep_load import main as sweep_load
 
         return sweep_load(args.sweep, work)
     results = work / "results"

@@ -1,7 +1,7 @@
 """Runner performance: parallel efficiency on 2 cores and the per-run overhead.
 
-    .venv/bin/python -m benchmarks.runner_perf efficiency [--studies width depth lr]
-    .venv/bin/python -m benchmarks.runner_perf overhead [--runs 400]
+    .venv/bin/python -m benchmarks.probes.runner_perf efficiency [--studies width depth lr]
+    .venv/bin/python -m benchmarks.probes.runner_perf overhead [--runs 400]
 
 ``efficiency``: wall(serial) / (workers x wall(loky, workers)) over the given studies, each sweep
 into a fresh temporary results directory (target >= 0.85 on 2 cores).

@@ -1,7 +1,7 @@
 """Seconds per epoch of nncore's vectorized and compiled engines beside JAX and scikit-learn, in turns.
 
-    python -m benchmarks.engine_epochs            # the goals of the compiled engine, a few minutes
-    python -m benchmarks.engine_epochs --where    # also the cases where BLAS does the work
+    python -m benchmarks.probes.engine_epochs            # the goals of the compiled engine, a few minutes
+    python -m benchmarks.probes.engine_epochs --where    # also the cases where BLAS does the work
 
 One BLAS thread (threadpoolctl; run it under ``make``'s thread variables or with
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``). Each epoch function is the one the peer baselines
@@ -111,7 +111,7 @@ HEADER = (f"{'case':<32} {'dtype':<8} {'vector s':>10} {'compiled s':>10} {'jax 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.engine_epochs",
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.probes.engine_epochs",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])

@@ -1,6 +1,6 @@
 """What the compiled engine costs before its first step: compiling once, loading from the cache after.
 
-    python -m benchmarks.compile_cost [--repeats 2] [--cached 3]
+    python -m benchmarks.probes.compile_cost [--repeats 2] [--cached 3]
 
 Each measurement is a fresh Python process with its own numba cache folder (``NUMBA_CACHE_DIR``):
 the first process compiles the kernels it needs and writes the cache, the next ones only load it,
@@ -62,7 +62,7 @@ def probe(cache_dir: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.compile_cost",
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.probes.compile_cost",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2, help="cold caches measured (default 2)")
     parser.add_argument("--cached", type=int, default=3, help="cached loads after each (default 3)")

@@ -1,7 +1,7 @@
 """The load figures of a real sweep: runs stored per second for many tiny runs with ``--jobs 2``,
 the sweep process's own peak memory, then ``status`` and ``reports build`` on its results.
 
-    .venv/bin/python -m benchmarks.store_scale --sweep 3000 [--dir DIR]
+    .venv/bin/python -m benchmarks.probes.store_scale --sweep 3000 [--dir DIR]
 
 Each step is a child process (what a user runs); the sweep's peak memory is its own
 (``RUSAGE_SELF`` in the sweep process: not its workers'). Wall seconds: on a shared machine they
@@ -42,7 +42,7 @@ def write_spec(directory: Path, n_runs: int) -> Path:
 def timed(command: list[str]) -> tuple[float, str]:
     """Wall seconds of ``command`` and its standard output; fails loudly if it fails."""
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).parents[2])
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
     return time.perf_counter() - started, done.stdout

@@ -1,5 +1,5 @@
-"""``python -m benchmarks.engine_epochs`` on tiny epochs, so the script cannot rot (no timing claims)."""
-from benchmarks.engine_epochs import GOALS, HEADER, main
+"""``python -m benchmarks.probes.engine_epochs`` on tiny epochs, so the script cannot rot (no timing claims)."""
+from benchmarks.probes.engine_epochs import GOALS, HEADER, main
 
 
 def test_engine_epochs_prints_every_case_and_every_goal(capsys):

@@ -1,7 +1,7 @@
 """What the vectorized engine's whole-epoch hook saves: an epoch through ``train_epoch`` against
 the same epoch step by step (``nncore.train.train_step`` per batch), alternating in one process.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m benchmarks.epoch_hook [--rounds 9]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m benchmarks.probes.epoch_hook [--rounds 9]
 
 Both make the same updates to the bit (tests/test_nncore_train.py); the hook does the per-step
 Python work (the parameter vector's check, the workspace lookup, the views, the activations)
