@@ -106,10 +106,22 @@ def run_compare(args: argparse.Namespace) -> int:
         outcome = compare.compare_sides(base, head, options, store / "noise.parquet")
         commits = {side.label: history.commit_fields(root, side.commit, side.dirty) for side in (base, head)}
     print(compare.report(outcome, options))
-    samples = compare.save_samples(outcome, store / "compare")
-    history.append(store / "history.parquet", history.rows_from_samples(outcome.samples, commits, outcome.fingerprint))
-    print(f"raw samples: {samples}; history: {store / 'history.parquet'}")
+    _keep_records(outcome, commits, store)
     return outcome.exit_code
+
+
+def _keep_records(outcome: compare.Outcome, commits: dict, store: Path) -> None:
+    """Save the raw samples and append to the history; a store that cannot take them is one
+    line on stderr, never the comparison's exit status (``git bisect run`` reads that)."""
+    try:
+        samples = compare.save_samples(outcome, store / "compare")
+        history.append(store / "history.parquet",
+                       history.rows_from_samples(outcome.samples, commits, outcome.fingerprint))
+    except (OSError, records.HistoryError) as problem:
+        print(f"warning: {problem}; the comparison above stands, its exit status unchanged",
+              file=sys.stderr)
+        return
+    print(f"raw samples: {samples}; history: {store / 'history.parquet'}")
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -164,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     """Run a parsed ``bench`` command: bad input exits 2 and a commit that cannot run 125, one line each."""
     try:
         return COMMANDS[args.bench_command](args)
-    except gitrepo.BadInput as problem:
+    except (gitrepo.BadInput, records.HistoryError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except CannotRun as problem:

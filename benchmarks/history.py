@@ -4,13 +4,15 @@ Every ``make bench`` (``python -m benchmarks.history record RUN.json``) and ever
 compare`` appends rows with the commit, whether the tree was dirty, the commit's date, when it was
 recorded, and the machine fingerprint (``benchmarks.machine``); reading it is ``benchmarks.records``. Histories of different fingerprints
 are never mixed: change points are found per (fingerprint, benchmark, metric), on one value per
-commit (the median of that commit's recordings), commits ordered by their date.
+commit (the median of that commit's recordings), commits ordered by their date. Recordings from a
+dirty tree (uncommitted changes) are kept out of those series and listed apart.
 
     python -m benchmarks.history record .benchmarks/last-bench.json   # append a saved run
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -20,7 +22,8 @@ import pandas as pd
 
 from benchmarks import gitrepo
 from benchmarks.machine import FINGERPRINT_KEYS, fingerprint_id
-from benchmarks.records import COLUMNS, HISTORY, RELATIVE, load, per_commit
+from benchmarks.records import (COLUMNS, HISTORY, RELATIVE, HistoryError, dirty_rows, load,  # noqa: F401
+                                per_commit, reason)
 from benchmarks.rounds import parse_round
 
 
@@ -71,14 +74,20 @@ def rows_from_samples(samples: pd.DataFrame, side_commits: dict[str, dict], fing
 
 
 def append(path: Path, new_rows: pd.DataFrame) -> Path:
-    """Append ``new_rows`` to the history at ``path`` (written whole, then renamed: never half a file)."""
+    """Append ``new_rows`` to the history at ``path`` (written whole, then renamed: never half a
+    file); ``HistoryError`` when it cannot be read or written, the file left as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     old = load(path)
     table = new_rows if old.empty else pd.concat([old, new_rows], ignore_index=True)
     temporary = path.with_suffix(".tmp")
-    table.to_parquet(temporary, index=False)
-    temporary.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table.to_parquet(temporary, index=False)
+        temporary.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # the first error is the one to report
+            temporary.unlink(missing_ok=True)
+        raise HistoryError(f"cannot write the benchmark history {path}: {reason(error)}") from None
     return path
 
 
@@ -94,14 +103,27 @@ def format_changes(history: pd.DataFrame, changes: pd.DataFrame) -> str:
                      f"numba {first['machine_numba']}")
         mine = series[series["fingerprint_id"] == machine]
         commits = mine.groupby(["benchmark", "metric"]).size()
-        lines.append(f"  {len(commits)} series, {commits.min()}-{commits.max()} commits each")
+        lines.append(f"  {len(commits)} series, {commits.min()}-{commits.max()} commits each" if len(commits)
+                     else "  no recording from a clean tree yet")
         found = changes[changes["fingerprint_id"] == machine]
         if found.empty:
             lines.append("  no level change")
         for change in found.itertuples():
             lines.append(f"  {change.benchmark.split('::')[-1]} {change.metric}: x{change.ratio:.2f} "
-                         f"({change.before:.4g} -> {change.after:.4g}) at {change.commit[:10]} {change.subject}")
+                         f"({change.before:.4g} -> {change.after:.4g}) at {change.commit[:10]} {change.subject}"
+                         + (" (the newest commit, alone at this level so far)" if change.newest else ""))
+        lines.extend(_dirty_lines(rows_of_machine))
     return "\n".join(lines)
+
+
+def _dirty_lines(rows_of_machine: pd.DataFrame) -> list[str]:
+    """The dirty-tree recordings of one machine, apart from its series."""
+    dirty = rows_of_machine[dirty_rows(rows_of_machine)]
+    if dirty.empty:
+        return []
+    commits = ", ".join(c[:10] for c in dict.fromkeys(dirty["commit"]))
+    return [f"  {dirty['recorded_at'].nunique()} recording(s) from a dirty tree (uncommitted changes on "
+            f"{commits}) kept out of the series"]
 
 
 def record(run_path: Path, history_path: Path = HISTORY, source: str = "bench") -> int:

@@ -172,3 +172,21 @@ def test_make_bench_appends_its_run_to_the_history_that_history_lists(repo, monk
     assert sorted(table["metric"]) == ["peak_bytes", "time_s"] and set(table["commit"]) == {commits["after"]}
     assert bench(monkeypatch, root, "history", "--store", str(tmp_path)) == cli.EXIT_OK
     assert "machine abc123: Test CPU" in capsys.readouterr().out
+
+
+def test_an_unreadable_history_never_decides_compare_and_is_one_line(repo, monkeypatch, tmp_path, capsys):
+    root, commits = repo
+    (tmp_path / "history.parquet").write_bytes(b"PAR1 torn in half")
+    status = bench(monkeypatch, root, "compare", commits["small"], commits["docs"], *FAST, "--store", str(tmp_path))
+    out, err = capsys.readouterr()
+    assert status == cli.EXIT_OK and "0 slower" in out
+    assert err.count("\n") == 1 and str(tmp_path / "history.parquet") in err and "Traceback" not in err
+    assert (tmp_path / "history.parquet").read_bytes() == b"PAR1 torn in half"   # left as it was
+
+
+def test_bench_history_of_an_unreadable_file_is_one_line_exit_2(repo, monkeypatch, tmp_path, capsys):
+    root, _ = repo
+    (tmp_path / "history.parquet").write_bytes(b"not parquet at all")
+    assert bench(monkeypatch, root, "history", "--store", str(tmp_path)) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(tmp_path / "history.parquet") in err

@@ -139,3 +139,48 @@ def test_a_comparison_records_the_median_time_per_reference_of_each_side():
     table = history.rows_from_samples(samples, commits, {"id": "abc123"})
     relative = table[table.metric == records.RELATIVE].set_index("commit")["value"]
     assert relative.to_dict() == {"base" * 8: 2.0, "head" * 8: 2.5}
+
+
+def test_a_history_that_cannot_be_appended_to_is_one_error_naming_the_file(tmp_path, monkeypatch):
+    import errno
+    path = tmp_path / "history.parquet"
+    history.append(path, history_rows([1e-3] * 2))
+    before = path.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    with pytest.raises(records.HistoryError, match="No space left on device") as raised:
+        history.append(path, history_rows([1e-3], start=2))
+    assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]
+
+
+def test_a_slowdown_in_the_newest_commit_is_judged_there_at_its_own_size():
+    values = levels([1e-3] * 7 + [2e-3], seed=4)
+    (change,) = records.change_points(history_rows(values)).itertuples()
+    assert change.commit == f"{7:040x}" and change.ratio == pytest.approx(2.0, rel=0.05)
+    text = history.format_changes(history_rows(values), records.change_points(history_rows(values)))
+    assert "newest commit" in text
+
+
+def test_a_step_two_commits_old_is_still_found_where_it_began():
+    (change,) = changepoints.level_changes(levels([1.0] * 6 + [1.5] * 2, seed=5))
+    assert change.index == 6 and change.ratio == pytest.approx(1.5, rel=0.05)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_newest_commit_within_the_noise_is_no_change(seed):
+    assert changepoints.level_changes(levels([1.0] * 8, seed=seed)) == []
+
+
+def test_a_dirty_tree_recording_stays_out_of_the_clean_series_and_is_listed_apart():
+    clean = history_rows(levels([1e-3] * 8, seed=7))
+    dirty = history_rows([3e-3], start=8).assign(dirty=True)
+    more = history_rows(levels([1e-3] * 3, seed=8), start=9)
+    table = pd.concat([clean, dirty, more], ignore_index=True)
+    assert records.change_points(table).empty
+    assert len(records.per_commit(table)) == 11
+    text = history.format_changes(table, records.change_points(table))
+    assert "no level change" in text and "dirty" in text and f"{8:040x}"[:10] in text
