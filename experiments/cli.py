@@ -60,20 +60,51 @@ def cmd_sweep(args) -> int:
         searched = [study for study in studies if study.search is not None]
         if searched and code != EXIT_USAGE:
             code = max(code, _sweep_retrains(args, searched))
+        resolving = [study for study in studies if study.resolve is not None]
+        if resolving and code != EXIT_USAGE:
+            code = max(code, _sweep_rounds(args, resolving))
         return code
 
 
 # --- searched studies: the second stage ([search]) ----------------------------------------------
 def _with_retrains(study: specs.Study, results: str) -> specs.Study:
-    """A searched study with the retrains its stored trials already call for (a resumed sweep
-    runs them alongside the missing trials); unchanged when unsearched or unreadable (the sweep
-    then reports the unreadable shard)."""
-    from .search.study import with_retrains
+    """A searched study with the retrains its stored trials already call for, a ``[resolve]``
+    study with the runs its rounds so far call for (a resumed sweep runs them alongside the
+    missing ones); unchanged when neither or unreadable (the sweep then reports the shard)."""
+    from .resolve.rounds import with_rounds
 
     try:
-        return with_retrains(study, results)[0]
+        return with_rounds(study, results)[0]
     except CorruptResults:
         return study
+
+
+def _sweep_rounds(args, resolving: list[specs.Study]) -> int:
+    """``[resolve]`` studies: while a study's replayed rounds call for runs not stored yet (seeds
+    added to the grid points of comparisons still open), run them. Never forced again."""
+    from . import sweep
+    from .resolve.rounds import with_rounds
+
+    again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
+    code = EXIT_OK
+    while True:
+        todo, notes = [], []
+        for study in resolving:
+            try:
+                full, replay = with_rounds(study, args.results)
+                missing = sweep.select(full, sweep.stored_runs(args.results, study.name))
+            except CorruptResults:
+                continue
+            if missing:
+                todo.append(full)
+                notes.append(f"{study.name} round {replay.round + 1} ({len(replay.open)} of "
+                             f"{len(replay.outcomes)} comparisons open)")
+        if not todo:
+            return code
+        print(f"resolve: adding seeds: {'; '.join(notes)}", file=sys.stderr)
+        code = max(code, _sweep_studies(again, todo))
+        if code == EXIT_USAGE:
+            return code
 
 
 def _sweep_retrains(args, searched: list[specs.Study]) -> int:
@@ -181,10 +212,11 @@ def _stored_of(studies: list[specs.Study], results: str) -> str:
 def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
-    from .search.study import both_stages
+    from .resolve.rounds import known_runs, status_note
 
     study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
-    study, stored, tally = both_stages(study, args.results)
+    planned = study
+    study, stored, tally, replay = known_runs(study, args.results)
     pending = sweep.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
     estimates = sweep.calibrated_estimates(study, stored)
@@ -199,6 +231,11 @@ def cmd_plan(args) -> int:
     print(f"varying: {', '.join(study.varying) or 'nothing'}")
     for line in study.search.lines() if study.search is not None else ():
         print(line)
+    if study.resolve is not None:
+        for line in study.resolve.lines(len(planned.runs) if study.search is None else tally.total):
+            print(line)
+        note = status_note(replay).strip()
+        print(note[1:-1] if note else "")
     shown = study.runs if args.all else study.runs[:20]
     for run in shown:
         state = stored.status.get(run.run_id, "pending")
@@ -241,7 +278,7 @@ def cmd_list(args) -> int:
 def cmd_status(args) -> int:
     from . import store, sweep
     from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
-    from .search.study import both_stages
+    from .resolve.rounds import known_runs, status_note
 
     studies = _load(args.studies, False, args.max_runs)
     extra = []
@@ -266,12 +303,13 @@ def cmd_status(args) -> int:
           f"{'stale':>5}  (stale: {meaning})")
     for study in studies:
         try:
-            _, _, c = both_stages(study, args.results, commit)
+            _, _, c, replay = known_runs(study, args.results, commit)
         except store.CorruptResults as error:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
         note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
+        note += status_note(replay)
         if c.stale_data:
             note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "
                      "not reported)")

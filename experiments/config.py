@@ -35,7 +35,7 @@ ALWAYS_HASHED = frozenset({
 SHAPE_KEYS = {"hidden": list, "width": int, "depth": int}
 # Top-level keys of a spec file (experiments/spec.py); named here so errors can point at them.
 SPEC_KEYS = {"name", "description", "seeds", "timing", "default", "base", "grid", "zip", "case",
-             "exclude", "quick", "report", "search"}
+             "exclude", "quick", "report", "search", "resolve"}
 
 
 class SpecError(ValueError):

@@ -32,6 +32,8 @@ A spec is data::
     trials = 16                    # (experiments/search: trials, then the winners retrained)
     [search.nuisance]
     lr = { log = [1e-4, 1e-1] }
+    [resolve]                      # optional: add seeds until each comparison along an axis is
+    axis = "width"                 # resolved (experiments/resolve: keys, defaults, the method)
 
 Every run is resolved to a canonical configuration (experiments/config.py) whose SHA-256 is the
 run id; the whole grid is expanded and frozen before anything runs.
@@ -49,7 +51,8 @@ from .catalog import MAX_RUNS, STUDIES_DIR, default_studies, find_study, spec_pa
 from .config import (FIELDS, SPEC_KEYS, SpecError, Where, canonical_json, check_known_key,
                      check_type, check_value, own_copy, resolve, run_id)
 
-if TYPE_CHECKING:  # experiments.search.study imports Run and Study from here
+if TYPE_CHECKING:  # experiments.search.study and experiments.resolve import Run and Study from here
+    from .resolve.rounds import ResolvePlan
     from .search.study import SearchPlan
 
 __all__ = ["Run", "Study", "SpecError", "load_spec", "find_study", "default_studies", "spec_paths",
@@ -85,6 +88,7 @@ class Study:
     quick: bool = False
     report: dict = field(default_factory=dict)  # the spec's [report] table, checked
     search: SearchPlan | None = None  # a searched study's two stages; runs are its trials
+    resolve: ResolvePlan | None = None  # [resolve]: its rounds; runs are the first round's
 
 
 # --- parsing and expansion ----------------------------------------------------------------------
@@ -329,20 +333,51 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
     at = Where(path)
     raw = read_toml(path)
     parsed = _parse(raw, at)
-    if quick:
+    resolving = _resolve_table(raw, parsed, at)
+    if quick:  # a smoke run: one round of one seed, no rounds added
         _make_quick(parsed)
-    axes.check_size(parsed.axes, parsed.axis_names, parsed.seeds, max_runs, at)
+        resolving = None
+    all_seeds = range(resolving.max_seeds) if resolving else parsed.seeds
+    axes.check_size(parsed.axes, parsed.axis_names, all_seeds, max_runs, at)
+    first_seeds = list(parsed.seeds)
+    if resolving:  # every seed a round may add, expanded now; the study keeps the first round's
+        from .resolve.table import seed_schedule
+        parsed.seeds = seed_schedule(first_seeds, resolving.max_seeds)
     runs, kept_points = _expand(parsed, quick, at)
     runs, varying = _label(runs, kept_points)
     study = Study(name=parsed.name, description=parsed.description, path=path, runs=runs,
                   varying=varying, timing=parsed.timing, default=parsed.default, quick=quick,
                   report=parsed.report)
+    if resolving:
+        study = _first_round(study, first_seeds)
     if "search" in raw:
         from .search.study import plan_search  # it imports Run and Study from here
 
         grid_keys = {key for points in parsed.axes for point in points for key in point}
         study, _ = plan_search(study, raw["search"], grid_keys, at, max_runs)
+    if resolving:
+        from .resolve.rounds import plan_rounds  # it imports Run and Study from here
+
+        study.resolve = plan_rounds(study, runs, resolving, parsed.seeds, len(first_seeds),
+                                    parsed.report.get("baseline"), at)
     study.report = _report_points(study.report, [point for _, point in kept_points], at)
+    return study
+
+
+def _resolve_table(raw: dict, parsed: _Parsed, at: Where):
+    """The spec's checked ``[resolve]`` table (experiments/resolve/table.py), or None."""
+    if "resolve" not in raw:
+        return None
+    from .resolve.table import parse
+
+    grid_keys = [name[len("grid."):] for name in parsed.axis_names if name.startswith("grid.")]
+    return parse(raw["resolve"], grid_keys, len(parsed.seeds), at)
+
+
+def _first_round(study: Study, first_seeds: list[int]) -> Study:
+    """The study with only its first round's runs (those of the spec's own seeds)."""
+    first = set(first_seeds)
+    study.runs = [run for run in study.runs if run.config["seed"] in first]
     return study
 
 
