@@ -95,6 +95,14 @@ def stored_studies(results: str | os.PathLike) -> list[str]:
     return studies_with_results(results)
 
 
+def inaccessible_studies(results: str | os.PathLike) -> dict[str, str]:
+    """The folders of ``results`` this process cannot look into (another user's study, mode
+    700), each with a one-line reason naming it."""
+    from .store import study_folders
+
+    return study_folders(results)[1]
+
+
 def shipped_study_of(stored_name: str, max_runs: int = MAX_RUNS) -> Study | None:
     """The shipped study (its quick variant for ``<name>-quick``) whose results are stored under
     ``stored_name``, or None (a study given by path, or one no longer shipped)."""

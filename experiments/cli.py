@@ -317,6 +317,9 @@ def cmd_status(args) -> int:
             note += f"  ({c.unknown} of unknown staleness)"
         print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
               f"{_stale_cell(c.stale + c.stale_data, c.unknown):>5}{note}")
+    if not args.studies:
+        for name, reason in catalog.inaccessible_studies(args.results).items():
+            print(f"{name:<16} skipped: {reason}")
     for name in extra:
         try:
             stored = sweep.stored_runs(args.results, name)
@@ -345,6 +348,9 @@ def cmd_compact(args) -> int:
     from . import store
 
     names = args.studies or catalog.stored_studies(args.results)
+    if not args.studies:
+        for name, reason in catalog.inaccessible_studies(args.results).items():
+            print(f"note: skipped {name}: {reason}", file=sys.stderr)
     unreadable = []
     for name in names:
         tables = [table for table in store.TABLES if store.shard_paths(args.results, name, table)]

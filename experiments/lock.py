@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -69,8 +69,11 @@ def study_lock(results: str | os.PathLike, study: str, wait: bool = False,
         yield
         return
     try:
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+        # Who holds it is only for another sweep's message: a full disk leaves the file empty
+        # (that sweep then says "another process"), it does not stop this one.
+        with suppress(OSError):
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
         yield
     finally:
         _tidy(path, created)

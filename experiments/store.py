@@ -9,6 +9,7 @@ The contract is docs/results-schema.md.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -86,6 +87,11 @@ class CorruptResults(ValueError):
     """A stored shard cannot be read; the message names the file."""
 
 
+class InaccessibleResults(CorruptResults):
+    """A study's folder cannot be entered or listed (another user's, mode 700); the message
+    names it. A ``CorruptResults``: every reader that reports an unreadable shard reports it."""
+
+
 class UnwritableResults(OSError):
     """The results folder cannot be written (not a directory, read-only, disk full); the message
     names the folder."""
@@ -113,9 +119,16 @@ def _check_table(table: str) -> None:
 def shard_paths(results: str | os.PathLike, study: str, table: str) -> list[Path]:
     """The table's finished shards, oldest first (names start with a nanosecond timestamp)."""
     directory = table_dir(results, study, table)
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith("."))
+    try:
+        if not directory.is_dir():
+            return []
+        return sorted(p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith("."))
+    except OSError as error:
+        raise InaccessibleResults(_inaccessible(directory, error)) from None
+
+
+def _inaccessible(path: Path, error: OSError) -> str:
+    return f"{path}: cannot be read ({error.strerror or error}); another user's folder?"
 
 
 def _shard_name() -> str:
@@ -133,12 +146,19 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
         write(temporary)
         os.replace(temporary, path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        _discard(temporary)
         raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _discard(temporary)
         raise
     return path
+
+
+def _discard(temporary: Path) -> None:
+    """Remove a temporary that is not to be kept; where that fails too (a read-only folder),
+    the first error is the one to report, and ``clean_temporaries`` removes it later."""
+    with contextlib.suppress(OSError):
+        temporary.unlink(missing_ok=True)
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> Path:
@@ -384,8 +404,31 @@ def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
     return compact_table(results, study, table)
 
 
-def studies_with_results(results: str | os.PathLike) -> list[str]:
+def study_folders(results: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
+    """The studies ``results`` holds runs of, sorted, and the folders in it that cannot be
+    looked into (another user's, mode 700) with why: ``({name: reason})``."""
     root = Path(results)
     if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "runs").is_dir())
+        return [], {}
+    readable, inaccessible = [], {}
+    for path in sorted(root.iterdir()):
+        try:
+            if path.is_dir() and (path / "runs").is_dir():
+                readable.append(path.name)
+        except OSError as error:
+            inaccessible[path.name] = _inaccessible(path, error)
+    return readable, inaccessible
+
+
+def studies_with_results(results: str | os.PathLike) -> list[str]:
+    """The studies ``results`` holds runs of (folders that cannot be looked into left out)."""
+    return study_folders(results)[0]
+
+
+def has_results(results: str | os.PathLike, study: str) -> bool:
+    """Whether ``results`` holds runs of ``study``, looking at that study's folder alone; True
+    when it cannot be looked into (its reader then names it)."""
+    try:
+        return (Path(results) / study / "runs").is_dir()
+    except OSError:
+        return True

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.spec import spec_paths
-from experiments.store import studies_with_results
+from experiments.store import has_results
 
 from . import generic
 from .data import Messages, Study, is_quick, load_study, quick_name, quick_rule, requested_study
@@ -80,10 +80,10 @@ def _wanted(request: str, quick: bool, results: str, explicit: bool, shipped: li
     if found is None:
         return None
     name, spec = found
-    stored = studies_with_results(results)
-    if not explicit and spec is not None and not spec.default and name not in stored:
+    stored = has_results(results, name)  # this study's folder only: never the others'
+    if not explicit and spec is not None and not spec.default and not stored:
         return None  # kept out of the default sweep (`make sweep STUDY=...`) and not run yet
-    if spec is None and quick_rule(name)[0] not in shipped and name not in stored:
+    if spec is None and quick_rule(name)[0] not in shipped and not stored:
         messages.warn(f"unknown study '{name}': no spec of that name in experiments/studies "
                       f"({', '.join(shipped)}) and no results in {results}/; give a spec's "
                       "path for a study of your own; left out")
