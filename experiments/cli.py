@@ -37,6 +37,19 @@ def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
     return list(unique.values())
 
 
+def _check_engines_installed(studies: list[specs.Study]) -> None:
+    """SpecError (one line: the study, the engine, the missing module, what to install) when a run
+    would use an engine whose optional dependency is not installed here."""
+    from nncore.engines import plugins
+
+    for study in studies:
+        for engine in sorted({run.config["engine"] for run in study.runs}):
+            missing = plugins.missing_dependency(engine)
+            if missing:
+                raise SpecError(f"{study.path}: engine {engine!r} needs the module {missing!r}, which is not "
+                                f"installed here ({plugins.install_hint(engine)})")
+
+
 def _format_seconds(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -53,6 +66,7 @@ def cmd_sweep(args) -> int:
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
     studies = _load(args.studies, args.quick, args.max_runs)
+    _check_engines_installed(studies)
     # Held from choosing the runs to do until they are stored, both stages of a searched study
     # included: one sweep per study at a time.
     with study_locks(args.results, [study.name for study in studies], wait=args.wait):

@@ -138,6 +138,8 @@ def check_engine(config: dict, where: str, at: Where) -> None:
     try:
         cls = engine_class(name)
     except ValueError as error:  # EngineError: cannot be imported, or not an engine
+        if plugins.missing_dependency(name):  # an extra not installed: listing and reporting work,
+            return                            # a sweep refuses (experiments.cli) and says what to install
         raise at.error(f"{where}: engine", str(error)) from None
     problem = plugins.unsupported(cls, name, {key: config[key] for key in SUPPORT_KEYS})
     if problem:

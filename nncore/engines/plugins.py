@@ -64,6 +64,32 @@ def _load_entry_point(engine: str, builtin: dict):
                           f"loaded: {type(error).__name__}: {error}") from None
 
 
+def missing_dependency(engine: str) -> str | None:
+    """The module an installed entry-point engine needs and cannot import here (its distribution's
+    optional extra not installed: ``jax`` for ``engine = "jax"`` without ``nnstudy[jax]``); None
+    for any other engine, loadable or not. Such a spec is valid; only running it is not."""
+    point = entry_points().get(engine) if isinstance(engine, str) else None
+    if point is None:
+        return None
+    try:
+        point.load()
+    except ModuleNotFoundError as error:
+        return error.name
+    except Exception:
+        return None
+    return None
+
+
+def install_hint(engine: str) -> str:
+    """``pip install 'dist[extra]'`` when the distribution registering ``engine`` has an extra of that
+    name (nnstudy's torch and jax engines), else ``pip install`` of the distribution's requirements."""
+    dist = entry_points()[engine].dist
+    if dist is None:
+        return "install what the distribution registering it needs"
+    extras, name = dist.metadata.get_all("Provides-Extra") or [], dist.metadata["Name"]
+    return f"pip install '{name}[{engine}]'" if engine in extras else f"install what {name} needs for it"
+
+
 @functools.lru_cache(maxsize=64)
 def _plugin_class(engine: str, builtin_names: tuple[str, ...]):
     found = _import_class(engine) if ":" in engine else \
