@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 import nndata
 
@@ -20,6 +21,7 @@ from .spec import SpecError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
 EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
+EXIT_INTERRUPTED = 128 + 2  # ... and by SIGINT (Ctrl-C)
 
 
 def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
@@ -395,25 +397,39 @@ def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run one parsed command; bad specs and unreadable results exit 2 with one line."""
+# What a command stopped by Ctrl-C or SIGTERM leaves behind: its one line after "interrupted: ".
+LEFT_BEHIND = {"sweep": "finished runs are stored; rerun the same command to resume",
+               "compact": "compact: nothing lost (a table's shards are replaced by their merge "
+                          "only once it is written); rerun to finish",
+               "plan": "plan: nothing was changed", "list": "list: nothing was changed",
+               "status": "status: nothing was changed"}
+
+
+def stoppable(call: Callable[[], int], left_behind: str) -> int:
+    """``call()``, with Ctrl-C (exit 130) or SIGTERM (143) during it one line saying what it
+    leaves behind, no traceback: the one way every command stops."""
     from .backends import Terminated, sigterm_as_interrupt
-    from .lock import StudyBusy
 
     try:
         with sigterm_as_interrupt():
-            return COMMANDS[args.command](args)
+            return call()
+    except Terminated:  # kill, a scheduler or CI: stopped like Ctrl-C
+        print(f"terminated: {left_behind}", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print(f"interrupted: {left_behind}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one parsed command; bad specs and unreadable results exit 2 with one line."""
+    from .lock import StudyBusy
+
+    try:
+        return stoppable(lambda: COMMANDS[args.command](args), LEFT_BEHIND[args.command])
     except BrokenPipeError:  # output piped into head: not an error
         sys.stderr.close()
         return EXIT_OK
     except (SpecError, CorruptResults, UnwritableResults, StudyBusy) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except Terminated:  # kill, a scheduler or CI: stopped like Ctrl-C
-        print("terminated: finished runs are stored; rerun the same command to resume",
-              file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("interrupted: finished runs are stored; rerun the same command to resume",
-              file=sys.stderr)
-        return 130

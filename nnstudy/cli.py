@@ -37,18 +37,26 @@ def _extend(commands) -> None:
     bench_cli.add_commands(commands)
 
 
+# The commands nnstudy adds to experiments' and what each leaves behind when Ctrl-C (or SIGTERM)
+# stops it: its one line after "interrupted: " (fields of the parsed arguments in braces).
+COMMANDS = {"report": reports_cli.run_build, "check-engine": check_engine.run, "bench": bench_cli.run}
+LEFT_BEHIND = {
+    "report": "report: not written; {out}/ is as it was; rerun to build it",
+    "check-engine": "check-engine: no verdict on {name} (a check that hangs fails by itself "
+                    "after --timeout SECONDS)",
+    "bench": "bench {bench_command}: stopped before its verdict; nothing of it was recorded",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = experiments_cli.build_parser(
         prog="nnstudy", extend=_extend,
         description="Run study specs, store their results in Parquet, and report them.")
     args = parser.parse_args(argv)
-    if args.command == "report":
-        return reports_cli.run_build(args)
-    if args.command == "check-engine":
-        return check_engine.run(args)
-    if args.command == "bench":
-        return bench_cli.run(args)
-    return experiments_cli.run(args)
+    if args.command not in COMMANDS:
+        return experiments_cli.run(args)
+    return experiments_cli.stoppable(lambda: COMMANDS[args.command](args),
+                                     LEFT_BEHIND[args.command].format(**vars(args)))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ raises fails the check with the exception's one-line message. ``run_kit`` runs t
 from __future__ import annotations
 
 import math
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -326,33 +329,72 @@ CHECKS = {check.__name__: check for check in (
 ONCE = ("unsupported_refused",)
 
 
-def run_check(engine, name: str) -> list[Outcome]:
+class CheckTimeout(BaseException):
+    """A check outlasted its time limit. Not an ``Exception``: an engine's own ``except
+    Exception`` (and the kit's, which turns an engine's error into a failed case) lets it by."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    """Raise ``CheckTimeout`` in this block after ``seconds`` of wall time (SIGALRM: the main
+    thread only, and only between Python bytecodes; elsewhere, or with None, no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CheckTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _one_case(name: str, instance, fresh, case: Case) -> Outcome:
+    """One check on one case; the engine's exception or a non-finite value fails it, named."""
+    try:
+        worst, tolerance, *note = CHECKS[name](instance, fresh, case)
+        if not math.isfinite(worst) and not note:
+            note = [f"non-finite error ({worst})"]
+    except NotFinite as error:
+        worst, tolerance, note = math.nan, 0.0, [str(error)]
+    except Exception as error:  # the engine's failure is the check's result, not a crash
+        message = str(error).splitlines()[0] if str(error) else ""
+        worst, tolerance, note = math.inf, 0.0, [f"raised {type(error).__name__}: {message}"]
+    return Outcome(name, case.label, float(worst), tolerance, note[0] if note else "")
+
+
+def run_check(engine, name: str, timeout: float | None = None) -> list[Outcome]:
     """One check over every case the engine supports; ``engine`` is a name, class or instance
-    (``EngineError`` when it cannot be loaded)."""
+    (``EngineError`` when it cannot be loaded). A check still running after ``timeout`` seconds
+    (all its cases together) stops and fails, naming the case it was in."""
     instance = get_engine(engine)
     fresh = (lambda: get_engine(engine)) if isinstance(engine, (str, type)) else \
         (lambda: type(instance)())
     every = cases(supports_of(instance))
-    outcomes = []
-    for case in every[:1] if name in ONCE else every:
-        try:
-            worst, tolerance, *note = CHECKS[name](instance, fresh, case)
-            if not math.isfinite(worst) and not note:
-                note = [f"non-finite error ({worst})"]
-        except NotFinite as error:
-            worst, tolerance, note = math.nan, 0.0, [str(error)]
-        except Exception as error:  # the engine's failure is the check's result, not a crash
-            message = str(error).splitlines()[0] if str(error) else ""
-            worst, tolerance, note = math.inf, 0.0, [f"raised {type(error).__name__}: {message}"]
-        outcomes.append(Outcome(name, case.label, float(worst), tolerance, note[0] if note else ""))
+    todo = every[:1] if name in ONCE else every
+    outcomes: list[Outcome] = []
+    try:
+        with _time_limit(timeout):
+            for case in todo:
+                outcomes.append(_one_case(name, instance, fresh, case))
+    except CheckTimeout:
+        left = len(todo) - len(outcomes) - 1
+        outcomes.append(Outcome(name, todo[len(outcomes)].label, math.inf, 0.0,
+                                f"timed out after {timeout:g} s in this case"
+                                + (f"; {left} more cases not run" if left else "")))
     return outcomes
 
 
-def run_kit(engine, checks=None) -> list[Outcome]:
-    """Every check (or those named in ``checks``) on ``engine``; raises only when the engine
-    cannot be loaded (``EngineError``)."""
+def run_kit(engine, checks=None, timeout: float | None = None) -> list[Outcome]:
+    """Every check (or those named in ``checks``) on ``engine``, each within ``timeout`` seconds
+    if given; raises only when the engine cannot be loaded (``EngineError``)."""
     get_engine(engine)  # fails here, before any check, when the engine cannot be loaded
-    return [outcome for name in (checks or CHECKS) for outcome in run_check(engine, name)]
+    return [outcome for name in (checks or CHECKS) for outcome in run_check(engine, name, timeout)]
 
 
 def summary(outcomes: list[Outcome]) -> list[Outcome]:
