@@ -3,15 +3,16 @@
 Input per benchmark: the per-round values of BASE and of HEAD (one value per benchmark process,
 seconds or bytes). Nothing here runs or times anything, so the tests prove it on fixed samples.
 
-- ``ratio`` = median(HEAD) / median(BASE); its 95% interval is a seeded bootstrap of that ratio.
+- ``ratio`` = median(HEAD) / median(BASE); its 95% interval is a seeded bootstrap of that ratio
+  (``experiments.stats.ratio_interval``).
   ``fastest_ratio`` = min(HEAD) / min(BASE) is reported beside it (load only ever adds time, so on
   a busy machine the fastest rounds show a change the medians may blur) but never decides.
 - The p-value is the two-sided Mann-Whitney U test over the per-round values, computed only when
   the sample sizes can reach the level at all (as asv does): with n and m rounds the smallest
   possible p is 2 / C(n + m, n), e.g. 0.1 for 3 and 3 rounds. Without one the verdict falls back on
   the ratio's interval excluding 1.
-- Holm's step-down correction runs over the benchmarks compared (those that have a p-value), one
-  family per metric.
+- Holm's step-down correction (``experiments.stats.holm``, the report's too) runs over the
+  benchmarks compared (those that have a p-value), one family per metric.
 - Verdict: ``unstable`` when a side's own spread (median absolute deviation / median of its rounds), or the calibrated
   noise, exceeds ``max_spread``; else ``slower`` / ``faster`` when the ratio is beyond the threshold
   and significant; else ``same``. Only ``slower`` fails a comparison.
@@ -22,6 +23,8 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from experiments.stats import holm, ratio_interval
 
 ALPHA = 0.05
 THRESHOLD = 0.10         # a ratio beyond 1.10 (or below 1 / 1.10) can count
@@ -70,29 +73,6 @@ def mann_whitney_p(base: np.ndarray, head: np.ndarray, alpha: float = ALPHA) -> 
     return float(mannwhitneyu(head, base, alternative="two-sided").pvalue)
 
 
-def holm(p_values: list[float | None]) -> list[float | None]:
-    """Holm-adjusted p-values in the same order; None stays None and is not counted."""
-    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
-    adjusted: list[float | None] = [None] * len(p_values)
-    running = 0.0
-    for rank, (p, i) in enumerate(present):
-        running = max(running, min(1.0, (len(present) - rank) * p))
-        adjusted[i] = running
-    return adjusted
-
-
-def ratio_interval(base: np.ndarray, head: np.ndarray, level: float = 0.95,
-                   seed: int = 0) -> tuple[float, float]:
-    """Bootstrap percentile interval of median(head) / median(base), resampling each side."""
-    rng = np.random.default_rng(seed)
-    base_medians = np.median(rng.choice(base, size=(BOOTSTRAP_RESAMPLES, len(base))), axis=1)
-    head_medians = np.median(rng.choice(head, size=(BOOTSTRAP_RESAMPLES, len(head))), axis=1)
-    ratios = head_medians / base_medians
-    tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(ratios, [tail, 100.0 - tail])
-    return float(low), float(high)
-
-
 def relative_spread(values: np.ndarray) -> float:
     """Median absolute deviation over the median (0 for a single value or a zero median).
 
@@ -117,7 +97,8 @@ def measure(benchmark: str, metric: str, base, head, threshold: float = THRESHOL
         raise ValueError(f"{benchmark} ({metric}): both sides need at least one round")
     base_median, head_median = float(np.median(base)), float(np.median(head))
     ratio = head_median / base_median if base_median else (1.0 if head_median == 0 else math.inf)
-    low, high = ratio_interval(base, head, seed=seed) if base_median and np.all(base != 0) else (ratio, ratio)
+    low, high = (ratio_interval(head, base, seed=seed, resamples=BOOTSTRAP_RESAMPLES)
+                 if base_median and np.all(base != 0) and max(len(base), len(head)) > 1 else (ratio, ratio))
     fastest = float(head.min() / base.min()) if base.min() > 0 else math.nan
     return Comparison(benchmark, metric, base_median, head_median, ratio, low, high,
                       max(relative_spread(base), relative_spread(head)), threshold,
@@ -148,7 +129,7 @@ def decide(comparisons: list[Comparison], alpha: float = ALPHA, max_spread: floa
     for metric in {c.metric for c in comparisons}:
         family = [i for i, c in enumerate(comparisons) if c.metric == metric]
         for i, p in zip(family, holm([comparisons[i].p_value for i in family])):
-            adjusted[i] = p
+            adjusted[i] = None if np.isnan(p) else float(p)
     noise = noise or {}
     decided = []
     for c, p_holm in zip(comparisons, adjusted):

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import compare, stats
+from experiments.stats import holm
 
 
 def rounds(median, n=6, spread=0.02, seed=0):
@@ -63,8 +64,14 @@ def test_without_a_p_value_the_verdict_rests_on_the_interval():
 
 
 def test_holm_adjusts_in_step_down_order_and_skips_missing_values():
-    assert stats.holm([0.01, 0.04, None, 0.03, 0.005]) == pytest.approx([0.03, 0.06, None, 0.06, 0.02])
-    assert stats.holm([None, None]) == [None, None]
+    adjusted = holm([0.01, 0.04, None, 0.03, 0.005])
+    assert adjusted == pytest.approx([0.03, 0.06, math.nan, 0.06, 0.02], nan_ok=True)
+    assert np.isnan(holm([None, None])).all()
+
+
+def test_a_benchmark_without_a_p_value_keeps_none_after_holm():
+    few = stats.measure("a", "time_s", rounds(1e-3, n=3), rounds(2e-3, n=3))  # 3 + 3 rounds: no p
+    assert stats.decide([few])[0].p_holm is None
 
 
 def test_holm_over_the_benchmarks_turns_a_lone_significance_into_same():

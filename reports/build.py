@@ -7,7 +7,8 @@ Layout of the output folder::
     tables/*.md|html    one pair per table
 
 Each study gets the generic section (``reports.generic``) and, when its spec binds one with
-``[report] section = "<name>"``, what that study module (``reports.studies.<name>``) adds. Every
+``[report] section = "<name>"``, what that study module (``reports.studies.<name>``) adds; a spec
+with ``[search]`` gets the search section (``SEARCH_SECTION``) whether it names it or not. Every
 step is guarded: a study or figure that cannot be made becomes a message and the rest builds.
 The folder is written as ``reports.output`` says: beside the target, then swapped in.
 """
@@ -17,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiments.spec import spec_paths
+from experiments import catalog
 from experiments.store import has_results
 
 from . import generic
@@ -43,9 +44,12 @@ class Report:
     messages: Messages
 
 
+SEARCH_SECTION = "search"  # the section every spec with [search] gets
+
+
 def shipped_studies() -> list[str]:
     """The studies in ``experiments/studies/`` (the report orders them by their sections)."""
-    return [path.stem for path in spec_paths()]
+    return list(catalog.shipped_specs())
 
 
 def bound_section(study: Study, sections: dict[str, StudySection],
@@ -61,14 +65,28 @@ def bound_section(study: Study, sections: dict[str, StudySection],
     return None
 
 
+def study_sections(study: Study, named: StudySection | None,
+                   sections: dict[str, StudySection]) -> list[StudySection]:
+    """The special parts of a study's section: the one its spec names, and the search section
+    for a spec with ``[search]`` (named or not)."""
+    found = [named] if named is not None else []
+    searched = study.spec is not None and study.spec.search is not None
+    if searched and SEARCH_SECTION in sections and all(s.name != SEARCH_SECTION for s in found):
+        found.append(sections[SEARCH_SECTION])
+    return found
+
+
 def build_section(study: Study, out: Path, messages: Messages,
-                  special: StudySection | None) -> SectionBuilder:
-    """The study's section: the special part (if bound) first, then the generic one."""
-    title = special.title if special is not None else quick_rule(study.name)[0]
+                  specials: list[StudySection]) -> SectionBuilder:
+    """The study's section: the special parts (if any) first, then the generic one, drawn with
+    the special parts' labels (``LABELS``)."""
+    title = specials[0].title if specials else quick_rule(study.name)[0]
     builder = SectionBuilder(study, out, messages, title)
-    if special is not None:
-        builder.attempt(f"section '{special.name}'", lambda: special.build(builder))
-        builder.quiet = True  # its own part says what it shows and needs
+    for special in specials:
+        builder.labels.update(special.labels)
+        if special.build is not None:
+            builder.attempt(f"section '{special.name}'", lambda special=special: special.build(builder))
+            builder.quiet = True  # its own part says what it shows and needs
     generic.section(builder)
     return builder
 
@@ -122,9 +140,11 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
     for problem in problems:
         messages.warn(problem)
     loaded = load_studies(results, studies, quick, all_runs, messages)
-    specials = {name: bound_section(study, sections, messages) for name, study in loaded.items()}
+    named = {name: bound_section(study, sections, messages) for name, study in loaded.items()}
+    specials = {name: study_sections(study, named[name], sections) for name, study in loaded.items()}
     if not studies:  # the default report: sections in their modules' order, the rest by name
-        order = {name: (specials[name].order if specials[name] else LAST + 1, name) for name in loaded}
+        order = {name: (specials[name][0].order if specials[name] else LAST + 1, name)
+                 for name in loaded}
         loaded = dict(sorted(loaded.items(), key=lambda item: order[item[0]]))
     built = [build_section(study, out, messages, specials[name]) for name, study in loaded.items()]
     report_sections = [builder.section for builder in built]
@@ -137,8 +157,8 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
         report_sections.append(perf_section)
     bound: dict[str, Study] = {}
     for name, study in loaded.items():
-        if specials[name] is not None:
-            bound.setdefault(specials[name].name, study)
+        if named[name] is not None:  # named by its spec: its claims are the scorecard's
+            bound.setdefault(named[name].name, study)
             bound.setdefault(quick_rule(name)[0], study)  # a claim that names its study
     card = (scorecard_table(scorecard(bound, sections), quick=any(map(is_quick, loaded)))
             if bound or not loaded else None)

@@ -14,7 +14,7 @@ import pandas as pd
 import experiments
 from experiments import catalog
 from experiments import spec as specs
-from experiments.spec import SpecError, find_study
+from experiments.spec import SpecError
 
 TABLES = ("runs", "curves", "snapshots", "activations")
 # The -quick rule is experiments' study catalog's: `sweep --quick` stores a study's smoke runs as
@@ -114,12 +114,11 @@ def load_table(study: str, table: str, results: str, messages: Messages,
 
 def shipped_spec(name: str) -> specs.Study | None:
     """The shipped spec that stores its results as ``name`` (None if there is none)."""
-    base, quick = quick_rule(name)
     try:
-        spec = find_study(base, quick=quick)
+        spec = catalog.shipped_study_of(name)
     except SpecError:
         return None
-    return spec if spec.name == name else None
+    return spec if spec is not None and spec.name == name else None
 
 
 def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str, specs.Study | None] | None:
@@ -127,7 +126,7 @@ def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str,
     spec file that cannot be read. ``quick`` reports a spec's ``sweep --quick`` runs."""
     if request.endswith(".toml"):
         try:
-            spec = specs.load_spec(request, quick=quick)
+            spec = catalog.find_study(request, quick=quick)
         except SpecError as error:
             messages.warn(f"spec {request} cannot be used ({error}); left out")
             return None

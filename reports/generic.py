@@ -148,10 +148,12 @@ def figure_name(study: Study, metric: str, x: str) -> str:
             else f"{study.name}_final_{metric}_by_{x}.png")
 
 
-def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
+def draw(study: Study, path: Path, metric: str, where: Layout,
+         labels: dict | None = None) -> list[str]:
     """``metric``'s training and validation values (as ``METRIC_CURVES`` names them) against
-    ``where.x``: per epoch from ``curves``, or the final values against a factor. Returns the
-    run ids drawn."""
+    ``where.x``: per epoch from ``curves``, or the final values against a factor; ``labels``
+    (factor -> label(value)) names the lines of a factor that colours them. Returns the run ids
+    drawn."""
     factor_columns = [key for key in (where.cols, where.rows, *where.hue) if key]
     curve_columns = METRIC_CURVES[metric]
     if where.x == "epoch":
@@ -174,7 +176,7 @@ def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
     fig, axes = plotting.facet_lines(
         long, where.x, "value", cols=where.cols, rows=where.rows, hue=hue,
         style="split", log_y=loss, log_x=log_x, marker=None if where.x == "epoch" else "o",
-        hue_label=_value_text, xlabel=x_label + (" (log scale)" if log_x else ""),
+        hue_label=(labels or {}).get(hue, _value_text), xlabel=x_label + (" (log scale)" if log_x else ""),
         ylabel=(f"{plotting.loss_name(study)} (log scale)" if loss else "accuracy"),
         panel_title=lambda col, row: ", ".join(
             f"{key} = {_value_text(level)}" for key, level in ((where.cols, col), (where.rows, row))
@@ -187,7 +189,8 @@ def draw(study: Study, path: Path, metric: str, where: Layout) -> list[str]:
     styles = (", ".join(f"{style}: {split}" for style, split in zip(("solid", "dashed"), splits))
               if len(splits) > 1 else str(splits[0]))
     lines = [where.cols, where.rows, hue, None if where.x == "epoch" else where.x]
-    fig.suptitle(f"{study.name}: {'loss' if loss else 'accuracy'} against {where.x} ({styles})\n"
+    # three short lines: one narrow panel leaves a long title no room beside the legend
+    fig.suptitle(f"{study.name}: {'loss' if loss else 'accuracy'} against {where.x}\n({styles})\n"
                  f"{plotting.seeds_note(plotting.seeds_per_line(long, lines))}")
     plotting.save(fig, path)
     return list(long["run_id"].unique())
@@ -257,11 +260,11 @@ def section(b) -> None:
     if where.x != "epoch" or b.has("curves", "curve figures"):
         for metric in metrics_to_draw(study):
             b.figure(figure_name(study, metric, where.x), _caption(metric, where),
-                     lambda p, metric=metric: draw(study, p, metric, where))
+                     lambda p, metric=metric: draw(study, p, metric, where, b.labels))
     if where.x == "epoch" and study.curves is not None and cost.timed(study.curves):
         by = where.cols or (where.hue[0] if len(where.hue) == 1 else None)
         b.figure(f"{study.name}_loss_vs_seconds.png", "Loss against training seconds"
                  + (f", a line per {by}." if by else "."),
-                 lambda p: cost.loss_against_seconds(study, p, by, str,
+                 lambda p: cost.loss_against_seconds(study, p, by, b.labels.get(by, str),
                                                      f"{study.name}: loss against training time"))
     b.table("metrics", lambda: metrics_table(study, varying))

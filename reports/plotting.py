@@ -4,7 +4,7 @@ Figures are files only (the Agg backend). A figure function writes one PNG and r
 ids it drew; the study sections in ``reports.studies`` build theirs from these pieces.
 
 Seeds are replicates: every line that summarises seeds is their mean with a 95% percentile
-bootstrap band (``reports.stats``, seeded so that rebuilding a report redraws the same bands).
+bootstrap band (``experiments.stats``, seeded so that rebuilding a report redraws the same bands).
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import (Formatter, FuncFormatter, LogFormatter, MaxNLocator,  # noqa: E402,F401
                                NullFormatter, PercentFormatter)
 
+from experiments.stats import mean_intervals  # noqa: E402
+
 from .data import Study  # noqa: E402
-from .stats import mean_ci  # noqa: E402
 
 DPI = 110
 SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
@@ -177,7 +178,8 @@ def _facet_legend(fig, hue: str | None, colors: dict, hue_label, styles: dict,
         handles += [Line2D([], [], color="0.3", linestyle=line) for line in styles.values()]
         labels += [str(level) for level in styles]
     if handles:
-        fig.legend(handles, labels, title=hue if hue else None, loc="outside right upper")
+        # centred: an upper legend runs into the suptitle above a single panel
+        fig.legend(handles, labels, title=hue if hue else None, loc="outside right center")
 
 
 def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
@@ -198,7 +200,7 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
     colors = level_colors(levels(frame, hue), palette) if hue else {None: "C0"}
     style_levels = levels(frame, style)
     styles = dict(zip(style_levels, STYLES * len(style_levels)))
-    summary = mean_ci(frame, [key for key in (rows, cols, hue, style) if key] + [x], y)
+    summary = mean_intervals(frame, [key for key in (rows, cols, hue, style) if key] + [x], y)
     width, height = panel_size
     fig, axes = plt.subplots(len(row_levels), len(col_levels), sharey=True, squeeze=False,
                              figsize=(width * len(col_levels), height * len(row_levels)),
@@ -246,7 +248,7 @@ def mean_lines(ax, frame: pd.DataFrame, x: str, y: str, by: str, colors: dict, l
                marker: str | None = None) -> None:
     """On one axes, a line per value of ``by`` (the keys of ``colors``): the mean of ``y`` over
     seeds at each ``x`` with its 95% bootstrap band, named ``label(value)``."""
-    summary = mean_ci(frame, [by, x], y)
+    summary = mean_intervals(frame, [by, x], y)
     for level, color in colors.items():
         rows = summary[summary[by] == level]
         if rows.empty:

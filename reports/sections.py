@@ -1,8 +1,8 @@
 """The section builder: one study's part of the report, its figures and tables, each guarded.
 
 A study's section is the generic one (``reports.generic``: curves, summary, provenance) plus, when
-its spec says ``[report] section = "<name>"``, what the study module ``reports.studies.<name>``
-adds. The special part is built first; a generic figure or table whose file the special part
+its spec says ``[report] section = "<name>"`` (or has ``[search]``), what the study module
+``reports.studies.<name>`` adds. The special part is built first; a generic figure or table whose file the special part
 already wrote (the same figure drawn with the study's own labels) is not drawn twice.
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ class SectionBuilder:
         description = study.spec.description if study.spec is not None else ""
         self.section = Section(study.name, title + quick, description)
         self.provenance: list[dict] = []
+        self.labels: dict[str, Callable] = {}  # factor -> label(value), from the study's sections
         self.quiet = False
 
     def attempt(self, what: str, make: Callable):

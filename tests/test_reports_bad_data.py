@@ -106,5 +106,5 @@ def test_study_without_curves_says_which_figure_is_missing(tmp_path, capsys):
     only_shard(results, "width", "curves").unlink()
     status, err = run_cli(capsys, results, tmp_path / "out", "width")
     assert status == 0
-    assert "study 'width': no usable 'curves' table, so no loss-curve figure" in err
+    assert "study 'width': no usable 'curves' table, so no curve figures" in err
     assert (tmp_path / "out" / "tables" / "width_summary.md").is_file()

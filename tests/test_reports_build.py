@@ -22,8 +22,8 @@ FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png
 # one row per figure drawn).
 TABLES = {
     "scorecard": (19, ["claim", "published", "ours", "holds"]),
-    "width_summary": (4, ["width", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
-    "depth_summary": (4, ["depth", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
+    "width_summary": (4, ["width", "seeds", "final train loss", "final val loss"]),  # the generic table
+    "depth_summary": (4, ["depth", "seeds", "final train loss", "final val loss"]),
     "lr_summary": (6, ["width", "lr", "seeds", "final train loss (mean ± sd)"]),
     "final_summary": (1, ["hidden", "seeds", "final train loss (mean ± sd)", "final val loss (mean ± sd)"]),
     "engines_timing": (16, ["engine", "width", "batch", "median s/epoch", "IQR s/epoch", "samples/s",

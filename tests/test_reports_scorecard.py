@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments.stats import mean_intervals
 from reports.data import Study
 from reports.provenance import mixing_warning
 from reports.scorecard import by_id, claim_ids, scorecard
-from reports.stats import mean_ci, ratio_of_sums
+from reports.studies.engines.timing import speedup_stats
 from synthetic_results import run_row
 
 CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "width-fair-lower-loss",
@@ -159,10 +160,11 @@ def test_claims_use_only_runs_that_finished():
 
 
 def test_speedup_is_a_ratio_of_summed_costs_not_a_mean_of_ratios():
-    speedup, low, high = ratio_of_sums(np.array([1.0, 3.0]), np.array([1.0, 2.0]),
-                                       np.random.default_rng(0))
-    assert speedup == pytest.approx(4.0 / 3.0)  # a mean of per-epoch ratios would give 1.25
-    assert low <= speedup <= high
+    times = pd.DataFrame({"engine": ["loop", "loop", "vectorized", "vectorized"], "width": 10,
+                          "batch_size": 10, "epoch_s": [1.0, 3.0, 1.0, 2.0]})
+    row = speedup_stats(times).set_index("baseline").loc["loop"]
+    assert row["speedup"] == pytest.approx(4.0 / 3.0)  # a mean of per-epoch ratios would give 1.25
+    assert row["low"] <= row["speedup"] <= row["high"]
 
 
 def test_mixed_provenance_is_named():
@@ -174,7 +176,7 @@ def test_mixed_provenance_is_named():
 
 def test_mean_interval_brackets_the_mean_and_is_absent_for_one_seed():
     frame = pd.DataFrame({"width": [10, 10, 10, 20], "loss": [1.0, 2.0, 3.0, 5.0]})
-    summary = mean_ci(frame, ["width"], "loss").set_index("width")
+    summary = mean_intervals(frame, ["width"], "loss").set_index("width")
     assert summary.loc[10, "mean"] == 2.0 and summary.loc[10, "n"] == 3
     assert 1.0 <= summary.loc[10, "low"] < 2.0 < summary.loc[10, "high"] <= 3.0
     assert np.isnan(summary.loc[20, "low"])

@@ -10,7 +10,8 @@ from matplotlib.image import imread
 
 from experiments import search
 from experiments.config import Where
-from reports import search_figures, uncertainty
+from reports.studies.search import budget
+from reports.studies.search import figures as search_figures
 
 SPACE = search.parse_search({"trials": 16, "nuisance": {
     "lr": {"log": [1e-4, 1e-1]}, "optimizer.beta1": {"range": [0.8, 0.99]},
@@ -93,7 +94,7 @@ def test_axis_plots_use_a_log_axis_for_log_ranges_and_mark_diverged_trials(tmp_p
 
 def test_budget_plot_draws_the_expected_best_of_k_where_it_is_finite(tmp_path, drawn):
     trials = synthetic_trials()
-    curve = uncertainty.budget_curve(trials, "point", "value", lower_is_better=True)
+    curve = budget.budget_curve(trials, "point", "value", lower_is_better=True)
     path = search_figures.budget_plot(curve, tmp_path / "budget.png", "val_loss", True)
     assert pixels(path)[1] > 0.05
     lines = {line.get_label(): line.get_ydata() for line in drawn["axes"][0].get_lines()}

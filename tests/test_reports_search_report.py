@@ -10,7 +10,8 @@ from experiments.config import Where
 from experiments.search import retrain_runs, winners
 from experiments.search.study import plan_search
 from experiments.spec import load_spec
-from reports import search_section
+from reports.studies.search import analysis as search_section
+from reports.studies.search.time_to_result import winner_times
 from reports.data import Messages, Study
 from reports.scorecard import by_id, scorecard
 from reports.sections import SectionBuilder
@@ -103,7 +104,7 @@ def test_time_to_a_number_is_steps_and_seconds_per_point_and_infinite_when_never
     runs = stored(plan, noisy({4: 0.3, 16: 0.2}))
     found = search_section.build(plan, runs, None, None)
     curves = curves_for(runs, {"sincos": 2, "random_regression": None})
-    times = search_section.time_to_target(plan, found, runs, curves, 0.5)
+    times = winner_times(plan, found, runs, curves, 0.5)
     table = times.table.set_index("point")
     assert table.loc["dataset=sincos, width=4", "steps"] == 20
     assert table.loc["dataset=sincos, width=4", "seconds"] == 1.0
@@ -118,7 +119,7 @@ def test_a_reference_target_is_the_reference_winners_median_best_per_dataset(tmp
     runs = stored(plan, noisy({4: 0.3, 16: 0.2}))
     found = search_section.build(plan, runs, None, None)
     curves = curves_for(runs, {"sincos": 3, "random_regression": 1})
-    times = search_section.time_to_target(plan, found, runs, curves, {"reference": {"width": 4}})
+    times = winner_times(plan, found, runs, curves, {"reference": {"width": 4}})
     assert times.table["target"].tolist() == [0.1] * 4
     assert times.table.set_index("point").loc["dataset=random_regression, width=16", "steps"] == 10
 

@@ -9,7 +9,7 @@ from experiments.config import Where
 from experiments.search import retrain_runs, winners
 from experiments.search.study import plan_search
 from experiments.spec import load_spec
-from reports import search_section
+from reports.studies.search import analysis as search_section
 
 TABLE = {"trials": 8, "objective": "val_loss", "at": "final",
          "nuisance": {"lr": {"log": [1e-4, 1e-1]}}}

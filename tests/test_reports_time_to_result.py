@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.time_to_result import (TAUS, performance_profile, reference_targets, time_to_target,
+from reports.studies.search.time_to_result import (TAUS, performance_profile, reference_targets, time_to_target,
                                     times_to_target)
 
 

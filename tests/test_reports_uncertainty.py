@@ -9,7 +9,9 @@ import pytest
 
 from experiments import search
 from experiments.config import Where
+from experiments import stats
 from reports import uncertainty as u
+from reports.studies.search import budget, checks
 
 REFERENCE = np.array([1.0, 1.1, 0.9, 1.05, 0.95, 1.0, 1.02, 0.98])
 # Paired improvements whose bootstrap p-value is about 0.04: resolved alone, not after Holm.
@@ -32,10 +34,10 @@ def test_seed_summary_gives_median_and_interquartile_mean():
 
 
 def test_mean_interval_holds_the_mean_and_needs_two_values():
-    mean, low, high = u.mean_interval(np.array([1.0, 2.0, 3.0, np.nan, 4.0]))
+    mean, low, high = stats.mean_interval(np.array([1.0, 2.0, 3.0, np.nan, 4.0]))
     assert mean == 2.5 and 1.0 <= low < 2.5 < high <= 4.0
-    assert u.mean_interval(np.array([1.0, 1.0, 1.0]))[1:] == (1.0, 1.0)
-    single = u.mean_interval(np.array([3.0]))
+    assert stats.mean_interval(np.array([1.0, 1.0, 1.0]))[1:] == (1.0, 1.0)
+    single = stats.mean_interval(np.array([3.0]))
     assert single[0] == 3.0 and math.isnan(single[1])
 
 
@@ -90,9 +92,9 @@ def test_one_seed_a_side_has_no_interval_and_is_not_resolved():
 
 # --- Holm and the comparison table --------------------------------------------------------------
 def test_holm_multiplies_the_smallest_by_m_and_stays_monotone():
-    assert u.holm([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])
-    assert u.holm([0.5, 0.9]).tolist() == pytest.approx([1.0, 1.0])
-    assert u.holm([]).tolist() == []
+    assert stats.holm([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])
+    assert stats.holm([0.5, 0.9]).tolist() == pytest.approx([1.0, 1.0])
+    assert stats.holm([]).tolist() == []
 
 
 def test_holm_turns_a_borderline_difference_into_not_resolved():
@@ -150,21 +152,21 @@ def test_expected_best_of_k_matches_brute_force():
     values = np.array([0.3, 0.1, 0.5, 0.2, 0.4])
     for k in range(1, 6):
         brute = np.mean([min(c) for c in combinations(values, k)])
-        assert u.expected_best(values, k, True) == pytest.approx(brute)
-    assert u.expected_best(values, 1, False) == pytest.approx(values.mean())
-    assert u.expected_best(values, 5, False) == 0.5
+        assert budget.expected_best(values, k, True) == pytest.approx(brute)
+    assert budget.expected_best(values, 1, False) == pytest.approx(values.mean())
+    assert budget.expected_best(values, 5, False) == 0.5
 
 
 def test_expected_best_is_infinite_while_k_trials_can_all_diverge():
     values = np.array([np.nan, np.nan, 0.2, 0.4])
-    assert u.expected_best(values, 2, True) == math.inf
-    assert u.expected_best(values, 3, True) == pytest.approx(np.mean([0.2, 0.2, 0.4, 0.2]))
+    assert budget.expected_best(values, 2, True) == math.inf
+    assert budget.expected_best(values, 3, True) == pytest.approx(np.mean([0.2, 0.2, 0.4, 0.2]))
 
 
 def test_the_budget_curve_falls_with_k_and_its_band_holds_the_expectation():
     rng = np.random.default_rng(4)
     frame = pd.DataFrame({"point": ["a"] * 16 + ["b"] * 16, "value": rng.random(32)})
-    curve = u.budget_curve(frame, "point", "value", lower_is_better=True)
+    curve = budget.budget_curve(frame, "point", "value", lower_is_better=True)
     assert len(curve) == 32 and curve["k"].max() == 16
     a = curve[curve["point"] == "a"]
     assert (np.diff(a["expected"]) <= 1e-12).all()
@@ -185,7 +187,7 @@ def test_the_edge_warning_fires_at_the_top_and_bottom_and_not_in_the_middle():
                          "lr": [0.08, 10 ** -2.5, 1.2e-4],   # top (log scale), middle, bottom
                          "optimizer.beta1": [0.9, 0.805, np.nan],
                          "optimizer.momentum": [0.9, 0.9, 0.0]})
-    assert u.edge_warnings(best, "point", nuisances()) == [
+    assert checks.edge_warnings(best, "point", nuisances()) == [
         "lr: the best trial of width=64 is at the top of [1e-4, 1e-1]; widen the range",
         "optimizer.beta1: the best trial of width=16 is at the bottom of [0.8, 0.99]; widen the range",
         "lr: the best trial of width=256 is at the bottom of [1e-4, 1e-1]; widen the range"]
@@ -195,17 +197,17 @@ def test_the_edge_is_on_the_log_scale_for_a_log_range():
     # Linearly 3e-3 is at the bottom of [1e-4, 1e-1] and 10^-1.25 in the middle; on the log
     # scale 3e-3 is in the middle and 10^-1.25 in the top tenth.
     middle = pd.DataFrame({"point": ["p"], "lr": [3e-3]})
-    assert u.edge_warnings(middle, "point", nuisances()[:1]) == []
+    assert checks.edge_warnings(middle, "point", nuisances()[:1]) == []
     just_inside = pd.DataFrame({"point": ["p"], "lr": [10 ** -1.35]})  # log position 0.883
-    assert u.edge_warnings(just_inside, "point", nuisances()[:1]) == []
+    assert checks.edge_warnings(just_inside, "point", nuisances()[:1]) == []
     at_edge = pd.DataFrame({"point": ["p"], "lr": [10 ** -1.25]})  # log position 0.917
-    assert len(u.edge_warnings(at_edge, "point", nuisances()[:1])) == 1
+    assert len(checks.edge_warnings(at_edge, "point", nuisances()[:1])) == 1
 
 
 def test_diverged_shares_warn_above_a_quarter():
     trials = pd.DataFrame({"point": ["a"] * 8 + ["b"] * 8,
                            "status": ["diverged"] * 3 + ["ok"] * 5 + ["diverged"] + ["ok"] * 7})
-    table, lines = u.diverged_shares(trials, "point")
+    table, lines = checks.diverged_shares(trials, "point")
     assert table.set_index("point")["share"].to_dict() == {"a": 3 / 8, "b": 1 / 8}
     assert lines == ["a: 3 of 8 trials diverged (38%); the search range may reach too far"]
 
@@ -215,24 +217,24 @@ def curve(values):
 
 
 def test_overfitting_fires_when_the_validation_loss_climbs_after_its_best_epoch():
-    lines = u.curve_warnings(curve([1.0, 0.5, 0.3, 0.25, 0.3, 0.4]), "val_loss", True, "width=64")
+    lines = checks.curve_warnings(curve([1.0, 0.5, 0.3, 0.25, 0.3, 0.4]), "val_loss", True, "width=64")
     assert lines == ["width=64: the best trial's val_loss worsens after epoch 4 (0.25 there, 0.4 at "
                      "epoch 6): overfitting; stop earlier or regularize"]
 
 
 def test_a_curve_that_levels_off_gets_no_warning():
-    assert u.curve_warnings(curve([1.0, 0.5, 0.3, 0.25, 0.249, 0.2495, 0.249, 0.2488]),
+    assert checks.curve_warnings(curve([1.0, 0.5, 0.3, 0.25, 0.249, 0.2495, 0.249, 0.2488]),
                             "val_loss", True, "w") == []
 
 
 def test_too_few_epochs_fires_when_the_last_quarter_still_improves():
-    lines = u.curve_warnings(curve([1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]), "val_loss", True, "w")
+    lines = checks.curve_warnings(curve([1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]), "val_loss", True, "w")
     assert lines == ["w: the best trial's val_loss still improves at its last epoch (0.3 at epoch 6, "
                      "0.1 at epoch 8): too few epochs"]
 
 
 def test_curve_checks_follow_the_direction_of_an_accuracy():
     rising = pd.DataFrame({"epoch": range(1, 9), "val_acc": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]})
-    assert "too few epochs" in u.curve_warnings(rising, "val_acc", False, "w")[0]
+    assert "too few epochs" in checks.curve_warnings(rising, "val_acc", False, "w")[0]
     falling_back = pd.DataFrame({"epoch": range(1, 6), "val_acc": [0.1, 0.8, 0.9, 0.7, 0.6]})
-    assert "overfitting" in u.curve_warnings(falling_back, "val_acc", False, "w")[0]
+    assert "overfitting" in checks.curve_warnings(falling_back, "val_acc", False, "w")[0]

@@ -3,10 +3,12 @@
 A spec binds one with ``[report] section = "<module name>"``. A section module defines
 
 - ``TITLE``: the section's heading;
-- ``section(b)``: draws its figures and writes its tables through ``b``, a
+- ``section(b)`` (optional): draws its figures and writes its tables through ``b``, a
   ``reports.sections.SectionBuilder`` (what it adds to the generic section);
 - ``CLAIMS`` (optional): a tuple of ``reports.claims.Check``, each with a stable id;
-- ``ORDER`` (optional): where the section comes in the report and the scorecard (low first).
+- ``ORDER`` (optional): where the section comes in the report and the scorecard (low first);
+- ``LABELS`` (optional): factor -> ``label(value)``, how the generic figures name that factor's
+  lines (``{"width": lambda width: f"{width} units"}``).
 
 Sections are found by listing this package's path (``pkgutil.iter_modules`` over ``__path__``),
 so adding a study with its own figure and claim is its TOML plus its module here; no list to
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 LAST = 1000  # ORDER of a section module that gives none
@@ -28,18 +30,18 @@ class StudySection:
 
     name: str
     title: str
-    build: Callable
+    build: Callable | None  # None: the module adds only claims or labels
     claims: tuple
     order: int = LAST
+    labels: dict = field(default_factory=dict)  # factor -> label(value), for the generic figures
 
 
 def _section_of(name: str) -> StudySection:
     module = importlib.import_module(f"{__name__}.{name}")
-    for needed in ("TITLE", "section"):
-        if not hasattr(module, needed):
-            raise AttributeError(f"section module {module.__name__} defines no {needed}")
-    return StudySection(name, module.TITLE, module.section, tuple(getattr(module, "CLAIMS", ())),
-                        getattr(module, "ORDER", LAST))
+    if not hasattr(module, "TITLE"):
+        raise AttributeError(f"section module {module.__name__} defines no TITLE")
+    return StudySection(name, module.TITLE, getattr(module, "section", None), tuple(getattr(module, "CLAIMS", ())),
+                        getattr(module, "ORDER", LAST), dict(getattr(module, "LABELS", {})))
 
 
 def discover() -> tuple[dict[str, StudySection], list[str]]:

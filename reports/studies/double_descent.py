@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.stats import mean_intervals
+
 from .. import plotting
 from ..claims import Check, Claim, no_data, verdict
 from ..data import Study
-from ..stats import mean_ci
 from ..tables import Table, mean_sd, number
 
 INTERPOLATED_ERROR = 0.01  # mean final training error counted as "about 0%"
@@ -87,7 +88,7 @@ def width_figure(study: Study, path: Path) -> list[str]:
     fig, ax = plotting.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
     for column, name, color in (("train_error", "training error (noisy labels)", "C0"),
                                 ("test_error", "test error (clean labels)", "C3")):
-        summary = mean_ci(frame, ["width"], column)
+        summary = mean_intervals(frame, ["width"], column)
         ax.plot(summary["width"], summary["mean"], marker="o", markersize=4, color=color, label=name)
         ax.fill_between(summary["width"], summary["low"], summary["high"], color=color, alpha=0.2,
                         linewidth=0)

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 import nncore
+from experiments.stats import RESAMPLES, ratio_interval
 
 from ...data import Study
 from ...plotting import legend_outside, plain_log, plain_numbers, plt, save, sns
-from ...stats import SPEEDUP_RESAMPLES, ratio_of_sums
 from ...tables import Table, number
 
 ENGINE_ORDER = tuple(nncore.ENGINES)  # slowest first, as they evolved
@@ -81,7 +81,6 @@ def timing_stats(study: Study, times: pd.DataFrame) -> pd.DataFrame:
 
 def speedup_stats(times: pd.DataFrame, candidate: str = "vectorized", seed: int = 0) -> pd.DataFrame:
     """Speedup of ``candidate`` over each baseline engine per width and batch size."""
-    rng = np.random.default_rng(seed)
     rows = []
     for (width, batch_size), group in times.groupby(["width", "batch_size"]):
         fast = group.loc[group["engine"] == candidate, "epoch_s"].to_numpy()
@@ -89,7 +88,9 @@ def speedup_stats(times: pd.DataFrame, candidate: str = "vectorized", seed: int 
             slow = group.loc[group["engine"] == baseline, "epoch_s"].to_numpy()
             if len(fast) == 0 or len(slow) == 0:
                 continue
-            speedup, low, high = ratio_of_sums(slow, fast, rng)
+            # a ratio of mean (summed) costs, never a mean of per-epoch ratios
+            speedup = slow.mean() / fast.mean()
+            low, high = ratio_interval(slow, fast, center=np.mean, seed=seed + len(rows))
             rows.append({"baseline": baseline, "width": width, "batch_size": batch_size,
                          "baseline_s": slow.mean(), "candidate_s": fast.mean(),
                          "speedup": speedup, "low": low, "high": high})
@@ -119,7 +120,7 @@ def speedup_table(stats: pd.DataFrame, study: str = "engines",
     return Table(f"{study}_speedups", f"Speedup of {candidate} over the other engines", pd.DataFrame(rows),
                  "Speedup = summed (mean) epoch seconds of the baseline / those of "
                  f"{candidate}, never a mean of per-epoch ratios; 95% percentile bootstrap "
-                 f"interval ({SPEEDUP_RESAMPLES} resamples of each engine's epochs).")
+                 f"interval ({RESAMPLES} resamples of each engine's epochs).")
 
 
 def engine_times(stats: pd.DataFrame, path: Path, colors: dict | None = None) -> None:

@@ -13,18 +13,19 @@ workloads; the Holm correction runs over every comparison of the study.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from experiments.search import winners
 from experiments.search.study import SearchPlan, best_frame, point_label, trials_frame
+from experiments.stats import holm
 
-from . import search_figures, time_to_result, uncertainty
-
+from ... import uncertainty
+from . import figures as search_figures
+from .budget import budget_curve, retrain_seeds
+from .checks import curve_warnings, diverged_shares, edge_warnings
 
 @dataclass
 class SearchSection:
@@ -39,11 +40,9 @@ class SearchSection:
     figures: dict[str, Path] = field(default_factory=dict)
     trials: pd.DataFrame | None = None     # ``trials_frame``: one row per stored trial
     best_runs: pd.DataFrame | None = None  # ``best_frame``: every stored run of each winner
-    budget: pd.DataFrame | None = None     # ``uncertainty.budget_curve`` of the trials
-
+    budget: pd.DataFrame | None = None     # ``budget.budget_curve`` of the trials
 
 WORKLOAD_KEYS = ("dataset",)  # grid keys that name a workload: comparisons stay within one
-
 
 def workloads(plan: SearchPlan) -> dict[str, str]:
     """Grid point label -> its workload's label (``dataset=digits``; "" for every point when the
@@ -53,13 +52,11 @@ def workloads(plan: SearchPlan) -> dict[str, str]:
     return {label: point_label({key: point[key] for key in keys if key in point})
             for label, point in zip(plan.grid_labels, plan.grid_points)}
 
-
 def candidates(plan: SearchPlan) -> dict[str, str]:
     """Grid point label -> its label without the workload keys (``optimizer=adam``): what a
     performance profile compares across workloads."""
     return {label: point_label({k: v for k, v in point.items() if k not in WORKLOAD_KEYS})
             for label, point in zip(plan.grid_labels, plan.grid_points)}
-
 
 def comparison_table(plan: SearchPlan, retrained: pd.DataFrame, baseline: str | None,
                      seed: int = 0) -> pd.DataFrame:
@@ -86,11 +83,10 @@ def comparison_table(plan: SearchPlan, retrained: pd.DataFrame, baseline: str | 
         parts.append(table[table["kind"] == "baseline"].assign(workload=workload))
     table = pd.concat(parts, ignore_index=True) if parts else uncertainty.comparisons(
         retrained, "point", "value", lower, order=[]).assign(workload="")
-    table["p_holm"] = uncertainty.holm(table["p_value"]) if len(table) else []
+    table["p_holm"] = holm(table["p_value"]) if len(table) else []
     table["verdict"] = [uncertainty.verdict(d, p, lower)
                         for d, p in zip(table["difference"], table["p_holm"])]
     return table
-
 
 def _curve_checks(plan: SearchPlan, best_trials: pd.DataFrame, curves: pd.DataFrame | None) -> list[str]:
     """Overfitting and too-few-epochs warnings on each winner's validation curve."""
@@ -100,9 +96,8 @@ def _curve_checks(plan: SearchPlan, best_trials: pd.DataFrame, curves: pd.DataFr
     lines = []
     for row in best_trials.itertuples():
         curve = curves[curves["run_id"] == row.run_id]
-        lines += uncertainty.curve_warnings(curve, column, plan.search.lower_is_better, row.point)
+        lines += curve_warnings(curve, column, plan.search.lower_is_better, row.point)
     return lines
-
 
 def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None,
           directory: Path | None, baseline: str | None = None, seed: int = 0) -> SearchSection:
@@ -117,20 +112,19 @@ def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None,
     warnings = [f"{plan.grid_labels[g]}: trials not all stored yet; no winner" for g in outcome.pending]
     warnings += [f"{plan.grid_labels[g]}: every trial diverged or failed; nothing to retrain"
                  for g in outcome.none_finished]
-    warnings += uncertainty.edge_warnings(best_trials, "point", search.nuisance)
-    warnings += uncertainty.diverged_shares(trials, "point")[1] if len(trials) else []
+    warnings += edge_warnings(best_trials, "point", search.nuisance)
+    warnings += diverged_shares(trials, "point")[1] if len(trials) else []
     warnings += _curve_checks(plan, best_trials, curves)
-    retrained = uncertainty.retrain_seeds(best_runs)
+    retrained = retrain_seeds(best_runs)
     summary = uncertainty.seed_summary(retrained, ["point"], "value")
     table = comparison_table(plan, retrained, baseline, seed=seed)
-    budget = (uncertainty.budget_curve(trials, "point", "value", search.lower_is_better, seed=seed)
+    budget = (budget_curve(trials, "point", "value", search.lower_is_better, seed=seed)
               if len(trials) else None)
     section = SearchSection(best_trials.reset_index(drop=True), summary, table, warnings,
                             trials=trials, best_runs=best_runs, budget=budget)
     if directory is not None:
         section.figures = _figures(section, plan, Path(directory), seed)
     return section
-
 
 def _figures(section: SearchSection, plan: SearchPlan, directory: Path, seed: int) -> dict[str, Path]:
     search, figures = plan.search, {}
@@ -145,60 +139,3 @@ def _figures(section: SearchSection, plan: SearchPlan, directory: Path, seed: in
         figures["budget"] = search_figures.budget_plot(section.budget, directory / "budget.png",
                                                        search.objective, search.lower_is_better)
     return figures
-
-
-@dataclass
-class TimeToResult:
-    """Time to result per grid point: ``times`` (one row per winner run: run_id, point, dataset,
-    target, steps, seconds), ``table`` (per point the median steps and seconds over its seeds and
-    how many reached the target) and ``profile`` (``time_to_result.performance_profile`` over
-    the workloads, None for a single workload)."""
-
-    column: str
-    times: pd.DataFrame
-    table: pd.DataFrame
-    profile: pd.DataFrame | None
-
-
-def _targets(plan: SearchPlan, target, winner_runs: pd.DataFrame, curves: pd.DataFrame,
-             column: str, workload: str):
-    """One number, or per workload the median best ``column`` of the reference's winners."""
-    if not isinstance(target, dict):
-        return float(target)
-    reference = set(plan.points_matching(target["reference"]))
-    labels = {plan.grid_labels[g] for g in reference}
-    chosen = winner_runs[winner_runs["point"].isin(labels)]
-    found = time_to_result.reference_targets(chosen, curves, column, {}, workload,
-                                             plan.search.lower_is_better)
-    return {name: found.get(name, math.nan) for name in winner_runs[workload].unique()}
-
-
-def time_to_target(plan: SearchPlan, section: SearchSection, runs: pd.DataFrame,
-                   curves: pd.DataFrame, target, workload: str = "dataset") -> TimeToResult:
-    """Steps and seconds until each winner's validation objective (``val_loss`` for a loss
-    objective) first reaches ``target`` (a number, or ``{"reference": {grid values}}``: per
-    workload the median over the reference winner's seeds of its best value), on every seed of
-    the winner (its trial and its retrains); infinite when never reached."""
-    column = "val_" + plan.search.objective.split("_", 1)[1]
-    lower = plan.search.lower_is_better
-    point_of = dict(zip(section.best_runs["run_id"], section.best_runs["point"]))
-    winner_runs = runs[runs["run_id"].isin(point_of)].drop_duplicates("run_id", keep="last")
-    winner_runs = winner_runs.assign(point=winner_runs["run_id"].map(point_of))
-    targets = _targets(plan, target, winner_runs, curves, column, workload)
-    times = time_to_result.times_to_target(winner_runs, curves, column, targets, workload, lower)
-    times["point"] = times["run_id"].map(point_of)
-    grouped = times.groupby("point", sort=False)
-    table = pd.DataFrame({
-        workload: grouped[workload].first(), "target": grouped["target"].first(),
-        "steps": grouped["steps"].median(), "seconds": grouped["seconds"].median(),
-        "reached": grouped["steps"].agg(lambda s: int(np.isfinite(s).sum())),
-        "n": grouped.size()}).reset_index()
-    order = {label: i for i, label in enumerate(plan.grid_labels)}
-    table = table.sort_values("point", key=lambda s: s.map(order)).reset_index(drop=True)
-    groups = workloads(plan)
-    profile = None
-    if len(set(groups.values())) > 1:
-        profile = time_to_result.performance_profile(
-            times.assign(candidate=times["point"].map(candidates(plan))), "candidate", "steps",
-            workload)
-    return TimeToResult(column, times, table, profile)

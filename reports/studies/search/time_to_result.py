@@ -13,15 +13,22 @@ Pure functions on the stored tables (no drawing, no files):
   is within a factor tau of the fastest candidate's on that workload, for tau in 1..4 (Dolan and
   Moré's profiles, as AlgoPerf scores submissions). A workload no candidate reaches counts as
   missed for all; a candidate that never reaches the target has an infinite ratio.
+- ``winner_times``: a searched study's winners (every seed of each grid point's best trial)
+  against a target, per point and, across workloads, as a performance profile.
 
 "Reaches" means ``<= target`` for a loss and ``>= target`` for an accuracy (``lower_is_better``).
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from experiments.search.study import SearchPlan
+
+from .analysis import SearchSection, candidates, workloads
 
 TAUS = tuple(np.linspace(1.0, 4.0, 13))  # 1, 1.25, ..., 4
 TIME_COLUMNS = ("steps", "seconds")
@@ -111,5 +118,58 @@ def performance_profile(times: pd.DataFrame, candidate: str, time: str = "steps"
     return pd.DataFrame(rows, columns=[candidate, "tau", "share", "workloads"])
 
 
-__all__ = ["TAUS", "TIME_COLUMNS", "time_to_target", "best_values", "reference_targets",
-           "times_to_target", "performance_profile"]
+@dataclass
+class TimeToResult:
+    """Time to result per grid point: ``times`` (one row per winner run: run_id, point, dataset,
+    target, steps, seconds), ``table`` (per point the median steps and seconds over its seeds and
+    how many reached the target) and ``profile`` (``performance_profile`` over
+    the workloads, None for a single workload)."""
+
+    column: str
+    times: pd.DataFrame
+    table: pd.DataFrame
+    profile: pd.DataFrame | None
+
+
+def _targets(plan: SearchPlan, target, winner_runs: pd.DataFrame, curves: pd.DataFrame,
+             column: str, workload: str):
+    """One number, or per workload the median best ``column`` of the reference's winners."""
+    if not isinstance(target, dict):
+        return float(target)
+    reference = set(plan.points_matching(target["reference"]))
+    labels = {plan.grid_labels[g] for g in reference}
+    chosen = winner_runs[winner_runs["point"].isin(labels)]
+    found = reference_targets(chosen, curves, column, {}, workload,
+                                             plan.search.lower_is_better)
+    return {name: found.get(name, math.nan) for name in winner_runs[workload].unique()}
+
+
+def winner_times(plan: SearchPlan, section: SearchSection, runs: pd.DataFrame,
+                   curves: pd.DataFrame, target, workload: str = "dataset") -> TimeToResult:
+    """Steps and seconds until each winner's validation objective (``val_loss`` for a loss
+    objective) first reaches ``target`` (a number, or ``{"reference": {grid values}}``: per
+    workload the median over the reference winner's seeds of its best value), on every seed of
+    the winner (its trial and its retrains); infinite when never reached."""
+    column = "val_" + plan.search.objective.split("_", 1)[1]
+    lower = plan.search.lower_is_better
+    point_of = dict(zip(section.best_runs["run_id"], section.best_runs["point"]))
+    winner_runs = runs[runs["run_id"].isin(point_of)].drop_duplicates("run_id", keep="last")
+    winner_runs = winner_runs.assign(point=winner_runs["run_id"].map(point_of))
+    targets = _targets(plan, target, winner_runs, curves, column, workload)
+    times = times_to_target(winner_runs, curves, column, targets, workload, lower)
+    times["point"] = times["run_id"].map(point_of)
+    grouped = times.groupby("point", sort=False)
+    table = pd.DataFrame({
+        workload: grouped[workload].first(), "target": grouped["target"].first(),
+        "steps": grouped["steps"].median(), "seconds": grouped["seconds"].median(),
+        "reached": grouped["steps"].agg(lambda s: int(np.isfinite(s).sum())),
+        "n": grouped.size()}).reset_index()
+    order = {label: i for i, label in enumerate(plan.grid_labels)}
+    table = table.sort_values("point", key=lambda s: s.map(order)).reset_index(drop=True)
+    groups = workloads(plan)
+    profile = None
+    if len(set(groups.values())) > 1:
+        profile = performance_profile(
+            times.assign(candidate=times["point"].map(candidates(plan))), "candidate", "steps",
+            workload)
+    return TimeToResult(column, times, table, profile)

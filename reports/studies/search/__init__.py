@@ -1,4 +1,4 @@
-"""Any searched study (a spec with ``[search]``, bound with ``[report] section = "search"``): each
+"""Any searched study (a spec with ``[search]``, whether or not its ``[report]`` names this section): each
 grid point at its own best nuisance values, with the uncertainty of every comparison.
 
 Figures: the isolation plot (each grid point's winner, mean and 95% interval over its retrain
@@ -9,7 +9,7 @@ summary (median, IQM), the comparisons (difference with its 95% bootstrap interv
 improvement, n, Holm verdict) and time to result. The checks (edge of range, share diverged,
 overfitting, too few epochs) are warnings in the section and at the top of the page.
 
-Comparisons follow ``reports.search_section``: adjacent grid points (and the ``[report]
+Comparisons follow ``analysis``: adjacent grid points (and the ``[report]
 baseline``) for one workload; within each workload against its best grid point when the grid
 crosses workloads. Statistics use the retrain seeds only (the winning trial's seed chose it).
 """
@@ -19,18 +19,20 @@ import math
 
 import pandas as pd
 
-from .. import search_figures, search_section, uncertainty
-from ..claims import NO, YES, Check, Claim, no_data, order_text, seeds_text
-from ..tables import Table, number
+from ... import uncertainty
+from ...claims import NO, YES, Check, Claim, no_data, order_text, seeds_text
+from ...tables import Table, number
+from . import analysis, figures
+from .time_to_result import winner_times
 
 TITLE = "Searched study"
 ORDER = 25
 
 
-def _section_of(study, directory=None) -> tuple[object, search_section.SearchSection]:
+def _section_of(study, directory=None) -> tuple[object, analysis.SearchSection]:
     """(the plan, the section's statistics) of a study whose spec has ``[search]``."""
     plan = study.spec.search
-    return plan, search_section.build(plan, study.runs, study.curves, directory,
+    return plan, analysis.build(plan, study.runs, study.curves, directory,
                                       baseline=study.report_options.get("baseline"))
 
 
@@ -94,20 +96,20 @@ def _time_table(name: str, times) -> Table:
 
 def _candidates(plan) -> list[str]:
     """The grid point labels without their workload, in grid order (``optimizer=sgd``, ...)."""
-    return list(dict.fromkeys(search_section.candidates(plan).values()))
+    return list(dict.fromkeys(analysis.candidates(plan).values()))
 
 
 def _time_to_result(b, plan, found) -> None:
     target = b.study.report_options.get("target")
     if target is None or b.study.curves is None:
         return
-    times = search_section.time_to_target(plan, found, b.study.runs, b.study.curves, target)
+    times = winner_times(plan, found, b.study.runs, b.study.curves, target)
     b.table("time to result", lambda: _time_table(b.study.name, times))
     if times.profile is not None:
         b.figure(f"{b.study.name}_search_profile.png",
                  "Performance profile: for each candidate the share of workloads on which its "
                  "median steps to the target are within a factor tau of the fastest.",
-                 lambda p: (search_figures.profile_plot(times.profile, p, order=_candidates(plan)),
+                 lambda p: (figures.profile_plot(times.profile, p, order=_candidates(plan)),
                             list(times.times["run_id"]))[1])
 
 
@@ -119,7 +121,7 @@ def _per_workload(plan, found):
     """(workload, its trials, its budget curve) per workload, grid point labels without the
     workload (one figure each: fourteen colours in one legend are unreadable); one entry with
     workload "" when the grid crosses none."""
-    groups = search_section.workloads(plan)
+    groups = analysis.workloads(plan)
     if len(set(groups.values())) <= 1:
         return [("", found.trials, found.budget)]
     parts = []
@@ -148,9 +150,9 @@ def section(b) -> None:
     b.figure(f"{name}_search_isolation.png",
              "Each grid point at its own best nuisance values: mean and 95% interval over the "
              "retrain seeds, dots per seed, the hollow diamond the trial that chose it.",
-             lambda p: (search_figures.isolation_plot(found.best_runs, p, search.objective,
+             lambda p: (figures.isolation_plot(found.best_runs, p, search.objective,
                                                       search.lower_is_better,
-                                                      workloads=search_section.workloads(plan)),
+                                                      workloads=analysis.workloads(plan)),
                          best_ids)[1])
     for workload, trials, budget in _per_workload(plan, found):
         suffix = f"_{_slug(workload)}" if workload else ""
@@ -159,13 +161,13 @@ def section(b) -> None:
         b.figure(f"{name}_search_axes{suffix}.png",
                  f"The objective against each nuisance{where}, one point per trial, a colour per "
                  "grid point; the best trial of each ringed, diverged trials as crosses.",
-                 lambda p, t=trials, i=ids: (search_figures.axis_plots(
+                 lambda p, t=trials, i=ids: (figures.axis_plots(
                      t, search.nuisance, p, search.objective, search.lower_is_better), i)[1])
         if budget is not None:
             b.figure(f"{name}_search_budget{suffix}.png",
                      f"Budget curve{where}: the expected best objective after k trials (k = "
                      "1..trials), from the stored trials; flat by the last k: the trials were enough.",
-                     lambda p, c=budget, i=ids: (search_figures.budget_plot(
+                     lambda p, c=budget, i=ids: (figures.budget_plot(
                          c, p, search.objective, search.lower_is_better), i)[1])
     b.table("search winners", lambda: winners_table(name, plan, found))
     b.table("search comparisons", lambda: comparisons_table(name, found))

@@ -1,6 +1,6 @@
 """Figures of a searched study, one PNG each (matplotlib Agg): the isolation plot, the axis plots
 and the budget curve, and the performance profile of time to result. Each takes DataFrames
-(statistics from ``reports.uncertainty`` and ``reports.time_to_result``) and a path.
+(statistics from ``analysis``, ``budget`` and ``time_to_result`` beside it) and a path.
 
 Grid points are labels (``"width=64"``) in a ``point`` column, drawn in the order they first
 appear; each keeps one colour across the three figures.
@@ -22,7 +22,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from experiments.search import Nuisance  # noqa: E402
 
-from . import uncertainty  # noqa: E402
+from experiments.stats import mean_interval  # noqa: E402
+
+from .budget import retrain_seeds  # noqa: E402
 
 DPI = 110
 PANEL = (4.2, 3.4)     # inches per axis-plot panel
@@ -59,7 +61,7 @@ def _direction(lower_is_better: bool) -> str:
 def _isolation_panel(ax, best_runs: pd.DataFrame, order: list, colors: dict, tick, seed: int) -> bool:
     """One panel of the isolation plot (the grid points ``order``); whether a selecting trial
     (the winner's trial, not a retrain) was drawn. ``tick(label)`` is a point's tick text."""
-    used = uncertainty.retrain_seeds(best_runs)
+    used = retrain_seeds(best_runs)
     selecting = best_runs.drop(used.index)
     rng = np.random.default_rng(seed)  # jitter of the seed dots only
     ticks = []
@@ -68,7 +70,7 @@ def _isolation_panel(ax, best_runs: pd.DataFrame, order: list, colors: dict, tic
         chosen = selecting.loc[selecting["point"] == name, "value"]
         ax.scatter([x + 0.25] * len(chosen), chosen, s=45, marker="D", facecolors="none",
                    edgecolors=colors[name], linewidths=1.2, zorder=3)
-        mean, low, high = uncertainty.mean_interval(values, seed=seed)
+        mean, low, high = mean_interval(values, seed=seed)
         finite = values[np.isfinite(values)]
         ax.scatter(x + rng.uniform(-0.12, 0.12, len(finite)), finite, s=14, color=colors[name],
                    alpha=0.45, linewidths=0, zorder=2)
@@ -90,7 +92,7 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
                    workloads: dict | None = None) -> Path:
     """Per grid point, the objective of its best trial on every seed it ran (``best_runs``:
     columns point, value and optionally stage, one row per run): each retrain seed as a dot, the
-    mean over them with its 95% bootstrap interval as a bar (``uncertainty.retrain_seeds``), and
+    mean over them with its 95% bootstrap interval as a bar (``budget.retrain_seeds``), and
     the trial that chose the winner as a hollow diamond (optimistic: it won on that seed).
     ``workloads`` (point label -> workload label): a panel per workload, each with its own y
     axis (a loss on MNIST-1D and one on digits are not on one scale)."""
@@ -209,7 +211,7 @@ def axis_plots(trials: pd.DataFrame, nuisances: Sequence[Nuisance], path: Path, 
 
 
 def budget_plot(curve: pd.DataFrame, path: Path, objective: str, lower_is_better: bool) -> Path:
-    """The budget curve (``uncertainty.budget_curve``): per grid point the expected best objective
+    """The budget curve (``budget.budget_curve``): per grid point the expected best objective
     after k trials, with the 95% band of the best of k resampled trials. k where the expectation
     is infinite (k trials can all diverge) is left out of the line."""
     colors = point_colors(curve["point"])
