@@ -4,12 +4,12 @@ Each ``*_epoch`` function builds a network for a ``NetCase`` and returns a calla
 epoch of training steps over fixed data, without shuffling and without per-epoch evaluation, the way
 a user of that library writes the loop:
 
-- nncore: ``nncore.sgd_step`` over consecutive batches (``nncore.train``'s inner loop);
-- nncore-compiled: the compiled engine's ``sgd_epoch``, the whole epoch in one call (what
+- nncore: ``nncore.train_step`` with plain SGD over consecutive batches (the public step);
+- nncore-compiled: the compiled engine's ``train_epoch``, the whole epoch in one call (what
   ``nncore.train(..., engine="compiled")`` runs);
 - JAX: the ``jax`` engine's jit-compiled epoch (``lax.scan`` over the batches) on device arrays
   (``nnstudy_engines.jax_engine``, the ``jax`` extra);
-- PyTorch: the ``torch`` engine's ``sgd_epoch`` (autograd on nncore's parameter layout, in-place
+- PyTorch: the ``torch`` engine's ``train_epoch`` (autograd on nncore's parameter layout, in-place
   SGD steps under ``no_grad``; what ``nncore.train(..., engine="torch")`` runs);
 - scikit-learn: ``MLPRegressor`` / ``MLPClassifier.partial_fit`` (one epoch per call) with solver
   sgd, momentum 0, alpha 0 and a constant rate. sklearn validates its input on every call and
@@ -30,6 +30,7 @@ import pyarrow as pa
 
 import nncore
 from nncore.engines import get_engine, zero_gradients
+from nncore.optimizers import make_optimizer
 from nncore.probe import training_flops
 
 from experiments.provenance import code_version
@@ -46,22 +47,32 @@ PEERS_TABLE = Path("results") / PEERS_FILE
 def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     net = case.make_net(dtype)
     X, Y = net.check_data(X, Y)
-    engine, grads = get_engine("vectorized"), zero_gradients(net)
-    n, batch_size, lr = X.shape[0], case.batch_size, case.lr
+    engine, grads, sgd = get_engine("vectorized"), zero_gradients(net), plain_sgd(net, case.lr)
+    n, batch_size = X.shape[0], case.batch_size
 
     def epoch():
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, n, batch_size):
-                nncore.sgd_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size],
-                                grads, lr, "mean")
+                nncore.train_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size],
+                                  grads, sgd, "mean")
     return epoch
+
+
+def plain_sgd(net, lr: float):
+    """An ``nncore.optimizers`` SGD rule on ``net``'s parameters: what the epochs step with."""
+    return make_optimizer("sgd", net.flat_params(), lr)
+
+
+def hooked_epoch(engine, net, X: np.ndarray, Y: np.ndarray, case: NetCase):
+    """One plain-SGD epoch over consecutive batches through ``engine``'s ``train_epoch`` hook."""
+    grads, sgd = zero_gradients(net), plain_sgd(net, case.lr)
+    return lambda: engine.train_epoch(net, X, Y, case.batch_size, sgd, "mean", grads, None)
 
 
 def compiled_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     net = case.make_net(dtype)
     X, Y = net.check_data(X, Y)
-    engine, grads = get_engine("compiled"), zero_gradients(net)
-    return lambda: engine.sgd_epoch(net, X, Y, case.batch_size, case.lr, "mean", grads)
+    return hooked_epoch(get_engine("compiled"), net, X, Y, case)
 
 
 def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
@@ -71,8 +82,7 @@ def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
 
     net = case.make_net(dtype)
     X, Y = net.check_data(X, Y)
-    engine, grads = TorchEngine(device="cpu", threads=1), zero_gradients(net)
-    return lambda: engine.sgd_epoch(net, X, Y, case.batch_size, case.lr, "mean", grads)
+    return hooked_epoch(TorchEngine(device="cpu", threads=1), net, X, Y, case)
 
 
 def jax_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):

@@ -1,11 +1,12 @@
-"""One training step per engine: ``engine.summed_gradients`` plus the SGD update, via ``nncore.sgd_step``
-exactly as ``nncore.train`` runs it, on batches already validated (train validates once per call)."""
+"""One training step per engine: ``engine.summed_gradients`` plus the SGD update, via ``nncore.train_step``
+with plain SGD, exactly as ``nncore.train`` runs it, on batches already validated (train validates once per call)."""
 import pytest
 
 import nncore
 import numpy as np
 
 from nncore.engines import get_engine, zero_gradients
+from nncore.optimizers import make_optimizer
 
 from benchmarks.cases import CASES, DTYPES
 
@@ -22,7 +23,8 @@ def test_training_step(benchmark, case, engine_name, dtype):
     benchmark.group = f"{case.case_id}-{dtype}"
     benchmark.extra_info.update(case.extra_info(dtype), engine=engine_name)
 
-    benchmark(nncore.sgd_step, net, engine, X, Y, grads, case.lr, "mean")
+    sgd = make_optimizer("sgd", net.flat_params(), case.lr)
+    benchmark(nncore.train_step, net, engine, X, Y, grads, sgd, "mean")
 
     # At least one step ran (once under --benchmark-disable): the parameters moved, and stayed finite.
     before = case.make_net(dtype).flat_params()

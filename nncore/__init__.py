@@ -29,9 +29,9 @@ from .init import INITIALIZERS
 from .losses import LOSSES
 from .network import DTYPES, MLP
 from .optimizers import OPTIMIZERS
-from .train import History, sgd_step, train, train_step
+from .train import History, train, train_step
 
 __version__ = "0.1.0"
-__all__ = ["MLP", "History", "backprop", "sgd_step", "train_step", "train", "datasets", "gradcheck", "optimizers",
+__all__ = ["MLP", "History", "backprop", "train_step", "train", "datasets", "gradcheck", "optimizers",
            "probe", "schedules", "activation_stats", "ACTIVATIONS", "LOSSES", "INITIALIZERS", "ENGINES", "REDUCTIONS",
            "DTYPES", "OPTIMIZERS"]

@@ -1,4 +1,8 @@
-"""Mini-batch training with any engine, optimizer and learning-rate schedule."""
+"""Mini-batch training with any engine, optimizer and learning-rate schedule.
+
+One path: ``train`` -> per epoch, the engine's ``train_epoch`` hook if it has one (see
+``nncore.engines.base.Engine``) -> else ``train_step`` per batch, the one public step.
+"""
 from __future__ import annotations
 
 import numbers
@@ -8,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engines import engine_for, zero_gradients
+from .engines.base import EpochRows
+from .evaluation import Evaluation
 from .optimizers import Optimizer, make_optimizer
 from .schedules import make_schedule
 
@@ -77,62 +83,37 @@ def _check_arguments(epochs, evaluate_every, batch_size, lr, seed) -> tuple[int,
     return counts
 
 
-def _evaluate(net, X, Y) -> tuple[float, float]:
-    """(mean loss, accuracy or NaN) without re-validating X and Y."""
-    with np.errstate(all="ignore"):
-        z, a = net.forward_pass(X)
-        loss = float(np.mean(net.loss.per_sample(a, Y, z)))
-    if not net.is_classifier:
-        return loss, float("nan")
-    if a.shape[1] == 1:
-        correct = (a[:, 0] > 0.5) == (Y[:, 0] > 0.5)
-    else:
-        correct = a.argmax(axis=1) == Y.argmax(axis=1)
-    return loss, float(np.mean(correct))
-
-
-def sgd_step(net, engine, X: np.ndarray, Y: np.ndarray, grads, lr: float, reduction: str) -> None:
-    """One SGD update of ``net`` in place from the batch X (n, in), Y (n, out), already validated.
-
-    ``grads`` is a buffer from ``zero_gradients(net)``. The engine writes lr * gradient straight
-    into it (the mean's 1/n folded into the step), and since it is laid out like the parameter
-    vector, the update is a single in-place subtraction.
-    """
-    step = lr / X.shape[0] if reduction == "mean" else lr
-    engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=step)
-    params = net.flat_params()
-    params -= grads
-
-
 def train_step(net, engine, X: np.ndarray, Y: np.ndarray, grads: np.ndarray, optimizer: Optimizer,
                reduction: str) -> None:
     """One update of ``net`` in place by ``optimizer`` at its current ``lr`` from the batch
-    X (n, in), Y (n, out), already validated; ``grads`` is a buffer from ``zero_gradients(net)``.
+    X (n, in), Y (n, out), already validated (``net.check_data``); ``grads`` is a buffer from
+    ``nncore.engines.zero_gradients(net)``. The primitive of a training loop of one's own.
 
     The optimizer sees the batch-mean (``reduction="mean"``) or the summed gradient. Plain SGD
-    without weight decay is ``sgd_step`` itself, the engine writing lr * gradient.
+    without weight decay (``optimizer.folds_into_gradient``) is one subtraction: the engine writes
+    lr * gradient (the mean's 1/n folded in) straight into ``grads``, laid out like the parameter
+    vector.
     """
     if optimizer.folds_into_gradient:
-        sgd_step(net, engine, X, Y, grads, optimizer.lr, reduction)
+        step = optimizer.lr / X.shape[0] if reduction == "mean" else optimizer.lr
+        engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=step)
+        params = net.flat_params()
+        params -= grads
         return
     scale = 1.0 / X.shape[0] if reduction == "mean" else 1.0
     engine.summed_gradients(net, X, Y, grads, compute_loss=False, scale=scale)
     optimizer.step(net.flat_params(), grads)
 
 
-def train_epoch(net, engine, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer: Optimizer,
-                 reduction: str, grads: np.ndarray) -> None:
-    """One epoch of ``train_step`` over consecutive batches of X (n, in), Y (n, out), already
-    validated, as ``train`` runs it (without shuffling or evaluation): in one call through the
-    engine's whole-epoch hook when it has one for this optimizer (``train_epoch``, or
-    ``sgd_epoch`` for plain SGD), else batch by batch."""
-    epoch_hook = getattr(engine, "train_epoch", None)
-    if epoch_hook is not None and epoch_hook(net, X, Y, batch_size, optimizer, reduction, grads):
+def _epoch(net, engine, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer: Optimizer,
+           reduction: str, grads: np.ndarray, order: np.ndarray | None, rows: EpochRows) -> None:
+    """One epoch over the batches of X, Y in ``order``: the engine's ``train_epoch`` hook when it
+    has one that takes this optimizer, else ``train_step`` batch by batch on the rows gathered
+    into ``rows``' buffers."""
+    hook = getattr(engine, "train_epoch", None)
+    if hook is not None and hook(net, X, Y, batch_size, optimizer, reduction, grads, order):
         return
-    sgd_hook = getattr(engine, "sgd_epoch", None)
-    if sgd_hook is not None and optimizer.folds_into_gradient:
-        sgd_hook(net, X, Y, batch_size, optimizer.lr, reduction, grads)
-        return
+    X, Y = rows.of(X, Y, order)
     for start in range(0, X.shape[0], batch_size):
         train_step(net, engine, X[start:start + batch_size], Y[start:start + batch_size], grads,
                    optimizer, reduction)
@@ -146,12 +127,6 @@ def _checked_data(net, X, Y, validation):
     if validation is not None:
         validation = net.check_data(*validation, names=("X_val", "Y_val"))
     return X, Y, validation
-
-
-def _shuffled(X: np.ndarray, Y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """X (n, in) and Y (n, out) in one fresh random order of their rows."""
-    order = rng.permutation(X.shape[0])
-    return X[order], Y[order]
 
 
 def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
@@ -190,10 +165,11 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
 
     optimizer = make_optimizer(optimizer, net.flat_params(), float(lr))
     history, rng, grads = History(), np.random.default_rng(seed), zero_gradients(net)
+    evaluation, rows = Evaluation(net, engine), EpochRows()
 
     def record(epoch: int, epoch_lr: float, seconds: float) -> None:
-        history.record(epoch, epoch_lr, seconds, _evaluate(net, X, Y),
-                       _evaluate(net, *validation) if validation is not None else (np.nan, np.nan))
+        history.record(epoch, epoch_lr, seconds, evaluation(X, Y),
+                       evaluation(*validation) if validation is not None else (np.nan, np.nan))
         if callback is not None:
             callback(epoch, net, history)
 
@@ -204,10 +180,10 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             break
         epoch_lr = float(lr_at(epoch - 1))
         optimizer.lr = epoch_lr
-        X_epoch, Y_epoch = _shuffled(X, Y, rng) if shuffle else (X, Y)
+        order = rng.permutation(n) if shuffle else None  # the batches' rows, none copied here
         started = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            train_epoch(net, engine, X_epoch, Y_epoch, batch_size, optimizer, reduction, grads)
+            _epoch(net, engine, X, Y, batch_size, optimizer, reduction, grads, order, rows)
         history.steps += -(-n // batch_size)
         unrecorded_s += time.perf_counter() - started
         if epoch % evaluate_every == 0 or epoch == epochs:  # seconds averaged since the last record

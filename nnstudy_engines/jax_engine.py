@@ -4,7 +4,7 @@
 
 Gradients come from ``jax.value_and_grad`` of the summed loss, so they are JAX's, not a copy of
 nncore's backprop: that is what makes the engine a peer. Everything runs in float64 (``jax_enable_x64``)
-unless the network is float32. The whole-epoch path, ``sgd_epoch``, is one jit-compiled function that
+unless the network is float32. The whole-epoch path, ``train_epoch`` (plain SGD), is one jit-compiled function that
 runs ``lax.scan`` over the epoch's full batches (the last, smaller batch is one more jit call), the way a
 JAX user writes a training loop; ``epoch_function`` gives the benchmarks the same epoch on device
 arrays, with no copies between NumPy and JAX inside the timed call.
@@ -131,7 +131,7 @@ def _write_flat(pairs, out: np.ndarray) -> None:
 
 
 class JaxEngine(Engine):
-    """The engine protocol in JAX: ``summed_gradients`` and the whole-epoch ``sgd_epoch``.
+    """The engine protocol in JAX: ``summed_gradients`` and the whole-epoch ``train_epoch``.
 
     It subclasses nncore's ``Engine`` so that ``nncore.train`` accepts an instance as it is; the
     protocol itself is duck-typed.
@@ -181,10 +181,16 @@ class JaxEngine(Engine):
 
         return run_epoch, write_back
 
-    def sgd_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, lr: float,
-                  reduction: str, grads: np.ndarray) -> None:
-        """Plain-SGD steps over consecutive batches of X (n, in), Y (n, out), in place: the
-        steps ``nncore.sgd_step`` makes with this engine, to float rounding. ``grads`` is unused."""
-        run_epoch, write_back = self.epoch_function(net, X, Y, batch_size, lr, reduction)
+    def train_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer,
+                    reduction: str, grads: np.ndarray, order: np.ndarray | None = None) -> bool:
+        """Plain-SGD steps over the batches of X (n, in), Y (n, out) in ``order`` (consecutive
+        rows when None), in place: the steps ``nncore.train_step`` makes with this engine, to
+        float rounding; False, changing nothing, for any other update rule. ``grads`` is unused."""
+        if not optimizer.folds_into_gradient:
+            return False
+        if order is not None:  # the arrays cross into JAX once per epoch anyway
+            X, Y = X[order], Y[order]
+        run_epoch, write_back = self.epoch_function(net, X, Y, batch_size, optimizer.lr, reduction)
         run_epoch()
         write_back(net)
+        return True

@@ -7,7 +7,7 @@ view of the gradient tensor at the same offsets, so ``backward`` writes nncore's
 layout in place. Losses are nncore's, summed over the batch and multiplied by the caller's scale
 before ``backward``.
 
-``sgd_epoch`` runs a whole plain-SGD epoch inside torch: the inputs become tensors once, every
+``train_epoch`` runs a whole plain-SGD epoch inside torch: the inputs become tensors once, every
 step updates the leaf in place under ``no_grad``, and on the CPU no array crosses between NumPy
 and torch inside the epoch. With ``device="cuda"`` the parameters and the epoch's data are copied
 to the GPU once per epoch and the parameters back once at its end.
@@ -116,11 +116,16 @@ class TorchEngine:
             self.torch.from_numpy(grads).copy_(gradient)
         return float(loss.detach()) if compute_loss else None
 
-    def sgd_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, lr: float,
-                  reduction: str, grads: np.ndarray) -> None:
-        """Plain-SGD steps over consecutive batches of X (n, in), Y (n, out), all in torch;
-        ``grads`` holds the last step's scaled gradient afterwards."""
-        torch = self.torch
+    def train_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer,
+                    reduction: str, grads: np.ndarray, order: np.ndarray | None = None) -> bool:
+        """Plain-SGD steps over the batches of X (n, in), Y (n, out) in ``order`` (consecutive
+        rows when None), all in torch; ``grads`` holds the last step's scaled gradient afterwards.
+        False, changing nothing, for any other update rule."""
+        if not optimizer.folds_into_gradient:
+            return False
+        if order is not None:
+            X, Y = X[order], Y[order]
+        torch, lr = self.torch, optimizer.lr
         flat, gradient, pairs = self._parameters(net, grads)
         inputs, targets = self._tensor(X), self._tensor(Y)
         n = inputs.shape[0]
@@ -136,3 +141,4 @@ class TorchEngine:
         if self.device.type != "cpu":
             torch.from_numpy(net.flat_params()).copy_(flat)
             torch.from_numpy(grads).copy_(gradient)
+        return True

@@ -34,8 +34,9 @@ def test_the_docs_state_the_kits_tolerances():
     for check in ("gradients_vs_vectorized", "batch_of_one", "training_vs_vectorized"):
         assert f"{short(conformance.TOLERANCE['float64'])} in float64" in rows[check]
         assert f"{short(conformance.TOLERANCE['float32'])} in float32" in rows[check]
-    assert f"{short(conformance.HOOK_TOLERANCE['float64'])} in float64" in rows["whole_epoch_hook"]
-    assert f"{short(conformance.HOOK_TOLERANCE['float32'])} in float32" in rows["whole_epoch_hook"]
+    for check in ("train_epoch_hook", "evaluate_hook"):
+        assert f"{short(conformance.HOOK_TOLERANCE['float64'])} in float64" in rows[check]
+        assert f"{short(conformance.HOOK_TOLERANCE['float32'])} in float32" in rows[check]
     numerical = rows["gradients_vs_numerical"]
     assert f"{short(conformance.NUMERICAL_TOLERANCE['float64'])} (" in numerical
     assert f"{short(conformance.NUMERICAL_TOLERANCE['float32'])} in float32" in numerical

@@ -60,7 +60,8 @@ def test_an_epoch_is_one_compiled_call_and_a_network_is_never_rejitted():
     epoch = jax_engine._functions("relu", "identity", "mse")[1]
     before = epoch._cache_size()
     for model in (net, net.copy()):  # a second network of the same layout: no new executable
-        engine.sgd_epoch(model, X, Y, 5, 0.01, "mean", nncore.engines.zero_gradients(model))
+        sgd = nncore.optimizers.make_optimizer("sgd", model.flat_params(), 0.01)
+        assert engine.train_epoch(model, X, Y, 5, sgd, "mean", nncore.engines.zero_gradients(model), None)
     assert epoch._cache_size() - before <= 1
 
 

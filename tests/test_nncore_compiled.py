@@ -68,22 +68,22 @@ def test_one_engine_serves_batches_and_networks_of_any_size_in_turn():
 
 
 @pytest.mark.parametrize("reduction", nncore.REDUCTIONS)
-def test_sgd_epoch_makes_the_same_updates_as_sgd_steps(reduction):
+def test_a_plain_sgd_epoch_makes_the_same_updates_as_sgd_steps(reduction):
     # 23 samples in batches of 5: the last step's batch is smaller, and its mean divides by 3.
     net, X, Y = problem("sigmoid", "softmax", "cross_entropy", n=23)
     X, Y = net.check_data(X, Y)
     stepped = net.copy()
     engine = get_engine("compiled")
-    grads = zero_gradients(stepped)
+    grads, sgd = zero_gradients(stepped), nncore.optimizers.make_optimizer("sgd", stepped.flat_params(), 0.3)
     for start in range(0, 23, 5):
-        nncore.sgd_step(stepped, engine, X[start:start + 5], Y[start:start + 5], grads, 0.3, reduction)
-    engine.sgd_epoch(net, X, Y, 5, 0.3, reduction, zero_gradients(net))
+        nncore.train_step(stepped, engine, X[start:start + 5], Y[start:start + 5], grads, sgd, reduction)
+    assert engine.train_epoch(net, X, Y, 5, sgd, reduction, zero_gradients(net), None)
     np.testing.assert_array_equal(net.flat_params(), stepped.flat_params())
 
 
 def without_epoch_hooks(engine):
-    """The engine as one without whole-epoch hooks sees it in ``nncore.train``: step by step."""
-    engine.sgd_epoch = engine.train_epoch = None
+    """The engine as one without the whole-epoch hook sees it in ``nncore.train``: step by step."""
+    engine.train_epoch = None
     return engine
 
 
@@ -91,8 +91,8 @@ def test_train_runs_each_epoch_as_one_compiled_call_with_the_per_step_result():
     net, X, Y = problem("relu", "identity", "mse", n=50)
     per_step = net.copy()
     engine, calls = get_engine("compiled"), []
-    whole_epoch = engine.sgd_epoch
-    engine.sgd_epoch = lambda *args: calls.append(args[3]) or whole_epoch(*args)
+    whole_epoch = engine.train_epoch
+    engine.train_epoch = lambda *args: calls.append(args[3]) or whole_epoch(*args)
     nncore.train(net, X, Y, epochs=3, batch_size=8, lr=0.1, engine=engine, seed=2)
     nncore.train(per_step, X, Y, epochs=3, batch_size=8, lr=0.1,
                  engine=without_epoch_hooks(get_engine("compiled")), seed=2)

@@ -106,9 +106,10 @@ def test_a_compiled_sgd_epoch_with_a_last_short_batch_follows_vectorized_steps(s
     # 23 rows in batches of 10: the last step's batch has 3 rows, and its mean divides by 3.
     net, X, Y = network(sizes, "float64", 23, seed=1)
     stepped, vectorized, grads = net.copy(), get_engine("vectorized"), zero_gradients(net)
+    sgd = nncore.optimizers.make_optimizer("sgd", net.flat_params(), 0.1)
     for start in range(0, 23, 10):
-        nncore.sgd_step(stepped, vectorized, X[start:start + 10], Y[start:start + 10], grads, 0.1, "mean")
-    get_engine("compiled").sgd_epoch(net, X, Y, 10, 0.1, "mean", zero_gradients(net))
+        nncore.train_step(stepped, vectorized, X[start:start + 10], Y[start:start + 10], grads, sgd, "mean")
+    assert get_engine("compiled").train_epoch(net, X, Y, 10, sgd, "mean", zero_gradients(net), None)
     np.testing.assert_allclose(net.flat_params(), stepped.flat_params(), rtol=1e-10, atol=1e-12)
 
 

@@ -217,19 +217,23 @@ def test_a_reused_engine_keeps_no_old_gradient_vectors_alive():
 
 class _SteppingHook:
     """vectorized's gradients and a ``train_epoch`` hook that takes every optimizer and makes
-    ``nncore.train_step``'s steps, except that the ``wrong`` kind's lr is doubled."""
+    ``nncore.train_step``'s steps on the rows in the epoch's order, except that the ``wrong``
+    kind's lr is doubled (or, with ``ignore_order``, that it takes the rows as they come)."""
 
     name = "stepping-hook"
 
-    def __init__(self, wrong=None, decline=()):
+    def __init__(self, wrong=None, decline=(), ignore_order=False):
         self.inner, self.wrong, self.decline = nncore.engines.get_engine("vectorized"), wrong, decline
+        self.ignore_order = ignore_order
 
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         return self.inner.summed_gradients(net, X, Y, grads, compute_loss, scale)
 
-    def train_epoch(self, net, X, Y, batch_size, optimizer, reduction, grads):
+    def train_epoch(self, net, X, Y, batch_size, optimizer, reduction, grads, order):
         if optimizer.kind in self.decline:
             return False
+        if order is not None and not self.ignore_order:
+            X, Y = X[order], Y[order]
         lr = optimizer.lr
         optimizer.lr = 2 * lr if optimizer.kind == self.wrong else lr
         for start in range(0, X.shape[0], batch_size):
@@ -257,9 +261,16 @@ def test_a_train_epoch_hook_wrong_for_one_optimizer_fails_the_check(wrong):
     assert all(o.worst_error > 100 * o.tolerance for o in outcomes)
 
 
+def test_a_train_epoch_hook_that_ignores_the_epochs_order_fails_the_check():
+    outcomes = conformance.run_check(_SteppingHook(ignore_order=True), "train_epoch_hook")
+    # it fails wherever training moves the network (a dead ReLU output can leave it as it was)
+    assert sum(not o.passed for o in outcomes) >= len(outcomes) - 1
+    assert all(o.worst_error == 0.0 for o in outcomes if o.passed)
+
+
 def test_a_hook_that_declines_after_moving_the_network_fails():
     class Sloppy(_SteppingHook):
-        def train_epoch(self, net, X, Y, batch_size, optimizer, reduction, grads):
+        def train_epoch(self, net, X, Y, batch_size, optimizer, reduction, grads, order):
             net.flat_params()[0] += 1.0  # then says it did nothing
             return False
 

@@ -49,14 +49,15 @@ def test_a_cpu_epoch_updates_the_networks_own_parameter_vector_without_copies():
     engine, grads = TorchEngine(device="cpu"), nncore.engines.zero_gradients(net)
     flat, gradient, pairs = engine._parameters(net, grads)
     assert flat.data_ptr() == params.ctypes.data and gradient.data_ptr() == grads.ctypes.data
-    engine.sgd_epoch(net, X, Y, 5, 0.05, "mean", grads)
+    sgd = nncore.optimizers.make_optimizer("sgd", net.flat_params(), 0.05)
+    assert engine.train_epoch(net, X, Y, 5, sgd, "mean", grads, None)
     assert net.flat_params() is params and not np.array_equal(params, before)
     # backward added into the caller's vector in place: it holds the last step's gradient
     last = nncore.engines.zero_gradients(net)
     stepped, vectorized = nncore.MLP([3, 8, 2], seed=1), nncore.engines.get_engine("vectorized")
     for start in range(0, 20, 5):
-        nncore.sgd_step(stepped, vectorized, X[start:start + 5], Y[start:start + 5], last, 0.05,
-                        "mean")
+        nncore.train_step(stepped, vectorized, X[start:start + 5], Y[start:start + 5], last, sgd,
+                          "mean")
     np.testing.assert_allclose(grads, last, rtol=1e-9, atol=1e-15)
 
 

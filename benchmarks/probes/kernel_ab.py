@@ -51,16 +51,22 @@ def kernels_at(revision: str, folder: Path):
 
 def sgd_epoch(kernels, case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     """One plain-SGD epoch of ``kernels.sgd_epoch`` on a fresh network of ``case`` (batch-mean
-    gradient), what ``CompiledEngine.sgd_epoch`` calls; returns the epoch and the network."""
+    gradient), what ``CompiledEngine.train_epoch`` calls for plain SGD; returns the epoch and the network."""
     net = case.make_net(dtype)
     X, Y = net.check_data(X, Y)
     work, grads = _Workspace(net, case.batch_size), np.zeros_like(net.flat_params())
     codes = (kernels.ACTIVATION_CODES[net.activation.name], kernels.ACTIVATION_CODES[net.output.name],
              kernels.LOSS_CODES[net.loss.name])
 
+    head = (net.flat_params(), grads, work.layout, X, Y)
+    if "order" in kernels.sgd_epoch.py_func.__code__.co_varnames:  # since the epoch's order went in
+        args = (*head, np.empty(0, dtype=np.int64), case.batch_size, case.lr, True, work.outputs,
+                work.logits, work.deltas, work.x_rows, work.y_rows, *codes)
+    else:
+        args = (*head, case.batch_size, case.lr, True, work.outputs, work.logits, work.deltas, *codes)
+
     def epoch():
-        kernels.sgd_epoch(net.flat_params(), grads, work.layout, X, Y, case.batch_size, case.lr, True,
-                          work.outputs, work.logits, work.deltas, *codes)
+        kernels.sgd_epoch(*args)
     return epoch, net
 
 

@@ -2,10 +2,10 @@
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python -m benchmarks.probes.optimizer_cost [--rounds 15]
 
-An epoch is ``nncore.train.train_epoch`` over ``STEPS_PER_EPOCH`` consecutive batches of seeded
-data, exactly as ``nncore.train`` runs it (its shuffling and per-epoch evaluation left out: they
-cost every optimizer the same): with ``vectorized``, ``train_step`` per batch; with ``compiled``,
-the whole epoch as one compiled call for every rule. Each epoch is timed twice: CPU seconds of
+An epoch is the engine's ``train_epoch`` hook over ``STEPS_PER_EPOCH`` consecutive batches of
+seeded data, exactly as ``nncore.train`` runs it (its shuffling and per-epoch evaluation left out:
+they cost every optimizer the same): with ``vectorized``, its NumPy calls step by step; with
+``compiled``, the whole epoch as one compiled call for every rule. Each epoch is timed twice: CPU seconds of
 this process (``time.process_time``), which other processes on a shared machine hardly move, and
 wall seconds. Rounds alternate between the optimizers, so a busy spell hits each of them alike;
 a ratio is the median of the per-round ratios to the same round's SGD epoch, printed with its
@@ -23,7 +23,6 @@ import numpy as np
 import nncore
 from nncore.engines import get_engine, zero_gradients
 from nncore.optimizers import make_optimizer
-from nncore.train import train_epoch
 
 from benchmarks.cases import SINCOS_DEEP, SINCOS_WIDE, SOFTMAX_BIG, NetCase
 
@@ -50,7 +49,7 @@ def epoch_seconds(case: NetCase, engine_name: str, optimizer: str, dtype: str = 
     def epoch() -> tuple[float, float]:
         cpu, wall = time.process_time(), time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            train_epoch(net, engine, X, Y, case.batch_size, rule, "mean", grads)
+            engine.train_epoch(net, X, Y, case.batch_size, rule, "mean", grads, None)
         return time.process_time() - cpu, time.perf_counter() - wall
     return epoch
 

@@ -4,7 +4,9 @@ At batch 10 the vectorized engine spends most of a step in the interpreter betwe
 (1-2 us each, tens per step), not in the matrix products. Here the whole step, the products
 included (``np.dot`` inside numba goes straight to BLAS; the tiniest products are loops), is one
 compiled call, and ``nncore.train`` runs a whole epoch, with any update rule of
-``nncore.optimizers``, as one call through ``train_epoch``. The kernels live in
+``nncore.optimizers``, as one call through ``train_epoch`` (each batch's rows gathered in the
+epoch's order inside it), and evaluates a data set forward only as one call (``evaluate``),
+a chunk of rows at a time, without NumPy's fresh arrays per layer. The kernels live in
 ``compiled_kernels``, ``compiled_products`` and ``compiled_optimizers`` and import numba; this
 module imports them only when the engine is made, so nncore works without numba, and
 ``engine="compiled"`` then says how to install it.
@@ -40,7 +42,13 @@ class _Workspace:
         self.outputs = np.empty(rows * sum(sizes[1:]), dtype=net.dtype)
         self.deltas = np.empty_like(self.outputs)
         self.logits = np.empty(rows * sizes[-1], dtype=net.dtype)
+        # a batch's rows gathered in the epoch's order (compiled_kernels.batch_rows)
+        self.x_rows = np.empty((rows, sizes[0]), dtype=net.dtype)
+        self.y_rows = np.empty((rows, sizes[-1]), dtype=net.dtype)
         self.no_state = np.empty(0, dtype=net.dtype)  # stands in for a state vector a rule lacks
+
+
+NO_ORDER = np.empty(0, dtype=np.int64)  # the kernels' "consecutive rows"
 
 
 class CompiledEngine(Engine):
@@ -69,41 +77,42 @@ class CompiledEngine(Engine):
             *self._codes(net), float(scale), bool(compute_loss))
         return float(loss_sum) if compute_loss else None
 
-    def sgd_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, lr: float,
-                  reduction: str, grads: np.ndarray) -> None:
-        """Plain-SGD steps over consecutive batches of X (n, in), Y (n, out), as one compiled call.
-
-        The same updates, to the bit, as ``nncore.sgd_step`` with this engine on each batch in turn;
-        ``grads`` (a vector from ``zero_gradients(net)``) holds the last step's scaled gradient
-        afterwards.
-        """
-        work = self.workspaces.for_batch(net, min(batch_size, X.shape[0]))
-        self.kernels.sgd_epoch(net.flat_params(), grads, work.layout, X, Y, int(batch_size),
-                               float(lr), reduction == "mean", work.outputs, work.logits,
-                               work.deltas, *self._codes(net))
-
     def train_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer,
-                    reduction: str, grads: np.ndarray) -> bool:
-        """The steps ``nncore.train_step`` makes on consecutive batches of X (n, in), Y (n, out)
-        with ``optimizer`` at its current ``lr``, as one compiled call; its state vectors and step
-        count advance as they would there. Plain SGD is ``sgd_epoch``, to the bit; other rules
-        agree with ``nncore.optimizers`` to rounding. Returns False, doing nothing, for an
-        optimizer that is not one of ``nncore.OPTIMIZERS``' own classes (a user's subclass)."""
+                    reduction: str, grads: np.ndarray, order: np.ndarray | None = None) -> bool:
+        """The steps ``nncore.train_step`` makes on the batches of X (n, in), Y (n, out) in
+        ``order`` (consecutive rows when None) with ``optimizer`` at its current ``lr``, as one
+        compiled call that gathers each batch's rows itself; the optimizer's state vectors and
+        step count advance as they would there. Plain SGD makes ``train_step``'s updates to the
+        bit; other rules agree with ``nncore.optimizers`` to rounding. Returns False, doing
+        nothing, for an optimizer that is not one of ``nncore.OPTIMIZERS``' own classes."""
         from ..optimizers import OPTIMIZERS
 
         rules = self.rules
         if OPTIMIZERS.get(optimizer.kind) is not type(optimizer):
             return False
-        if optimizer.folds_into_gradient:
-            self.sgd_epoch(net, X, Y, batch_size, optimizer.lr, reduction, grads)
-            return True
         work = self.workspaces.for_batch(net, min(batch_size, X.shape[0]))
+        order = NO_ORDER if order is None else order
+        data = (net.flat_params(), grads, work.layout, X, Y, order, int(batch_size))
+        buffers = (work.outputs, work.logits, work.deltas, work.x_rows, work.y_rows, *self._codes(net))
+        if optimizer.folds_into_gradient:  # lr (/ n) folded into the gradient, as train_step does
+            self.kernels.sgd_epoch(*data, float(optimizer.lr), reduction == "mean", *buffers)
+            return True
         settings = {"lr": optimizer.lr, **optimizer.hyperparameters}
         hyper = np.array([settings.get(name, 0.0) for name in rules.HYPER_NAMES], dtype=np.float64)
         state = [optimizer.state[name] for name in optimizer.state_names]
         first, second = (state + [work.no_state, work.no_state])[:2]
         optimizer.steps = int(rules.optimizer_epoch(
-            net.flat_params(), grads, work.layout, X, Y, int(batch_size), reduction == "mean",
-            work.outputs, work.logits, work.deltas, *self._codes(net), rules.RULE_CODES[optimizer.kind],
-            hyper, first, second, int(optimizer.steps)))
+            *data, reduction == "mean", *buffers, rules.RULE_CODES[optimizer.kind], hyper, first,
+            second, int(optimizer.steps)))
         return True
+
+    def evaluate(self, net, X: np.ndarray, Y: np.ndarray) -> tuple[float, int]:
+        """(sum_i L_i, rows classified correctly: 0 for a regression) over X (n, in), Y (n, out),
+        forward only, in chunks of ``nncore.evaluation.chunk_rows`` rows through reused buffers."""
+        from ..evaluation import chunk_rows
+
+        rows = chunk_rows(net.layer_sizes, X.shape[0])
+        work = self.workspaces.for_batch(net, rows)
+        total, correct = self.kernels.evaluate(net.flat_params(), work.layout, X, Y, rows, work.outputs,
+                                               work.logits, *self._codes(net), net.is_classifier)
+        return float(total), int(correct)

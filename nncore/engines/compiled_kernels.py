@@ -46,6 +46,32 @@ LOSS_CODES = {"mse": MSE, "sse": SSE, "cross_entropy": CROSS_ENTROPY,
               "binary_cross_entropy": BINARY_CROSS_ENTROPY}
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _activate(z, code, zero, half, one):
+    """f(z) of an elementwise activation: the compiled kernels' one definition of each, written as
+    ``nncore.activations`` computes it."""
+    if code == RELU:
+        return max(z, zero)
+    if code == SIGMOID:
+        return (np.tanh(z * half) + one) * half
+    if code == TANH:
+        return np.tanh(z)
+    return z
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _derivative_from_output(a, code, zero, one):
+    """f'(z) of an elementwise activation from its output a = f(z): the compiled kernels' one
+    definition of each derivative, as ``nncore.activations`` takes it (ReLU's at 0 is 0)."""
+    if code == RELU:
+        return one if a > zero else zero
+    if code == SIGMOID:
+        return a * (one - a)
+    if code == TANH:
+        return one - a * a
+    return one
+
+
 @njit(cache=True, error_model="numpy")
 def _softmax_rows(a):
     """a (n, m) <- softmax of each row of a, in place; the row maximum subtracted so exp() never
@@ -63,31 +89,42 @@ def _softmax_rows(a):
             a[i, j] /= total
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _map_rows(z, a, code, zero, half, one):
+    """a (n, m) <- ``_activate`` of each entry of z (n, m). Inlined where ``code`` is a constant,
+    so that the branch folds away and the innermost loop vectorizes."""
+    n, m = z.shape
+    for i in range(n):
+        for j in range(m):
+            a[i, j] = _activate(z[i, j], code, zero, half, one)
+
+
 @njit(cache=True, error_model="numpy")
 def _forward_activation(z, a, code):
-    """a (n, m) <- f(z) for z (n, m), f given by ``code``; a may be z itself.
-
-    One loop per code, so that the innermost loop has no branch and vectorizes."""
-    n, m = z.shape
+    """a (n, m) <- f(z) for z (n, m), f given by ``code``; a may be z itself."""
     zero, half, one = z.dtype.type(0.0), z.dtype.type(0.5), z.dtype.type(1.0)
     if code == SOFTMAX:
         a[:, :] = z
         _softmax_rows(a)
-        return
+    elif code == RELU:  # one call per code, each with its code a constant (see _map_rows)
+        _map_rows(z, a, RELU, zero, half, one)
+    elif code == SIGMOID:
+        _map_rows(z, a, SIGMOID, zero, half, one)
+    elif code == TANH:
+        _map_rows(z, a, TANH, zero, half, one)
+    else:  # identity (a copy when a is not z itself)
+        _map_rows(z, a, IDENTITY, zero, half, one)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _pull_rows(a, d, code, zero, one):
+    """d (n, m) <- d * f'(z) in place, f' from the activation's output a (n, m) by
+    ``_derivative_from_output`` (ReLU's 0 or 1, as NumPy's ``grad * (a > 0)``); inlined as
+    ``_map_rows`` is."""
+    n, m = d.shape
     for i in range(n):
-        if code == RELU:
-            for j in range(m):
-                a[i, j] = max(z[i, j], zero)
-        elif code == SIGMOID:
-            # 1 / (1 + exp(-v)) == (1 + tanh(v / 2)) / 2, which never overflows.
-            for j in range(m):
-                a[i, j] = (np.tanh(z[i, j] * half) + one) * half
-        elif code == TANH:
-            for j in range(m):
-                a[i, j] = np.tanh(z[i, j])
-        else:  # identity (a copy when a is not z itself)
-            for j in range(m):
-                a[i, j] = z[i, j]
+        for j in range(m):
+            d[i, j] *= _derivative_from_output(a[i, j], code, zero, one)
 
 
 @njit(cache=True, error_model="numpy")
@@ -95,26 +132,19 @@ def _activation_backward(a, d, code):
     """d (n, m) <- d * da/dz in place, from the activation's output a (n, m)."""
     n, m = d.shape
     zero, one = d.dtype.type(0.0), d.dtype.type(1.0)
-    if code == IDENTITY:
-        return
-    for i in range(n):
-        if code == SOFTMAX:
-            # Jacobian-vector product: a * (d - <d, a>) row by row.
+    if code == SOFTMAX:
+        for i in range(n):  # Jacobian-vector product: a * (d - <d, a>) row by row.
             inner = zero
             for j in range(m):
                 inner += d[i, j] * a[i, j]
             for j in range(m):
                 d[i, j] = (d[i, j] - inner) * a[i, j]
-        elif code == RELU:
-            # The derivative at 0 is taken as 0: a == 0 exactly where z <= 0.
-            for j in range(m):
-                d[i, j] = d[i, j] if a[i, j] > zero else zero
-        elif code == SIGMOID:
-            for j in range(m):
-                d[i, j] *= a[i, j] * (one - a[i, j])
-        elif code == TANH:
-            for j in range(m):
-                d[i, j] *= one - a[i, j] * a[i, j]
+    elif code == RELU:
+        _pull_rows(a, d, RELU, zero, one)
+    elif code == SIGMOID:
+        _pull_rows(a, d, SIGMOID, zero, one)
+    elif code == TANH:
+        _pull_rows(a, d, TANH, zero, one)
 
 
 @njit(cache=True, error_model="numpy")
@@ -170,6 +200,35 @@ def _summed_loss(a, z, y, loss_code):
 
 
 @njit(cache=True, error_model="numpy")
+def _fused(sizes, hidden_code):
+    """Whether a network runs fused row by row: one or two inputs, one hidden elementwise layer,
+    one output (the sin-cos nets)."""
+    return sizes.shape[0] == 3 and sizes[0] <= 2 and sizes[2] == 1 and hidden_code != SOFTMAX
+
+
+@njit(cache=True, error_model="numpy")
+def _forward(params, layout, X, outputs, logits, hidden_code, output_code):
+    """The forward pass over the rows of X (n, in): every layer's activations into its block of
+    ``outputs``; returns (z, a), the output layer's pre-activation and activation (n, out), views
+    of ``logits`` and ``outputs``. The sin-cos nets (``_fused``) run ``_forward_small_in_one_out``,
+    any other layer by layer."""
+    n = X.shape[0]
+    sizes, param_at, unit_at = layout[0], layout[1], layout[2]
+    last = sizes.shape[0] - 2
+    z = matrix_at(logits, 0, n, sizes[last + 1])
+    a = matrix_at(outputs, n * unit_at[last], n, sizes[last + 1])
+    if _fused(sizes, hidden_code):  # W1 (fan_in, width), b1, W2 (width, 1), b2, one after another
+        width = sizes[1]
+        W1, W2 = matrix_at(params, 0, sizes[0], width), matrix_at(params, param_at[1], width, 1)
+        b1, b2 = params[param_at[1] - width:param_at[1]], params[param_at[2] - 1:param_at[2]]
+        _forward_small_in_one_out(X, W1, b1, W2, b2, matrix_at(outputs, 0, n, width), z, hidden_code)
+        _forward_activation(z, a, output_code)
+    else:
+        _forward_layers(params, layout, X, outputs, z, hidden_code, output_code)
+    return z, a
+
+
+@njit(cache=True, error_model="numpy")
 def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
                     hidden_code, output_code, loss_code, scale, compute_loss):
     """Overwrite ``grads`` with scale * sum_i dL_i/dparams over the rows of X (n, in), Y (n, out).
@@ -182,30 +241,74 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     n = X.shape[0]
     sizes, param_at, unit_at = layout[0], layout[1], layout[2]
     last = sizes.shape[0] - 2
-    scale = X.dtype.type(scale)
-    fused = last == 1 and sizes[0] <= 2 and sizes[2] == 1 and hidden_code != SOFTMAX
-    z = matrix_at(logits, 0, n, sizes[last + 1])
-    a = matrix_at(outputs, n * unit_at[last], n, sizes[last + 1])
-    width = sizes[1]
-    if fused:  # W1 (fan_in, width), b1, W2 (width, 1), b2 in the parameter vector, one after another
-        W1, W2 = matrix_at(params, 0, sizes[0], width), matrix_at(params, param_at[1], width, 1)
-        b1, b2 = params[param_at[1] - width:param_at[1]], params[param_at[2] - 1:param_at[2]]
-        _forward_small_in_one_out(X, W1, b1, W2, b2, matrix_at(outputs, 0, n, width), z, hidden_code)
-        _forward_activation(z, a, output_code)
-    else:
-        _forward_layers(params, layout, X, outputs, z, hidden_code, output_code)
+    z, a = _forward(params, layout, X, outputs, logits, hidden_code, output_code)
     loss_sum = _summed_loss(a, z, Y, loss_code) if compute_loss else X.dtype.type(0.0)
 
     # Backward: every gradient is linear in the output delta, so the scale is applied once there.
     d = matrix_at(deltas, n * unit_at[last], n, sizes[last + 1])
-    _output_delta(a, Y, d, output_code, loss_code, scale)
-    if fused:
+    _output_delta(a, Y, d, output_code, loss_code, X.dtype.type(scale))
+    if _fused(sizes, hidden_code):
+        width = sizes[1]
         _backward_small_in_one_out(X, matrix_at(outputs, 0, n, width), d,
                                    matrix_at(params, param_at[1], width, 1), grads[:param_at[1]],
                                    grads[param_at[1]:param_at[2]], hidden_code)
     else:
         _backward_layers(params, grads, layout, X, outputs, deltas, d, hidden_code)
     return loss_sum
+
+
+@njit(cache=True, error_model="numpy")
+def _correct(a, y):
+    """How many rows of a (n, out) name the class of the same row of y: a single output above
+    0.5 as y's is, or else the row's first largest entry where y's is, as ``nncore.train``
+    counts them."""
+    n, m = a.shape
+    count = 0
+    for i in range(n):
+        if m == 1:
+            count += (a[i, 0] > 0.5) == (y[i, 0] > 0.5)
+            continue
+        best_a, best_y = 0, 0
+        for j in range(1, m):
+            if a[i, j] > a[i, best_a] or (a[i, j] != a[i, j] and a[i, best_a] == a[i, best_a]):
+                best_a = j  # the first largest, or the first NaN, as np.argmax
+            if y[i, j] > y[i, best_y]:
+                best_y = j
+        count += best_a == best_y
+    return count
+
+
+@njit(cache=True, error_model="numpy")
+def evaluate(params, layout, X, Y, chunk, outputs, logits, hidden_code, output_code, loss_code,
+             classify):
+    """(sum_i L_i in float64, rows classified correctly or 0 unless ``classify``) over X (n, in),
+    Y (n, out), forward only, ``chunk`` rows at a time through buffers sized for ``chunk`` rows."""
+    n = X.shape[0]
+    total, correct = 0.0, 0
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        z, a = _forward(params, layout, X[start:stop], outputs, logits, hidden_code, output_code)
+        total += np.float64(_summed_loss(a, z, Y[start:stop], loss_code))
+        if classify:
+            correct += _correct(a, Y[start:stop])
+    return total, correct
+
+
+@njit(cache=True, error_model="numpy")
+def batch_rows(X, Y, order, start, stop, x_rows, y_rows):
+    """The batch of rows start:stop: of X and Y themselves when ``order`` is empty, else their
+    rows order[start:stop] gathered into the first stop - start rows of x_rows and y_rows
+    (buffers of at least as many rows): the epoch's order without a copy of X and Y."""
+    if order.shape[0] == 0:
+        return X[start:stop], Y[start:stop]
+    rows = stop - start
+    for i in range(rows):
+        row = order[start + i]
+        for j in range(X.shape[1]):
+            x_rows[i, j] = X[row, j]
+        for j in range(Y.shape[1]):
+            y_rows[i, j] = Y[row, j]
+    return x_rows[:rows], y_rows[:rows]
 
 
 @njit(cache=True, error_model="numpy")
@@ -300,44 +403,21 @@ def _backward_small_in_one_out(X, hidden, d, W2, first, second, hidden_code):
                 g1[j] += x1 * g
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _activate(z, code, zero, half, one):
-    """f(z) of an elementwise activation, as ``_forward_activation`` computes it."""
-    if code == RELU:
-        return max(z, zero)
-    if code == SIGMOID:
-        return (np.tanh(z * half) + one) * half
-    if code == TANH:
-        return np.tanh(z)
-    return z
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _derivative_from_output(a, code, zero, one):
-    """f'(z) of an elementwise activation from its output a = f(z), as ``_activation_backward``
-    takes it (ReLU's derivative at 0 is 0)."""
-    if code == RELU:
-        return one if a > zero else zero
-    if code == SIGMOID:
-        return a * (one - a)
-    if code == TANH:
-        return one - a * a
-    return one
-
-
 @njit(cache=True, error_model="numpy")
-def sgd_epoch(params, grads, layout, X, Y, batch_size, lr, mean, outputs, logits, deltas,
-              hidden_code, output_code, loss_code):
-    """One epoch of plain SGD over consecutive batches of X (n, in), Y (n, out), in place.
+def sgd_epoch(params, grads, layout, X, Y, order, batch_size, lr, mean, outputs, logits, deltas,
+              x_rows, y_rows, hidden_code, output_code, loss_code):
+    """One epoch of plain SGD over the batches of X (n, in), Y (n, out) in ``order`` (consecutive
+    rows when it is empty; see ``batch_rows``), in place.
 
-    Each step is ``nncore.sgd_step``'s: grads <- step * summed gradient with step = lr / rows
-    (``mean``) or lr, then params -= grads; the last batch may be smaller.
+    Each step is ``nncore.train_step``'s for plain SGD: grads <- step * summed gradient with
+    step = lr / rows (``mean``) or lr, then params -= grads; the last batch may be smaller.
     """
     n = X.shape[0]
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         step = lr / (stop - start) if mean else lr
-        batch_gradients(params, grads, layout, X[start:stop], Y[start:stop], outputs, logits,
-                        deltas, hidden_code, output_code, loss_code, step, False)
+        x, y = batch_rows(X, Y, order, start, stop, x_rows, y_rows)
+        batch_gradients(params, grads, layout, x, y, outputs, logits, deltas, hidden_code,
+                        output_code, loss_code, step, False)
         for k in range(params.shape[0]):
             params[k] -= grads[k]

@@ -16,11 +16,11 @@ import math
 import numpy as np
 from numba import njit
 
-from .compiled_kernels import batch_gradients
+from .compiled_kernels import batch_gradients, batch_rows
 
 # numba's cache checks only this file; batch_gradients' machine code comes from compiled_kernels:
 # its stamp here (tests/test_nncore_compiled_cache.py) makes a change there recompile this file's too.
-DEPENDS_ON = {"compiled_kernels.py": "d83381bd8f3116a7"}
+DEPENDS_ON = {"compiled_kernels.py": "aca52dc3c08ca0cd"}
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW = range(7)
 RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad": ADAGRAD,
@@ -84,17 +84,20 @@ def apply_rule(rule, p, g, first, second, hyper, steps):
 
 
 @njit(cache=True, error_model="numpy")
-def optimizer_epoch(params, grads, layout, X, Y, batch_size, mean, outputs, logits, deltas,
-                    hidden_code, output_code, loss_code, rule, hyper, first, second, steps):
-    """One epoch over consecutive batches of X (n, in), Y (n, out), in place: per batch the
-    batch-mean (``mean``) or summed gradient into ``grads``, then ``apply_rule``. ``steps`` is the
-    optimizer's step count before the epoch; returns it after."""
+def optimizer_epoch(params, grads, layout, X, Y, order, batch_size, mean, outputs, logits, deltas,
+                    x_rows, y_rows, hidden_code, output_code, loss_code, rule, hyper, first, second,
+                    steps):
+    """One epoch over the batches of X (n, in), Y (n, out) in ``order`` (consecutive rows when it
+    is empty; ``compiled_kernels.batch_rows``), in place: per batch the batch-mean (``mean``) or
+    summed gradient into ``grads``, then ``apply_rule``. ``steps`` is the optimizer's step count
+    before the epoch; returns it after."""
     n = X.shape[0]
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         scale = 1.0 / (stop - start) if mean else 1.0
-        batch_gradients(params, grads, layout, X[start:stop], Y[start:stop], outputs, logits,
-                        deltas, hidden_code, output_code, loss_code, scale, False)
+        x, y = batch_rows(X, Y, order, start, stop, x_rows, y_rows)
+        batch_gradients(params, grads, layout, x, y, outputs, logits, deltas, hidden_code,
+                        output_code, loss_code, scale, False)
         steps += 1
         apply_rule(rule, params, grads, first, second, hyper, steps)
     return steps

@@ -194,30 +194,18 @@ def training_vs_vectorized(engine, fresh, case):
         TOLERANCE[case.dtype]
 
 
-def whole_epoch_hook(engine, fresh, case):
-    """``sgd_epoch`` against the same engine's per-batch steps (``nncore.sgd_step``)."""
-    from ..train import sgd_step
-
-    if getattr(engine, "sgd_epoch", None) is None:
-        return 0.0, HOOK_TOLERANCE[case.dtype], "no sgd_epoch: not applicable"
-    lr = 0.05 if case.reduction == "mean" else 0.0125
-    hooked, stepped = case.network(), case.network()
-    X, Y = _training_data(case, hooked)
-    engine.sgd_epoch(hooked, X, Y, TRAINING_BATCH, lr, case.reduction, zero_gradients(hooked))
-    grads = zero_gradients(stepped)
-    for start in range(0, X.shape[0], TRAINING_BATCH):
-        rows = slice(start, start + TRAINING_BATCH)
-        sgd_step(stepped, engine, X[rows], Y[rows], grads, lr, case.reduction)
-    error = relative_error(hooked.flat_params(), stepped.flat_params())
-    return error, HOOK_TOLERANCE[case.dtype]
-
-
 # The update rules ``train_epoch_hook`` runs: every kind at its defaults, and coupled weight
 # decay on each kind whose default has none (plain SGD then stops folding into the gradient).
 HOOK_OPTIMIZERS = tuple({"kind": kind} for kind in OPTIMIZERS) + tuple(
     {"kind": kind, "weight_decay": 0.01} for kind, rule in OPTIMIZERS.items()
     if rule.defaults.get("weight_decay", 0.0) == 0.0)
 HOOK_EPOCHS = 2  # the second epoch starts from the state the first one left
+
+
+def _hook_order(case: Case, epoch: int, n: int) -> np.ndarray | None:
+    """The batches' order of each epoch of the hook checks: a seeded permutation first (the
+    rows gathered by the hook), then consecutive rows (None)."""
+    return np.random.default_rng(case.seed).permutation(n) if epoch == 0 else None
 
 
 def optimizer_label(settings: dict) -> str:
@@ -227,22 +215,23 @@ def optimizer_label(settings: dict) -> str:
 
 
 def _optimizer_epochs(engine, case: Case, settings: dict, hooked: bool):
-    """``HOOK_EPOCHS`` epochs of one optimizer from a fresh network, through the engine's
-    ``train_epoch`` (``hooked``) or ``nncore.train_step`` batch by batch: (network, optimizer,
-    what each hook call returned)."""
+    """``HOOK_EPOCHS`` epochs of one optimizer from a fresh network, in ``_hook_order``, through
+    the engine's ``train_epoch`` (``hooked``) or ``nncore.train_step`` batch by batch on the
+    rows in that order: (network, optimizer, what each hook call returned)."""
     from ..train import train_step
 
     lr = 0.01 if case.reduction == "mean" else 0.0025
     net = case.network()
     X, Y = _training_data(case, net)
     optimizer, grads, took = make_optimizer(settings, net.flat_params(), lr), zero_gradients(net), []
-    for _ in range(HOOK_EPOCHS):
+    for epoch in range(HOOK_EPOCHS):
+        order = _hook_order(case, epoch, X.shape[0])
         if hooked:
             took.append(bool(engine.train_epoch(net, X, Y, TRAINING_BATCH, optimizer,
-                                                case.reduction, grads)))
+                                                case.reduction, grads, order)))
             continue
         for start in range(0, X.shape[0], TRAINING_BATCH):
-            rows = slice(start, start + TRAINING_BATCH)
+            rows = slice(start, start + TRAINING_BATCH) if order is None else order[start:start + TRAINING_BATCH]
             train_step(net, engine, X[rows], Y[rows], grads, optimizer, case.reduction)
     return net, optimizer, took
 
@@ -256,8 +245,8 @@ def _rule_error(hooked, stepped) -> float:
 
 def train_epoch_hook(engine, fresh, case):
     """``train_epoch`` with every optimizer kind of ``nncore.OPTIMIZERS`` (``HOOK_OPTIMIZERS``),
-    two epochs, against the same engine's per-batch ``nncore.train_step``s: parameters, state
-    vectors and step counts. An optimizer the hook declines (returns False) must find itself and
+    two epochs (a shuffled order, then consecutive rows), against the same engine's per-batch
+    ``nncore.train_step``s on the same rows: parameters, state vectors and step counts. An optimizer the hook declines (returns False) must find itself and
     the network as they were."""
     if getattr(engine, "train_epoch", None) is None:
         return 0.0, HOOK_TOLERANCE[case.dtype], "no train_epoch: not applicable"
@@ -278,6 +267,21 @@ def train_epoch_hook(engine, fresh, case):
         worst = max(worst, error)
     note = f"declined {', '.join(declined)}" if declined else ""
     return worst, HOOK_TOLERANCE[case.dtype], note
+
+
+def evaluate_hook(engine, fresh, case):
+    """``evaluate`` (the mean loss and accuracy ``nncore.train`` records) against nncore's NumPy
+    evaluation of the same network and rows (``nncore.evaluation``)."""
+    from ..evaluation import Evaluation
+
+    if getattr(engine, "evaluate", None) is None:
+        return 0.0, HOOK_TOLERANCE[case.dtype], "no evaluate: not applicable"
+    net = case.network()
+    X, Y = _training_data(case, net)
+    (loss, accuracy), (reference, reference_accuracy) = Evaluation(net, engine)(X, Y), Evaluation(net)(X, Y)
+    error = relative_error(np.array([loss]), np.array([reference]))
+    same_accuracy = accuracy == reference_accuracy or (np.isnan(accuracy) and np.isnan(reference_accuracy))
+    return (error if same_accuracy else math.inf), HOOK_TOLERANCE[case.dtype]
 
 
 def _outside(supports: dict, key: str, case: Case) -> Case | None:
@@ -324,7 +328,7 @@ def unsupported_refused(engine, fresh, case):
 
 CHECKS = {check.__name__: check for check in (
     gradients_vs_numerical, gradients_vs_vectorized, batch_of_one, purity, dtype_kept,
-    determinism, training_vs_vectorized, whole_epoch_hook, train_epoch_hook, unsupported_refused)}
+    determinism, training_vs_vectorized, train_epoch_hook, evaluate_hook, unsupported_refused)}
 # Checks that look at the engine's declaration as a whole: run once, not once per case.
 ONCE = ("unsupported_refused",)
 

@@ -2,8 +2,8 @@
 an installed distribution registers in the entry-point group ``nnstudy.engines``.
 
 An engine is any class with the protocol of ``base.Engine`` (duck typing): a ``name``,
-``summed_gradients(net, X, Y, grads, compute_loss=True, scale=1.0)``, optionally ``sgd_epoch``
-and a ``supports`` dict. Names resolve to classes once per process (``engine_class`` caches), so
+``summed_gradients(net, X, Y, grads, compute_loss=True, scale=1.0)``, optionally ``train_epoch``,
+``evaluate`` and a ``supports`` dict. Names resolve to classes once per process (``engine_class`` caches), so
 a training run pays for the import once; loky and Dask workers resolve the same string anew, so
 only the string travels to them.
 """

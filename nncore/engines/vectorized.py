@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Engine, Workspaces
+from .base import Engine, EpochRows, Workspaces
 
 
 def stacked_views(flat: np.ndarray, layer_sizes: list[int]) -> list[np.ndarray]:
@@ -68,6 +68,7 @@ class VectorizedEngine(Engine):
 
     def __init__(self):
         self.workspaces = Workspaces(_Workspace)
+        self.rows = EpochRows()
 
     def summed_gradients(self, net, X, Y, grads, compute_loss=True, scale=1.0):
         work = self.workspaces.for_batch(net, X.shape[0])
@@ -75,12 +76,15 @@ class VectorizedEngine(Engine):
                                net.activations, X, Y, compute_loss, scale)
 
     def train_epoch(self, net, X: np.ndarray, Y: np.ndarray, batch_size: int, optimizer,
-                    reduction: str, grads: np.ndarray) -> bool:
-        """The steps ``nncore.train_step`` makes on consecutive batches of X (n, in), Y (n, out)
-        with ``optimizer`` at its current ``lr``, to the bit: the same NumPy calls in the same
-        order. What is done once per epoch here instead of once per step (the parameter vector's
-        check, the workspace lookup, the layers' views and activations) was a fifth of a step at
-        2-100-1, batch 10, where a step is ~25 NumPy calls."""
+                    reduction: str, grads: np.ndarray, order: np.ndarray | None = None) -> bool:
+        """The steps ``nncore.train_step`` makes on the batches of X (n, in), Y (n, out) in
+        ``order`` (consecutive rows when None) with ``optimizer`` at its current ``lr``, to the
+        bit: the same NumPy calls in the same order. What is done once per epoch here instead of
+        once per step (the parameter vector's check, the workspace lookup, the layers' views and
+        activations) was a fifth of a step at 2-100-1, batch 10, where a step is ~25 NumPy calls.
+        The rows are gathered in ``order`` once per epoch into reused buffers (``EpochRows``): two
+        NumPy calls a batch to gather them there would cost more than the copy."""
+        X, Y = self.rows.of(X, Y, order)
         params, acts, rows = net.flat_params(), net.activations, X.shape[0]
         full = self.workspaces.for_batch(net, min(batch_size, rows))
         for start in range(0, rows, batch_size):
@@ -88,7 +92,7 @@ class VectorizedEngine(Engine):
             n = X_batch.shape[0]
             work = full if n == batch_size or n == rows else self.workspaces.for_batch(net, n)
             weights, gradients = work.weights.of(params), work.gradients.of(grads)
-            if optimizer.folds_into_gradient:   # nncore.sgd_step: lr (/ n) folded into the gradient
+            if optimizer.folds_into_gradient:   # as train_step: lr (/ n) folded into the gradient
                 step = optimizer.lr / n if reduction == "mean" else optimizer.lr
                 self._gradients(net, work, weights, gradients, acts, X_batch, Y_batch, False, step)
                 params -= grads
