@@ -4,7 +4,7 @@
 
 Every figure is a ratio of two times taken in the same run on the same machine: vectorized over
 loop, loop over scalar and compiled over vectorized (how many times faster: compiled's step is
-``nncore.sgd_step`` with one compiled call; ``nncore.train`` runs whole epochs in one call, see
+``nncore.train_step`` with one compiled call; ``nncore.train`` runs whole epochs in one call, see
 ``benchmarks.probes.engine_epochs``), and the bare products' time over the step's
 (the step's share of the machine's matmul peak for that work). Each time is the fastest round:
 on a shared machine a busy spell only ever adds time, and a benchmark's rounds run back to back,
