@@ -39,19 +39,6 @@ def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
     return list(unique.values())
 
 
-def _check_engines_installed(studies: list[specs.Study]) -> None:
-    """SpecError (one line: the study, the engine, the missing module, what to install) when a run
-    would use an engine whose optional dependency is not installed here."""
-    from nncore.engines import plugins
-
-    for study in studies:
-        for engine in sorted({run.config["engine"] for run in study.runs}):
-            missing = plugins.missing_dependency(engine)
-            if missing:
-                raise SpecError(f"{study.path}: engine {engine!r} needs the module {missing!r}, which is not "
-                                f"installed here ({plugins.install_hint(engine)})")
-
-
 def _format_seconds(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -62,13 +49,14 @@ def _format_seconds(seconds: float) -> str:
 
 def cmd_sweep(args) -> int:
     from .lock import study_locks
+    from .plugin_engines import make_engines
 
     if args.scheduler and args.backend != "dask":
         raise SpecError("--scheduler: only with --backend dask")
     if args.missing_only and args.studies:
         raise SpecError("--missing-only runs the default studies; give no study names with it")
     studies = _load(args.studies, args.quick, args.max_runs)
-    _check_engines_installed(studies)
+    make_engines(studies)  # where the modules the specs name run: before anything else does
     # Held from choosing the runs to do until they are stored, both stages of a searched study
     # included: one sweep per study at a time.
     with study_locks(args.results, [study.name for study in studies], wait=args.wait):
@@ -228,6 +216,7 @@ def _stored_of(studies: list[specs.Study], results: str) -> str:
 def cmd_plan(args) -> int:
     from . import sweep
     from .backends import default_workers
+    from .plugin_engines import plugin_engines
     from .resolve.rounds import known_runs, status_note
 
     study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
@@ -245,6 +234,9 @@ def cmd_plan(args) -> int:
     print(f"estimated time for the runs to do: {_format_seconds(estimate)} on {workers} worker(s)"
           + (" (timing study: one at a time)" if study.timing and not args.jobs else ""))
     print(f"varying: {', '.join(study.varying) or 'nothing'}")
+    for engine in plugin_engines(study):
+        print(f"engine {engine}: a plugin, not imported by plan (its module runs when `sweep` "
+              "runs this study: trust the spec as you would a script)")
     for line in study.search.lines() if study.search is not None else ():
         print(line)
     if study.resolve is not None:

@@ -128,20 +128,22 @@ def check_value(key: str, value, where: str, at: Where):
 
 
 def check_engine(config: dict, where: str, at: Where) -> None:
-    """SpecError unless the run's engine loads (one of nncore's, ``package.module:ClassName``
-    or an entry point in ``nnstudy.engines``) and its ``supports`` cover the configuration; the
-    message names the engine, the key and the value. ``config["engine"]`` stays the string given,
-    so the run ids of nncore's engines never change."""
-    from nncore.engines import SUPPORT_KEYS, engine_class, plugins
+    """SpecError unless the run's engine can be found: one of nncore's, whose ``supports`` must
+    cover the configuration (the message names the engine, the key and the value), or a plugin
+    (``package.module:ClassName`` with the module on the path, or an installed entry point in
+    ``nnstudy.engines``). A plugin's module is not imported here: reading a spec runs none of
+    its code; ``sweep`` imports it and checks its ``supports`` (``experiments.plugin_engines``).
+    ``config["engine"]`` stays the string given, so the run ids of nncore's engines never change."""
+    from nncore.engines import ENGINES, SUPPORT_KEYS, plugins
 
     name = config["engine"]
-    try:
-        cls = engine_class(name)
-    except ValueError as error:  # EngineError: cannot be imported, or not an engine
-        if plugins.missing_dependency(name):  # an extra not installed: listing and reporting work,
-            return                            # a sweep refuses (experiments.cli) and says what to install
-        raise at.error(f"{where}: engine", str(error)) from None
-    problem = plugins.unsupported(cls, name, {key: config[key] for key in SUPPORT_KEYS})
+    if name not in ENGINES:
+        try:
+            plugins.check_findable(name, ENGINES)
+        except ValueError as error:  # EngineError: not found, or not a name
+            raise at.error(f"{where}: engine", str(error)) from None
+        return
+    problem = plugins.unsupported(ENGINES[name], name, {key: config[key] for key in SUPPORT_KEYS})
     if problem:
         raise at.error(f"{where}: engine", problem)
 

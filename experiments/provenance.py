@@ -135,22 +135,19 @@ def _distribution(module_name: str, engine: str) -> tuple[str | None, str | None
 
 @functools.lru_cache(maxsize=64)
 def engine_source(engine: str) -> dict:
-    """``ENGINE_COLUMNS`` of the engine a run names, as this process loads it: all None for
-    nncore's own engines and for one that cannot be loaded (the run fails and says why)."""
-    from nncore.engines import engine_class
+    """``ENGINE_COLUMNS`` of the engine a run names: all None for nncore's own engines and for a
+    module that cannot be found. The source is found without importing the module (``status``
+    reads a spec without running its plugins' code); a run has imported it, and hashes the same
+    file."""
+    from nncore.engines import ENGINES, plugins
 
     empty = dict.fromkeys(ENGINE_COLUMNS)
-    try:
-        cls = engine_class(engine)
-    except ValueError:
+    module_name = plugins.module_name_of(engine) if engine not in ENGINES else None
+    path = plugins.find_module(module_name) if module_name else None
+    if path is None or module_name.split(".")[0] == "nncore":
         return empty
-    module_name = getattr(cls, "__module__", "")
-    module = sys.modules.get(module_name)
-    if module is None or module_name.split(".")[0] == "nncore":
-        return empty
-    path = getattr(module, "__file__", None)
     try:
-        sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+        sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         sha256 = None
     distribution, version = _distribution(module_name, engine)

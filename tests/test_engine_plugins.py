@@ -135,10 +135,12 @@ def test_a_configuration_outside_supports_is_refused_naming_engine_key_and_value
             nncore.train(net32, X, Y, epochs=1, batch_size=3, lr=0.01, engine="duckplugin:NarrowEngine")
 
 
-def test_a_spec_refuses_an_unsupported_configuration_with_one_line_and_exit_2(plugin, tmp_path, capsys):
+def test_a_sweep_refuses_an_unsupported_configuration_with_one_line_and_exit_2(plugin, tmp_path, capsys):
+    # Where the plugin's module is imported (issue 28: plan reads a spec without running it).
     path = tmp_path / "plug.toml"
     path.write_text(SPEC.format(engines='["duckplugin:NarrowEngine"]') + "activation = ['tanh']\n")
-    assert main(["plan", str(path)]) == 2
+    assert main(["sweep", str(path), "--results", str(tmp_path / "results")]) == 2
+    assert not (tmp_path / "results" / "plug").exists()
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert str(path) in err and "engine='duckplugin:NarrowEngine' does not support activation='tanh'" in err

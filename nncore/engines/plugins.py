@@ -6,12 +6,19 @@ An engine is any class with the protocol of ``base.Engine`` (duck typing): a ``n
 ``evaluate`` and a ``supports`` dict. Names resolve to classes once per process (``engine_class`` caches), so
 a training run pays for the import once; loky and Dask workers resolve the same string anew, so
 only the string travels to them.
+
+A plugin's name is code: resolving it runs its module, like a script. ``find_module`` and
+``check_findable`` tell whether a name can be resolved and where its source is without running
+anything, for the commands that only read a spec (``plan``, ``status``, the report).
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.machinery
 import importlib.metadata
+import importlib.util
+import sys
 
 from .base import SUPPORT_KEYS
 
@@ -43,6 +50,60 @@ def _import_class(engine: str):
         return getattr(module, class_name)
     except AttributeError:
         raise EngineError(f"engine={engine!r}: module {module_name!r} has no {class_name!r}") from None
+
+
+def module_name_of(engine: str) -> str | None:
+    """The module a plugin engine's name points to, read without importing anything: the part
+    before ``:``, or the installed entry point's module; None for a name of neither kind."""
+    if ":" in engine:
+        return engine.partition(":")[0]
+    point = entry_points().get(engine)
+    return point.module if point is not None else None
+
+
+def find_module(module_name: str) -> str | None:
+    """The source file's path of ``module_name``, found on the path without running it or its
+    packages' ``__init__`` (nor reading it); None when it is not a file there (or not found)."""
+    loaded = sys.modules.get(module_name)
+    if loaded is not None:
+        return getattr(loaded, "__file__", None)
+    parts = module_name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    try:  # a top-level name: its finders only look; a dotted one would import its parents
+        spec = importlib.util.find_spec(parts[0])
+        for depth in range(1, len(parts)):
+            if spec is None or spec.submodule_search_locations is None:
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(
+                ".".join(parts[:depth + 1]), spec.submodule_search_locations)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.has_location or not spec.origin:
+        return None
+    return spec.origin
+
+
+def check_findable(engine: str, builtin: dict) -> None:
+    """``EngineError`` unless ``engine`` is one of ``builtin``, ``package.module:ClassName`` with
+    the module on the path, or an installed entry point; runs nothing of the plugin."""
+    if not isinstance(engine, str) or not engine:
+        raise EngineError(f"engine must be a name such as {', '.join(builtin)} or "
+                          f"'package.module:ClassName', got {engine!r}")
+    if engine in builtin:
+        return
+    if ":" not in engine:
+        if engine not in entry_points():
+            _load_entry_point(engine, builtin)  # raises, naming the valid names
+        return
+    module_name, _, class_name = engine.partition(":")
+    if not class_name.isidentifier():
+        raise EngineError(f"engine={engine!r}: {class_name!r} is not a class name "
+                          "(write 'package.module:ClassName')")
+    if find_module(module_name) is None:
+        raise EngineError(f"engine={engine!r} cannot be imported: no module named "
+                          f"{module_name!r} on the path (is its folder on PYTHONPATH, or its "
+                          "distribution installed?)")
 
 
 def entry_points() -> dict[str, importlib.metadata.EntryPoint]:
