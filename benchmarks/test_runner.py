@@ -5,7 +5,8 @@ import itertools
 
 import pytest
 
-from experiments.spec import find_study, run_id
+from experiments.catalog import find_study
+from experiments.config import run_id
 from experiments.sweep import execute_batches
 
 ZERO_EPOCH_JOBS = 4

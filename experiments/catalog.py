@@ -10,43 +10,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .spec import Study
+from .names import MAX_RUNS, quick_name, split_quick
+from .spec import SpecError, load_spec
+from .store import studies_with_results
+from .study import Study
 
 STUDIES_DIR = Path(__file__).parent / "studies"
-QUICK_SUFFIX = "-quick"
-# A study name is a folder name: file systems take 255 bytes; this leaves room for the quick
-# suffix and for the store's temporary names.
-MAX_NAME_LENGTH = 100
-MAX_RUNS = 100_000  # a spec expanding to more runs is refused before it is expanded (--max-runs)
-
-
-def quick_name(name: str) -> str:
-    """The name a study's ``--quick`` runs are stored under: ``width`` -> ``width-quick``."""
-    return f"{name}{QUICK_SUFFIX}"
-
-
-def split_quick(stored_name: str) -> tuple[str, bool]:
-    """(study name, whether these are its quick runs): ``width-quick`` -> ``("width", True)``."""
-    if stored_name.endswith(QUICK_SUFFIX):
-        return stored_name[:-len(QUICK_SUFFIX)], True
-    return stored_name, False
-
-
-def name_error(name) -> str | None:
-    """What is wrong with a spec's ``name``, or None: it must be a folder name of letters, digits,
-    - and _, not longer than MAX_NAME_LENGTH, and not end in the quick suffix (which would store
-    into another study's quick results)."""
-    if not (isinstance(name, str) and name and all(ch.isalnum() or ch in "-_" for ch in name)):
-        return f"must be a non-empty string of letters, digits, - and _, got {name!r}"
-    if len(name) > MAX_NAME_LENGTH:
-        return f"must be at most {MAX_NAME_LENGTH} characters, got {len(name)}"
-    if split_quick(name)[1]:
-        return (f"must not end in {QUICK_SUFFIX!r}: `sweep --quick` stores a study's smoke runs "
-                f"under that name; got {name!r}")
-    return None
 
 
 def spec_paths(directory: Path | None = None) -> list[Path]:
@@ -62,8 +32,6 @@ def shipped_specs(directory: Path | None = None) -> dict[str, Path]:
 def find_study(name_or_path: str, quick: bool = False, directory: Path | None = None,
                max_runs: int = MAX_RUNS) -> Study:
     """A study by spec name (one of the shipped specs) or by path to a TOML file."""
-    from .spec import SpecError, load_spec
-
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         return load_spec(candidate, quick, max_runs)
@@ -82,16 +50,12 @@ def find_study(name_or_path: str, quick: bool = False, directory: Path | None = 
 def default_studies(quick: bool = False, directory: Path | None = None,
                     max_runs: int = MAX_RUNS) -> list[Study]:
     """The shipped studies a plain ``sweep`` runs (those without ``default = false``)."""
-    from .spec import load_spec
-
     studies = [load_spec(path, quick, max_runs) for path in spec_paths(directory)]
     return [study for study in studies if study.default]
 
 
 def stored_studies(results: str | os.PathLike) -> list[str]:
     """The names under which ``results`` holds runs (quick ones included), sorted."""
-    from .store import studies_with_results
-
     return studies_with_results(results)
 
 

@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from dataclasses import replace
 from typing import Callable
 
 import nndata
 
-from . import catalog
-from . import spec as specs
-from .store import CorruptResults, UnwritableResults
+from . import catalog, compaction, cost_model, progress, store, sweep
+from .backends import BackendError, Terminated, default_workers, sigterm_as_interrupt
+from .config import SpecError
+from .lock import StudyBusy, study_locks
 from .parser import build_parser
-from .spec import SpecError
+from .plugin_engines import make_engines, plugin_engines
+from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
+from .resolve.rounds import known_runs, status_note, with_rounds
+from .search import count_runs
+from .search.study import stage_two
+from .spec import load_spec
+from .store import CorruptResults, UnwritableResults
+from .study import Study
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
 EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
 EXIT_INTERRUPTED = 128 + 2  # ... and by SIGINT (Ctrl-C)
 
 
-def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
+def _load(names: list[str], quick: bool, max_runs: int) -> list[Study]:
     """Every named study (all default ones if none), all validated before anything runs."""
     if not names:
         return catalog.default_studies(quick, max_runs=max_runs)
@@ -48,8 +58,6 @@ def _format_seconds(seconds: float) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from .lock import study_locks
-    from .plugin_engines import make_engines
 
     if args.scheduler and args.backend != "dask":
         raise SpecError("--scheduler: only with --backend dask")
@@ -71,24 +79,19 @@ def cmd_sweep(args) -> int:
 
 
 # --- searched studies: the second stage ([search]) ----------------------------------------------
-def _with_retrains(study: specs.Study, results: str) -> specs.Study:
+def _with_retrains(study: Study, results: str) -> Study:
     """A searched study with the retrains its stored trials already call for, a ``[resolve]``
     study with the runs its rounds so far call for (a resumed sweep runs them alongside the
     missing ones); unchanged when neither or unreadable (the sweep then reports the shard)."""
-    from .resolve.rounds import with_rounds
-
     try:
         return with_rounds(study, results)[0]
     except CorruptResults:
         return study
 
 
-def _sweep_rounds(args, resolving: list[specs.Study]) -> int:
+def _sweep_rounds(args, resolving: list[Study]) -> int:
     """``[resolve]`` studies: while a study's replayed rounds call for runs not stored yet (seeds
     added to the grid points of comparisons still open), run them. Never forced again."""
-    from . import sweep
-    from .resolve.rounds import with_rounds
-
     again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
     code = EXIT_OK
     while True:
@@ -96,7 +99,7 @@ def _sweep_rounds(args, resolving: list[specs.Study]) -> int:
         for study in resolving:
             try:
                 full, replay = with_rounds(study, args.results)
-                missing = sweep.select(full, sweep.stored_runs(args.results, study.name))
+                missing = progress.select(full, progress.stored_runs(args.results, study.name))
             except CorruptResults:
                 continue
             if missing:
@@ -111,23 +114,18 @@ def _sweep_rounds(args, resolving: list[specs.Study]) -> int:
             return code
 
 
-def _sweep_retrains(args, searched: list[specs.Study]) -> int:
+def _sweep_retrains(args, searched: list[Study]) -> int:
     """Stage 2, after the trials: the retrains of the winners the trials just stored, if any is
     still to run (those known before this sweep ran with the trials). Never forced again: a
     ``--force`` sweep reran the known ones in stage 1."""
-    from dataclasses import replace
-
-    from . import sweep
-    from .search.study import stage_two
-
     todo = []
     for study in searched:
         try:
             retrain, _ = stage_two(study.search, args.results, study.name)
-            stored = sweep.stored_runs(args.results, study.name)
+            stored = progress.stored_runs(args.results, study.name)
         except CorruptResults:
             continue
-        if sweep.select(replace(study, runs=retrain), stored):
+        if progress.select(replace(study, runs=retrain), stored):
             todo.append(replace(study, runs=retrain))
     if not todo:
         return EXIT_OK
@@ -137,19 +135,16 @@ def _sweep_retrains(args, searched: list[specs.Study]) -> int:
     return _sweep_studies(again, todo)
 
 
-def _sweep_studies(args, studies: list[specs.Study]) -> int:
+def _sweep_studies(args, studies: list[Study]) -> int:
     """Run the runs of these studies still to do and store them (one pass of ``sweep``)."""
-    from . import store, sweep
-    from .backends import BackendError, default_workers
-
     todo, unreadable = [], []
     for study in studies:
         try:
-            stored = sweep.stored_runs(args.results, study.name)
+            stored = progress.stored_runs(args.results, study.name)
         except CorruptResults as error:  # the other studies still run; this one is reported
             unreadable.append(f"{study.name} not run: {error}")
             continue
-        todo.append((study, sweep.select(study, stored, args.force, args.retry_failed)))
+        todo.append((study, progress.select(study, stored, args.force, args.retry_failed)))
     for study, runs in todo:  # a bad cell in a data file stops the sweep before any run
         try:
             nndata.check_readable(run.config for run in runs)
@@ -198,14 +193,12 @@ def _report_unreadable(errors: list[str], missing_only: bool) -> int:
     return EXIT_USAGE if errors and not missing_only else EXIT_OK
 
 
-def _stored_of(studies: list[specs.Study], results: str) -> str:
+def _stored_of(studies: list[Study], results: str) -> str:
     """``12 of 40 runs``: how many runs of these studies are stored."""
-    from . import sweep
-
     stored = total = 0
     for study in studies:
         try:
-            ids = sweep.stored_runs(results, study.name).status
+            ids = progress.stored_runs(results, study.name).status
         except (CorruptResults, OSError):
             ids = {}
         stored += sum(run.run_id in ids for run in study.runs)
@@ -214,17 +207,12 @@ def _stored_of(studies: list[specs.Study], results: str) -> str:
 
 
 def cmd_plan(args) -> int:
-    from . import sweep
-    from .backends import default_workers
-    from .plugin_engines import plugin_engines
-    from .resolve.rounds import known_runs, status_note
-
     study = catalog.find_study(args.study, args.quick, max_runs=args.max_runs)
     planned = study
     study, stored, tally, replay = known_runs(study, args.results)
-    pending = sweep.select(study, stored)
+    pending = progress.select(study, stored)
     workers = args.jobs or (1 if study.timing else default_workers())
-    estimates = sweep.calibrated_estimates(study, stored)
+    estimates = cost_model.calibrated_estimates(study, stored)
     estimate = (sum(estimates[run.run_id] for run in pending)
                 + _unknown_seconds(estimates, tally.total - len(study.runs))) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
@@ -262,14 +250,11 @@ def _unknown_seconds(estimates: dict[str, float], n_runs: int) -> float:
 
 
 def cmd_list(args) -> int:
-    from . import sweep
-    from .backends import default_workers
-    from .search import count_runs
 
-    for study in (specs.load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
+    for study in (load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
-        estimates = sweep.calibrated_estimates(study, sweep.stored_runs(args.results, study.name))
+        estimates = cost_model.calibrated_estimates(study, progress.stored_runs(args.results, study.name))
         workers = 1 if study.timing else default_workers()
         total = len(study.runs)
         if study.search is not None:  # the retrains (after the trials) too
@@ -284,9 +269,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from . import store, sweep
-    from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
-    from .resolve.rounds import known_runs, status_note
 
     studies = _load(args.studies, False, args.max_runs)
     extra = []
@@ -330,13 +312,13 @@ def cmd_status(args) -> int:
             print(f"{name:<16} skipped: {reason}")
     for name in extra:
         try:
-            stored = sweep.stored_runs(args.results, name)
+            stored = progress.stored_runs(args.results, name)
         except store.CorruptResults as error:
             print(f"{name:<16} unreadable: {error}")
             unreadable = True
             continue
         statuses = list(stored.status.values())
-        staleness = [sweep.run_is_stale(stored, run_id, commit) for run_id in stored.commit]
+        staleness = [progress.run_is_stale(stored, run_id, commit) for run_id in stored.commit]
         print(f"{name:<16} {'?':>5} {statuses.count('ok'):>5} {statuses.count('diverged'):>8} "
               f"{statuses.count('failed'):>6} {'?':>7} "
               f"{_stale_cell(staleness.count(True), staleness.count(None)):>5}  (no shipped spec)")
@@ -351,9 +333,7 @@ def _stale_cell(stale: int, unknown: int) -> str:
 
 
 def cmd_compact(args) -> int:
-    import time
 
-    from . import store
 
     names = args.studies or catalog.stored_studies(args.results)
     if not args.studies:
@@ -370,7 +350,7 @@ def cmd_compact(args) -> int:
             before = len(store.shard_paths(args.results, name, table))
             started = time.perf_counter()
             try:
-                store.compact(args.results, name, table)
+                compaction.compact(args.results, name, table)
             except CorruptResults as error:
                 unreadable.append(f"{name}/{table} not compacted: {error}")
                 continue
@@ -400,8 +380,6 @@ LEFT_BEHIND = {"sweep": "finished runs are stored; rerun the same command to res
 def stoppable(call: Callable[[], int], left_behind: str) -> int:
     """``call()``, with Ctrl-C (exit 130) or SIGTERM (143) during it one line saying what it
     leaves behind, no traceback: the one way every command stops."""
-    from .backends import Terminated, sigterm_as_interrupt
-
     try:
         with sigterm_as_interrupt():
             return call()
@@ -415,8 +393,6 @@ def stoppable(call: Callable[[], int], left_behind: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run one parsed command; bad specs and unreadable results exit 2 with one line."""
-    from .lock import StudyBusy
-
     try:
         return stoppable(lambda: COMMANDS[args.command](args), LEFT_BEHIND[args.command])
     except BrokenPipeError:  # output piped into head: not an error

@@ -36,14 +36,14 @@ def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
     (None if there is no shard). Raises ``store.CorruptResults`` naming an unreadable shard, or
     two shards whose unknown column has types that cannot be merged, and
     ``store.UnwritableResults`` naming the folder."""
-    store._check_table(table)
+    store.check_table(table)
     for _ in range(store.READ_ATTEMPTS):
         paths = store.shard_paths(results, study, table)
         if len(paths) <= 1:
             return paths[0] if paths else None
         try:
             return _compact_shards(paths, table)
-        except store._ShardVanished:
+        except store.ShardVanished:
             continue  # another compaction merged some of them: list again
     raise store.CorruptResults(f"{store.table_dir(results, study, table)}: shards kept vanishing "
                                f"while being compacted ({store.READ_ATTEMPTS} attempts)")
@@ -80,11 +80,10 @@ def _plan(paths: list[Path], table: str) -> tuple[pa.Schema, dict[int, set | Non
     None when all of its rows do."""
     known = store.SCHEMAS[table]
     extra: dict[str, tuple[pa.DataType, Path]] = {}
-    newest: dict[str, tuple[int, int]] = {}  # run_id -> (shard index, row within the shard)
-    counts = []  # per shard: its rows (runs) or its distinct run ids (the other tables)
-    for index, path in enumerate(paths):
+    ids_per_shard = []  # per shard: its run ids by row (runs) or its distinct run ids (the others)
+    for path in paths:
         fields, run_ids = _schema_and_run_ids(path)
-        counts.append(len(run_ids))
+        ids_per_shard.append(run_ids)
         for field in fields:
             if field.name in known.names:
                 continue
@@ -94,17 +93,18 @@ def _plan(paths: list[Path], table: str) -> tuple[pa.Schema, dict[int, set | Non
                     f"{path}: column {field.name!r} is {field.type} there but {seen[0]} in "
                     f"{seen[1]}, so these shards cannot be compacted into one; move one of them "
                     f"out of {path.parent}")
-        if table == "runs":
-            newest.update((run_id, (index, row)) for row, run_id in enumerate(run_ids))
-        else:
-            newest.update((run_id, (index, 0)) for run_id in run_ids)
     schema = pa.schema([*known, *(pa.field(name, kind) for name, (kind, _) in extra.items())])
+    sizes = [len(run_ids) for run_ids in ids_per_shard]
+    survives = store.surviving_rows(np.array([i for ids in ids_per_shard for i in ids], dtype=object),
+                                    np.repeat(np.arange(len(paths)), sizes), table)
     keep: dict[int, set | None] = {}
-    for run_id, (index, row) in newest.items():
-        keep.setdefault(index, set()).add(row if table == "runs" else run_id)
-    # None: every row of the shard survives (the common case), so its rows need no filtering.
-    return schema, {index: None if len(survivors) == counts[index] else survivors
-                    for index, survivors in keep.items()}
+    for index, (run_ids, rows) in enumerate(zip(ids_per_shard, np.split(survives, np.cumsum(sizes)[:-1]))):
+        if rows.all() and len(rows):
+            keep[index] = None  # every row of the shard survives (the common case): no filtering
+        elif rows.any():
+            kept = np.flatnonzero(rows)
+            keep[index] = set(kept.tolist()) if table == "runs" else {run_ids[i] for i in kept}
+    return schema, keep
 
 
 def _castable(source: pa.DataType, target: pa.DataType) -> bool:
@@ -123,16 +123,16 @@ def _schema_and_run_ids(path: Path) -> tuple[pa.Schema, list[str]]:
             schema = parquet.schema_arrow
             run_ids = _read_run_ids(parquet, path.parent.name) if "run_id" in schema.names else None
     except FileNotFoundError as error:
-        raise store._ShardVanished(path) from error
+        raise store.ShardVanished(path) from error
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
         raise store.CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: "
-                                   f"{error}); {store._advice(path)}") from error
+                                   f"{error}); {store.unreadable_advice(path)}") from error
     if run_ids is None:
         raise store.CorruptResults(f"{path}: no 'run_id' column, so not a shard of the "
                                    f"{path.parent.name} table (its columns: "
                                    f"{', '.join(schema.names)}); move it out of {path.parent}")
     if None in run_ids:
-        raise store.CorruptResults(f"{path}: some rows have no run_id; {store._advice(path)}")
+        raise store.CorruptResults(f"{path}: some rows have no run_id; {store.unreadable_advice(path)}")
     return schema, run_ids
 
 
@@ -155,7 +155,7 @@ def _batches(path: Path, schema: pa.Schema):
     try:
         handle = open(path, "rb")
     except FileNotFoundError as error:
-        raise store._ShardVanished(path) from error
+        raise store.ShardVanished(path) from error
     with handle:
         parquet = pq.ParquetFile(handle)
         names = parquet.schema_arrow.names

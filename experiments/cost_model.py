@@ -14,8 +14,8 @@ from nncore.probe import training_flops
 from .config import dataset_shape
 
 if TYPE_CHECKING:
-    from .spec import Study
-    from .sweep import Stored
+    from .progress import Stored
+    from .study import Study
 
 # Seconds per unit, measured on the 2-core development machine with one BLAS thread; only the
 # ranking matters (longest runs first) and the order of magnitude (``plan``'s estimate).

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import catalog
-from . import spec as specs
+from . import names
 
 def _positive(text: str) -> int:
     try:
@@ -18,8 +17,8 @@ def _positive(text: str) -> int:
 
 
 def _add_max_runs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-runs", type=_positive, default=specs.MAX_RUNS, metavar="N",
-                        help=f"refuse a spec of more runs than this (default: {specs.MAX_RUNS:,}), "
+    parser.add_argument("--max-runs", type=_positive, default=names.MAX_RUNS, metavar="N",
+                        help=f"refuse a spec of more runs than this (default: {names.MAX_RUNS:,}), "
                              "counted before its grid is expanded")
 
 
@@ -49,7 +48,7 @@ def build_parser(prog: str = "python -m experiments", extend=None,
                             "even if some fail (for `make report`)")
     sweep.add_argument("--quick", action="store_true",
                        help="smoke run: first and last grid values, one seed, <= 2 epochs; stored "
-                            f"as <study>{catalog.QUICK_SUFFIX}")
+                            f"as <study>{names.QUICK_SUFFIX}")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.add_argument("--wait", action="store_true", help="if another process is sweeping one "
                        "of these studies, wait for it to finish (default: exit 2 naming it)")

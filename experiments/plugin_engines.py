@@ -9,13 +9,14 @@ be made or does not cover a run stops the sweep in one line instead of failing e
 """
 from __future__ import annotations
 
-from .spec import SpecError, Study
+from nncore.engines import ENGINES, SUPPORT_KEYS, engine_class, plugins
+
+from .config import SpecError
+from .study import Study
 
 
 def plugin_engines(study: Study) -> list[str]:
     """The engines ``study``'s runs name that are not nncore's own, sorted."""
-    from nncore.engines import ENGINES
-
     return sorted({run.config["engine"] for run in study.runs} - set(ENGINES))
 
 
@@ -23,8 +24,6 @@ def make_engines(studies: list[Study]) -> None:
     """Import and make once each plugin engine the studies' runs name, and check each run's
     configuration against its ``supports``; ``SpecError`` (one line naming the spec, the engine
     and what went wrong) on the first that fails."""
-    from nncore.engines import SUPPORT_KEYS, engine_class, plugins
-
     for study in studies:
         for engine in plugin_engines(study):
             missing = plugins.missing_dependency(engine)

@@ -42,53 +42,17 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import axes, catalog
-from .catalog import MAX_RUNS, STUDIES_DIR, default_studies, find_study, spec_paths
-from .config import (FIELDS, SPEC_KEYS, SpecError, Where, canonical_json, check_known_key,
-                     check_type, check_value, own_copy, resolve, run_id)
-
-if TYPE_CHECKING:  # experiments.search.study and experiments.resolve import Run and Study from here
-    from .resolve.rounds import ResolvePlan
-    from .search.study import SearchPlan
-
-__all__ = ["Run", "Study", "SpecError", "load_spec", "find_study", "default_studies", "spec_paths",
-           "run_id", "canonical_json", "STUDIES_DIR"]
-
-
-@dataclass(frozen=True)
-class Run:
-    """One frozen run: its canonical configuration and the id derived from it."""
-
-    run_id: str
-    config: dict
-    point: dict = field(default_factory=dict, compare=False)  # the spec values that vary, for labels
-
-    def label(self, keys: tuple[str, ...] = ()) -> str:
-        """``width=20, seed=3``: the values the spec varies (or the given config fields)."""
-        if keys:
-            return ", ".join(f"{k}={self.config[k]!r}" for k in keys)
-        return ", ".join(f"{k}={v!r}" for k, v in self.point.items()) or self.run_id[:12]
-
-
-@dataclass
-class Study:
-    """A validated spec with its runs expanded and frozen (ids computed) before anything runs."""
-
-    name: str
-    description: str
-    path: Path
-    runs: list[Run]
-    varying: tuple[str, ...]           # config fields that differ between runs (for labels)
-    timing: bool = False
-    default: bool = True
-    quick: bool = False
-    report: dict = field(default_factory=dict)  # the spec's [report] table, checked
-    search: SearchPlan | None = None  # a searched study's two stages; runs are its trials
-    resolve: ResolvePlan | None = None  # [resolve]: its rounds; runs are the first round's
+from . import axes
+from .config import (FIELDS, SPEC_KEYS, SpecError, Where, check_known_key, check_type, check_value,
+                     own_copy, resolve, run_id)
+from .names import MAX_RUNS, name_error, quick_name
+from .resolve.rounds import plan_rounds
+from .resolve.table import parse as parse_resolve, seed_schedule
+from .search.study import plan_search, point_label
+from .study import Run, Study
 
 
 # --- parsing and expansion ----------------------------------------------------------------------
@@ -222,7 +186,7 @@ def _parse(raw: dict, at: Where) -> _Parsed:
     unknown = set(raw) - SPEC_KEYS
     if unknown:
         raise at.error(", ".join(sorted(unknown)), f"unknown top-level key; valid keys: {', '.join(sorted(SPEC_KEYS))}")
-    name_wrong = catalog.name_error(raw.get("name"))
+    name_wrong = name_error(raw.get("name"))
     if name_wrong:
         raise at.error("name", name_wrong)
     base = raw.get("base", {})
@@ -257,7 +221,7 @@ def _make_quick(parsed: _Parsed) -> None:
     """Cut the spec to its smoke run: first and last value of each axis, one seed."""
     parsed.axes = [points if len(points) <= 2 else [points[0], points[-1]] for points in parsed.axes]
     parsed.seeds = parsed.seeds[:1]
-    parsed.name = catalog.quick_name(parsed.name)
+    parsed.name = quick_name(parsed.name)
 
 
 def _point_values(parsed: _Parsed, point: dict, quick: bool) -> dict:
@@ -341,7 +305,6 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
     axes.check_size(parsed.axes, parsed.axis_names, all_seeds, max_runs, at)
     first_seeds = list(parsed.seeds)
     if resolving:  # every seed a round may add, expanded now; the study keeps the first round's
-        from .resolve.table import seed_schedule
         parsed.seeds = seed_schedule(first_seeds, resolving.max_seeds)
     runs, kept_points = _expand(parsed, quick, at)
     runs, varying = _label(runs, kept_points)
@@ -351,13 +314,9 @@ def load_spec(path: str | Path, quick: bool = False, max_runs: int = MAX_RUNS) -
     if resolving:
         study = _first_round(study, first_seeds)
     if "search" in raw:
-        from .search.study import plan_search  # it imports Run and Study from here
-
         grid_keys = {key for points in parsed.axes for point in points for key in point}
         study, _ = plan_search(study, raw["search"], grid_keys, at, max_runs)
     if resolving:
-        from .resolve.rounds import plan_rounds  # it imports Run and Study from here
-
         study.resolve = plan_rounds(study, runs, resolving, parsed.seeds, len(first_seeds),
                                     parsed.report.get("baseline"), at)
     study.report = _report_points(study.report, [point for _, point in kept_points], at)
@@ -368,10 +327,8 @@ def _resolve_table(raw: dict, parsed: _Parsed, at: Where):
     """The spec's checked ``[resolve]`` table (experiments/resolve/table.py), or None."""
     if "resolve" not in raw:
         return None
-    from .resolve.table import parse
-
     grid_keys = [name[len("grid."):] for name in parsed.axis_names if name.startswith("grid.")]
-    return parse(raw["resolve"], grid_keys, len(parsed.seeds), at)
+    return parse_resolve(raw["resolve"], grid_keys, len(parsed.seeds), at)
 
 
 def _first_round(study: Study, first_seeds: list[int]) -> Study:
@@ -386,8 +343,6 @@ def _matching(values: dict, points: list[dict], where: str, at: Where) -> list[d
     matches = [point for point in points
                if all(_comparable(point.get(key)) == _comparable(value) for key, value in values.items())]
     if not matches:
-        from .search.study import point_label
-
         raise at.error(where, f"{values!r} matches no grid point; grid points: "
                               f"{'; '.join(point_label(p) for p in points)}")
     return matches
@@ -398,8 +353,6 @@ def _report_points(report: dict, points: list[dict], at: Where) -> dict:
     (``width=16``) and a ``target``'s reference checked against the grid points."""
     report = dict(report)
     if "baseline" in report:
-        from .search.study import point_label
-
         matches = _matching(report["baseline"], points, "report.baseline", at)
         if len(matches) != 1:
             raise at.error("report.baseline", f"{report['baseline']!r} matches {len(matches)} "

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -103,7 +104,7 @@ class UnwritableResults(OSError):
 READ_ATTEMPTS = 10
 
 
-class _ShardVanished(Exception):
+class ShardVanished(Exception):
     """A listed shard was gone when read (a concurrent compaction replaced it)."""
 
 
@@ -111,7 +112,7 @@ def table_dir(results: str | os.PathLike, study: str, table: str) -> Path:
     return Path(results) / study / table
 
 
-def _check_table(table: str) -> None:
+def check_table(table: str) -> None:
     if table not in SCHEMAS:
         raise ValueError(f"table={table!r} is not one of {', '.join(TABLES)}")
 
@@ -186,7 +187,7 @@ def to_arrow(table: str, rows: list[dict] | dict) -> pa.Table:
     """Rows (a list of dicts) or columns (a dict of lists or arrays) as an Arrow table of the
     table's schema. Missing columns become nulls; unknown ones are an error, so a typo cannot
     silently drop a field."""
-    _check_table(table)
+    check_table(table)
     schema = SCHEMAS[table]
     names = set().union(*rows) if isinstance(rows, list) else set(rows)
     extra = names - set(schema.names)
@@ -269,7 +270,7 @@ def clean_temporaries(results: str | os.PathLike, study: str | None = None) -> l
     return removed
 
 
-def _advice(path: Path) -> str:
+def unreadable_advice(path: Path) -> str:
     """What to do about an unreadable shard, and what will happen then."""
     table, study = path.parent.name, path.parent.parent.name
     if table == "runs":
@@ -290,17 +291,17 @@ def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None)
             table = parquet.read(columns=[n for n in (columns or schema.names) if n in names],
                                  use_threads=os.fstat(handle.fileno()).st_size > 1 << 20)
     except FileNotFoundError as error:
-        raise _ShardVanished(path) from error
+        raise ShardVanished(path) from error
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
         raise CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: "
-                             f"{error}); {_advice(path)}") from error
+                             f"{error}); {unreadable_advice(path)}") from error
     if "run_id" not in names:
         raise CorruptResults(f"{path}: no 'run_id' column, so not a shard of the "
                              f"{path.parent.name} table (its columns: {', '.join(names)}); "
                              f"move it out of {path.parent}")
     if table.column("run_id").null_count:
         raise CorruptResults(f"{path}: {table.column('run_id').null_count} rows have no run_id; "
-                             f"{_advice(path)}")
+                             f"{unreadable_advice(path)}")
     if columns:
         schema = pa.schema([schema.field(name) for name in columns])
     if table.schema.equals(schema):  # as this package writes it: nothing to conform
@@ -335,7 +336,7 @@ def read_arrow(results: str | os.PathLike, study: str, table: str,
                columns: list[str] | None = None) -> pa.Table:
     """The de-duplicated table as Arrow (see ``load``); only ``columns`` if given (``run_id``
     is always read)."""
-    _check_table(table)
+    check_table(table)
     if columns is not None:
         columns = list(dict.fromkeys(["run_id", *columns]))
     for _ in range(READ_ATTEMPTS):
@@ -346,31 +347,27 @@ def read_arrow(results: str | os.PathLike, study: str, table: str,
         try:
             parts = [_read_shard(path, SCHEMAS[table], columns) for path in paths]
             break
-        except _ShardVanished:
+        except ShardVanished:
             continue  # replaced by a compaction: its rows are in the shard that replaced it
     else:
         raise CorruptResults(f"{table_dir(results, study, table)}: shards kept vanishing while "
                              f"being read ({READ_ATTEMPTS} attempts); is something deleting them?")
-    shard_index = [pa.array([i] * part.num_rows, pa.int64()) for i, part in enumerate(parts)]
     combined = pa.concat_tables(parts)
-    shard_of_row = pa.chunked_array(shard_index, pa.int64()).combine_chunks() \
-        if shard_index else pa.array([], pa.int64())
-    return _deduplicate(combined, shard_of_row, table)
+    shard_of_row = np.repeat(np.arange(len(parts)), [part.num_rows for part in parts])
+    keep = surviving_rows(combined.column("run_id").to_numpy(zero_copy_only=False), shard_of_row, table)
+    return combined if keep.all() else combined.filter(pa.array(keep))
 
 
-def _deduplicate(combined: pa.Table, shard_of_row: pa.Array, table: str) -> pa.Table:
-    """Keep, per run_id, the newest row (``runs``) or the rows of the newest shard (others)."""
-    import numpy as np
-
-    if combined.num_rows == 0:
-        return combined
-    run_ids = combined.column("run_id").to_numpy(zero_copy_only=False)
-    shards = shard_of_row.to_numpy()
-    # Newest shard per run: rows are in shard order, so the last occurrence carries the max.
-    unique_ids, inverse = np.unique(run_ids.astype(object), return_inverse=True)
+def surviving_rows(run_ids: np.ndarray, shard_of_row: np.ndarray, table: str) -> np.ndarray:
+    """The de-duplication rule, as a bool mask over rows listed in shard order (``run_ids`` and
+    ``shard_of_row``, both shape (rows,)): per run_id, the rows of the newest shard holding it,
+    and for ``runs`` only the last of those. ``read_arrow`` and the compaction both apply it."""
+    if len(run_ids) == 0:
+        return np.zeros(0, dtype=bool)
+    unique_ids, inverse = np.unique(np.asarray(run_ids, dtype=object), return_inverse=True)
     newest = np.full(len(unique_ids), -1, dtype=np.int64)
-    np.maximum.at(newest, inverse, shards)
-    keep = shards == newest[inverse]
+    np.maximum.at(newest, inverse, shard_of_row)
+    keep = shard_of_row == newest[inverse]
     if table == "runs":
         # Within the newest shard a run has one row; if it had more, the last one wins.
         positions = np.arange(len(run_ids))
@@ -378,9 +375,7 @@ def _deduplicate(combined: pa.Table, shard_of_row: pa.Array, table: str) -> pa.T
         np.maximum.at(last, inverse[keep], positions[keep])
         keep = np.zeros(len(run_ids), dtype=bool)
         keep[last[last >= 0]] = True
-    if keep.all():
-        return combined
-    return combined.filter(pa.array(keep))
+    return keep
 
 
 def load(study: str, table: str = "runs", results: str | os.PathLike = "results"):
@@ -393,15 +388,6 @@ def load(study: str, table: str = "runs", results: str | os.PathLike = "results"
     """
     frame = read_arrow(results, study, table).to_pandas()
     return frame.reset_index(drop=True)
-
-
-def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
-    """Rewrite a table's shards as one de-duplicated shard, atomically and in bounded memory,
-    keeping every column (also ones this version does not know); returns its path. See
-    ``experiments.compaction``."""
-    from .compaction import compact as compact_table
-
-    return compact_table(results, study, table)
 
 
 def study_folders(results: str | os.PathLike) -> tuple[list[str], dict[str, str]]:

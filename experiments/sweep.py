@@ -7,7 +7,6 @@ sweeps of very many tiny runs, at the price of losing up to that much finished w
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -17,105 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import provenance, store
-from .cost_model import calibrated_estimates, estimate_seconds
-from .spec import Run, Study
+from . import compaction, provenance, store
+from .cost_model import estimate_seconds
+from .study import Run, Study
 
 # Seconds of finished work a killed sweep may lose; 0 writes every run as it arrives.
 FLUSH_SECONDS = float(os.environ.get("NNSTUDY_FLUSH_SECONDS", "0"))
 FLUSH_RUNS = 64
 COMPACT_AT_SHARDS = 16  # compact a table once a sweep leaves more shards than this
-
-
-# --- what is stored ------------------------------------------------------------------------------
-@dataclass
-class Stored:
-    """Per run id, the stored status, the commit that produced it, its wall seconds and, for runs
-    of a data file, the file's SHA-256; for runs of a plugin engine, (engine, its source's SHA-256)."""
-
-    status: dict[str, str] = field(default_factory=dict)
-    commit: dict[str, str] = field(default_factory=dict)
-    wall_s: dict[str, float] = field(default_factory=dict)
-    data_sha256: dict[str, str] = field(default_factory=dict)
-    engine_source: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-
-def stored_runs(results: str | Path, study: str) -> Stored:
-    """The newest stored row of every run of ``study`` (empty if nothing is stored)."""
-    try:
-        table = store.read_arrow(results, study, "runs",
-                                 columns=["status", "git_commit", "wall_s", "dataset_options",
-                                          "engine", "engine_source_sha256"])
-    except store.MissingResults:
-        return Stored()
-    ids = table.column("run_id").to_pylist()
-    data_sha256 = {}
-    for run_id, options in zip(ids, table.column("dataset_options").to_pylist()):
-        if options and '"sha256"' in options:
-            data_sha256[run_id] = json.loads(options)["sha256"]
-    engine_source = {run_id: (engine, sha256) for run_id, engine, sha256 in zip(
-        ids, table.column("engine").to_pylist(), table.column("engine_source_sha256").to_pylist())
-        if sha256}
-    return Stored(dict(zip(ids, table.column("status").to_pylist())),
-                  dict(zip(ids, table.column("git_commit").to_pylist())),
-                  dict(zip(ids, table.column("wall_s").to_pylist())), data_sha256, engine_source)
-
-
-def select(study: Study, stored: Stored, force: bool = False, retry_failed: bool = False) -> list[Run]:
-    """Runs to execute: pending ones (never stored), plus failed ones with ``retry_failed``, or
-    all with ``force``. ``diverged`` is a result (the same config diverges again) and is kept."""
-    if force:
-        return list(study.runs)
-    wanted = {None, "failed"} if retry_failed else {None}
-    return [run for run in study.runs if stored.status.get(run.run_id) in wanted]
-
-
-@dataclass
-class Counts:
-    total: int
-    ok: int
-    diverged: int
-    failed: int
-    pending: int
-    stale: int
-    extra: int  # stored runs no longer in the spec (grid changed)
-    stale_data: int = 0  # stored runs of an earlier version of the spec's data file
-    unknown: int = 0  # stored runs whose staleness cannot be told (no git here, or no commit stored)
-
-
-def is_stale(stored_commit: str | None, commit: str) -> bool | None:
-    """Stored by another commit whose result-computing code (provenance.RESULT_CODE) differs
-    from this checkout's; a commit that only touched docs or reports leaves results current.
-    None (cannot tell) when either commit is unknown, e.g. where git cannot be run."""
-    if provenance.UNKNOWN_COMMIT in (stored_commit or provenance.UNKNOWN_COMMIT, commit):
-        return None
-    return stored_commit != commit and provenance.results_code_changed(stored_commit)
-
-
-def run_is_stale(stored: Stored, run_id: str, commit: str) -> bool | None:
-    """``is_stale`` of the run's commit, or True when it ran a plugin engine whose module source
-    has changed since (None: cannot tell)."""
-    by_commit = is_stale(stored.commit[run_id], commit)
-    engine, sha256 = stored.engine_source.get(run_id, (None, None))
-    by_source = provenance.engine_source_changed(engine, sha256) if sha256 else False
-    if by_commit or by_source:
-        return True
-    return None if None in (by_commit, by_source) else False
-
-
-def counts(study: Study, stored: Stored, commit: str | None = None) -> Counts:
-    """How many of the study's runs are done, failed, pending; ``stale``: stored by another commit."""
-    ids = {run.run_id for run in study.runs}
-    statuses = Counter(stored.status.get(run_id) for run_id in ids)
-    commit = commit or provenance.code_version()["git_commit"]
-    staleness = Counter(run_is_stale(stored, run_id, commit) for run_id in ids if run_id in stored.commit)
-    current_data = {run.config["dataset_options"].get("sha256") for run in study.runs}
-    others = set(stored.status) - ids
-    stale_data = sum(1 for run_id in others if stored.data_sha256.get(run_id, None) not in
-                     (None, *current_data))
-    return Counts(total=len(ids), ok=statuses["ok"], diverged=statuses["diverged"],
-                  failed=statuses["failed"], pending=statuses[None], stale=staleness[True],
-                  extra=len(others) - stale_data, stale_data=stale_data, unknown=staleness[None])
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -166,7 +74,7 @@ class Writer:
         for study, table in sorted(self.touched):
             if len(store.shard_paths(self.results, study, table)) > COMPACT_AT_SHARDS:
                 try:
-                    store.compact(self.results, study, table)
+                    compaction.compact(self.results, study, table)
                 except (store.CorruptResults, store.UnwritableResults) as error:
                     # The results are stored; only tidying them failed.
                     print(f"warning: not compacting {study}/{table}: {error}", file=sys.stderr)

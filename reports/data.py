@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 import experiments
-from experiments import catalog
-from experiments import spec as specs
-from experiments.spec import SpecError
+from experiments import catalog, names
+from experiments.config import SpecError
+from experiments.study import Study as SpecStudy
 
 TABLES = ("runs", "curves", "snapshots", "activations")
 # The -quick rule is experiments' study catalog's: `sweep --quick` stores a study's smoke runs as
 # <study>-quick.
-quick_rule = catalog.split_quick
+quick_rule = names.split_quick
 
 
 def is_quick(name: str) -> bool:
@@ -28,7 +28,7 @@ def is_quick(name: str) -> bool:
 
 def quick_name(name: str) -> str:
     """The results name of ``name``'s quick runs (``width`` -> ``width-quick``)."""
-    return name if is_quick(name) else catalog.quick_name(name)
+    return name if is_quick(name) else names.quick_name(name)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Study:
     curves: pd.DataFrame | None = None
     snapshots: pd.DataFrame | None = None
     activations: pd.DataFrame | None = None
-    spec: specs.Study | None = None  # the spec the runs come from, when it is known
+    spec: SpecStudy | None = None  # the spec the runs come from, when it is known
 
     @property
     def report_options(self) -> dict:
@@ -112,7 +112,7 @@ def load_table(study: str, table: str, results: str, messages: Messages,
     return frame
 
 
-def shipped_spec(name: str) -> specs.Study | None:
+def shipped_spec(name: str) -> SpecStudy | None:
     """The shipped spec that stores its results as ``name`` (None if there is none)."""
     try:
         spec = catalog.shipped_study_of(name)
@@ -121,7 +121,7 @@ def shipped_spec(name: str) -> specs.Study | None:
     return spec if spec is not None and spec.name == name else None
 
 
-def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str, specs.Study | None] | None:
+def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str, SpecStudy | None] | None:
     """(results name, spec) for a study name or a spec file's path; None (with a warning) for a
     spec file that cannot be read. ``quick`` reports a spec's ``sweep --quick`` runs."""
     if request.endswith(".toml"):
@@ -136,7 +136,7 @@ def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str,
 
 
 def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages,
-                      spec: specs.Study | None = None) -> pd.DataFrame:
+                      spec: SpecStudy | None = None) -> pd.DataFrame:
     """Leave out stored runs that the spec (by default the shipped one of this name) no longer
     asks for: an older grid, or an earlier version of the study's data file.
 
@@ -156,7 +156,7 @@ def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages,
 
 
 def load_study(name: str, results: str, messages: Messages, all_runs: bool = False,
-               spec: specs.Study | None = None, spec_path: str | None = None) -> Study | None:
+               spec: SpecStudy | None = None, spec_path: str | None = None) -> Study | None:
     """A study's tables; None (with a message) when it has no readable ``runs`` table.
 
     ``spec``: the spec the runs come from (default: the shipped spec of this name, if any);

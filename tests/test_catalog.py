@@ -1,24 +1,24 @@
 """The study catalog: shipped studies, the quick rule and where results live, in one place."""
 import pytest
 
-from experiments import catalog
+from experiments import catalog, names
 from experiments.store import write_shard
 
 
 def test_quick_names_round_trip():
-    assert catalog.quick_name("width") == "width" + catalog.QUICK_SUFFIX == "width-quick"
-    assert catalog.split_quick("width-quick") == ("width", True)
-    assert catalog.split_quick("width") == ("width", False)
-    assert catalog.split_quick("quickly") == ("quickly", False)
+    assert names.quick_name("width") == "width" + names.QUICK_SUFFIX == "width-quick"
+    assert names.split_quick("width-quick") == ("width", True)
+    assert names.split_quick("width") == ("width", False)
+    assert names.split_quick("quickly") == ("quickly", False)
 
 
 @pytest.mark.parametrize("name, ok", [
-    ("width", True), ("my_study-2", True), ("a" * catalog.MAX_NAME_LENGTH, True),
-    ("a" * (catalog.MAX_NAME_LENGTH + 1), False), ("width-quick", False), ("", False),
+    ("width", True), ("my_study-2", True), ("a" * names.MAX_NAME_LENGTH, True),
+    ("a" * (names.MAX_NAME_LENGTH + 1), False), ("width-quick", False), ("", False),
     ("../escape", False), (3, False),
 ])
 def test_a_study_name_is_a_short_folder_name_outside_the_quick_namespace(name, ok):
-    assert (catalog.name_error(name) is None) == ok
+    assert (names.name_error(name) is None) == ok
 
 
 def test_the_shipped_specs_are_found_by_their_file_stem():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nncore
-from experiments import provenance, spec, sweep
+from experiments import progress, provenance, spec
 from experiments.cli import main
 from experiments.run import execute
 from nncore.engines import EngineError, engine_class, get_engine, plugins
@@ -174,10 +174,10 @@ def test_status_counts_a_plugin_run_stale_once_its_source_changes(plugin, tmp_pa
     assert main(["sweep", str(path), "--results", results, "--backend", "serial", "--quiet"]) == 0
     study = spec.load_spec(path)
     commit = provenance.code_version()["git_commit"]
-    before = sweep.counts(study, sweep.stored_runs(results, "plug"), commit)
+    before = progress.counts(study, progress.stored_runs(results, "plug"), commit)
     plugin.write_text(PLUGIN + "\n# a change to the engine's module\n")
     provenance.engine_source.cache_clear()  # a new `status` process hashes the file anew
-    after = sweep.counts(study, sweep.stored_runs(results, "plug"), commit)
+    after = progress.counts(study, progress.stored_runs(results, "plug"), commit)
     assert after.stale == before.stale + 1
 
 

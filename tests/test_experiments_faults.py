@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import experiments
-from experiments import catalog, spec, store
+from experiments import catalog, compaction, spec, store
 from experiments.cli import main
 
 # 400 training samples (a 20 x 20 sin-cos grid), one epoch: runs take milliseconds.
@@ -50,7 +50,7 @@ def one_line_error(capsys) -> str:
 COMPACTOR = """
 import os, sys
 from pathlib import Path
-from experiments import store
+from experiments import compaction, store
 results, flags = sys.argv[1], Path(sys.argv[2])
 written = compactions = 0
 while not (flags / "stop").exists():
@@ -58,7 +58,7 @@ while not (flags / "stop").exists():
         store.write_shard(results, "race", "curves", [{"run_id": f"run{written}", "epoch": 0}])
         written += 1
     (flags / "compacting").touch()
-    store.compact(results, "race", "curves")
+    compaction.compact(results, "race", "curves")
     (flags / "compacting").unlink()
     compactions += 1
     (flags / "count.tmp").write_text(str(compactions))
@@ -104,7 +104,7 @@ def test_a_shard_that_vanishes_between_listing_and_reading_is_read_again(tmp_pat
 
     def listing_then_compaction(*args):  # the compaction runs right after this listing
         monkeypatch.setattr(store, "shard_paths", original)
-        store.compact(tmp_path, "s", "runs")
+        compaction.compact(tmp_path, "s", "runs")
         return listed
 
     original = store.shard_paths
@@ -606,9 +606,9 @@ def test_sigterm_stops_the_loky_workers_prints_one_line_and_exits_143(tmp_path):
 # --- issue 19, item 7: the streaming compaction keeps kill -9 harmless -------------------------------
 COMPACT_ONE = """
 import sys
-from experiments import store
+from experiments import compaction
 print("started", flush=True)
-store.compact(sys.argv[1], "killed", sys.argv[2])
+compaction.compact(sys.argv[1], "killed", sys.argv[2])
 """
 
 
@@ -639,7 +639,7 @@ def test_kill_9_at_any_moment_of_a_compaction_loses_nothing(tmp_path):
         assert {t: rows(t) for t in ("runs", "curves")} == before
     store.clean_temporaries(results)
     for table in ("runs", "curves"):
-        store.compact(results, "killed", table)
+        compaction.compact(results, "killed", table)
         assert len(store.shard_paths(results, "killed", table)) == 1
     assert {t: rows(t) for t in ("runs", "curves")} == before
     assert not list(results.rglob("*.tmp"))

@@ -89,9 +89,9 @@ def test_a_sweep_trains_with_the_optimizer_and_stores_it_as_canonical_json(tmp_p
 
 def test_the_optimizer_study_gives_every_optimizer_its_own_lr_grid_on_both_datasets():
     import nncore
-    from experiments import spec
+    from experiments import catalog
 
-    study = spec.find_study("optimizers")
+    study = catalog.find_study("optimizers")
     assert not study.default
     grid = {}
     for run in study.runs:
@@ -103,9 +103,9 @@ def test_the_optimizer_study_gives_every_optimizer_its_own_lr_grid_on_both_datas
 
 
 def test_the_mnist1d_study_is_the_papers_setting():
-    from experiments import spec
+    from experiments import catalog
 
-    study = spec.find_study("mnist1d")
+    study = catalog.find_study("mnist1d")
     assert sorted(run.config["layer_sizes"] for run in study.runs[::5]) == [[40, 10], [40, 100, 100, 10]]
     for run in study.runs:
         config = run.config

@@ -311,7 +311,7 @@ def test_exp_text_writes_bounds_as_powers_of_ten():
 def test_a_searched_study_sweeps_both_stages_and_resumes_to_the_same_winners(tmp_path):
     import dataclasses
 
-    from experiments import sweep
+    from experiments import progress, sweep
     from experiments.search.study import plan_search, stage_two
 
     path = tmp_path / "fair.toml"
@@ -339,7 +339,7 @@ def test_a_searched_study_sweeps_both_stages_and_resumes_to_the_same_winners(tmp
     sweep_runs(study.runs[:4])  # killed after four trials: width=8 has one trial missing
     retrain, outcome = stage_two(plan, results, "fair")
     assert outcome.pending == [1] and [r.config["layer_sizes"][1] for r in retrain] == [4, 4]
-    sweep_runs(sweep.select(study, sweep.stored_runs(results, "fair")))  # resumed: the last two
+    sweep_runs(progress.select(study, progress.stored_runs(results, "fair")))  # resumed: the last two
     retrain, outcome = stage_two(plan, results, "fair")
     assert outcome.pending == [] and len(retrain) == 4
     assert [r.config["seed"] for r in retrain] == [1, 2, 1, 2]
@@ -352,8 +352,8 @@ def test_a_searched_study_sweeps_both_stages_and_resumes_to_the_same_winners(tmp
     again, _ = stage_two(plan, results, "fair")
     assert [r.run_id for r in again] == [r.run_id for r in retrain]
     whole = dataclasses.replace(study, runs=study.runs + again)
-    assert sweep.select(whole, sweep.stored_runs(results, "fair")) == []
-    assert sweep.counts(whole, sweep.stored_runs(results, "fair")).total == 6 + 4 == sum(
+    assert progress.select(whole, progress.stored_runs(results, "fair")) == []
+    assert progress.counts(whole, progress.stored_runs(results, "fair")).total == 6 + 4 == sum(
         search.count_runs(2, 3, 3))
 
 

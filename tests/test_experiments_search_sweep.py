@@ -160,7 +160,7 @@ def test_list_shows_the_shipped_searched_studies_with_both_stages(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     for name in ("width_fair", "depth_fair", "optimizers_fair"):
-        study = load_spec(experiments.spec.STUDIES_DIR / f"{name}.toml")
+        study = load_spec(experiments.catalog.STUDIES_DIR / f"{name}.toml")
         plan = study.search
         total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
         line = next(line for line in out.splitlines() if line.startswith(name + " "))
@@ -212,9 +212,9 @@ def test_a_baseline_that_is_no_grid_point_stops_with_one_line(tmp_path, capsys):
 
 
 def test_the_docs_give_each_fair_study_its_run_count_of_both_stages():
-    text = (experiments.spec.STUDIES_DIR.parents[1] / "docs" / "experiments.md").read_text()
+    text = (experiments.catalog.STUDIES_DIR.parents[1] / "docs" / "experiments.md").read_text()
     for name in ("width_fair", "depth_fair", "optimizers_fair"):
-        plan = load_spec(experiments.spec.STUDIES_DIR / f"{name}.toml").search
+        plan = load_spec(experiments.catalog.STUDIES_DIR / f"{name}.toml").search
         total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
         assert f"| `{name}` | {total} |" in text
 
@@ -251,8 +251,8 @@ def test_a_quick_searched_study_keeps_two_trials_one_seed_and_no_retrains(tmp_pa
 
 
 def test_a_target_reference_names_its_grid_point_on_every_dataset():
-    plan = load_spec(experiments.spec.STUDIES_DIR / "optimizers_fair.toml").search
-    reference = load_spec(experiments.spec.STUDIES_DIR / "optimizers_fair.toml").report["target"]["reference"]
+    plan = load_spec(experiments.catalog.STUDIES_DIR / "optimizers_fair.toml").search
+    reference = load_spec(experiments.catalog.STUDIES_DIR / "optimizers_fair.toml").report["target"]["reference"]
     matching = plan.points_matching(reference)
     assert [plan.grid_labels[g] for g in matching] == ["dataset=mnist1d, optimizer=sgd",
                                                        "dataset=digits, optimizer=sgd"]

@@ -5,7 +5,8 @@ import textwrap
 
 import pytest
 
-from experiments import spec
+from experiments import catalog
+from experiments.config import run_id
 from experiments.cli import main
 from experiments.spec import SpecError, load_spec
 
@@ -105,7 +106,7 @@ def test_run_ids_ignore_spelling_and_change_with_any_result_relevant_field(tmp_p
     config = a.runs[0].config
     for key, value in [("lr", 0.002), ("seed", 1), ("engine", "loop"), ("epochs", 2),
                        ("reduction", "sum"), ("layer_sizes", [2, 21, 1]), ("dataset_options", {})]:
-        assert spec.run_id({**config, key: value}) != spec.run_id(config), key
+        assert run_id({**config, key: value}) != run_id(config), key
 
 
 def test_run_ids_are_stable_across_processes(tmp_path):
@@ -116,7 +117,7 @@ def test_run_ids_are_stable_across_processes(tmp_path):
                            env={"PYTHONHASHSEED": "123"}).stdout.split()
     assert here == there
     # A fixed configuration has a fixed id: a change here means every stored result is orphaned.
-    assert spec.run_id({"lr": 0.001, "layer_sizes": [2, 20, 1]}) == \
+    assert run_id({"lr": 0.001, "layer_sizes": [2, 20, 1]}) == \
         "fa934b0535ee5f3f1d316ae4e91f5363e677679c0287198f23938929cc2ee823"
 
 
@@ -195,10 +196,10 @@ def test_cli_refuses_an_unknown_study_name_with_exit_2(tmp_path, capsys):
 
 
 def test_shipped_studies_expand_to_the_documented_grids():
-    counts = {study.name: len(study.runs) for study in spec.default_studies()}
+    counts = {study.name: len(study.runs) for study in catalog.default_studies()}
     assert counts == {"classics": 40, "depth": 20, "engines": 76, "final": 3, "gradcheck": 24,
                       "lr": 60, "width": 20, "mnist1d": 10}
-    final = spec.find_study("final").runs[0].config
+    final = catalog.find_study("final").runs[0].config
     assert final["layer_sizes"] == [2, 100, 80, 50, 30, 10, 1]
     assert final["schedule"] == {"kind": "step", "factor": 0.9, "every": 3}
     assert final["reduction"] == "sum" and final["snapshot_epochs"] == [0, 1, 5, 30]

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import experiments
-from experiments import store
+from experiments import compaction, store
 
 
 def test_load_raises_missing_results_when_nothing_is_stored(tmp_path):
@@ -53,7 +53,7 @@ def test_compaction_leaves_one_shard_with_the_same_rows(tmp_path):
         store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": status}])
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "b", "status": "ok"}])
     before = experiments.load("s", "runs", results=tmp_path).sort_values("run_id")
-    store.compact(tmp_path, "s", "runs")
+    compaction.compact(tmp_path, "s", "runs")
     assert len(store.shard_paths(tmp_path, "s", "runs")) == 1
     after = experiments.load("s", "runs", results=tmp_path).sort_values("run_id")
     assert before["status"].tolist() == after["status"].tolist() == ["ok", "ok"]
@@ -80,7 +80,7 @@ def test_shards_are_plain_parquet_with_the_explicit_schema(tmp_path):
 def test_compacted_shard_sorts_before_shards_written_after_the_ones_it_merged(tmp_path):
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "failed"}])
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "b", "status": "ok"}])
-    compacted = store.compact(tmp_path, "s", "runs")
+    compacted = compaction.compact(tmp_path, "s", "runs")
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "ok"}])  # a later rerun
     assert store.shard_paths(tmp_path, "s", "runs")[0] == compacted
     frame = experiments.load("s", "runs", results=tmp_path).set_index("run_id")
@@ -93,7 +93,7 @@ def test_compaction_keeps_a_column_this_version_does_not_know(tmp_path):
     newer = store.to_arrow("runs", [{"run_id": "new", "status": "ok"}])
     newer = newer.append_column("momentum_dampening", pa.array([0.25]))
     pq.write_table(newer, tmp_path / "s" / "runs" / "99999999999999999999-1-newer.parquet")
-    store.compact(tmp_path, "s", "runs")
+    compaction.compact(tmp_path, "s", "runs")
     (shard,) = store.shard_paths(tmp_path, "s", "runs")
     merged = pq.read_table(shard).sort_by("run_id").to_pydict()
     assert merged["momentum_dampening"] == [0.25, None]  # "new", then "old" (a shard without it)
@@ -108,7 +108,7 @@ def test_compaction_refuses_an_unknown_column_of_two_unmergeable_types_naming_bo
     for name, values in (("1-a", pa.array([[1]])), ("2-b", pa.array([{"x": 1}]))):
         pq.write_table(pa.table({"run_id": ["r"], "future": values}), directory / f"{name}.parquet")
     with pytest.raises(experiments.CorruptResults, match=r"2-b\.parquet.*'future'.*1-a\.parquet"):
-        store.compact(tmp_path, "s", "curves")
+        compaction.compact(tmp_path, "s", "curves")
     assert len(store.shard_paths(tmp_path, "s", "curves")) == 2  # nothing deleted
 
 
@@ -125,7 +125,7 @@ def test_compaction_deduplicates_as_the_reader_does_across_row_groups(tmp_path, 
                                               {"run_id": "r9", "status": "last"}])
     before = {table: experiments.load("s", table, results=tmp_path) for table in ("runs", "curves")}
     for table in ("runs", "curves"):
-        store.compact(tmp_path, "s", table)
+        compaction.compact(tmp_path, "s", table)
         assert len(store.shard_paths(tmp_path, "s", table)) == 1
     runs = experiments.load("s", "runs", results=tmp_path).set_index("run_id")["status"].to_dict()
     assert runs == before["runs"].set_index("run_id")["status"].to_dict()
@@ -139,8 +139,8 @@ def test_compaction_deduplicates_as_the_reader_does_across_row_groups(tmp_path, 
 COMPACT_PEAK = """
 import sys
 import pyarrow as pa
-from experiments import store
-store.compact(sys.argv[1], "s", "runs")
+from experiments import compaction
+compaction.compact(sys.argv[1], "s", "runs")
 print(pa.default_memory_pool().max_memory())
 """
 
@@ -168,5 +168,5 @@ def test_compaction_refuses_a_shard_that_is_not_one_naming_it_and_deletes_nothin
     store.write_shard(tmp_path, "s", "curves", [{"run_id": "a", "epoch": 0}])
     pq.write_table(stray, tmp_path / "s" / "curves" / "stray.parquet")
     with pytest.raises(experiments.CorruptResults, match=r"stray\.parquet.*run_id"):
-        store.compact(tmp_path, "s", "curves")
+        compaction.compact(tmp_path, "s", "curves")
     assert len(store.shard_paths(tmp_path, "s", "curves")) == 2

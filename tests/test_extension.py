@@ -164,7 +164,7 @@ def test_a_new_config_field_is_one_declaration(tmp_path, monkeypatch):
     assert "| label_noise | float64 | `0.0` | share of training labels flipped |" in fields.doc_table()
     # And nothing stored is re-labelled: at its default it stays out of the run id.
     for name, point, expected in PINNED:
-        assert expected in {run.run_id for run in spec.find_study(name).runs if _matches(run, point)}
+        assert expected in {run.run_id for run in catalog.find_study(name).runs if _matches(run, point)}
 
 
 SECTION_MODULE = '''

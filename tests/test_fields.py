@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import experiments
 from experiments import fields, store
 from experiments.run import config_columns
-from experiments.spec import find_study
+from experiments.catalog import find_study
 
 DOCS = Path(__file__).parents[1] / "docs" / "results-schema.md"
 OLD_RESULTS = Path(__file__).parent / "fixtures" / "results-9681add" / "results"

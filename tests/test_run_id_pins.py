@@ -6,7 +6,9 @@ New fields must stay out of the hash while they hold their default (experiments/
 """
 import pytest
 
-from experiments import spec
+from experiments import catalog
+from experiments.config import run_id
+from experiments.study import Run
 from experiments.config import FIELDS, hashed_config
 from experiments.fields import Field
 
@@ -34,19 +36,19 @@ FIRST_RELEASE_FIELDS = {"task", "dataset", "dataset_options", "layer_sizes", "ac
                         "batch_size", "lr", "schedule", "seed", "snapshot_epochs"}
 
 
-def _matches(run: spec.Run, point: dict) -> bool:
+def _matches(run: Run, point: dict) -> bool:
     return all(run.point.get(key) == value for key, value in point.items())
 
 
 @pytest.mark.parametrize("study, point, expected", PINNED, ids=[f"{s}-{i}" for i, (s, _, _) in enumerate(PINNED)])
 def test_shipped_run_ids_never_change(study, point, expected):
-    runs = [run for run in spec.find_study(study).runs if _matches(run, point)]
+    runs = [run for run in catalog.find_study(study).runs if _matches(run, point)]
     assert runs, f"no run of {study} matches {point}: the pin must name a shipped run"
     assert expected in {run.run_id for run in runs}
 
 
 def test_fields_added_after_the_first_release_stay_out_of_the_hash_at_their_default():
-    config = spec.find_study("width").runs[0].config
+    config = catalog.find_study("width").runs[0].config
     hashed = hashed_config(config)
     assert set(hashed) == FIRST_RELEASE_FIELDS
     for key in set(FIELDS) - FIRST_RELEASE_FIELDS:
@@ -54,7 +56,7 @@ def test_fields_added_after_the_first_release_stay_out_of_the_hash_at_their_defa
 
 
 def test_a_new_field_away_from_its_default_changes_the_run_id(monkeypatch):
-    config = spec.find_study("width").runs[0].config
+    config = catalog.find_study("width").runs[0].config
     monkeypatch.setitem(FIELDS, "brand_new", Field("brand_new", str, "off", "a field added later"))
-    assert spec.run_id({**config, "brand_new": "off"}) == spec.run_id(config)
-    assert spec.run_id({**config, "brand_new": "on"}) != spec.run_id(config)
+    assert run_id({**config, "brand_new": "off"}) == run_id(config)
+    assert run_id({**config, "brand_new": "on"}) != run_id(config)

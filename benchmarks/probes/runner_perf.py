@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from experiments import spec
+from experiments import catalog
 from experiments.backends import default_workers
 from experiments.cli import main as cli
 
@@ -68,7 +68,7 @@ def machine_scaling(workers: int) -> float:
 def efficiency(studies: list[str], workers: int) -> None:
     import experiments
 
-    n_runs = sum(len(spec.find_study(name).runs) for name in studies)
+    n_runs = sum(len(catalog.find_study(name).runs) for name in studies)
     print(f"machine scaling before: {machine_scaling(workers):.2f}, load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as scratch:
         serial = timed_sweep(studies, "serial", 1, Path(scratch) / "serial")

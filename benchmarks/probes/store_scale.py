@@ -35,7 +35,9 @@ from pathlib import Path
 import numpy as np
 
 import experiments
-from experiments import provenance, spec, store, sweep
+from experiments import compaction, progress, provenance, store
+from experiments.spec import load_spec
+from experiments.study import Study
 from experiments.cli import main as cli
 from experiments.run import config_columns
 
@@ -53,7 +55,7 @@ def write_spec(directory: Path, n_runs: int) -> Path:
     return path
 
 
-def fabricate(study: spec.Study, results: Path) -> None:
+def fabricate(study: Study, results: Path) -> None:
     """One runs shard and one curves shard per run, with plausible values (written by a few
     threads: Parquet writing releases the GIL)."""
     rng = np.random.default_rng(0)
@@ -100,8 +102,8 @@ def quiet_status(spec_path: Path, results: Path) -> None:
 def measure(spec_path: Path, results: Path) -> dict[str, tuple[float, float]]:
     return {
         "status": seconds(lambda: quiet_status(spec_path, results)),
-        "  expand the spec": seconds(lambda: spec.load_spec(spec_path)),
-        "  read the runs table": seconds(lambda: sweep.stored_runs(results, "scale")),
+        "  expand the spec": seconds(lambda: load_spec(spec_path)),
+        "  read the runs table": seconds(lambda: progress.stored_runs(results, "scale")),
         "load runs": seconds(lambda: experiments.load("scale", "runs", results=results)),
         "load curves": seconds(lambda: experiments.load("scale", "curves", results=results)),
     }
@@ -112,9 +114,9 @@ def measure(spec_path: Path, results: Path) -> dict[str, tuple[float, float]]:
 COMPACT_CHILD = """
 import json, resource, sys, time
 import pyarrow as pa
-from experiments import store
+from experiments import compaction
 started = time.perf_counter()
-store.compact(sys.argv[1], "scale", sys.argv[2])
+compaction.compact(sys.argv[1], "scale", sys.argv[2])
 print(json.dumps({"wall_s": time.perf_counter() - started,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "arrow_peak_mb": pa.default_memory_pool().max_memory() / 2**20}))
@@ -168,26 +170,26 @@ def main(argv: list[str] | None = None) -> None:
     if not args.reuse:
         work.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(results, ignore_errors=True)
-        study = spec.load_spec(write_spec(work, args.runs))
+        study = load_spec(write_spec(work, args.runs))
         print(f"fabricating {len(study.runs)} runs into {results} ...", flush=True)
         written, _ = seconds(lambda: fabricate(study, results))
         print(f"  {written:.0f} s for {2 * len(study.runs)} shards", flush=True)
         if args.fabricate_only:
             return
     spec_path = work / "scale.toml"
-    study = spec.load_spec(spec_path)
+    study = load_spec(spec_path)
     if args.compact_only:
         return report_compaction(results, len(study.runs), args.code)
     n_shards = {table: len(store.shard_paths(results, "scale", table)) for table in ("runs", "curves")}
     uncompacted = measure(spec_path, results)
-    compaction = {f"compact {table} ({n} shards)": seconds(lambda: store.compact(results, "scale", table))
+    compacting = {f"compact {table} ({n} shards)": seconds(lambda: compaction.compact(results, "scale", table))
                   for table, n in n_shards.items()}
     compacted = measure(spec_path, results)
     print(f"\n{len(study.runs)} runs, {EPOCHS + 1} curve rows each; seconds, wall (CPU)\n")
     print("| | uncompacted | compacted |\n| --- | ---: | ---: |")
     for name in uncompacted:
         print(f"| {name} | {_pair(uncompacted[name])} | {_pair(compacted[name])} |")
-    for name, value in compaction.items():
+    for name, value in compacting.items():
         print(f"| {name} | {_pair(value)} | |")
 
 

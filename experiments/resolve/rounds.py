@@ -19,42 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import store
-from ..spec import Run, Study
+from .. import progress, store
+from ..search.stages import retrain_runs
+from ..search.study import point_label, with_retrains
+from ..study import ResolvePlan, Run, Study
 from . import sequential
 from .table import Comparison, Resolve, comparisons
-
-
-@dataclass(frozen=True)
-class ResolvePlan:
-    """A study's rounds, fixed by its spec: the table, the seed numbers in the order rounds use
-    them, the seeds per grid point at each look, the comparisons, the grid point labels (grid
-    order) and, for an unsearched study, each grid point's run at each seed."""
-
-    table: Resolve
-    seeds: list[int]
-    looks: list[int]
-    comparisons: list[Comparison]
-    labels: list[str]
-    runs: dict[str, dict[int, Run]] = field(default_factory=dict)
-    searched: bool = False
-
-    @property
-    def alpha(self) -> float:
-        """Two-sided error of one comparison's interval at one look."""
-        return sequential.look_alpha(self.table.confidence, len(self.comparisons), len(self.looks))
-
-    def lines(self, first_runs: int) -> list[str]:
-        """What ``plan`` prints: the method, the first round, the most later rounds can add."""
-        t, compared = self.table, {label for c in self.comparisons for label in (c.reference, c.candidate)}
-        per_point = len(self.looks) and self.looks[-1] - self.looks[0]
-        return [f"resolve: {len(self.comparisons)} comparisons of {t.metric} along {t.axis} "
-                f"({t.compare}), {t.confidence:g} family-wise, margin {t.margin:g}; "
-                f"{len(self.looks)} looks at {', '.join(map(str, self.looks))} seeds per grid point, "
-                f"each interval at 1 - {self.alpha:.2g}",
-                f"resolve: round 1 is the {first_runs} runs above; later rounds add {t.add} seeds "
-                f"to each grid point of a comparison still open: at most {len(compared)} x "
-                f"{per_point} = {len(compared) * per_point} more runs"]
 
 
 @dataclass
@@ -171,8 +141,6 @@ def stored_values(results: str | Path, study_name: str, metric: str) -> dict[str
 def _searched_runs(study: Study, winners) -> dict[str, dict[int, Run]]:
     """Grid point label -> seed -> run of a searched study's winners: the winning trial at the
     first seed, its retrains at every later seed of the schedule."""
-    from ..search import retrain_runs
-
     plan, schedule = study.search, study.resolve.seeds
     found: dict[str, dict[int, Run]] = {}
     for g, trial in winners.best.items():
@@ -185,8 +153,6 @@ def with_rounds(study: Study, results: str | Path) -> tuple[Study, Replay | None
     """The study with the runs its rounds so far call for (a searched one: its trials, then the
     retrains), and the replay; a study without ``[resolve]`` as ``with_retrains`` gives it, and
     None. Raises store.CorruptResults when a shard cannot be read."""
-    from ..search.study import with_retrains
-
     if study.resolve is None:
         return with_retrains(study, results)[0], None
     values = stored_values(results, study.name, study.resolve.table.metric)
@@ -210,8 +176,6 @@ def plan_rounds(study: Study, all_runs: list[Run], resolve: Resolve, schedule: l
     every seed of ``schedule`` (the seed numbers rounds use, the first ``first`` the spec's own);
     a searched study's grid points are its search plan's. SpecError (``at``) when the table's
     comparisons cannot be made (see ``table.comparisons``)."""
-    from ..search.study import point_label
-
     if study.search is not None:
         points = list(zip(study.search.grid_labels, study.search.grid_points))
         runs: dict[str, dict[int, Run]] = {}
@@ -229,17 +193,14 @@ def plan_rounds(study: Study, all_runs: list[Run], resolve: Resolve, schedule: l
 
 
 def known_runs(study: Study, results: str | Path, commit: str | None = None):
-    """(the study with every run known so far, what is stored (``sweep.Stored``), its
-    ``sweep.Counts``, the replay or None): as ``search.study.both_stages``, with the runs the
+    """(the study with every run known so far, what is stored (``progress.Stored``), its
+    ``progress.Counts``, the replay or None): as ``progress.both_stages``, with the runs the
     rounds so far call for. Runs later rounds may add are not counted (``Replay.later_at_most``)."""
-    from .. import sweep
-    from ..search.study import both_stages
-
     if study.resolve is None:
-        return (*both_stages(study, results, commit), None)
-    stored = sweep.stored_runs(results, study.name)
+        return (*progress.both_stages(study, results, commit), None)
+    stored = progress.stored_runs(results, study.name)
     full, result = with_rounds(study, results)
-    tally = sweep.counts(full, stored, commit)
+    tally = progress.counts(full, stored, commit)
     if study.search is not None and not result.needed:  # trials unfinished: round 1's retrains
         unplanned = len(study.search.grid_labels) * (study.resolve.looks[0] - 1) - (
             len(full.runs) - len(study.runs))

@@ -7,64 +7,24 @@ its stage-1 trial runs, and the stored trials give its stage-2 retrain runs.
 
 Both stages are ordinary ``Run`` objects (the sweep, resume, Dask, the store and ``status`` treat
 them like any run); ``stage_two`` reads only the store, so a resumed sweep finds the same winners
-and ``sweep.select`` leaves out the retrains already stored. Imported by the sweep and the spec
-loader, never by ``experiments.search`` itself (``spec`` imports ``search.space``).
+and ``progress.select`` leaves out the retrains already stored. Imported by the spec loader and
+the progress bookkeeping, never by ``experiments.search`` itself.
 """
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .. import store
 from ..config import Where
-from ..spec import Run, Study
+from ..study import Run, SearchPlan, Study
 from .space import Nuisance, Search, applies, check_used, parse_search
-from .stages import (STAGE_KEYS, Planned, Winners, count_runs, objective_values, plan_lines,
-                     retrain_runs, trial_runs, winners)
+from .stages import STAGE_KEYS, Winners, count_runs, objective_values, retrain_runs, trial_runs, winners
 
 QUICK_TRIALS = 2  # --quick (CI smoke runs): at most this many trials per grid point
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    """What a searched study needs after its grid is expanded: the search, the seeds, one
-    configuration, label and spec point per grid point (G of each), and the stage-1 trials."""
-
-    search: Search
-    seeds: list[int]
-    grid_configs: list[dict]
-    grid_labels: list[str]
-    grid_points: list[dict]
-    trials: list[Planned]
-
-    def lines(self) -> list[str]:
-        """What ``plan`` prints about the search (``stages.plan_lines``)."""
-        return plan_lines(self.search, self.grid_configs, self.grid_labels, self.seeds)
-
-    def label_of(self, values: dict, where: str, at: Where) -> str:
-        """The label of the one grid point with these spec values (a ``[report] baseline`` such
-        as ``{ width = 16 }``), or SpecError naming ``where`` and the grid points."""
-        matches = [label for label, point in zip(self.grid_labels, self.grid_points)
-                   if all(point.get(key) == value for key, value in values.items())]
-        if len(matches) != 1:
-            raise at.error(where, f"{values!r} matches {len(matches)} grid points, not one; "
-                                  f"grid points: {'; '.join(self.grid_labels)}")
-        return matches[0]
-
-    def points_matching(self, values: dict) -> list[int]:
-        """The grid points (indices) whose spec values include ``values``: a ``[report] target``
-        reference such as ``{ optimizer = { kind = "sgd" } }``, one grid point per dataset."""
-        return [g for g, point in enumerate(self.grid_points)
-                if all(point.get(key) == value for key, value in values.items())]
-
-    def runs(self, planned: list[Planned]) -> list[Run]:
-        """``Planned`` runs as the sweep's ``Run`` objects, labelled by grid point, trial, seed."""
-        return [Run(p.run_id, p.config, {**self.grid_points[p.grid_point], "trial": p.trial,
-                                         "seed": p.config["seed"]}) for p in planned]
 
 
 def _value_text(value) -> str:
@@ -201,19 +161,3 @@ def retrains_unplanned(plan: SearchPlan, outcome: Winners) -> int:
     """Retrain runs not known yet: those of grid points whose trials are not all stored (a grid
     point whose every trial diverged or failed has nothing to retrain)."""
     return len(outcome.pending) * (len(plan.seeds) - 1)
-
-
-def both_stages(study: Study, results: str | Path, commit: str | None = None):
-    """(the study with its known retrains, what is stored (``sweep.Stored``), its
-    ``sweep.Counts``): for a searched study the retrains not known yet (trials unfinished) count
-    as pending. Raises store.CorruptResults when a shard cannot be read."""
-    from .. import sweep  # the sweep's tallies; sweep imports nothing of the search
-
-    stored = sweep.stored_runs(results, study.name)
-    full, outcome = with_retrains(study, results)
-    tally = sweep.counts(full, stored, commit)
-    if outcome is not None:
-        unplanned = retrains_unplanned(study.search, outcome)
-        tally.total += unplanned
-        tally.pending += unplanned
-    return full, stored, tally

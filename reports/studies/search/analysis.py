@@ -19,8 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.search import winners
-from experiments.search.study import SearchPlan, best_frame, point_label, trials_frame
+from experiments.search.study import best_frame, point_label, trials_frame
 from experiments.stats import holm
+from experiments.study import SearchPlan
 
 from ... import uncertainty
 from . import figures as search_figures
