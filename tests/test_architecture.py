@@ -86,16 +86,94 @@ def test_importing_the_core_packages_loads_no_heavy_third_party_package(package)
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("package, forbidden", [
-    ("nncore", {"nndata", "experiments", "reports", "nnstudy"}),
-    ("nndata", {"experiments", "reports", "nnstudy"}),
-    ("experiments", {"reports", "nnstudy"}),
-    ("reports", {"nnstudy"}),  # the nnstudy command sits on top of both
-])
-def test_dependencies_point_one_way(package, forbidden):
+# The floors of the house, lowest first: a package may import only from floors below its own.
+FLOORS = [{"nncore"}, {"nndata", "nnstudy_engines"}, {"experiments"}, {"benchmarks"}, {"reports"},
+          {"nnstudy"}]
+PACKAGES = sorted(set().union(*FLOORS))
+
+
+def floor_of(package: str) -> int:
+    return next(level for level, floor in enumerate(FLOORS) if package in floor)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_dependencies_point_one_way(package):
+    """No package imports one on its own floor or above (benchmarks included: reports read its
+    records, and it reads experiments)."""
     if not (ROOT / package).exists():
         pytest.fail(f"{package}/ is missing")
-    assert not imported_modules(package) & forbidden
+    upward = {name for name in imported_modules(package) & set(PACKAGES)
+              if name != package and floor_of(name) >= floor_of(package)}
+    assert upward == set()
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path, packages: list[str]) -> dict[str, set[str]]:
+    """Module -> the project modules it imports anywhere in its source (function-level and
+    type-checking imports included): ``from . import x`` counts as importing the submodule x."""
+    paths = {module_name(path, root): path for package in packages for path in (root / package).rglob("*.py")}
+    graph = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([node.module] if node.module else []))
+                targets.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base
+                               for alias in node.names)
+        graph[name] = {target for target in targets if target in paths and target != name}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles: each strongly connected set of two or more modules, sorted."""
+    order, low, stack, found, counter = {}, {}, [], [], [0]
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        order[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        for target in graph[node]:
+            if target not in order:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], order[target])
+        if low[node] == order[node]:
+            members = []
+            while not members or members[-1] != node:
+                members.append(stack.pop())
+            if len(members) > 1:
+                found.append(sorted(members))
+
+    for node in sorted(graph):
+        if node not in order:
+            visit(node)
+    return sorted(found)
+
+
+def test_no_import_circle_between_modules():
+    assert circles(import_graph(ROOT, PACKAGES)) == []
+
+
+def test_the_circle_check_finds_a_planted_circle(tmp_path):
+    package = tmp_path / "house"
+    (package / "inner").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "inner" / "__init__.py").write_text("")
+    (package / "spec.py").write_text("from .inner import plan\n")
+    (package / "inner" / "plan.py").write_text("def f():\n    from ..spec import Study  # inside a function\n")
+    (package / "leaf.py").write_text("from house import spec\n")
+    assert circles(import_graph(tmp_path, ["house"])) == [["house.inner.plan", "house.spec"]]
 
 
 def test_reports_never_train():

@@ -36,7 +36,7 @@ from .compiled_products import (FAST, column_as_vector, delta_back, forward_prod
 # numba's cache checks only the file of the function it compiled, while the machine code of these
 # kernels holds what they call from compiled_products: this stamp of that file's source (checked by
 # tests/test_nncore_compiled_cache.py) makes a change there change this file, so the cache recompiles.
-DEPENDS_ON = {"compiled_products.py": "93dcf302803b4e33"}
+DEPENDS_ON = {"compiled_products.py": "dd6a27c42b2ccf60"}
 
 IDENTITY, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 MSE, SSE, CROSS_ENTROPY, BINARY_CROSS_ENTROPY = 0, 1, 2, 3
