@@ -5,6 +5,7 @@
 
 The Parquet layout is docs/results-schema.md; user documentation is docs/experiments.md.
 """
-from .store import TABLES, CorruptResults, MissingResults, load
+from .schemas import TABLES
+from .store import CorruptResults, MissingResults, load
 
 __all__ = ["load", "MissingResults", "CorruptResults", "TABLES"]

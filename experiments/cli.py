@@ -15,7 +15,7 @@ from typing import Callable
 
 import nndata
 
-from . import catalog, compaction, cost_model, progress, store, sweep
+from . import catalog, compaction, cost_model, progress, schemas, store, sweep
 from .backends import BackendError, Terminated, default_workers, sigterm_as_interrupt
 from .config import SpecError
 from .lock import StudyBusy, study_locks
@@ -341,7 +341,7 @@ def cmd_compact(args) -> int:
             print(f"note: skipped {name}: {reason}", file=sys.stderr)
     unreadable = []
     for name in names:
-        tables = [table for table in store.TABLES if store.shard_paths(args.results, name, table)]
+        tables = [table for table in schemas.TABLES if store.shard_paths(args.results, name, table)]
         if not tables:
             raise SpecError(f"no results for study {name!r} in {args.results}/ (stored: "
                             f"{', '.join(catalog.stored_studies(args.results)) or 'none'})")

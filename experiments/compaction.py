@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import store
+from . import schemas, store
 
 # Rows per row group of a compacted shard (Arrow's batches of one per-run shard are one row for
 # ``runs``, ~31 for ``curves``: they are gathered to this many before being written).
@@ -78,7 +78,7 @@ def _plan(paths: list[Path], table: str) -> tuple[pa.Schema, dict[int, set | Non
     """The union schema and, per shard index with surviving rows, what survives: the set of its
     run ids (detail tables: all their rows) or its row positions (``runs``: one row per run), or
     None when all of its rows do."""
-    known = store.SCHEMAS[table]
+    known = schemas.SCHEMAS[table]
     extra: dict[str, tuple[pa.DataType, Path]] = {}
     ids_per_shard = []  # per shard: its run ids by row (runs) or its distinct run ids (the others)
     for path in paths:

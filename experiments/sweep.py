@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compaction, provenance, store
+from . import compaction, provenance, schemas, store
 from .cost_model import estimate_seconds
 from .study import Run, Study
 
@@ -46,7 +46,7 @@ class Writer:
     def add(self, result: dict) -> None:
         row = {**result["runs"], **self.code}
         self.runs.setdefault(row["study"], []).append(row)
-        for table in store.DETAIL_TABLES:
+        for table in schemas.DETAIL_TABLES:
             if result.get(table):
                 self.columns.setdefault((row["study"], table), []).append(result[table])
         self.buffered_runs += 1

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import experiments
-from experiments import compaction, store
+from experiments import compaction, schemas, store
 
 
 def test_load_raises_missing_results_when_nothing_is_stored(tmp_path):
@@ -18,7 +18,7 @@ def test_load_raises_missing_results_when_nothing_is_stored(tmp_path):
 def test_load_returns_every_schema_column_even_for_rows_that_set_few(tmp_path):
     store.write_shard(tmp_path, "s", "runs", [{"run_id": "a", "status": "ok", "lr": 1}])
     frame = experiments.load("s", "runs", results=tmp_path)
-    assert list(frame.columns) == store.RUNS_SCHEMA.names
+    assert list(frame.columns) == schemas.RUNS_SCHEMA.names
     assert frame["lr"].dtype == "float64"  # an lr of 1 stays a float column
 
 
@@ -73,7 +73,7 @@ def test_stale_temporaries_of_dead_writers_are_removed_and_never_read(tmp_path):
 
 def test_shards_are_plain_parquet_with_the_explicit_schema(tmp_path):
     path = store.write_shard(tmp_path, "s", "curves", [{"run_id": "a", "epoch": 0, "lr": float("nan")}])
-    assert pq.read_schema(path).remove_metadata() == store.CURVES_SCHEMA
+    assert pq.read_schema(path).remove_metadata() == schemas.CURVES_SCHEMA
     assert not [p for p in os.listdir(path.parent) if p.endswith(".tmp")]
 
 
@@ -99,7 +99,7 @@ def test_compaction_keeps_a_column_this_version_does_not_know(tmp_path):
     assert merged["momentum_dampening"] == [0.25, None]  # "new", then "old" (a shard without it)
     assert merged["run_id"] == ["new", "old"]
     frame = experiments.load("s", "runs", results=tmp_path)  # reading it keeps working
-    assert list(frame.columns) == store.RUNS_SCHEMA.names and sorted(frame.run_id) == ["new", "old"]
+    assert list(frame.columns) == schemas.RUNS_SCHEMA.names and sorted(frame.run_id) == ["new", "old"]
 
 
 def test_compaction_refuses_an_unknown_column_of_two_unmergeable_types_naming_both_shards(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 import experiments
 import nncore
 import nndata
-from experiments import catalog, spec
+from experiments import catalog, schemas, spec
 from experiments.cli import main
 from nncore.engines.vectorized import VectorizedEngine
 from reports.build import build
@@ -142,7 +142,7 @@ def test_a_shipped_study_outside_the_default_sweep_shows_its_counts_once_it_has_
 
 
 def test_a_new_config_field_is_one_declaration(tmp_path, monkeypatch):
-    from experiments import fields, store
+    from experiments import fields
     from experiments.run import config_columns
     from test_run_id_pins import PINNED, _matches
 
@@ -157,7 +157,7 @@ def test_a_new_config_field_is_one_declaration(tmp_path, monkeypatch):
         with pytest.raises(spec.SpecError, match=words):
             spec.load_spec(write(tmp_path, "bad", text))
     # Stored: a runs column of its declared type, filled from the configuration.
-    schema = store.runs_schema()
+    schema = schemas.runs_schema()
     assert schema.field("label_noise").type == declared.column_type
     assert config_columns(study.runs[1].config)["label_noise"] == 0.2
     # Documented: the field table lists it.

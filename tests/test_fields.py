@@ -5,7 +5,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 import experiments
-from experiments import fields, store
+from experiments import fields, schemas, store
 from experiments.run import config_columns
 from experiments.catalog import find_study
 
@@ -34,12 +34,12 @@ def test_the_docs_field_table_is_the_one_the_declarations_give():
 
 def test_the_docs_list_every_column_of_every_table_and_no_other():
     documented = _doc_tables()
-    for table, schema in store.SCHEMAS.items():
+    for table, schema in schemas.SCHEMAS.items():
         assert documented[table] == set(schema.names), table
 
 
 def test_every_field_is_a_runs_column_of_its_declared_type():
-    schema = store.RUNS_SCHEMA
+    schema = schemas.RUNS_SCHEMA
     for name, declared in fields.FIELDS.items():
         assert schema.field(name).type == declared.column_type, name
     config = find_study("init").runs[0].config

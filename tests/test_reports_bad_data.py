@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from experiments.store import CURVES_SCHEMA
+from experiments.schemas import CURVES_SCHEMA
 from reports.__main__ import main
 from reports.output import MANIFEST
 from synthetic_results import make_results
