@@ -74,3 +74,18 @@ def shipped_study_of(stored_name: str, max_runs: int = MAX_RUNS) -> Study | None
     if base not in shipped_specs():
         return None
     return find_study(base, quick=quick, max_runs=max_runs)
+
+
+def load_studies(names: list[str], quick: bool, max_runs: int) -> list[Study]:
+    """Every named study (all default ones if none), all validated before anything runs."""
+    if not names:
+        return default_studies(quick, max_runs=max_runs)
+    studies = [find_study(name, quick, max_runs=max_runs) for name in names]
+    seen = {}
+    for study in studies:
+        if study.name in seen and seen[study.name] != study.path:
+            raise SpecError(f"{study.path}: name: study name {study.name!r} is also used by "
+                            f"{seen[study.name]}; names must be unique")
+        seen[study.name] = study.path
+    unique = {study.name: study for study in studies}
+    return list(unique.values())

@@ -10,200 +10,21 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
-from typing import Callable
 
-import nndata
-
-from . import catalog, compaction, cost_model, progress, schemas, store, sweep
-from .backends import BackendError, Terminated, default_workers, sigterm_as_interrupt
+from . import catalog, compaction, cost_model, progress, schemas, store
+from .backends import default_workers
 from .config import SpecError
-from .lock import StudyBusy, study_locks
+from .cost_model import format_seconds
+from .exits import EXIT_OK, EXIT_USAGE, LEFT_BEHIND, stoppable
+from .lock import StudyBusy
 from .parser import build_parser
-from .plugin_engines import make_engines, plugin_engines
+from .plugin_engines import plugin_engines
 from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
-from .resolve.rounds import known_runs, status_note, with_rounds
+from .resolve.rounds import known_runs, status_note
 from .search import count_runs
-from .search.study import stage_two
 from .spec import load_spec
 from .store import CorruptResults, UnwritableResults
-from .study import Study
-
-EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
-EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
-EXIT_INTERRUPTED = 128 + 2  # ... and by SIGINT (Ctrl-C)
-
-
-def _load(names: list[str], quick: bool, max_runs: int) -> list[Study]:
-    """Every named study (all default ones if none), all validated before anything runs."""
-    if not names:
-        return catalog.default_studies(quick, max_runs=max_runs)
-    studies = [catalog.find_study(name, quick, max_runs=max_runs) for name in names]
-    seen = {}
-    for study in studies:
-        if study.name in seen and seen[study.name] != study.path:
-            raise SpecError(f"{study.path}: name: study name {study.name!r} is also used by "
-                            f"{seen[study.name]}; names must be unique")
-        seen[study.name] = study.path
-    unique = {study.name: study for study in studies}
-    return list(unique.values())
-
-
-def _format_seconds(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def cmd_sweep(args) -> int:
-
-    if args.scheduler and args.backend != "dask":
-        raise SpecError("--scheduler: only with --backend dask")
-    if args.missing_only and args.studies:
-        raise SpecError("--missing-only runs the default studies; give no study names with it")
-    studies = _load(args.studies, args.quick, args.max_runs)
-    make_engines(studies)  # where the modules the specs name run: before anything else does
-    # Held from choosing the runs to do until they are stored, both stages of a searched study
-    # included: one sweep per study at a time.
-    with study_locks(args.results, [study.name for study in studies], wait=args.wait):
-        code = _sweep_studies(args, [_with_retrains(study, args.results) for study in studies])
-        searched = [study for study in studies if study.search is not None]
-        if searched and code != EXIT_USAGE:
-            code = max(code, _sweep_retrains(args, searched))
-        resolving = [study for study in studies if study.resolve is not None]
-        if resolving and code != EXIT_USAGE:
-            code = max(code, _sweep_rounds(args, resolving))
-        return code
-
-
-# --- searched studies: the second stage ([search]) ----------------------------------------------
-def _with_retrains(study: Study, results: str) -> Study:
-    """A searched study with the retrains its stored trials already call for, a ``[resolve]``
-    study with the runs its rounds so far call for (a resumed sweep runs them alongside the
-    missing ones); unchanged when neither or unreadable (the sweep then reports the shard)."""
-    try:
-        return with_rounds(study, results)[0]
-    except CorruptResults:
-        return study
-
-
-def _sweep_rounds(args, resolving: list[Study]) -> int:
-    """``[resolve]`` studies: while a study's replayed rounds call for runs not stored yet (seeds
-    added to the grid points of comparisons still open), run them. Never forced again."""
-    again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
-    code = EXIT_OK
-    while True:
-        todo, notes = [], []
-        for study in resolving:
-            try:
-                full, replay = with_rounds(study, args.results)
-                missing = progress.select(full, progress.stored_runs(args.results, study.name))
-            except CorruptResults:
-                continue
-            if missing:
-                todo.append(full)
-                notes.append(f"{study.name} round {replay.round + 1} ({len(replay.open)} of "
-                             f"{len(replay.outcomes)} comparisons open)")
-        if not todo:
-            return code
-        print(f"resolve: adding seeds: {'; '.join(notes)}", file=sys.stderr)
-        code = max(code, _sweep_studies(again, todo))
-        if code == EXIT_USAGE:
-            return code
-
-
-def _sweep_retrains(args, searched: list[Study]) -> int:
-    """Stage 2, after the trials: the retrains of the winners the trials just stored, if any is
-    still to run (those known before this sweep ran with the trials). Never forced again: a
-    ``--force`` sweep reran the known ones in stage 1."""
-    todo = []
-    for study in searched:
-        try:
-            retrain, _ = stage_two(study.search, args.results, study.name)
-            stored = progress.stored_runs(args.results, study.name)
-        except CorruptResults:
-            continue
-        if progress.select(replace(study, runs=retrain), stored):
-            todo.append(replace(study, runs=retrain))
-    if not todo:
-        return EXIT_OK
-    print(f"stage 2 (after the trials): retraining the winners of "
-          f"{', '.join(study.name for study in todo)} on their other seeds", file=sys.stderr)
-    again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
-    return _sweep_studies(again, todo)
-
-
-def _sweep_studies(args, studies: list[Study]) -> int:
-    """Run the runs of these studies still to do and store them (one pass of ``sweep``)."""
-    todo, unreadable = [], []
-    for study in studies:
-        try:
-            stored = progress.stored_runs(args.results, study.name)
-        except CorruptResults as error:  # the other studies still run; this one is reported
-            unreadable.append(f"{study.name} not run: {error}")
-            continue
-        todo.append((study, progress.select(study, stored, args.force, args.retry_failed)))
-    for study, runs in todo:  # a bad cell in a data file stops the sweep before any run
-        try:
-            nndata.check_readable(run.config for run in runs)
-        except ValueError as error:
-            raise SpecError(f"{study.path}: dataset_options: {error}") from None
-    n_runs = sum(len(runs) for _, runs in todo)
-    quiet = args.quiet or args.missing_only
-    if n_runs == 0:
-        if not args.missing_only and todo:
-            print(f"nothing to run: all {sum(len(s.runs) for s, _ in todo)} runs of "
-                  f"{', '.join(s.name for s, _ in todo)} are stored in {args.results}/ "
-                  "(--force reruns them, --retry-failed reruns failed ones)")
-        return _report_unreadable(unreadable, args.missing_only)
-    store.check_writable(args.results)
-    workers = default_workers()
-    backend = args.backend
-    batches = sweep.plan_batches(todo, backend, args.jobs, workers)
-    labels = {run.run_id: run.label() for study, runs in todo for run in runs}
-    print(f"running {n_runs} runs of {', '.join(f'{s.name} ({len(r)})' for s, r in todo if r)} "
-          f"into {args.results}/", file=sys.stderr)
-    try:
-        outcome = sweep.execute_batches(batches, args.results, args.scheduler, quiet, labels)
-    except (UnwritableResults, BackendError) as error:
-        print(f"error: {error}; {_stored_of([s for s, _ in todo], args.results)} are stored in "
-              f"{args.results}/; rerun to resume", file=sys.stderr)
-        return EXIT_USAGE
-    tally = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
-    print(f"done in {_format_seconds(outcome.wall_s)}: {tally}", file=sys.stderr)
-    for line in outcome.failures[:20]:
-        print(f"  failed: {line}", file=sys.stderr)
-    if len(outcome.failures) > 20:
-        print(f"  ... and {len(outcome.failures) - 20} more (see `status` and the runs table's "
-              "error column)", file=sys.stderr)
-    if unreadable:
-        return _report_unreadable(unreadable, args.missing_only)
-    if outcome.failures and not args.missing_only:
-        return EXIT_FAILED_RUNS
-    return EXIT_OK
-
-
-def _report_unreadable(errors: list[str], missing_only: bool) -> int:
-    """Print the studies a sweep left out for an unreadable shard, last, so they are seen; exit
-    2, except for ``--missing-only`` (``make report`` goes on, and the report names the file)."""
-    for error in errors:
-        print(f"error: {error}", file=sys.stderr)
-    return EXIT_USAGE if errors and not missing_only else EXIT_OK
-
-
-def _stored_of(studies: list[Study], results: str) -> str:
-    """``12 of 40 runs``: how many runs of these studies are stored."""
-    stored = total = 0
-    for study in studies:
-        try:
-            ids = progress.stored_runs(results, study.name).status
-        except (CorruptResults, OSError):
-            ids = {}
-        stored += sum(run.run_id in ids for run in study.runs)
-        total += len(study.runs)
-    return f"{stored} of {total} runs"
+from .sweep_command import cmd_sweep
 
 
 def cmd_plan(args) -> int:
@@ -219,7 +40,7 @@ def cmd_plan(args) -> int:
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
           f"stored; {tally.pending} to run)")
-    print(f"estimated time for the runs to do: {_format_seconds(estimate)} on {workers} worker(s)"
+    print(f"estimated time for the runs to do: {format_seconds(estimate)} on {workers} worker(s)"
           + (" (timing study: one at a time)" if study.timing and not args.jobs else ""))
     print(f"varying: {', '.join(study.varying) or 'nothing'}")
     for engine in plugin_engines(study):
@@ -237,7 +58,7 @@ def cmd_plan(args) -> int:
         state = stored.status.get(run.run_id, "pending")
         seconds = stored.wall_s.get(run.run_id) if run.run_id in stored.status else estimates[run.run_id]
         print(f"  {run.run_id[:12]}  {state:<8}  {'' if run.run_id in stored.status else '~'}"
-              f"{_format_seconds(seconds or 0.0):>7}  {run.label()}")
+              f"{format_seconds(seconds or 0.0):>7}  {run.label()}")
     if len(shown) < len(study.runs):
         print(f"  ... {len(study.runs) - len(shown)} more (--all lists them)")
     return EXIT_OK
@@ -261,7 +82,7 @@ def cmd_list(args) -> int:
             plan = study.search
             total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
             flags.append(f"searched: {plan.search.trials} trials per grid point, then retrained")
-        estimate = _format_seconds((sum(estimates.values()) + _unknown_seconds(
+        estimate = format_seconds((sum(estimates.values()) + _unknown_seconds(
             estimates, total - len(study.runs))) / workers)
         print(f"{study.name:<15} {total:>5} runs  ~{estimate:>8}  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
@@ -270,7 +91,7 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
 
-    studies = _load(args.studies, False, args.max_runs)
+    studies = catalog.load_studies(args.studies, False, args.max_runs)
     extra = []
     if not args.studies:  # also whatever else is stored: quick runs, studies given by path
         known = {study.name for study in studies}
@@ -367,28 +188,6 @@ COMMANDS = {"sweep": cmd_sweep, "plan": cmd_plan, "list": cmd_list, "status": cm
 
 def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
-
-
-# What a command stopped by Ctrl-C or SIGTERM leaves behind: its one line after "interrupted: ".
-LEFT_BEHIND = {"sweep": "finished runs are stored; rerun the same command to resume",
-               "compact": "compact: nothing lost (a table's shards are replaced by their merge "
-                          "only once it is written); rerun to finish",
-               "plan": "plan: nothing was changed", "list": "list: nothing was changed",
-               "status": "status: nothing was changed"}
-
-
-def stoppable(call: Callable[[], int], left_behind: str) -> int:
-    """``call()``, with Ctrl-C (exit 130) or SIGTERM (143) during it one line saying what it
-    leaves behind, no traceback: the one way every command stops."""
-    try:
-        with sigterm_as_interrupt():
-            return call()
-    except Terminated:  # kill, a scheduler or CI: stopped like Ctrl-C
-        print(f"terminated: {left_behind}", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print(f"interrupted: {left_behind}", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 def run(args: argparse.Namespace) -> int:

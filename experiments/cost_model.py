@@ -62,3 +62,12 @@ def calibrated_estimates(study: Study, stored: Stored) -> dict[str, float]:
         factor = sum(stored.wall_s[run_id] for run_id in done) / sum(estimates[run_id] for run_id in done)
         estimates = {run_id: seconds * factor for run_id, seconds in estimates.items()}
     return estimates
+
+
+def format_seconds(seconds: float) -> str:
+    """``45 s``, ``3.5 min``, ``2.1 h``: a duration as ``plan``, ``list`` and ``sweep`` print it."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

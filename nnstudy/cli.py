@@ -11,6 +11,8 @@ import sys
 
 from benchmarks import cli as bench_cli
 from experiments import cli as experiments_cli
+from experiments.exits import stoppable
+from experiments.parser import build_parser
 from reports import __main__ as reports_cli
 
 from . import check_engine
@@ -49,14 +51,14 @@ LEFT_BEHIND = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = experiments_cli.build_parser(
+    parser = build_parser(
         prog="nnstudy", extend=_extend,
         description="Run study specs, store their results in Parquet, and report them.")
     args = parser.parse_args(argv)
     if args.command not in COMMANDS:
         return experiments_cli.run(args)
-    return experiments_cli.stoppable(lambda: COMMANDS[args.command](args),
-                                     LEFT_BEHIND[args.command].format(**vars(args)))
+    return stoppable(lambda: COMMANDS[args.command](args),
+                     LEFT_BEHIND[args.command].format(**vars(args)))
 
 
 if __name__ == "__main__":

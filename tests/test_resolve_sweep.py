@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import experiments
-from experiments import cli
+from experiments import sweep_command
 from experiments.cli import main
 from experiments.resolve.rounds import with_rounds
 from experiments.spec import load_spec
@@ -66,7 +66,7 @@ def test_a_resumed_sweep_stores_the_same_run_ids_as_an_uninterrupted_one(tmp_pat
 
     def stop(args, studies):  # interrupted after the first round
         raise KeyboardInterrupt
-    monkeypatch.setattr(cli, "_sweep_rounds", stop)
+    monkeypatch.setattr(sweep_command, "_sweep_rounds", stop)
     assert main(["sweep", str(spec), "--results", str(resumed), "--quiet", "--jobs", "1"]) == 130
     monkeypatch.undo()
     assert len(stored_ids(resumed)) == 9
