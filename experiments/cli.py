@@ -120,21 +120,32 @@ def _sweep_retrains(args, searched: list[specs.Study]) -> int:
     from . import sweep
     from .search.study import stage_two
 
-    todo = []
+    todo, unreadable = [], []
     for study in searched:
         try:
-            retrain, _ = stage_two(study.search, args.results, study.name)
+            retrain, outcome = stage_two(study.search, args.results, study.name)
             stored = sweep.stored_runs(args.results, study.name)
-        except CorruptResults:
+        except CorruptResults as error:  # as every other path: named, exit 2
+            unreadable.append(f"{study.name} retrains not run: {error}")
             continue
+        _say_no_winner(study, outcome)
         if sweep.select(replace(study, runs=retrain), stored):
             todo.append(replace(study, runs=retrain))
     if not todo:
-        return EXIT_OK
+        return _report_unreadable(unreadable, args.missing_only)
     print(f"stage 2 (after the trials): retraining the winners of "
           f"{', '.join(study.name for study in todo)} on their other seeds", file=sys.stderr)
     again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
-    return _sweep_studies(again, todo)
+    code = _sweep_studies(again, todo)
+    return max(code, _report_unreadable(unreadable, args.missing_only))
+
+
+def _say_no_winner(study: specs.Study, outcome) -> None:
+    """One line per grid point whose every trial diverged or failed: nothing to retrain there."""
+    for grid_point in outcome.none_finished:
+        print(f"{study.name}: {study.search.grid_labels[grid_point]}: no winner: every trial "
+              "diverged or failed, nothing to retrain (the nuisance ranges may reach too far)",
+              file=sys.stderr)
 
 
 def _sweep_studies(args, studies: list[specs.Study]) -> int:
