@@ -188,7 +188,8 @@ def _sweep_studies(args, studies: list[specs.Study]) -> int:
               f"{args.results}/; rerun to resume", file=sys.stderr)
         return EXIT_USAGE
     tally = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
-    print(f"done in {_format_seconds(outcome.wall_s)}: {tally}", file=sys.stderr)
+    warm = f" (of which {_format_seconds(outcome.warm_s)} making the compiled kernels)" if outcome.warm_s >= 1 else ""
+    print(f"done in {_format_seconds(outcome.wall_s)}{warm}: {tally}", file=sys.stderr)
     for line in outcome.failures[:20]:
         print(f"  failed: {line}", file=sys.stderr)
     if len(outcome.failures) > 20:
@@ -327,7 +328,8 @@ def cmd_status(args) -> int:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
-        note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
+        note = (f"  (+{c.extra} stored runs superseded by the spec: kept, not rerun, not reported)"
+                if c.extra else "")
         note += status_note(replay)
         if c.stale_data:
             note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "
