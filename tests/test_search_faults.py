@@ -108,3 +108,35 @@ def test_a_torn_curves_shard_stops_the_retrain_stage_naming_the_file(tmp_path, c
     assert main(["sweep", str(path), "--results", str(results), "--backend", "serial", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and str(curves) in err.splitlines()[-1]
+
+
+# --- 7 and 8, the report's side ------------------------------------------------------------------
+def test_the_report_draws_the_search_of_a_study_whose_every_trial_diverged(tmp_path):
+    from reports.build import build
+
+    path = write(tmp_path, "lr = { log = [1e6, 1e7] }")
+    results = tmp_path / "results"
+    main(["sweep", str(path), "--results", str(results), "--backend", "serial", "--quiet"])
+    report = build(results, tmp_path / "out", [str(path)], peers=False)
+    texts = [text for _, text in report.messages]
+    assert not any("left out" in text and "no run finished" in text for text in texts), texts
+    assert sum("every trial diverged or failed" in text for text in texts) == 2, texts
+    figures = {p.name for p in (tmp_path / "out" / "figures").iterdir()}
+    assert "sf_search_axes.png" in figures, figures
+
+
+def test_the_report_of_a_searched_study_with_a_torn_shard_warns_naming_it(tmp_path):
+    from nnstudy.cli import main as nnstudy
+
+    path = write(tmp_path)
+    results = tmp_path / "results"
+    assert main(["sweep", str(path), "--results", str(results), "--backend", "serial", "--quiet"]) == 0
+    assert main(["compact", "sf", "--results", str(results)]) == 0
+    (curves,) = store.shard_paths(results, "sf", "curves")
+    curves.write_bytes(curves.read_bytes()[:200])
+    from reports.build import build
+    report = build(results, tmp_path / "out", [str(path)], peers=False)
+    assert any(level == "warning" and str(curves) in text for level, text in report.messages), \
+        report.messages
+    assert nnstudy(["report", str(path), "--results", str(results), "--out", str(tmp_path / "out2"),
+                    "--quiet"]) == 0
