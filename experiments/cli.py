@@ -119,7 +119,8 @@ def cmd_status(args) -> int:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
-        note = f"  (+{c.extra} stored runs not in the spec)" if c.extra else ""
+        note = (f"  (+{c.extra} stored runs superseded by the spec: kept, not rerun, not reported)"
+                if c.extra else "")
         note += status_note(replay)
         if c.stale_data:
             note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "

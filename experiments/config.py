@@ -148,6 +148,23 @@ def check_engine(config: dict, where: str, at: Where) -> None:
         raise at.error(f"{where}: engine", problem)
 
 
+def check_drawn(config: dict, label: str, at: Where) -> None:
+    """SpecError unless a resolved configuration whose values were changed after resolving (a
+    searched study's drawn nuisance values) passes the checks a grid value passes: the dataset's
+    options, each number's range, the batch within the data, the loss with its output, the
+    schedule, the optimizer, the epoch lists and the engine. ``config`` is not modified."""
+    checked = own_copy(config)
+    record = nndata.DATASETS[checked["dataset"]]
+    # Re-resolved from what a spec may give (a file's derived options are read from it again).
+    checked["dataset_options"] = {key: value for key, value in checked["dataset_options"].items()
+                                  if key in record.options}
+    n_train = resolve_dataset(checked, label, at)[2]
+    _check_ranges(checked, label, at, n_train)
+    _canonical_schedule_and_optimizer(checked, label, at)
+    _check_epoch_lists(checked, label, at)
+    check_engine(checked, label, at)
+
+
 def own_copy(value):
     """A deep copy of JSON-like data (lists, dicts, scalars), several times faster than
     ``copy.deepcopy``: numbers and strings are shared, containers copied."""

@@ -19,6 +19,7 @@ import numpy as np
 from . import compaction, provenance, schemas, store
 from .cost_model import estimate_seconds
 from .study import Run, Study
+from .warmup import warm_compiled
 
 # Seconds of finished work a killed sweep may lose; 0 writes every run as it arrives.
 FLUSH_SECONDS = float(os.environ.get("NNSTUDY_FLUSH_SECONDS", "0"))
@@ -86,6 +87,7 @@ class Outcome:
     statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)  # "study: run label: last error line"
     wall_s: float = 0.0
+    warm_s: float = 0.0  # of wall_s: the compiled engine's kernels made before dispatch (experiments.warmup)
 
 
 def _jobs(study: Study, runs: list[Run], backend: str, n_workers: int) -> list[dict]:
@@ -116,6 +118,8 @@ def execute_batches(batches: list[tuple[list[dict], str, int]], results: str | P
     bar = _progress(total, quiet)
     try:
         for jobs, backend, n_workers in batches:
+            if backend != "serial":  # compiled once here, not once per worker (experiments.warmup)
+                outcome.warm_s += warm_compiled(jobs)
             for result in run_jobs(_longest_first(jobs), backend, n_workers, scheduler):
                 writer.add(result)
                 row = result["runs"]

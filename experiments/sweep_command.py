@@ -82,21 +82,32 @@ def _sweep_retrains(args, searched: list[Study]) -> int:
     """Stage 2, after the trials: the retrains of the winners the trials just stored, if any is
     still to run (those known before this sweep ran with the trials). Never forced again: a
     ``--force`` sweep reran the known ones in stage 1."""
-    todo = []
+    todo, unreadable = [], []
     for study in searched:
         try:
-            retrain, _ = stage_two(study.search, args.results, study.name)
+            retrain, outcome = stage_two(study.search, args.results, study.name)
             stored = progress.stored_runs(args.results, study.name)
-        except CorruptResults:
+        except CorruptResults as error:  # as every other path: named, exit 2
+            unreadable.append(f"{study.name} retrains not run: {error}")
             continue
+        _say_no_winner(study, outcome)
         if progress.select(replace(study, runs=retrain), stored):
             todo.append(replace(study, runs=retrain))
     if not todo:
-        return EXIT_OK
+        return _report_unreadable(unreadable, args.missing_only)
     print(f"stage 2 (after the trials): retraining the winners of "
           f"{', '.join(study.name for study in todo)} on their other seeds", file=sys.stderr)
     again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
-    return _sweep_studies(again, todo)
+    code = _sweep_studies(again, todo)
+    return max(code, _report_unreadable(unreadable, args.missing_only))
+
+
+def _say_no_winner(study: Study, outcome) -> None:
+    """One line per grid point whose every trial diverged or failed: nothing to retrain there."""
+    for grid_point in outcome.none_finished:
+        print(f"{study.name}: {study.search.grid_labels[grid_point]}: no winner: every trial "
+              "diverged or failed, nothing to retrain (the nuisance ranges may reach too far)",
+              file=sys.stderr)
 
 
 def _sweep_studies(args, studies: list[Study]) -> int:
@@ -136,7 +147,9 @@ def _sweep_studies(args, studies: list[Study]) -> int:
               f"{args.results}/; rerun to resume", file=sys.stderr)
         return EXIT_USAGE
     tally = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
-    print(f"done in {format_seconds(outcome.wall_s)}: {tally}", file=sys.stderr)
+    warm = (f" (of which {format_seconds(outcome.warm_s)} making the compiled kernels)"
+            if outcome.warm_s >= 1 else "")
+    print(f"done in {format_seconds(outcome.wall_s)}{warm}: {tally}", file=sys.stderr)
     for line in outcome.failures[:20]:
         print(f"  failed: {line}", file=sys.stderr)
     if len(outcome.failures) > 20:

@@ -165,8 +165,7 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
     """
     spec = spec or shipped_spec(name)
     if spec is not None and spec.search is not None:  # its retrains are current runs too
-        from experiments.search.study import with_retrains
-        spec = with_retrains(spec, results)[0]
+        spec = _with_retrains(name, spec, results, messages)
     runs = load_table(name, "runs", results, messages, required=True, spec_path=spec_path)
     if runs is None:
         return None
@@ -182,10 +181,23 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
         counts = ", ".join(f"{n} {status}" for status, n in not_ok["status"].value_counts().items())
         messages.note(f"study '{name}': {counts} of {len(runs)} runs; figures and tables use "
                       "the runs that finished (status ok)")
-    if study.ok.empty:
+    if study.ok.empty and (spec is None or spec.search is None):
         messages.warn(f"study '{name}': no run finished with status ok; left out")
         return None
-    return study
+    return study  # a searched study's section shows its trials, diverged or not, and says so
+
+
+def _with_retrains(name: str, spec: SpecStudy, results: str, messages: Messages) -> SpecStudy:
+    """A searched spec with the retrains its stored trials call for; as it is (its trials
+    only), with a warning naming the file, when a shard the winners are read from is torn."""
+    from experiments.search.study import with_retrains
+
+    try:
+        return with_retrains(spec, results)[0]
+    except experiments.CorruptResults as error:
+        messages.warn(f"study '{name}': the search's winners cannot be read ({error}); its "
+                      "retrains are left out")
+        return spec
 
 
 def metric(runs: pd.DataFrame, key: str) -> pd.Series:

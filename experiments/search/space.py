@@ -39,8 +39,9 @@ AT = ("best", "final")
 KINDS = ("log", "range", "choice")
 SEARCH_KEYS = ("trials", "sampler", "seed", "objective", "at", "nuisance")
 DEFAULTS = {"trials": 16, "sampler": "sobol", "seed": 0, "objective": "val_loss", "at": "best"}
-# Fields a spec sets elsewhere (replicates, the architecture): never a nuisance.
-NOT_NUISANCE = ("seed", "task", "dataset", "layer_sizes")
+# Fields a spec sets elsewhere (replicates, the architecture) or the search sets itself (a
+# run's stage and trial index): never a nuisance.
+NOT_NUISANCE = ("seed", "task", "dataset", "layer_sizes", "stage", "trial")
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,28 @@ def apply_point(config: dict, point: dict, search: Search) -> dict:
 def unused(search: Search, config: dict) -> list[str]:
     """The nuisance keys this configuration does not use (beta1 for sgd), for ``plan``."""
     return [n.key for n in search.nuisance if not applies(n, config)]
+
+
+def unmeasured(objective: str, config: dict) -> str | None:
+    """Why runs of ``config`` never measure ``objective`` (NaN in every run), or None: an
+    accuracy needs a classification loss."""
+    from nncore.losses import CLASSIFICATION_LOSSES
+
+    if objective.endswith("_acc") and config["loss"] not in CLASSIFICATION_LOSSES:
+        return (f"loss={config['loss']!r} measures no accuracy (only "
+                f"{', '.join(CLASSIFICATION_LOSSES)} do)")
+    return None
+
+
+def check_measured(search: Search, configs: list[dict], labels: list[str], at: Where) -> None:
+    """SpecError when a grid point's runs never measure the objective (``val_acc`` on a
+    regression): its every trial would score NaN and nothing would be retrained."""
+    for config, label in zip(configs, labels):
+        why = unmeasured(search.objective, config)
+        if why:
+            valid = [name for name in OBJECTIVES if unmeasured(name, config) is None]
+            raise at.error("search.objective", f"{search.objective!r} is never measured at {label}: "
+                                               f"{why}; objectives it measures: {', '.join(valid)}")
 
 
 def check_used(search: Search, configs: list[dict], at: Where) -> None:

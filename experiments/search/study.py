@@ -19,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import store
-from ..config import Where
+from ..config import Where, check_drawn
 from ..study import Run, SearchPlan, Study
-from .space import Nuisance, Search, applies, check_used, parse_search
-from .stages import STAGE_KEYS, Winners, count_runs, objective_values, retrain_runs, trial_runs, winners
+from .space import Nuisance, Search, applies, check_measured, check_used, parse_search
+from .stages import (STAGE_KEYS, Planned, Winners, count_runs, objective_values, retrain_runs,
+                     trial_runs, winners)
 
 QUICK_TRIALS = 2  # --quick (CI smoke runs): at most this many trials per grid point
 
@@ -74,12 +75,25 @@ def plan_search(study: Study, table: dict, grid_keys: Iterable[str], at: Where,
         raise at.error("search.nuisance", f"{error}") from None
     points = [{k: v for k, v in run.point.items() if k != "seed"} for run in grid]
     labels = [point_label(point) or study.name for point in points]
+    check_measured(search, configs, labels, at)
+    _check_trials(trials, search, labels, at)
     plan = SearchPlan(search, seeds, configs, labels, points, trials)
     trial_configs = [t.config for t in trials]
     varying = tuple(dict.fromkeys([*study.varying, *(
         key for key in trial_configs[0] if key not in STAGE_KEYS and key != "seed"
         and any(c[key] != trial_configs[0][key] for c in trial_configs))]))
     return dataclasses.replace(study, runs=plan.runs(trials), varying=varying, search=plan), plan
+
+
+def _check_trials(trials: list[Planned], search: Search, labels: list[str], at: Where) -> None:
+    """SpecError (naming the trial, its grid point and the values it drew) unless every trial's
+    configuration passes the checks a grid value passes (``config.check_drawn``)."""
+    for trial in trials:
+        config = trial.config
+        drawn = ", ".join(f"{n.key}={_value_text(_nuisance_value(n, config))}"
+                          for n in search.nuisance if applies(n, config))
+        check_drawn(config, f"search.nuisance: trial {trial.trial} at {labels[trial.grid_point]} "
+                            f"draws {drawn}", at)
 
 
 def _stored(results: str | Path, study_name: str, search: Search) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -147,13 +147,14 @@ def section(b) -> None:
     _warn(b, found.warnings)
     search, trial_ids = plan.search, list(found.trials["run_id"])
     best_ids = list(found.best_runs["run_id"])
-    b.figure(f"{name}_search_isolation.png",
-             "Each grid point at its own best nuisance values: mean and 95% interval over the "
-             "retrain seeds, dots per seed, the hollow diamond the trial that chose it.",
-             lambda p: (figures.isolation_plot(found.best_runs, p, search.objective,
-                                                      search.lower_is_better,
-                                                      workloads=analysis.workloads(plan)),
-                         best_ids)[1])
+    if best_ids:  # else no grid point has a winner: the checks above say why
+        b.figure(f"{name}_search_isolation.png",
+                 "Each grid point at its own best nuisance values: mean and 95% interval over the "
+                 "retrain seeds, dots per seed, the hollow diamond the trial that chose it.",
+                 lambda p: (figures.isolation_plot(found.best_runs, p, search.objective,
+                                                   search.lower_is_better,
+                                                   workloads=analysis.workloads(plan)),
+                            best_ids)[1])
     for workload, trials, budget in _per_workload(plan, found):
         suffix = f"_{_slug(workload)}" if workload else ""
         where = f" ({workload})" if workload else ""
@@ -163,7 +164,7 @@ def section(b) -> None:
                  "grid point; the best trial of each ringed, diverged trials as crosses.",
                  lambda p, t=trials, i=ids: (figures.axis_plots(
                      t, search.nuisance, p, search.objective, search.lower_is_better), i)[1])
-        if budget is not None:
+        if budget is not None and budget["expected"].map(math.isfinite).any():  # else nothing to draw
             b.figure(f"{name}_search_budget{suffix}.png",
                      f"Budget curve{where}: the expected best objective after k trials (k = "
                      "1..trials), from the stored trials; flat by the last k: the trials were enough.",

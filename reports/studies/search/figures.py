@@ -201,6 +201,11 @@ def axis_plots(trials: pd.DataFrame, nuisances: Sequence[Nuisance], path: Path, 
     for ax in axes[:, 0]:
         ax.set_ylabel(f"{objective} ({_direction(lower_is_better)})")
     _maybe_log_y(axes.flat[0], trials.loc[ok, "value"])
+    if not ok.any():  # no value to place: say so rather than draw a scale of nothing
+        for ax in axes.flat[:n]:
+            ax.tick_params(axis="y", labelleft=False)
+            ax.text(0.5, 0.5, "every trial diverged or failed:\nno objective value to show",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=10, color="0.3")
     handles = [Line2D([], [], marker="o", ls="", color=c, label=str(p)) for p, c in colors.items()]
     handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="black", ms=10, label="best trial"))
     if not ok.all():

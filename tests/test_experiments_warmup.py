@@ -1,0 +1,81 @@
+"""The compiled engine's kernels are made once, in the sweep's process, before parallel workers
+start: a worker then loads every kernel it calls from numba's cache and compiles none."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from experiments import catalog, sweep
+from experiments import warmup
+from experiments.warmup import kernel_configs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def jobs_of(name: str, backend: str = "loky", workers: int = 2, quick: bool = False) -> list[dict]:
+    study = catalog.find_study(name, quick=quick)
+    return sweep._jobs(study, study.runs, backend, workers)
+
+
+def test_one_configuration_per_kind_of_compiled_network():
+    jobs = jobs_of("depth")  # 4 depths x seeds, one kernel configuration per depth
+    assert {job["config"]["engine"] for job in jobs} == {"compiled"}
+    configs = kernel_configs(jobs)
+    assert sorted(len(config["layer_sizes"]) for config in configs) == [3, 4, 5, 6]
+    assert kernel_configs(jobs_of("engines")) != []  # its compiled runs only
+    assert all(config["engine"] == "compiled" for config in kernel_configs(jobs_of("engines")))
+    assert kernel_configs(jobs_of("gradcheck")) == []
+
+
+@pytest.mark.parametrize("backend, workers, warmed", [("loky", 2, True), ("serial", 1, False)])
+def test_a_parallel_sweep_warms_before_dispatch_and_a_serial_one_does_not(monkeypatch, tmp_path, backend,
+                                                                         workers, warmed):
+    calls = []
+    monkeypatch.setattr(sweep, "warm_compiled", lambda jobs: calls.append(len(jobs)) or 0.0)
+    monkeypatch.setattr("experiments.backends.run_jobs", lambda jobs, *args: iter(()))
+    jobs = jobs_of("width", backend, workers, quick=True)
+    sweep.execute_batches([(jobs, backend, workers)], tmp_path / "results", quiet=True)
+    assert calls == ([len(jobs)] if warmed else [])
+
+
+WORKER = """
+import json, sys
+import numpy as np
+import nncore
+from experiments.warmup import kernel_configs, tiny_data, warm_compiled
+from experiments.run import build_network
+jobs = json.loads(sys.argv[1])
+if sys.argv[2] == "warm":
+    warm_compiled(jobs)
+else:  # as a worker: train each network, then count the kernels numba had to compile
+    for config in kernel_configs(jobs):
+        X, Y = tiny_data(config["layer_sizes"], config["output"], rows=10)
+        nncore.train(build_network(config), X, Y, epochs=1, batch_size=5, lr=config["lr"],
+                     engine="compiled", reduction=config["reduction"], optimizer=config["optimizer"])
+    from nncore.engines import compiled_kernels, compiled_optimizers
+    kernels = [f for m in (compiled_kernels, compiled_optimizers) for f in vars(m).values() if hasattr(f, "stats")]
+    print(json.dumps({"misses": sum(sum(f.stats.cache_misses.values()) for f in kernels),
+                      "hits": sum(sum(f.stats.cache_hits.values()) for f in kernels)}))
+"""
+
+
+@pytest.mark.slow
+def test_after_the_warm_up_a_worker_compiles_nothing(tmp_path):
+    jobs = jobs_of("width")[:1]
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache"),
+                   "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+    def run(role: str) -> str:
+        return subprocess.run([sys.executable, "-c", textwrap.dedent(WORKER), json.dumps(jobs), role],
+                              env=environment, capture_output=True, text=True, check=True, timeout=600).stdout
+
+    cold_worker = json.loads(run("worker"))  # an empty cache: the worker compiles (shows the test can fail)
+    assert cold_worker["misses"] > 0
+    environment["NUMBA_CACHE_DIR"] = str(tmp_path / "second-cache")
+    run("warm")
+    worker = json.loads(run("worker"))
+    assert worker == {"misses": 0, "hits": worker["hits"]} and worker["hits"] > 0
