@@ -15,6 +15,7 @@ import nndata
 
 from . import catalog
 from . import spec as specs
+from .cost_model import format_seconds, sweep_seconds, total_runs, unknown_runs_seconds
 from .store import CorruptResults, UnwritableResults
 from .parser import build_parser
 from .spec import SpecError
@@ -37,14 +38,6 @@ def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
         seen[study.name] = study.path
     unique = {study.name: study for study in studies}
     return list(unique.values())
-
-
-def _format_seconds(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def cmd_sweep(args) -> int:
@@ -188,8 +181,8 @@ def _sweep_studies(args, studies: list[specs.Study]) -> int:
               f"{args.results}/; rerun to resume", file=sys.stderr)
         return EXIT_USAGE
     tally = ", ".join(f"{n} {status}" for status, n in sorted(outcome.statuses.items()))
-    warm = f" (of which {_format_seconds(outcome.warm_s)} making the compiled kernels)" if outcome.warm_s >= 1 else ""
-    print(f"done in {_format_seconds(outcome.wall_s)}{warm}: {tally}", file=sys.stderr)
+    warm = f" (of which {format_seconds(outcome.warm_s)} making the compiled kernels)" if outcome.warm_s >= 1 else ""
+    print(f"done in {format_seconds(outcome.wall_s)}{warm}: {tally}", file=sys.stderr)
     for line in outcome.failures[:20]:
         print(f"  failed: {line}", file=sys.stderr)
     if len(outcome.failures) > 20:
@@ -238,12 +231,12 @@ def cmd_plan(args) -> int:
     workers = args.jobs or (1 if study.timing else default_workers())
     estimates = sweep.calibrated_estimates(study, stored)
     estimate = (sum(estimates[run.run_id] for run in pending)
-                + _unknown_seconds(estimates, tally.total - len(study.runs))) / workers
+                + unknown_runs_seconds(estimates, tally.total - len(study.runs))) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
           f"stored; {tally.pending} to run)")
-    print(f"estimated time for the runs to do: {_format_seconds(estimate)} on {workers} worker(s)"
+    print(f"estimated time for the runs to do: {format_seconds(estimate)} on {workers} worker(s)"
           + (" (timing study: one at a time)" if study.timing and not args.jobs else ""))
     print(f"varying: {', '.join(study.varying) or 'nothing'}")
     for engine in plugin_engines(study):
@@ -261,36 +254,23 @@ def cmd_plan(args) -> int:
         state = stored.status.get(run.run_id, "pending")
         seconds = stored.wall_s.get(run.run_id) if run.run_id in stored.status else estimates[run.run_id]
         print(f"  {run.run_id[:12]}  {state:<8}  {'' if run.run_id in stored.status else '~'}"
-              f"{_format_seconds(seconds or 0.0):>7}  {run.label()}")
+              f"{format_seconds(seconds or 0.0):>7}  {run.label()}")
     if len(shown) < len(study.runs):
         print(f"  ... {len(study.runs) - len(shown)} more (--all lists them)")
     return EXIT_OK
 
 
-def _unknown_seconds(estimates: dict[str, float], n_runs: int) -> float:
-    """Estimated seconds of ``n_runs`` runs not known yet (a searched study's retrains before
-    its trials finish): as many runs of the mean known estimate."""
-    return n_runs * sum(estimates.values()) / len(estimates) if estimates and n_runs > 0 else 0.0
-
-
 def cmd_list(args) -> int:
     from . import sweep
     from .backends import default_workers
-    from .search import count_runs
 
     for study in (specs.load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
+        if study.search is not None:
+            flags.append(f"searched: {study.search.search.trials} trials per grid point, then retrained")
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
-        estimates = sweep.calibrated_estimates(study, sweep.stored_runs(args.results, study.name))
-        workers = 1 if study.timing else default_workers()
-        total = len(study.runs)
-        if study.search is not None:  # the retrains (after the trials) too
-            plan = study.search
-            total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
-            flags.append(f"searched: {plan.search.trials} trials per grid point, then retrained")
-        estimate = _format_seconds((sum(estimates.values()) + _unknown_seconds(
-            estimates, total - len(study.runs))) / workers)
-        print(f"{study.name:<15} {total:>5} runs  ~{estimate:>8}  {study.description}"
+        seconds = sweep_seconds(study, sweep.stored_runs(args.results, study.name), default_workers())
+        print(f"{study.name:<15} {total_runs(study):>5} runs  ~{format_seconds(seconds):>8}  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
     return EXIT_OK
 

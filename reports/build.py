@@ -28,6 +28,7 @@ from .page import write_index
 from .peers import load_peers, peer_table
 from .perf_history import history_section
 from .provenance import provenance_table
+from .fill_hints import with_fill_hints
 from .scorecard import scorecard, scorecard_table
 from .sections import Section, SectionBuilder
 from .studies import LAST, StudySection, discover
@@ -160,7 +161,9 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
         if named[name] is not None:  # named by its spec: its claims are the scorecard's
             bound.setdefault(named[name].name, study)
             bound.setdefault(quick_rule(name)[0], study)  # a claim that names its study
-    card = (scorecard_table(scorecard(bound, sections), quick=any(map(is_quick, loaded)))
+    judged = any(map(is_quick, loaded)) or quick
+    card = (scorecard_table(with_fill_hints(scorecard(bound, sections), sections, set(bound), results, judged),
+                            quick=any(map(is_quick, loaded)))
             if bound or not loaded else None)
     provenance_tab = provenance_table(provenance) if provenance else None
     for table in [card] + [t for s in report_sections for t in s.tables] + [provenance_tab]:
