@@ -8,7 +8,8 @@ Layout of the output folder::
 
 Each study gets the generic section (``reports.generic``) and, when its spec binds one with
 ``[report] section = "<name>"``, what that study module (``reports.studies.<name>``) adds; a spec
-with ``[search]`` gets the search section (``SEARCH_SECTION``) whether it names it or not. Every
+with ``[search]`` gets the search section (``SEARCH_SECTION``) whether it names it or not, one with
+``[resolve]`` the resolve section (``RESOLVE_SECTION``). Every
 step is guarded: a study or figure that cannot be made becomes a message and the rest builds.
 The folder is written as ``reports.output`` says: beside the target, then swapped in.
 """
@@ -46,6 +47,7 @@ class Report:
 
 
 SEARCH_SECTION = "search"  # the section every spec with [search] gets
+RESOLVE_SECTION = "resolve"  # the section every spec with [resolve] gets
 
 
 def shipped_studies() -> list[str]:
@@ -74,7 +76,16 @@ def study_sections(study: Study, named: StudySection | None,
     searched = study.spec is not None and study.spec.search is not None
     if searched and SEARCH_SECTION in sections and all(s.name != SEARCH_SECTION for s in found):
         found.append(sections[SEARCH_SECTION])
-    return found
+    return found + _resolve_section(study, sections, found)
+
+
+def _resolve_section(study: Study, sections: dict[str, StudySection],
+                     found: list[StudySection]) -> list[StudySection]:
+    """The resolve section for a spec with ``[resolve]`` (named or not)."""
+    resolving = study.spec is not None and study.spec.resolve is not None
+    if resolving and RESOLVE_SECTION in sections and all(s.name != RESOLVE_SECTION for s in found):
+        return [sections[RESOLVE_SECTION]]
+    return []
 
 
 def build_section(study: Study, out: Path, messages: Messages,
