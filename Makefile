@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Two stamps: the core (what `make report` and `make sweep` need: nnstudy and its dependencies) and
+# the whole (`make test`, `make bench`: the dev tools and every extra on top of the core).
+CORE_STAMP := $(VENV)/.installed-core
 STAMP  := $(VENV)/.installed
 RESULTS ?= results
 OUT    ?= reports/out
@@ -18,9 +21,13 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 install: $(STAMP)
 
-# Reinstall whenever pyproject.toml changes; the stamp makes repeated calls free.
-$(STAMP): pyproject.toml
+# Reinstall whenever pyproject.toml changes; the stamps make repeated calls free.
+$(CORE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	touch $(CORE_STAMP)
+
+$(STAMP): $(CORE_STAMP)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,dask,compiled,torch,jax]'
 	touch $(STAMP)
@@ -33,10 +40,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(ONE_THREAD) $(PY) -m pytest -q tests benchmarks --benchmark-disable -m "not slow"
 
-sweep: $(STAMP)
+sweep: $(CORE_STAMP)
 	$(PY) -m experiments sweep $(STUDY) --results $(RESULTS) $(if $(JOBS),--jobs $(JOBS))
 
-report: $(STAMP)
+report: $(CORE_STAMP)
 	$(PY) -m experiments sweep --missing-only --results $(RESULTS)
 	$(PY) -m reports build --results $(RESULTS) --out $(OUT)
 

@@ -14,14 +14,13 @@ import time
 from . import catalog, compaction, cost_model, progress, schemas, store
 from .backends import default_workers
 from .config import SpecError
-from .cost_model import format_seconds
+from .cost_model import format_seconds, sweep_seconds, total_runs, unknown_runs_seconds
 from .exits import EXIT_OK, EXIT_USAGE, LEFT_BEHIND, stoppable
 from .lock import StudyBusy
 from .parser import build_parser
 from .plugin_engines import plugin_engines
 from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
 from .resolve.rounds import known_runs, status_note
-from .search import count_runs
 from .spec import load_spec
 from .store import CorruptResults, UnwritableResults
 from .sweep_command import cmd_sweep
@@ -35,7 +34,7 @@ def cmd_plan(args) -> int:
     workers = args.jobs or (1 if study.timing else default_workers())
     estimates = cost_model.calibrated_estimates(study, stored)
     estimate = (sum(estimates[run.run_id] for run in pending)
-                + _unknown_seconds(estimates, tally.total - len(study.runs))) / workers
+                + unknown_runs_seconds(estimates, tally.total - len(study.runs))) / workers
     print(f"{study.name}: {study.description}" if study.description else study.name)
     print(f"spec: {study.path}")
     print(f"runs: {tally.total} ({tally.ok} ok, {tally.diverged} diverged, {tally.failed} failed "
@@ -64,27 +63,15 @@ def cmd_plan(args) -> int:
     return EXIT_OK
 
 
-def _unknown_seconds(estimates: dict[str, float], n_runs: int) -> float:
-    """Estimated seconds of ``n_runs`` runs not known yet (a searched study's retrains before
-    its trials finish): as many runs of the mean known estimate."""
-    return n_runs * sum(estimates.values()) / len(estimates) if estimates and n_runs > 0 else 0.0
-
-
 def cmd_list(args) -> int:
 
     for study in (load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
+        if study.search is not None:
+            flags.append(f"searched: {study.search.search.trials} trials per grid point, then retrained")
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
-        estimates = cost_model.calibrated_estimates(study, progress.stored_runs(args.results, study.name))
-        workers = 1 if study.timing else default_workers()
-        total = len(study.runs)
-        if study.search is not None:  # the retrains (after the trials) too
-            plan = study.search
-            total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
-            flags.append(f"searched: {plan.search.trials} trials per grid point, then retrained")
-        estimate = format_seconds((sum(estimates.values()) + _unknown_seconds(
-            estimates, total - len(study.runs))) / workers)
-        print(f"{study.name:<15} {total:>5} runs  ~{estimate:>8}  {study.description}"
+        seconds = sweep_seconds(study, progress.stored_runs(args.results, study.name), default_workers())
+        print(f"{study.name:<15} {total_runs(study):>5} runs  ~{format_seconds(seconds):>8}  {study.description}"
               + (f"  [{', '.join(flags)}]" if flags else ""))
     return EXIT_OK
 

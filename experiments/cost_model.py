@@ -1,7 +1,8 @@
 """The cost model: a rough wall time of a run from its configuration, before it runs.
 
-Used for the dispatch order (longest runs first) and for ``plan``'s and ``list``'s estimates,
-which ``calibrated_estimates`` scales by the study's stored wall times.
+Used for the dispatch order (longest runs first) and for ``plan``'s and ``list``'s estimates and
+the scorecard's "how to fill this row", which ``calibrated_estimates`` scales by the study's stored
+wall times.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from nncore.network import parameter_count
 from nncore.probe import training_flops
 
 from .config import dataset_shape
+from .search.stages import count_runs
 
 if TYPE_CHECKING:
     from .progress import Stored
@@ -64,8 +66,30 @@ def calibrated_estimates(study: Study, stored: Stored) -> dict[str, float]:
     return estimates
 
 
+def unknown_runs_seconds(estimates: dict[str, float], n_runs: int) -> float:
+    """Estimated seconds of ``n_runs`` runs not known yet (a searched study's retrains before
+    its trials finish): as many runs of the mean known estimate."""
+    return n_runs * sum(estimates.values()) / len(estimates) if estimates and n_runs > 0 else 0.0
+
+
+def total_runs(study: Study) -> int:
+    """Every run a whole sweep of ``study`` makes: a searched study's retrains too."""
+    if study.search is None:
+        return len(study.runs)
+    plan = study.search
+    return sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
+
+
+def sweep_seconds(study: Study, stored: Stored, workers: int) -> float:
+    """Estimated wall seconds of sweeping the whole of ``study`` (stored runs included) on
+    ``workers`` processes, one for a timing study (it runs one at a time)."""
+    estimates = calibrated_estimates(study, stored)
+    unknown = unknown_runs_seconds(estimates, total_runs(study) - len(study.runs))
+    return (sum(estimates.values()) + unknown) / (1 if study.timing else workers)
+
+
 def format_seconds(seconds: float) -> str:
-    """``45 s``, ``3.5 min``, ``2.1 h``: a duration as ``plan``, ``list`` and ``sweep`` print it."""
+    """``45 s``, ``3.6 min``, ``1.2 h``: an estimate or a measured duration, for people."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:

@@ -8,7 +8,8 @@ Layout of the output folder::
 
 Each study gets the generic section (``reports.generic``) and, when its spec binds one with
 ``[report] section = "<name>"``, what that study module (``reports.studies.<name>``) adds; a spec
-with ``[search]`` gets the search section (``SEARCH_SECTION``) whether it names it or not. Every
+with ``[search]`` gets the search section (``SEARCH_SECTION``) whether it names it or not, one with
+``[resolve]`` the resolve section (``RESOLVE_SECTION``). Every
 step is guarded: a study or figure that cannot be made becomes a message and the rest builds.
 The folder is written as ``reports.output`` says: beside the target, then swapped in.
 """
@@ -28,6 +29,7 @@ from .page import write_index
 from .peers import load_peers, peer_table
 from .perf_history import history_section
 from .provenance import provenance_table
+from .fill_hints import with_fill_hints
 from .scorecard import scorecard, scorecard_table
 from .sections import Section, SectionBuilder
 from .studies import LAST, StudySection, discover
@@ -45,6 +47,7 @@ class Report:
 
 
 SEARCH_SECTION = "search"  # the section every spec with [search] gets
+RESOLVE_SECTION = "resolve"  # the section every spec with [resolve] gets
 
 
 def shipped_studies() -> list[str]:
@@ -73,7 +76,16 @@ def study_sections(study: Study, named: StudySection | None,
     searched = study.spec is not None and study.spec.search is not None
     if searched and SEARCH_SECTION in sections and all(s.name != SEARCH_SECTION for s in found):
         found.append(sections[SEARCH_SECTION])
-    return found
+    return found + _resolve_section(study, sections, found)
+
+
+def _resolve_section(study: Study, sections: dict[str, StudySection],
+                     found: list[StudySection]) -> list[StudySection]:
+    """The resolve section for a spec with ``[resolve]`` (named or not)."""
+    resolving = study.spec is not None and study.spec.resolve is not None
+    if resolving and RESOLVE_SECTION in sections and all(s.name != RESOLVE_SECTION for s in found):
+        return [sections[RESOLVE_SECTION]]
+    return []
 
 
 def build_section(study: Study, out: Path, messages: Messages,
@@ -160,7 +172,9 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
         if named[name] is not None:  # named by its spec: its claims are the scorecard's
             bound.setdefault(named[name].name, study)
             bound.setdefault(quick_rule(name)[0], study)  # a claim that names its study
-    card = (scorecard_table(scorecard(bound, sections), quick=any(map(is_quick, loaded)))
+    judged = any(map(is_quick, loaded)) or quick
+    card = (scorecard_table(with_fill_hints(scorecard(bound, sections), sections, set(bound), results, judged),
+                            quick=any(map(is_quick, loaded)))
             if bound or not loaded else None)
     provenance_tab = provenance_table(provenance) if provenance else None
     for table in [card] + [t for s in report_sections for t in s.tables] + [provenance_tab]:

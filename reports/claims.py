@@ -17,6 +17,9 @@ from .data import Study
 from .tables import mean_sd
 
 YES, NO, NO_DATA = "yes", "no", "no data"
+# The fourth verdict: a step is still open (its seeds did not resolve it), shown apart from "no"
+# as "not resolved (N seeds)"; "no" is kept for a step resolved against the claim.
+NOT_RESOLVED = "not resolved"
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Claim:
     claim: str
     published: str
     ours: str
-    holds: str  # YES, NO or NO_DATA
+    holds: str  # YES, NO, NO_DATA or "not resolved (N seeds)"
     id: str = ""  # set by the Check that judged it
 
 
@@ -65,19 +68,68 @@ def epochs_text(runs) -> str:
 
 
 def step_text(row) -> str:
-    """One comparison row as ``10 -> 20: -0.0031 [-0.0042, -0.0020], P 1.00``."""
+    """One comparison row as ``10 -> 20: -0.0031 [-0.0042, -0.0020], P 1.00, 5 seeds``."""
     interval = (f" [{row.low:.2g}, {row.high:.2g}]" if np.isfinite(row.low) else "")
     return (f"{row.reference} -> {row.candidate}: {row.difference:+.2g}{interval}, "
-            f"P(better) {row.prob_improvement:.2f}")
+            f"P(better) {row.prob_improvement:.2f}, {seeds_text(int(row.n))}")
 
 
-def order_text(table, claim) -> str:
-    """What an order claim's ``ours`` says: every step's difference with its 95% interval and
-    probability of improvement, then "holds" or "does not hold: <the steps that are not>"."""
+def order_holds(verdicts, seeds, expected: str = "better") -> str:
+    """An order claim's verdict from its steps' (``verdicts``, ``seeds`` used): YES when every
+    step is ``expected``; NO when a step is resolved against it (the other way, or equivalent);
+    otherwise "not resolved (N seeds)", N the most seeds an open step used."""
+    verdicts, seeds = list(verdicts), [int(n) for n in seeds]
+    if verdicts and all(v == expected for v in verdicts):
+        return YES
+    if any(v not in (expected, NOT_RESOLVED, "open") for v in verdicts):
+        return NO
+    open_seeds = [n for v, n in zip(verdicts, seeds) if v != expected]
+    return f"{NOT_RESOLVED} ({seeds_text(max(open_seeds, default=0))})"
+
+
+def verdict_text(holds: str) -> str:
+    """The opening words of an order claim's ``ours`` for its verdict."""
+    if holds == YES:
+        return "holds: every step resolved"
+    return "does not hold: " if holds == NO else "not shown yet, a step is open: "
+
+
+def order_text(table, claim, holds: str | None = None) -> str:
+    """What an order claim's ``ours`` says: "holds", "does not hold: <the steps resolved
+    against it>" or "not shown yet: <the open steps>", then every step's difference with its
+    fixed-sample 95% bootstrap interval, probability of improvement and seeds."""
+    holds = holds or (YES if claim.holds else NO)
     steps = "; ".join(step_text(row) for row in table[table["kind"] == "step"].itertuples())
-    verdict_text = "holds: every step resolved" if claim.holds else \
-        "does not hold: " + "; ".join(claim.failing)
-    return f"{verdict_text}. Steps (difference, 95% bootstrap interval): {steps}"
+    opening = verdict_text(holds) + ("" if holds == YES else "; ".join(claim.failing))
+    return f"{opening}. Steps (difference, fixed-sample 95% bootstrap interval): {steps}"
+
+
+def resolved_ordering(study: Study | None, claim: str, published: str) -> Claim | None:
+    """An order claim judged on a ``[resolve]`` study's sequential verdicts (every step must be
+    "better"), each step with its interval, seeds and the round that decided it; None when the
+    study has no ``[resolve]`` (its claims keep the fixed-sample bootstrap)."""
+    replay = getattr(study, "resolved", None)
+    if replay is None:
+        return None
+    outcomes = replay.outcomes
+    holds = order_holds([o.verdict for o in outcomes], [o.seeds for o in outcomes])
+    table = study.spec.resolve.table
+    failing = "; ".join(f"{o.comparison.text}: {o.verdict} ({seeds_text(o.seeds)})"
+                        for o in outcomes if o.verdict != "better")
+    steps = "; ".join(_outcome_text(o) for o in outcomes)
+    ours = (f"{table.metric}: {verdict_text(holds)}{'' if holds == YES else failing}. Steps "
+            f"(difference, sequential interval {table.confidence:.0%} family-wise, valid with seeds "
+            f"added until resolved, at most {table.max_seeds}): {steps}")
+    return Claim(claim, published, ours, holds)
+
+
+def _outcome_text(outcome) -> str:
+    """``width=10 -> width=20: better, -0.14 [-0.28, -0.0025], 20 seeds (round 4)``."""
+    interval = f" [{outcome.low:.2g}, {outcome.high:.2g}]" if np.isfinite(outcome.low) else ""
+    decided = f" (round {outcome.round})" if outcome.round else ""
+    dropped = f", {outcome.dropped} dropped" if outcome.dropped else ""
+    return (f"{outcome.comparison.text}: {outcome.verdict}, {outcome.mean:+.2g}{interval}, "
+            f"{seeds_text(outcome.seeds)}{decided}{dropped}")
 
 
 def ordering(study: Study | None, by: str, claim: str, published: str,
@@ -87,6 +139,9 @@ def ordering(study: Study | None, by: str, claim: str, published: str,
     (``reports.uncertainty``); the claim holds only when every step is "better"."""
     from . import uncertainty  # scipy, only when a claim is judged
 
+    resolved = resolved_ordering(study, claim, published)
+    if resolved is not None:
+        return resolved
     if study is None or by not in study.ok or column not in study.ok:
         return no_data(claim, published)
     frame = study.ok[[by, "seed", column]].dropna()
@@ -95,5 +150,7 @@ def ordering(study: Study | None, by: str, claim: str, published: str,
         return no_data(claim, published)
     table = uncertainty.comparisons(frame, by, column, True, order=levels)
     result = uncertainty.order_claim(table, expected="better")
-    ours = f"after {epochs_text(study.ok)} epochs, {column}: " + order_text(table, result)
-    return Claim(claim, published, ours, verdict(result.holds))
+    steps = table[table["kind"] == "step"]
+    holds = order_holds(steps["verdict"], steps["n"])
+    ours = f"after {epochs_text(study.ok)} epochs, {column}: " + order_text(table, result, holds)
+    return Claim(claim, published, ours, holds)

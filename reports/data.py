@@ -14,6 +14,7 @@ import pandas as pd
 import experiments
 from experiments import catalog, names
 from experiments.config import SpecError
+from experiments.resolve.rounds import with_rounds
 from experiments.study import Study as SpecStudy
 
 TABLES = ("runs", "curves", "snapshots", "activations")
@@ -57,6 +58,7 @@ class Study:
     snapshots: pd.DataFrame | None = None
     activations: pd.DataFrame | None = None
     spec: SpecStudy | None = None  # the spec the runs come from, when it is known
+    resolved: object | None = None  # [resolve]: experiments.resolve.rounds.Replay of the stored runs
 
     @property
     def report_options(self) -> dict:
@@ -164,8 +166,9 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
     Unless ``all_runs``, runs that the spec no longer contains are left out.
     """
     spec = spec or shipped_spec(name)
-    if spec is not None and spec.search is not None:  # its retrains are current runs too
-        spec = _with_retrains(name, spec, results, messages)
+    resolved = None
+    if spec is not None and (spec.search is not None or spec.resolve is not None):
+        spec, resolved = _with_retrains(name, spec, results, messages)  # current runs too
     runs = load_table(name, "runs", results, messages, required=True, spec_path=spec_path)
     if runs is None:
         return None
@@ -175,7 +178,7 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
               for table in TABLES[1:]}
     tables = {table: None if frame is None else frame[frame["run_id"].isin(runs["run_id"])]
               for table, frame in tables.items()}
-    study = Study(name=name, runs=runs, spec=spec, **tables)
+    study = Study(name=name, runs=runs, spec=spec, resolved=resolved, **tables)
     not_ok = runs[runs["status"] != "ok"]
     if len(not_ok):
         counts = ", ".join(f"{n} {status}" for status, n in not_ok["status"].value_counts().items())
@@ -187,17 +190,18 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
     return study  # a searched study's section shows its trials, diverged or not, and says so
 
 
-def _with_retrains(name: str, spec: SpecStudy, results: str, messages: Messages) -> SpecStudy:
-    """A searched spec with the retrains its stored trials call for; as it is (its trials
-    only), with a warning naming the file, when a shard the winners are read from is torn."""
-    from experiments.search.study import with_retrains
+def _with_retrains(name: str, spec: SpecStudy, results: str,
+                   messages: Messages) -> tuple[SpecStudy, object | None]:
+    """A searched spec with the retrains its stored trials call for, a ``[resolve]`` spec with
+    the seeds its rounds added, and the rounds' replay (None without ``[resolve]``); as it is (its
+    first runs only), with a warning naming the file, when a shard they are read from is torn."""
 
     try:
-        return with_retrains(spec, results)[0]
+        return with_rounds(spec, results)
     except experiments.CorruptResults as error:
-        messages.warn(f"study '{name}': the search's winners cannot be read ({error}); its "
-                      "retrains are left out")
-        return spec
+        messages.warn(f"study '{name}': the search's winners or the resolve rounds cannot be read "
+                      f"({error}); its retrains and added seeds are left out")
+        return spec, None
 
 
 def metric(runs: pd.DataFrame, key: str) -> pd.Series:

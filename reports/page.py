@@ -19,6 +19,7 @@ table.data th { background: #f4f4f4; }
 .warning { background: #fff4e0; border-left: 4px solid #e69500; padding: 0.4em 0.8em; margin: 0.4em 0; }
 .note { background: #eef5ff; border-left: 4px solid #4a7fd6; padding: 0.4em 0.8em; margin: 0.4em 0; }
 td.yes { background: #e3f4e3; } td.no { background: #fbe3e3; } td.no-data { color: #888; }
+td.not-resolved { background: #fff4d6; }
 .caption { color: #555; font-size: 0.9em; } nav a { margin-right: 1em; }
 """
 
@@ -30,6 +31,7 @@ def _table(table, level: int = 3) -> str:
         for verdict in ("yes", "no", "no data"):
             body = body.replace(f"<td>{verdict}</td>",
                                 f"<td class='{verdict.replace(' ', '-')}'>{verdict}</td>")
+        body = body.replace("<td>not resolved (", "<td class='not-resolved'>not resolved (")
     return (f"<h{level}>{html.escape(table.title)}</h{level}>{body}"
             f"<p class='caption'>{html.escape(table.caption)} "
             f"(<a href='{stem}.md'>Markdown</a>, <a href='{stem}.html'>HTML</a>)</p>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .claims import NO_DATA, YES, Claim
+from .claims import NO_DATA, NOT_RESOLVED, YES, Claim
 from .data import Study
 from .studies import StudySection, discover
 from .tables import Table
@@ -45,8 +45,18 @@ def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
     held = sum(c.holds == YES for c in claims)
     checked = sum(c.holds != NO_DATA for c in claims)
     return Table("scorecard", "Reproduction scorecard", frame,
-                 f"{held} of {checked} checked claims hold; {len(claims) - checked} without data. "
+                 f"{held} of {checked} checked claims hold{_open_count(claims)}; "
+                 f"{len(claims) - checked} without data. "
                  "Ours: mean ± sd over the seeds of the finished runs; an order claim holds only when "
-                 "every adjacent step is resolved (95% bootstrap interval, Holm over the steps)."
+                 "every adjacent step is resolved, is \"no\" only when a step is resolved against "
+                 "it, and \"not resolved (N seeds)\" while a step is open. Studies with [resolve]: "
+                 "sequential intervals, valid with seeds added until resolved; the others: "
+                 "fixed-sample 95% bootstrap intervals, Holm over the steps."
                  + (" Judged on --quick smoke runs (few epochs, one seed): not a reproduction."
                     if quick else ""))
+
+
+def _open_count(claims: list[Claim]) -> str:
+    """``, 2 not resolved`` (claims with a step still open), or nothing."""
+    open_claims = sum(c.holds.startswith(NOT_RESOLVED) for c in claims)
+    return f", {open_claims} not resolved" if open_claims else ""

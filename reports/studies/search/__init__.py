@@ -20,7 +20,8 @@ import math
 import pandas as pd
 
 from ... import uncertainty
-from ...claims import NO, YES, Check, Claim, no_data, order_text, seeds_text
+from ...claims import (NO, YES, Check, Claim, no_data, order_holds, order_text, resolved_ordering,
+                       seeds_text)
 from ...tables import Table, number
 from . import analysis, figures
 from .time_to_result import winner_times
@@ -181,14 +182,20 @@ def fair_ordering(study, what: str, claim: str, published: str) -> Claim:
     better on the search objective, resolved at every step (``uncertainty.order_claim``)."""
     if study is None or study.spec is None or study.spec.search is None:
         return no_data(claim, published)
-    plan, found = _section_of(study)
+    plan = study.spec.search
+    tuned = f"at each {what}'s own tuned {', '.join(n.key for n in plan.search.nuisance)}: "
+    resolved = resolved_ordering(study, claim, published)
+    if resolved is not None:
+        resolved.ours = tuned + resolved.ours
+        return resolved
+    _, found = _section_of(study)
     steps = found.comparisons[found.comparisons["kind"] == "step"]
     if steps.empty:
         return no_data(claim, published)
     result = uncertainty.order_claim(steps, expected="better")
-    ours = (f"{plan.search.objective} ({plan.search.at}) at each {what}'s own tuned "
-            f"{', '.join(n.key for n in plan.search.nuisance)}: " + order_text(steps, result))
-    return Claim(claim, published, ours, YES if result.holds else NO)
+    holds = order_holds(steps["verdict"], steps["n"])
+    ours = (f"{plan.search.objective} ({plan.search.at}) " + tuned + order_text(steps, result, holds))
+    return Claim(claim, published, ours, holds)
 
 
 def _within(workload: str, label: str) -> str:
