@@ -195,7 +195,6 @@ def _with_retrains(name: str, spec: SpecStudy, results: str,
     """A searched spec with the retrains its stored trials call for, a ``[resolve]`` spec with
     the seeds its rounds added, and the rounds' replay (None without ``[resolve]``); as it is (its
     first runs only), with a warning naming the file, when a shard they are read from is torn."""
-
     try:
         return with_rounds(spec, results)
     except experiments.CorruptResults as error:

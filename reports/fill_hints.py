@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from experiments import catalog, sweep
+from experiments import catalog, progress
 from experiments.backends import default_workers
 from experiments.cost_model import format_seconds, sweep_seconds
-from experiments.spec import SpecError, Study
+from experiments.config import SpecError
+from experiments.study import Study
 
 from .claims import NO_DATA, Claim
 from .studies import StudySection
@@ -48,7 +49,7 @@ def fill_command(study: Study, results: str, quick: bool) -> str:
     """```nnstudy sweep init --quick --results R``` (~45 s): the sweep and its estimated wall time."""
     name = study.name.removesuffix("-quick")
     options = (" --quick" if quick else "") + (f" --results {results}" if results != DEFAULT_RESULTS else "")
-    seconds = sweep_seconds(study, sweep.stored_runs(results, study.name), default_workers())
+    seconds = sweep_seconds(study, progress.stored_runs(results, study.name), default_workers())
     return f"`nnstudy sweep {name}{options}` (~{format_seconds(max(seconds, 1.0))})"
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from experiments import catalog, sweep
+from experiments import catalog, progress
 from experiments.backends import default_workers
 from experiments.cost_model import format_seconds, sweep_seconds
 from reports.claims import NO_DATA, Claim
@@ -30,7 +30,7 @@ def test_every_claim_without_results_names_its_sweep_and_time(sections, tmp_path
         study = catalog.find_study(found.group(1))
         assert key in (study.name, study.report.get("section"))
         assert found.group(3) == f" --results {tmp_path}"
-        expected = sweep_seconds(study, sweep.stored_runs(str(tmp_path), study.name), default_workers())
+        expected = sweep_seconds(study, progress.stored_runs(str(tmp_path), study.name), default_workers())
         assert found.group(4) == format_seconds(max(expected, 1.0))  # the cost model's figure, not another
 
 
