@@ -5,9 +5,9 @@ The definition lives in the pytest plugin, which benchmark processes of any comm
 """
 from __future__ import annotations
 
-from benchmarks.pytest_plugin.nnstudy_bench_plugin import FINGERPRINT_KEYS, fingerprint, fingerprint_id
+from benchmarks.pytest_plugin.nnstudy_bench_plugin import FINGERPRINT_KEYS, fingerprint, fingerprint_id, host_line
 
-__all__ = ["FINGERPRINT_KEYS", "fingerprint", "fingerprint_id", "differences"]
+__all__ = ["FINGERPRINT_KEYS", "fingerprint", "fingerprint_id", "differences", "host_line"]
 
 
 def differences(saved: dict, current: dict) -> dict[str, tuple]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .interactive.curves import curve_chart
+
 SECONDS = "seconds"  # the column ``with_training_seconds`` adds
 
 
@@ -73,3 +75,18 @@ def loss_against_seconds(study, path, by: str | None, label, title: str) -> list
     fig.suptitle(f"{title}\nmean over seeds at each epoch; seconds of training, evaluation excluded")
     plotting.save(fig, path)
     return list(curves["run_id"].unique())
+
+
+def seconds_chart(study, by: str | None, label, title: str):
+    """The interactive companion of ``loss_against_seconds``: a panel per split, the mean loss
+    over seeds at each epoch against the mean seconds spent by then (log-log)."""
+    from . import plotting  # as above
+
+    columns = (by, "seed") if by else ("seed",)
+    curves = with_training_seconds(study.curves_of_ok_runs(columns))
+    curves = curves[curves[SECONDS] > 0]
+    long = plotting.split_frame(curves, dict(plotting.SPLITS),
+                                ["run_id", "epoch", SECONDS, *columns])
+    return curve_chart(long, SECONDS, f"{plotting.loss_name(study)}", x_title="training seconds",
+                       cols="split", hue=by, label=label, log_x=True, log_y=True, title=title,
+                       along="epoch")

@@ -18,6 +18,7 @@ import pandas as pd
 from experiments.config import FIELDS
 
 from . import cost, plotting
+from .interactive.curves import curve_chart
 from .data import Study
 from .tables import Table, number, summary_table
 
@@ -148,39 +149,60 @@ def figure_name(study: Study, metric: str, x: str) -> str:
             else f"{study.name}_final_{metric}_by_{x}.png")
 
 
-def draw(study: Study, path: Path, metric: str, where: Layout,
-         labels: dict | None = None) -> list[str]:
+@dataclass
+class Curves:
+    """What a curve figure draws: ``long`` (run_id, seed, x, the factors, split, value), the
+    column that colours the lines, and its axes."""
+
+    long: pd.DataFrame
+    hue: str | None
+    x_label: str
+    log_x: bool
+    loss: bool
+
+
+def curves_to_draw(study: Study, metric: str, where: Layout) -> Curves:
     """``metric``'s training and validation values (as ``METRIC_CURVES`` names them) against
-    ``where.x``: per epoch from ``curves``, or the final values against a factor; ``labels``
-    (factor -> label(value)) names the lines of a factor that colours them. Returns the run ids
-    drawn."""
+    ``where.x``: per epoch from ``curves``, or the final values against a factor."""
     factor_columns = [key for key in (where.cols, where.rows, *where.hue) if key]
     curve_columns = METRIC_CURVES[metric]
     if where.x == "epoch":
         frame = study.curves_of_ok_runs(("seed", *factor_columns))
-        columns, x_label = curve_columns, "epoch"
+        columns = curve_columns
     else:
         frame = study.ok
         columns = {f"final_{column}": name for column, name in curve_columns.items()}
         factor_columns.append(where.x)
-        x_label = where.x
     long = plotting.split_frame(frame, columns, ["run_id", "seed", where.x, *factor_columns])
     if long.empty:
         raise ValueError(f"no finite {metric} values to draw")
     long, hue = _with_hue(long, where.hue)
-    loss = metric.endswith("loss")
     x_values = long[where.x] if where.x != "epoch" else None
-    log_x = (x_values is not None and pd.api.types.is_numeric_dtype(x_values)
-             and x_values.min() > 0 and x_values.max() / x_values.min() >= 20)
+    log_x = bool(x_values is not None and pd.api.types.is_numeric_dtype(x_values)
+                 and x_values.min() > 0 and x_values.max() / x_values.min() >= 20)
+    return Curves(long, hue, where.x, log_x, metric.endswith("loss"))
+
+
+def _panel_title(where: Layout, metric: str):
+    return lambda col, row: ", ".join(
+        f"{key} = {_value_text(level)}" for key, level in ((where.cols, col), (where.rows, row))
+        if key) or ("final " if where.x != "epoch" else "") + metric.replace("_", " ")
+
+
+def draw(study: Study, path: Path, metric: str, where: Layout,
+         labels: dict | None = None) -> list[str]:
+    """The curve figure of ``metric`` (``curves_to_draw``); ``labels`` (factor -> label(value))
+    names the lines of a factor that colours them. Returns the run ids drawn."""
+    found = curves_to_draw(study, metric, where)
+    long, hue, loss, log_x = found.long, found.hue, found.loss, found.log_x
     panels = max(1, long[where.cols].nunique() if where.cols else 1)
     fig, axes = plotting.facet_lines(
         long, where.x, "value", cols=where.cols, rows=where.rows, hue=hue,
         style="split", log_y=loss, log_x=log_x, marker=None if where.x == "epoch" else "o",
-        hue_label=(labels or {}).get(hue, _value_text), xlabel=x_label + (" (log scale)" if log_x else ""),
+        hue_label=(labels or {}).get(hue, _value_text),
+        xlabel=found.x_label + (" (log scale)" if log_x else ""),
         ylabel=(f"{plotting.loss_name(study)} (log scale)" if loss else "accuracy"),
-        panel_title=lambda col, row: ", ".join(
-            f"{key} = {_value_text(level)}" for key, level in ((where.cols, col), (where.rows, row))
-            if key) or ("final " if where.x != "epoch" else "") + metric.replace("_", " "),
+        panel_title=_panel_title(where, metric),
         panel_size=(6.2, 4.4) if panels <= 2 else (4.4, 3.4))
     if not loss:
         for ax in np.ravel(axes):
@@ -194,6 +216,18 @@ def draw(study: Study, path: Path, metric: str, where: Layout,
                  f"{plotting.seeds_note(plotting.seeds_per_line(long, lines))}")
     plotting.save(fig, path)
     return list(long["run_id"].unique())
+
+
+def chart(study: Study, metric: str, where: Layout, labels: dict | None = None):
+    """The interactive companion of ``draw``'s figure (``reports.interactive.curves``)."""
+    found = curves_to_draw(study, metric, where)
+    if not pd.api.types.is_numeric_dtype(found.long[where.x]):
+        return None  # a categorical x (an optimizer's name) has no range to brush or zoom
+    return curve_chart(
+        found.long, where.x, f"{plotting.loss_name(study)}" if found.loss else "accuracy",
+        cols=where.cols, rows=where.rows, hue=found.hue, style="split",
+        label=(labels or {}).get(found.hue, _value_text), log_x=found.log_x, log_y=found.loss,
+        title=f"{study.name}: {'loss' if found.loss else 'accuracy'} against {where.x}")
 
 
 def _best_accuracy(study: Study) -> pd.Series:
@@ -260,11 +294,14 @@ def section(b) -> None:
     if where.x != "epoch" or b.has("curves", "curve figures"):
         for metric in metrics_to_draw(study):
             b.figure(figure_name(study, metric, where.x), _caption(metric, where),
-                     lambda p, metric=metric: draw(study, p, metric, where, b.labels))
+                     lambda p, metric=metric: draw(study, p, metric, where, b.labels),
+                     lambda metric=metric: chart(study, metric, where, b.labels))
     if where.x == "epoch" and study.curves is not None and cost.timed(study.curves):
         by = where.cols or (where.hue[0] if len(where.hue) == 1 else None)
         b.figure(f"{study.name}_loss_vs_seconds.png", "Loss against training seconds"
                  + (f", a line per {by}." if by else "."),
                  lambda p: cost.loss_against_seconds(study, p, by, b.labels.get(by, str),
-                                                     f"{study.name}: loss against training time"))
+                                                     f"{study.name}: loss against training time"),
+                 lambda: cost.seconds_chart(study, by, b.labels.get(by, str),
+                                                  f"{study.name}: loss against training time"))
     b.table("metrics", lambda: metrics_table(study, varying))

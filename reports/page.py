@@ -5,6 +5,7 @@ import html
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .interactive import embed
 from .output import write_atomically
 
 STYLE = """
@@ -41,6 +42,17 @@ def _message(level: str, text: str) -> str:
     return f"<div class='{level}'><b>{level}:</b> {html.escape(text)}</div>"
 
 
+def _figure(path: str, caption: str, charts: list, chart_ids: list[str]) -> str:
+    """A figure: its interactive charts (when it has any) above the PNG, which then sits in a
+    ``<details>`` the page folds once a chart has rendered."""
+    image = (f"<img src='{html.escape(path)}' alt='{html.escape(caption)}'>"
+             f"<figcaption>{html.escape(caption)}</figcaption>")
+    if not charts:
+        return f"<figure>{image}</figure>"
+    return (f"<figure>{''.join(map(embed.chart_html, charts, chart_ids))}<details class='png' open>"
+            f"<summary>static figure (PNG)</summary>{image}</details></figure>")
+
+
 def write_index(report) -> Path:
     """Write ``index.html`` into ``report.out``; it links only files the build wrote."""
     out = report.out
@@ -55,6 +67,7 @@ def write_index(report) -> Path:
         nav.append("<a href='#provenance'>Provenance</a>")
     parts.append(f"<nav>{''.join(nav)}</nav>")
     parts += [_message(level, text) for level, text in report.messages]
+    charts = 0
     if report.scorecard is not None:
         parts.append(f"<section id='scorecard'>{_table(report.scorecard, level=2)}</section>")
     for section in report.sections:
@@ -64,8 +77,10 @@ def write_index(report) -> Path:
         parts += [_message("warning", text) for text in section.warnings]
         for path, caption in section.figures:
             if (out / path).exists():
-                parts.append(f"<figure><img src='{html.escape(path)}' alt='{html.escape(caption)}'>"
-                             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+                made = section.charts.get(path, [])
+                parts.append(_figure(path, caption, made,
+                                     [f"chart-{charts + i + 1}" for i in range(len(made))]))
+                charts += len(made)
         parts += [_table(table) for table in section.tables]
         parts.append("</section>")
     if report.provenance is not None:
@@ -73,6 +88,6 @@ def write_index(report) -> Path:
     index = out / "index.html"
     out.mkdir(parents=True, exist_ok=True)
     write_atomically(index, "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-                     f"<title>nnstudy report</title><style>{STYLE}</style></head><body>\n"
-                     + "\n".join(parts) + "\n</body></html>\n")
+                     f"<title>nnstudy report</title><style>{STYLE}</style>{embed.head(charts > 0)}"
+                     "</head><body>\n" + "\n".join(parts) + f"\n{embed.tail()}</body></html>\n")
     return index

@@ -26,6 +26,7 @@ class Section:
     figures: list[tuple[str, str]] = field(default_factory=list)  # (path, caption)
     tables: list[Table] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    charts: dict = field(default_factory=dict)  # figure path -> its interactive Charts (a list)
 
 
 class SectionBuilder:
@@ -56,8 +57,11 @@ class SectionBuilder:
         """Whether ``figures/<name>`` is already in the section."""
         return any(path == f"figures/{name}" for path, _ in self.section.figures)
 
-    def figure(self, name: str, caption: str, draw: Callable[[Path], list[str] | None]) -> None:
-        """Draw ``figures/<name>``; ``draw(path)`` returns the run ids drawn (None: all ok runs)."""
+    def figure(self, name: str, caption: str, draw: Callable[[Path], list[str] | None],
+               *charts: Callable[[], object]) -> None:
+        """Draw ``figures/<name>``; ``draw(path)`` returns the run ids drawn (None: all ok runs).
+        Each of ``charts()`` makes an interactive companion (a ``reports.interactive.curves.Chart``
+        or None), made only when the PNG was, and left out on its own when it fails."""
         if self.drawn(name):
             return
         path = self.out / "figures" / name
@@ -65,6 +69,10 @@ class SectionBuilder:
         if run_ids is None or not path.exists():
             return
         self.section.figures.append((f"figures/{name}", caption))
+        for chart in charts:
+            made = self.attempt(f"an interactive chart of {name}", chart)
+            if made is not None:
+                self.section.charts.setdefault(f"figures/{name}", []).append(made)
         runs = self.study.runs[self.study.runs["run_id"].isin(run_ids)]
         self.provenance.append(provenance_row(name, runs))
         warning = mixing_warning(f"figure {name}", runs)

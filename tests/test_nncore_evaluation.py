@@ -50,6 +50,7 @@ def single_pass(net, X, Y) -> tuple[float, float]:
 def test_numpy_evaluation_in_chunks_gives_a_single_pass_numbers_to_the_bit(name, dtype, monkeypatch):
     # A chunk of 97 rows at the widest layer: 1,500 rows make 16 chunks, the last one short.
     monkeypatch.setattr(evaluation, "CHUNK_ENTRIES", 97 * max(NETS[name][0][1:]))
+    monkeypatch.setattr(evaluation, "MIN_ROWS", 1)
     net, X, Y = problem(name, dtype=dtype)
     assert evaluation.chunk_rows(net.layer_sizes, len(X)) == 97
     evaluate = Evaluation(net)

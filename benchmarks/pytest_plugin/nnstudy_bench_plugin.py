@@ -40,6 +40,39 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+VECTOR_EXTENSIONS = ("avx512f", "avx512_bf16", "avx2", "fma", "avx", "sse4_2", "neon", "asimd")
+
+
+def cpu_details() -> dict:
+    """The CPU's vendor, family and model numbers and the vector extensions it exposes (those of
+    ``VECTOR_EXTENSIONS`` in /proc/cpuinfo's flags), as far as this system tells."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    flags = set((fields.get("flags") or fields.get("Features") or "").split())
+    return {"vendor": fields.get("vendor_id", platform.machine()), "family": fields.get("cpu family", "?"),
+            "model": fields.get("model", "?"),
+            "vector_extensions": [flag for flag in VECTOR_EXTENSIONS if flag in flags]}
+
+
+def host_line() -> str:
+    """One line naming the host of a measurement: CPU model, family/model, vector extensions, the
+    BLAS NumPy calls (library, version, the kernel it runs, its threads), the cores and the load
+    average (os.getloadavg) at the time of the call."""
+    details, blas = cpu_details(), numpy_blas()
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (f"host: {cpu_model()} ({details['vendor']} family {details['family']} model {details['model']}; "
+            f"{' '.join(details['vector_extensions']) or 'no vector extensions listed'}), "
+            f"BLAS {blas.get('internal_api', 'unknown')} {blas.get('version', '')} kernel "
+            f"{blas.get('architecture', 'unknown')} with {blas.get('num_threads', '?')} thread(s), "
+            f"{os.cpu_count()} cores, load average {load}")
+
+
 def numpy_blas() -> dict:
     """threadpoolctl's record of the BLAS that NumPy calls (else the first BLAS pool it finds)."""
     import numpy  # noqa: F401  (loads NumPy's BLAS so that threadpoolctl sees it)
@@ -165,3 +198,8 @@ def pytest_configure(config):
 
 def pytest_benchmark_update_machine_info(config, machine_info):
     machine_info["nnstudy"] = fingerprint()
+    machine_info["nnstudy_host"] = host_line()
+
+
+def pytest_report_header(config):
+    return host_line()

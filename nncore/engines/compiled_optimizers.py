@@ -20,7 +20,7 @@ from .compiled_kernels import batch_gradients, batch_rows
 
 # numba's cache checks only this file; batch_gradients' machine code comes from compiled_kernels:
 # its stamp here (tests/test_nncore_compiled_cache.py) makes a change there recompile this file's too.
-DEPENDS_ON = {"compiled_kernels.py": "6208f198b5e94b15"}
+DEPENDS_ON = {"compiled_kernels.py": "21585eccf08ccbcc"}
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW = range(7)
 RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad": ADAGRAD,

@@ -22,6 +22,7 @@ import pandas as pd
 from ... import uncertainty
 from ...claims import (NO, YES, Check, Claim, no_data, order_holds, order_text, resolved_ordering,
                        seeds_text)
+from ...interactive.trials import axis_chart, parallel_coordinates
 from ...tables import Table, number
 from . import analysis, figures
 from .time_to_result import winner_times
@@ -164,7 +165,11 @@ def section(b) -> None:
                  f"The objective against each nuisance{where}, one point per trial, a colour per "
                  "grid point; the best trial of each ringed, diverged trials as crosses.",
                  lambda p, t=trials, i=ids: (figures.axis_plots(
-                     t, search.nuisance, p, search.objective, search.lower_is_better), i)[1])
+                     t, search.nuisance, p, search.objective, search.lower_is_better), i)[1],
+                 lambda t=trials: axis_chart(t, search.nuisance, search.objective,
+                                             search.lower_is_better),
+                 lambda t=trials: parallel_coordinates(t, search.nuisance, search.objective,
+                                                       search.lower_is_better))
         if budget is not None and budget["expected"].map(math.isfinite).any():  # else nothing to draw
             b.figure(f"{name}_search_budget{suffix}.png",
                      f"Budget curve{where}: the expected best objective after k trials (k = "

@@ -1,0 +1,217 @@
+"""A curve figure as an interactive chart: per panel (a value of the figure's facets), the mean of
+each configuration over its seeds with the 95% bootstrap band, the individual seeds behind a
+checkbox, and:
+
+- hover on a point: its configuration, split, x, value and seed count (or seed, for a seed's line);
+- click on a legend entry: isolate that configuration (the others fade; shift-click adds one,
+  double-click anywhere restores all);
+- mouse wheel: zoom; shift-drag: pan (every panel shares its axes); double-click: reset;
+- drag across a panel: brush an x (epoch) range, which is drawn bold on every panel.
+
+Input is the long frame the PNG is drawn from (``reports.generic``): one row per run, x and split,
+with ``value``. More than ``MAX_SEED_ROWS`` per-seed points are not embedded (the chart keeps the
+means and bands, and its note says so); more than ``MAX_MEAN_ROWS`` mean points keep every k-th x.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from experiments.stats import mean_intervals
+
+MAX_SEED_ROWS = 20_000
+MAX_MEAN_ROWS = 20_000
+PANEL_WIDTH, PANEL_HEIGHT = 330, 230
+FADED = 0.08        # opacity of a configuration the legend did not pick
+SEED_OPACITY = 0.35
+SERIES, PANEL = "configuration", "panel"
+
+
+@dataclass
+class Chart:
+    """A Vega-Lite spec (JSON-ready dict) and a sentence on what it shows, when it is not all."""
+
+    spec: dict
+    note: str = ""
+
+
+def _significant(frame: pd.DataFrame, columns: list[str], digits: int = 5) -> pd.DataFrame:
+    """Floats rounded to ``digits`` significant digits: the page carries fewer bytes per point."""
+    def rounded(value):
+        if not np.isfinite(value) or value == 0:
+            return None if not np.isfinite(value) else 0.0
+        return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return frame.assign(**{c: frame[c].astype(float).map(rounded) for c in columns if c in frame})
+
+
+def _panel_names(frame: pd.DataFrame, cols: str | None, rows: str | None) -> pd.Series:
+    """``width = 10, depth = 2`` per row (one panel named "" without facets)."""
+    parts = [frame[key].map(lambda v, key=key: f"{key} = {v}") for key in (cols, rows) if key]
+    if not parts:
+        return pd.Series("", index=frame.index)
+    return parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
+
+
+def _thinned(summary: pd.DataFrame, x: str) -> tuple[pd.DataFrame, str]:
+    """Every k-th x value when the means are too many to inline, and the sentence saying so."""
+    if len(summary) <= MAX_MEAN_ROWS:
+        return summary, ""
+    values = np.sort(summary[x].unique())
+    step = math.ceil(len(summary) / MAX_MEAN_ROWS)
+    kept = set(values[::step]) | {values[-1]}
+    return (summary[summary[x].isin(kept)],
+            f"means shown at every {step}th {x} of {len(values)} ({len(summary):,} points)")
+
+
+def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | None = None,
+            hue: str | None = None, style: str | None = None, label: Callable = str,
+            along: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """(means with their band per panel, configuration, split and x; the per-seed rows or None
+    when too many; the note). ``long``: run_id, seed, x, the facet and hue columns, ``style``
+    (e.g. split) and value. ``along``: the column the means are taken at when x is a clock that
+    differs between seeds (epoch, for x = seconds): x is then the mean clock there."""
+    frame = long.assign(**{PANEL: _panel_names(long, cols, rows),
+                           SERIES: long[hue].map(label) if hue else "all runs"})
+    split = style or "_split"
+    if not style:
+        frame = frame.assign(_split="")
+    frame[split] = frame[split].astype(str)
+    keys = [PANEL, SERIES, split, along or x]
+    summary = mean_intervals(frame, keys, "value")
+    if along:
+        clock = frame.groupby(keys, sort=True)[x].mean().rename(x).reset_index()
+        summary = summary.merge(clock, on=keys, how="left")
+    summary, note = _thinned(summary, x)
+    summary = _significant(summary, ["mean", "low", "high", x]).rename(columns={split: "split"})
+    seeds = None
+    if len(frame) <= MAX_SEED_ROWS:
+        seeds = _significant(frame[[PANEL, SERIES, split, "run_id", "seed", x, "value"]],
+                             ["value", x]).rename(columns={split: "split"})
+    else:
+        runs = frame["run_id"].nunique()
+        note = "; ".join(filter(None, [note, f"individual seeds not embedded ({runs:,} runs, "
+                                             f"{len(frame):,} points): means and bands only"]))
+    return summary, seeds, note
+
+
+def _domain(values: pd.Series, log: bool) -> list[float]:
+    """[low, high] of the finite (positive, on a log axis) values. Set, not left to the data, so
+    that an empty layer (no seed shown, no range brushed) has nothing to measure."""
+    values = values.astype(float)
+    values = values[np.isfinite(values) & ((values > 0) if log else True)]
+    if values.empty:
+        return [1.0, 10.0] if log else [0.0, 1.0]
+    return [float(values.min()), float(values.max())]
+
+
+def _scales(summary: pd.DataFrame, seeds: pd.DataFrame | None, x: str, log_x: bool,
+            log_y: bool) -> tuple[alt.Scale, alt.Scale]:
+    """The shared x and y scales: the band, the means and (when embedded) the seeds fit."""
+    y_values = [summary["low"], summary["high"], summary["mean"]]
+    y_values += [seeds["value"]] if seeds is not None else []
+    x_domain, y_domain = _domain(summary[x], log_x), _domain(pd.concat(y_values), log_y)
+    return (alt.Scale(type="log" if log_x else "linear", domain=x_domain, nice=False),
+            alt.Scale(type="log", domain=y_domain) if log_y
+            else alt.Scale(type="linear", domain=y_domain, zero=False))
+
+
+def _params(seeds: bool) -> dict:
+    """The chart's parameters: the legend pick, the linked zoom, the x brush, the seeds checkbox."""
+    found = {
+        "pick": alt.selection_point(name="pick", fields=[SERIES], bind="legend"),
+        "zoom": alt.selection_interval(
+            name="zoom", bind="scales", zoom="wheel!",
+            translate="[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"),
+        "brush": alt.selection_interval(
+            name="brush", encodings=["x"], empty=False,
+            on="[pointerdown[!event.shiftKey], window:pointerup] > window:pointermove!"),
+    }
+    if seeds:
+        found["seeds"] = alt.param(name="seeds", value=False,
+                                   bind=alt.binding_checkbox(name="individual seeds "))
+    return found
+
+
+def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, x: str, scales,
+           titles: tuple[str, str], order: list[str], params: dict, index: int) -> alt.LayerChart:
+    """One panel: band, seeds (behind the checkbox), means, the brushed range bold, hover points.
+    Its layers are named ``p<index>_<layer>`` (the SVG's class names: what the browser tests find)."""
+    x_scale, y_scale = scales
+    color = alt.Color(f"{SERIES}:N", scale=alt.Scale(domain=order), title=SERIES,
+                      legend=alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3))
+    dash = alt.StrokeDash("split:N", title="split", legend=None if summary["split"].nunique() < 2
+                          else alt.Legend(symbolType="stroke", symbolStrokeWidth=2))
+    picked = alt.condition(params["pick"], alt.value(1.0), alt.value(FADED))
+    X = alt.X(f"{x}:Q", scale=x_scale, title=titles[0])
+    base = alt.Chart(summary).transform_filter(alt.datum[PANEL] == name)
+    band = base.mark_area().encode(
+        X, alt.Y("low:Q", scale=y_scale, title=titles[1]), alt.Y2("high:Q"), color,
+        detail="split:N", opacity=alt.condition(params["pick"], alt.value(0.18), alt.value(0.02)))
+    mean = base.mark_line(strokeWidth=2).encode(
+        X, alt.Y("mean:Q", scale=y_scale), color, dash, opacity=picked)
+    bold = base.mark_line(strokeWidth=4).encode(X, alt.Y("mean:Q", scale=y_scale), color, dash,
+                                                opacity=picked).transform_filter(params["brush"])
+    hover = base.mark_point(size=60, filled=True, opacity=0).encode(
+        X, alt.Y("mean:Q", scale=y_scale), color, tooltip=[
+            alt.Tooltip(f"{SERIES}:N"), alt.Tooltip("split:N"), alt.Tooltip(f"{x}:Q"),
+            alt.Tooltip("mean:Q", title="mean", format=".4g"), alt.Tooltip("n:Q", title="seeds"),
+            alt.Tooltip("low:Q", title="95% low", format=".4g"),
+            alt.Tooltip("high:Q", title="95% high", format=".4g")])
+    layers = [layer.properties(name=f"p{index}_{what}") for layer, what in
+              zip((band, mean, bold, hover), ("band", "mean", "bold", "hover"))]
+    if seeds is not None:
+        seed_lines = alt.Chart(seeds).transform_filter(alt.datum[PANEL] == name).transform_filter(
+            "seeds").mark_line(strokeWidth=1, point=alt.OverlayMarkDef(size=12, opacity=0)).encode(
+            X, alt.Y("value:Q", scale=y_scale), color, dash, detail="run_id:N",
+            opacity=alt.condition(params["pick"], alt.value(SEED_OPACITY), alt.value(FADED / 2)),
+            tooltip=[alt.Tooltip(f"{SERIES}:N"), alt.Tooltip("seed:Q"), alt.Tooltip("split:N"),
+                     alt.Tooltip(f"{x}:Q"), alt.Tooltip("value:Q", format=".4g")])
+        layers.insert(1, seed_lines.properties(name=f"p{index}_seeds"))
+    chart = alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+    return chart.properties(title=name) if name else chart
+
+
+def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None = None,
+                cols: str | None = None, rows: str | None = None, hue: str | None = None,
+                style: str | None = None, label: Callable = str, log_x: bool = False,
+                log_y: bool = False, title: str = "", along: str | None = None) -> Chart:
+    """The interactive companion of a faceted curve figure (``reports.plotting.facet_lines``'s
+    arguments): a panel per facet value, a colour per ``hue`` value named by ``label``, a dash
+    per ``style`` value; ``log_x``/``log_y`` as the PNG's axes."""
+    summary, seeds, note = prepare(long, x, cols=cols, rows=rows, hue=hue, style=style,
+                                   label=label, along=along)
+    if log_y:  # a log axis cannot show a band edge at or below 0
+        summary = summary.assign(low=summary["low"].where(summary["low"] > 0))
+    order = list(dict.fromkeys(long.sort_values(hue)[hue].map(label))) if hue else ["all runs"]
+    params = _params(seeds is not None)
+    scales = _scales(summary, seeds, x, log_x, log_y)
+    panels = [_panel(summary, seeds, name, x, scales, (x_title or x, y_title),
+                     order, params, i) for i, name in enumerate(dict.fromkeys(summary[PANEL]))]
+    columns = max(1, summary[PANEL].map(lambda n: n.split(", ")[0]).nunique()) if cols else 1
+    chart = alt.concat(*panels, columns=min(columns, 3)).resolve_scale(x="shared", y="shared")
+    chart = chart.properties(title=alt.TitleParams(title, anchor="start")) if title else chart
+    spec = chart.to_dict(validate=False)
+    spec["params"] = top_level(params, spec["concat"],
+                               {"pick": "mean", "zoom": "hover", "brush": "hover"})
+    return Chart(spec, note)
+
+
+def top_level(params: dict, panels: list[dict], hosts: dict[str, str]) -> list[dict]:
+    """The parameters, each defined once for the whole chart and listening on its ``hosts`` layer
+    of every panel (Vega-Lite's top-level ``params`` with ``views``): one legend pick, one zoom
+    and one brush shared by all panels, which is what links them. Layers are named
+    ``p<i>_<what>`` (``_panel``)."""
+    views = [layer["name"] for panel in panels for layer in panel.get("layer", [])]
+    found = []
+    for name, param in params.items():
+        spec = param.param.to_dict()
+        if name in hosts:
+            # Altair appends a suffix to each layer's name (p0_mean_0): match on the prefix
+            spec["views"] = [view for view in views if view.split("_")[1] == hosts[name]]
+        found.append(spec)
+    return found
