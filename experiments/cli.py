@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
 
 import nndata
 
@@ -19,10 +18,9 @@ from .cost_model import format_seconds, sweep_seconds, total_runs, unknown_runs_
 from .store import CorruptResults, UnwritableResults
 from .parser import build_parser
 from .spec import SpecError
+from .stopping import EXIT_INTERRUPTED, EXIT_TERMINATED, stoppable  # noqa: F401
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
-EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
-EXIT_INTERRUPTED = 128 + 2  # ... and by SIGINT (Ctrl-C)
 
 
 def _load(names: list[str], quick: bool, max_runs: int) -> list[specs.Study]:
@@ -277,6 +275,7 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
     from . import store, sweep
+    from .plugin_engines import plugin_engines
     from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
     from .resolve.rounds import known_runs, status_note
 
@@ -316,6 +315,9 @@ def cmd_status(args) -> int:
                      "not reported)")
         if c.unknown:
             note += f"  ({c.unknown} of unknown staleness)"
+        plugins = plugin_engines(study)
+        if plugins:  # status reads the spec without running the modules it names
+            note += f"  (plugin engine {', '.join(plugins)}: not imported by status)"
         print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
               f"{_stale_cell(c.stale + c.stale_data, c.unknown):>5}{note}")
     if not args.studies:
@@ -388,22 +390,6 @@ LEFT_BEHIND = {"sweep": "finished runs are stored; rerun the same command to res
                           "only once it is written); rerun to finish",
                "plan": "plan: nothing was changed", "list": "list: nothing was changed",
                "status": "status: nothing was changed"}
-
-
-def stoppable(call: Callable[[], int], left_behind: str) -> int:
-    """``call()``, with Ctrl-C (exit 130) or SIGTERM (143) during it one line saying what it
-    leaves behind, no traceback: the one way every command stops."""
-    from .backends import Terminated, sigterm_as_interrupt
-
-    try:
-        with sigterm_as_interrupt():
-            return call()
-    except Terminated:  # kill, a scheduler or CI: stopped like Ctrl-C
-        print(f"terminated: {left_behind}", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print(f"interrupted: {left_behind}", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 def run(args: argparse.Namespace) -> int:

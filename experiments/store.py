@@ -124,10 +124,11 @@ def shard_paths(results: str | os.PathLike, study: str, table: str) -> list[Path
             return []
         return sorted(p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith("."))
     except OSError as error:
-        raise InaccessibleResults(_inaccessible(directory, error)) from None
+        raise InaccessibleResults(inaccessible(directory, error)) from None
 
 
-def _inaccessible(path: Path, error: OSError) -> str:
+def inaccessible(path: Path, error: OSError) -> str:
+    """Why a folder of the results cannot be looked into, naming it."""
     return f"{path}: cannot be read ({error.strerror or error}); another user's folder?"
 
 
@@ -402,33 +403,3 @@ def compact(results: str | os.PathLike, study: str, table: str) -> Path | None:
     from .compaction import compact as compact_table
 
     return compact_table(results, study, table)
-
-
-def study_folders(results: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
-    """The studies ``results`` holds runs of, sorted, and the folders in it that cannot be
-    looked into (another user's, mode 700) with why: ``({name: reason})``."""
-    root = Path(results)
-    if not root.is_dir():
-        return [], {}
-    readable, inaccessible = [], {}
-    for path in sorted(root.iterdir()):
-        try:
-            if path.is_dir() and (path / "runs").is_dir():
-                readable.append(path.name)
-        except OSError as error:
-            inaccessible[path.name] = _inaccessible(path, error)
-    return readable, inaccessible
-
-
-def studies_with_results(results: str | os.PathLike) -> list[str]:
-    """The studies ``results`` holds runs of (folders that cannot be looked into left out)."""
-    return study_folders(results)[0]
-
-
-def has_results(results: str | os.PathLike, study: str) -> bool:
-    """Whether ``results`` holds runs of ``study``, looking at that study's folder alone; True
-    when it cannot be looked into (its reader then names it)."""
-    try:
-        return (Path(results) / study / "runs").is_dir()
-    except OSError:
-        return True

@@ -1,0 +1,28 @@
+"""How every command stops on Ctrl-C or SIGTERM: one line saying what it leaves behind, no
+traceback, exit 130 or 143 (the shell's statuses for SIGINT and SIGTERM). Each command's line is
+its own (``experiments.cli.LEFT_BEHIND``, ``nnstudy.cli.LEFT_BEHIND``): a sweep's finished runs
+are stored, a report stopped half-way was not written.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+EXIT_INTERRUPTED = 128 + 2  # the shell's status for a process ended by SIGINT (Ctrl-C)
+EXIT_TERMINATED = 128 + 15  # ... and by SIGTERM
+
+
+def stoppable(call: Callable[[], int], left_behind: str) -> int:
+    """``call()``, with Ctrl-C (exit 130) or SIGTERM (143) during it one line saying what it
+    leaves behind, no traceback: the one way every command stops."""
+    from .backends import Terminated, sigterm_as_interrupt  # the run machinery: when a command runs
+
+    try:
+        with sigterm_as_interrupt():
+            return call()
+    except Terminated:  # kill, a scheduler or CI: stopped like Ctrl-C
+        print(f"terminated: {left_behind}", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print(f"interrupted: {left_behind}", file=sys.stderr)
+        return EXIT_INTERRUPTED
