@@ -18,7 +18,7 @@ from .cost_model import format_seconds, sweep_seconds, total_runs, unknown_runs_
 from .store import CorruptResults, UnwritableResults
 from .parser import build_parser
 from .spec import SpecError
-from .stopping import EXIT_INTERRUPTED, EXIT_TERMINATED, stoppable  # noqa: F401
+from .stopping import EXIT_INTERRUPTED, EXIT_TERMINATED, LEFT_BEHIND, stoppable  # noqa: F401
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
 
@@ -109,7 +109,7 @@ def _sweep_retrains(args, searched: list[specs.Study]) -> int:
     from dataclasses import replace
 
     from . import sweep
-    from .search.study import stage_two
+    from .search.study import no_winner_lines, stage_two
 
     todo, unreadable = [], []
     for study in searched:
@@ -119,7 +119,8 @@ def _sweep_retrains(args, searched: list[specs.Study]) -> int:
         except CorruptResults as error:  # as every other path: named, exit 2
             unreadable.append(f"{study.name} retrains not run: {error}")
             continue
-        _say_no_winner(study, outcome)
+        for line in no_winner_lines(study.name, study.search, outcome):
+            print(line, file=sys.stderr)
         if sweep.select(replace(study, runs=retrain), stored):
             todo.append(replace(study, runs=retrain))
     if not todo:
@@ -129,14 +130,6 @@ def _sweep_retrains(args, searched: list[specs.Study]) -> int:
     again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
     code = _sweep_studies(again, todo)
     return max(code, _report_unreadable(unreadable, args.missing_only))
-
-
-def _say_no_winner(study: specs.Study, outcome) -> None:
-    """One line per grid point whose every trial diverged or failed: nothing to retrain there."""
-    for grid_point in outcome.none_finished:
-        print(f"{study.name}: {study.search.grid_labels[grid_point]}: no winner: every trial "
-              "diverged or failed, nothing to retrain (the nuisance ranges may reach too far)",
-              file=sys.stderr)
 
 
 def _sweep_studies(args, studies: list[specs.Study]) -> int:
@@ -275,7 +268,6 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
     from . import store, sweep
-    from .plugin_engines import plugin_engines
     from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
     from .resolve.rounds import known_runs, status_note
 
@@ -307,17 +299,7 @@ def cmd_status(args) -> int:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
-        note = (f"  (+{c.extra} stored runs superseded by the spec: kept, not rerun, not reported)"
-                if c.extra else "")
-        note += status_note(replay)
-        if c.stale_data:
-            note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "
-                     "not reported)")
-        if c.unknown:
-            note += f"  ({c.unknown} of unknown staleness)"
-        plugins = plugin_engines(study)
-        if plugins:  # status reads the spec without running the modules it names
-            note += f"  (plugin engine {', '.join(plugins)}: not imported by status)"
+        note = _status_notes(study, c) + status_note(replay)
         print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
               f"{_stale_cell(c.stale + c.stale_data, c.unknown):>5}{note}")
     if not args.studies:
@@ -336,6 +318,22 @@ def cmd_status(args) -> int:
               f"{statuses.count('failed'):>6} {'?':>7} "
               f"{_stale_cell(staleness.count(True), staleness.count(None)):>5}  (no shipped spec)")
     return EXIT_USAGE if unreadable else EXIT_OK
+
+
+def _status_notes(study: specs.Study, c) -> str:
+    """What a study's ``status`` row adds after its counts (``c``: its ``sweep.Counts``)."""
+    from .plugin_engines import plugin_engines
+
+    note = (f"  (+{c.extra} stored runs superseded by the spec: kept, not rerun, not reported)"
+            if c.extra else "")
+    if c.stale_data:
+        note += f"  ({c.stale_data} stale: stored from an earlier version of the data file; not reported)"
+    if c.unknown:
+        note += f"  ({c.unknown} of unknown staleness)"
+    plugins = plugin_engines(study)
+    if plugins:  # status reads the spec without running the modules it names
+        note += f"  (plugin engine {', '.join(plugins)}: not imported by status)"
+    return note
 
 
 def _stale_cell(stale: int, unknown: int) -> str:
@@ -382,14 +380,6 @@ COMMANDS = {"sweep": cmd_sweep, "plan": cmd_plan, "list": cmd_list, "status": cm
 
 def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
-
-
-# What a command stopped by Ctrl-C or SIGTERM leaves behind: its one line after "interrupted: ".
-LEFT_BEHIND = {"sweep": "finished runs are stored; rerun the same command to resume",
-               "compact": "compact: nothing lost (a table's shards are replaced by their merge "
-                          "only once it is written); rerun to finish",
-               "plan": "plan: nothing was changed", "list": "list: nothing was changed",
-               "status": "status: nothing was changed"}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -146,20 +146,15 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(temporary)
         os.replace(temporary, path)
-    except OSError as error:
-        _discard(temporary)
-        raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
-    except BaseException:
-        _discard(temporary)
+    except BaseException as error:
+        # Where removing the temporary fails too (a read-only folder), the first error is the one
+        # to report; ``clean_temporaries`` removes the temporary later.
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
         raise
     return path
-
-
-def _discard(temporary: Path) -> None:
-    """Remove a temporary that is not to be kept; where that fails too (a read-only folder),
-    the first error is the one to report, and ``clean_temporaries`` removes it later."""
-    with contextlib.suppress(OSError):
-        temporary.unlink(missing_ok=True)
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> Path:
