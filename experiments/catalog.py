@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .names import MAX_RUNS, quick_name, split_quick
 from .spec import SpecError, load_spec
-from .store import studies_with_results
 from .study import Study
 
 STUDIES_DIR = Path(__file__).parent / "studies"
@@ -55,16 +54,42 @@ def default_studies(quick: bool = False, directory: Path | None = None,
 
 
 def stored_studies(results: str | os.PathLike) -> list[str]:
-    """The names under which ``results`` holds runs (quick ones included), sorted."""
-    return studies_with_results(results)
+    """The names under which ``results`` holds runs (quick ones included), sorted; folders this
+    process cannot look into are left out (``inaccessible_studies``)."""
+    return study_folders(results)[0]
 
 
 def inaccessible_studies(results: str | os.PathLike) -> dict[str, str]:
     """The folders of ``results`` this process cannot look into (another user's study, mode
     700), each with a one-line reason naming it."""
-    from .store import study_folders
-
     return study_folders(results)[1]
+
+
+def study_folders(results: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
+    """The studies ``results`` holds runs of, sorted, and the folders in it that cannot be
+    looked into (another user's, mode 700) with why: ``({name: reason})``."""
+    from .store import inaccessible
+
+    root = Path(results)
+    if not root.is_dir():
+        return [], {}
+    readable, closed = [], {}
+    for path in sorted(root.iterdir()):
+        try:
+            if path.is_dir() and (path / "runs").is_dir():
+                readable.append(path.name)
+        except OSError as error:
+            closed[path.name] = inaccessible(path, error)
+    return readable, closed
+
+
+def has_results(results: str | os.PathLike, study: str) -> bool:
+    """Whether ``results`` holds runs of ``study``, looking at that study's folder alone; True
+    when it cannot be looked into (its reader then names it)."""
+    try:
+        return (Path(results) / study / "runs").is_dir()
+    except OSError:
+        return True
 
 
 def shipped_study_of(stored_name: str, max_runs: int = MAX_RUNS) -> Study | None:

@@ -15,7 +15,7 @@ from . import catalog, compaction, cost_model, progress, schemas, store
 from .backends import default_workers
 from .config import SpecError
 from .cost_model import format_seconds, sweep_seconds, total_runs, unknown_runs_seconds
-from .exits import EXIT_OK, EXIT_USAGE, LEFT_BEHIND, stoppable
+from .stopping import EXIT_OK, EXIT_USAGE, LEFT_BEHIND, stoppable
 from .lock import StudyBusy
 from .parser import build_parser
 from .plugin_engines import plugin_engines
@@ -23,6 +23,7 @@ from .provenance import REPO, RESULT_CODE, UNKNOWN_COMMIT, code_version
 from .resolve.rounds import known_runs, status_note
 from .spec import load_spec
 from .store import CorruptResults, UnwritableResults
+from .study import Study
 from .sweep_command import cmd_sweep
 
 
@@ -106,14 +107,7 @@ def cmd_status(args) -> int:
             print(f"{study.name:<16} unreadable: {error}")
             unreadable = True
             continue
-        note = (f"  (+{c.extra} stored runs superseded by the spec: kept, not rerun, not reported)"
-                if c.extra else "")
-        note += status_note(replay)
-        if c.stale_data:
-            note += (f"  ({c.stale_data} stale: stored from an earlier version of the data file; "
-                     "not reported)")
-        if c.unknown:
-            note += f"  ({c.unknown} of unknown staleness)"
+        note = _status_notes(study, c) + status_note(replay)
         print(f"{study.name:<16} {c.total:>5} {c.ok:>5} {c.diverged:>8} {c.failed:>6} {c.pending:>7} "
               f"{_stale_cell(c.stale + c.stale_data, c.unknown):>5}{note}")
     if not args.studies:
@@ -132,6 +126,20 @@ def cmd_status(args) -> int:
               f"{statuses.count('failed'):>6} {'?':>7} "
               f"{_stale_cell(staleness.count(True), staleness.count(None)):>5}  (no shipped spec)")
     return EXIT_USAGE if unreadable else EXIT_OK
+
+
+def _status_notes(study: Study, c: progress.Counts) -> str:
+    """What a study's ``status`` row adds after its counts."""
+    note = (f"  (+{c.extra} stored runs superseded by the spec: kept, not rerun, not reported)"
+            if c.extra else "")
+    if c.stale_data:
+        note += f"  ({c.stale_data} stale: stored from an earlier version of the data file; not reported)"
+    if c.unknown:
+        note += f"  ({c.unknown} of unknown staleness)"
+    plugins = plugin_engines(study)
+    if plugins:  # status reads the spec without running the modules it names
+        note += f"  (plugin engine {', '.join(plugins)}: not imported by status)"
+    return note
 
 
 def _stale_cell(stale: int, unknown: int) -> str:

@@ -72,10 +72,11 @@ def shard_paths(results: str | os.PathLike, study: str, table: str) -> list[Path
             return []
         return sorted(p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith("."))
     except OSError as error:
-        raise InaccessibleResults(_inaccessible(directory, error)) from None
+        raise InaccessibleResults(inaccessible(directory, error)) from None
 
 
-def _inaccessible(path: Path, error: OSError) -> str:
+def inaccessible(path: Path, error: OSError) -> str:
+    """Why a folder of the results cannot be looked into, naming it."""
     return f"{path}: cannot be read ({error.strerror or error}); another user's folder?"
 
 
@@ -93,20 +94,15 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(temporary)
         os.replace(temporary, path)
-    except OSError as error:
-        _discard(temporary)
-        raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
-    except BaseException:
-        _discard(temporary)
+    except BaseException as error:
+        # Where removing the temporary fails too (a read-only folder), the first error is the one
+        # to report; ``clean_temporaries`` removes the temporary later.
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise UnwritableResults(f"cannot write to {path.parent}: {error.strerror or error}") from error
         raise
     return path
-
-
-def _discard(temporary: Path) -> None:
-    """Remove a temporary that is not to be kept; where that fails too (a read-only folder),
-    the first error is the one to report, and ``clean_temporaries`` removes it later."""
-    with contextlib.suppress(OSError):
-        temporary.unlink(missing_ok=True)
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> Path:
@@ -337,31 +333,3 @@ def load(study: str, table: str = "runs", results: str | os.PathLike = "results"
     return frame.reset_index(drop=True)
 
 
-def study_folders(results: str | os.PathLike) -> tuple[list[str], dict[str, str]]:
-    """The studies ``results`` holds runs of, sorted, and the folders in it that cannot be
-    looked into (another user's, mode 700) with why: ``({name: reason})``."""
-    root = Path(results)
-    if not root.is_dir():
-        return [], {}
-    readable, inaccessible = [], {}
-    for path in sorted(root.iterdir()):
-        try:
-            if path.is_dir() and (path / "runs").is_dir():
-                readable.append(path.name)
-        except OSError as error:
-            inaccessible[path.name] = _inaccessible(path, error)
-    return readable, inaccessible
-
-
-def studies_with_results(results: str | os.PathLike) -> list[str]:
-    """The studies ``results`` holds runs of (folders that cannot be looked into left out)."""
-    return study_folders(results)[0]
-
-
-def has_results(results: str | os.PathLike, study: str) -> bool:
-    """Whether ``results`` holds runs of ``study``, looking at that study's folder alone; True
-    when it cannot be looked into (its reader then names it)."""
-    try:
-        return (Path(results) / study / "runs").is_dir()
-    except OSError:
-        return True

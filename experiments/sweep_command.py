@@ -12,11 +12,11 @@ from . import catalog, progress, store, sweep
 from .backends import BackendError, default_workers
 from .config import SpecError
 from .cost_model import format_seconds
-from .exits import EXIT_FAILED_RUNS, EXIT_OK, EXIT_USAGE
+from .stopping import EXIT_FAILED_RUNS, EXIT_OK, EXIT_USAGE
 from .lock import study_locks
 from .plugin_engines import make_engines
 from .resolve.rounds import with_rounds
-from .search.study import stage_two
+from .search.study import no_winner_lines, stage_two
 from .store import CorruptResults, UnwritableResults
 from .study import Study
 
@@ -90,7 +90,8 @@ def _sweep_retrains(args, searched: list[Study]) -> int:
         except CorruptResults as error:  # as every other path: named, exit 2
             unreadable.append(f"{study.name} retrains not run: {error}")
             continue
-        _say_no_winner(study, outcome)
+        for line in no_winner_lines(study.name, study.search, outcome):
+            print(line, file=sys.stderr)
         if progress.select(replace(study, runs=retrain), stored):
             todo.append(replace(study, runs=retrain))
     if not todo:
@@ -100,14 +101,6 @@ def _sweep_retrains(args, searched: list[Study]) -> int:
     again = argparse.Namespace(**{**vars(args), "force": False, "retry_failed": False})
     code = _sweep_studies(again, todo)
     return max(code, _report_unreadable(unreadable, args.missing_only))
-
-
-def _say_no_winner(study: Study, outcome) -> None:
-    """One line per grid point whose every trial diverged or failed: nothing to retrain there."""
-    for grid_point in outcome.none_finished:
-        print(f"{study.name}: {study.search.grid_labels[grid_point]}: no winner: every trial "
-              "diverged or failed, nothing to retrain (the nuisance ranges may reach too far)",
-              file=sys.stderr)
 
 
 def _sweep_studies(args, studies: list[Study]) -> int:

@@ -11,7 +11,7 @@ import sys
 
 from benchmarks import cli as bench_cli
 from experiments import cli as experiments_cli
-from experiments.exits import stoppable
+from experiments.stopping import stoppable
 from experiments.parser import build_parser
 from reports import __main__ as reports_cli
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments import catalog
-from experiments.store import has_results
 
 from . import generic
 from .data import Messages, Study, is_quick, load_study, quick_name, quick_rule, requested_study
@@ -110,7 +109,7 @@ def _wanted(request: str, quick: bool, results: str, explicit: bool, shipped: li
     if found is None:
         return None
     name, spec = found
-    stored = has_results(results, name)  # this study's folder only: never the others'
+    stored = catalog.has_results(results, name)  # this study's folder only: never the others'
     if not explicit and spec is not None and not spec.default and not stored:
         return None  # kept out of the default sweep (`make sweep STUDY=...`) and not run yet
     if spec is None and quick_rule(name)[0] not in shipped and not stored:

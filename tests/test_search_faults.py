@@ -97,13 +97,20 @@ def test_a_grid_point_whose_every_trial_diverged_is_one_line_of_the_sweep(tmp_pa
 
 
 # --- 8: a torn shard in a searched study --------------------------------------------------------------
-def test_a_torn_curves_shard_stops_the_retrain_stage_naming_the_file(tmp_path, capsys):
+def swept_with_torn_curves(tmp_path):
+    """(spec, results, the torn shard): the searched study swept in full and compacted, then its
+    one curves shard cut short, as a full disk or a killed copy leaves it."""
     path = write(tmp_path)
     results = tmp_path / "results"
     assert main(["sweep", str(path), "--results", str(results), "--backend", "serial", "--quiet"]) == 0
     assert main(["compact", "sf", "--results", str(results)]) == 0
     (curves,) = store.shard_paths(results, "sf", "curves")
     curves.write_bytes(curves.read_bytes()[:200])
+    return path, results, curves
+
+
+def test_a_torn_curves_shard_stops_the_retrain_stage_naming_the_file(tmp_path, capsys):
+    path, results, curves = swept_with_torn_curves(tmp_path)
     capsys.readouterr()
     assert main(["sweep", str(path), "--results", str(results), "--backend", "serial", "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -127,14 +134,9 @@ def test_the_report_draws_the_search_of_a_study_whose_every_trial_diverged(tmp_p
 
 def test_the_report_of_a_searched_study_with_a_torn_shard_warns_naming_it(tmp_path):
     from nnstudy.cli import main as nnstudy
-
-    path = write(tmp_path)
-    results = tmp_path / "results"
-    assert main(["sweep", str(path), "--results", str(results), "--backend", "serial", "--quiet"]) == 0
-    assert main(["compact", "sf", "--results", str(results)]) == 0
-    (curves,) = store.shard_paths(results, "sf", "curves")
-    curves.write_bytes(curves.read_bytes()[:200])
     from reports.build import build
+
+    path, results, curves = swept_with_torn_curves(tmp_path)
     report = build(results, tmp_path / "out", [str(path)], peers=False)
     assert any(level == "warning" and str(curves) in text for level, text in report.messages), \
         report.messages

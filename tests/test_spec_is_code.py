@@ -92,6 +92,7 @@ def test_status_counts_stored_plugin_runs_without_importing_the_module(noisy, tm
     assert not noisy.exists()
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("code "))
     assert row.split()[1:7] == ["2", "2", "0", "0", "0", "0"]   # runs, ok, ..., stale: not unknown
+    assert "plugin engine noisyplugin:Engine: not imported by status" in row
 
 
 def test_plan_of_a_stdlib_module_with_a_side_effect_prints_nothing_of_it(tmp_path, capsys):

@@ -171,6 +171,12 @@ def with_retrains(study: Study, results: str | Path) -> tuple[Study, Winners | N
     return dataclasses.replace(study, runs=[*study.runs, *retrain]), outcome
 
 
+def no_winner_lines(study_name: str, plan: SearchPlan, outcome: Winners) -> list[str]:
+    """One line per grid point whose every trial diverged or failed: nothing to retrain there."""
+    return [f"{study_name}: {plan.grid_labels[g]}: no winner: every trial diverged or failed, nothing "
+            "to retrain (the nuisance ranges may reach too far)" for g in outcome.none_finished]
+
+
 def retrains_unplanned(plan: SearchPlan, outcome: Winners) -> int:
     """Retrain runs not known yet: those of grid points whose trials are not all stored (a grid
     point whose every trial diverged or failed has nothing to retrain)."""

@@ -10,9 +10,6 @@ raises fails the check with the exception's one-line message. ``run_kit`` runs t
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +22,7 @@ from . import backprop, engine_label, get_engine, zero_gradients
 from .base import SUPPORT_KEYS
 from .kit_cases import (BATCH_ROWS, DOMAIN, KINK, REDUCTIONS, SHAPES, TRAINING_BATCH,  # noqa: F401
                         TRAINING_ROWS, Case, allowed, cases, compatible)
+from .kit_guards import CheckTimeout, NotFinite, require_finite, time_limit
 from .plugins import supports_of
 
 # Relative errors (to the largest entry of the whole gradient or parameter vector) allowed against
@@ -53,18 +51,6 @@ class Outcome:
                 and self.worst_error <= self.tolerance)
 
 
-class NotFinite(Exception):
-    """An engine's gradient, loss or parameters hold NaN or inf: its check fails, so named."""
-
-
-def _require_finite(what: str, values, hint: str = "") -> None:
-    """``NotFinite`` naming ``what`` and how many of its entries are NaN or infinite."""
-    values = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise NotFinite(f"non-finite {what}: {int(np.isnan(values).sum())} NaN and "
-                        f"{int(np.isinf(values).sum())} inf of {values.size} entries{hint}")
-
-
 def _flat(grads) -> np.ndarray:
     return np.concatenate([np.ravel(g).astype(np.float64) for pair in grads for g in pair])
 
@@ -81,8 +67,8 @@ def gradients_vs_numerical(engine, fresh, case):
     net = case.network(dtype)
     X, Y = case.batch(net)
     loss, grads = backprop(net, X, Y, engine=engine, reduction=case.reduction)
-    _require_finite("loss", loss)
-    _require_finite("gradient", _flat(grads))
+    require_finite("loss", loss)
+    require_finite("gradient", _flat(grads))
     reference_loss, reference = backprop(net, X, Y, engine="numerical", reduction=case.reduction)
     error = max(relative_error(_flat(grads), _flat(reference)), _loss_error(loss, reference_loss))
     return error, NUMERICAL_TOLERANCE[dtype]
@@ -94,13 +80,13 @@ def _summed(engine, net, X, Y, scale):
     into a zeroed buffer gives finite gradients (the engine adds into the buffer)."""
     grads = np.full_like(zero_gradients(net), np.nan)
     loss_sum = float(engine.summed_gradients(net, X, Y, grads, compute_loss=True, scale=scale))
-    _require_finite("loss", loss_sum)
+    require_finite("loss", loss_sum)
     if not np.isfinite(grads).all():
         zeroed = zero_gradients(net)
         engine.summed_gradients(net, X, Y, zeroed, compute_loss=True, scale=scale)
         hint = ("; finite into a zeroed buffer: the engine adds into the buffer it is given "
                 "instead of overwriting it") if np.isfinite(zeroed).all() else ""
-        _require_finite("gradient", grads, hint)
+        require_finite("gradient", grads, hint)
     return loss_sum, grads
 
 
@@ -186,8 +172,8 @@ def training_vs_vectorized(engine, fresh, case):
         X, Y = _training_data(case, net)
         history = train(net, X, Y, epochs=3, batch_size=TRAINING_BATCH, lr=lr, engine=candidate,
                         reduction=case.reduction, seed=case.seed)
-        _require_finite("training loss", history.train_loss)
-        _require_finite("parameter after training", net.flat_params())
+        require_finite("training loss", history.train_loss)
+        require_finite("parameter after training", net.flat_params())
         results.append((net.flat_params().astype(np.float64), np.array(history.train_loss)))
     (params, losses), (reference, reference_losses) = results
     return max(relative_error(params, reference), relative_error(losses, reference_losses)), \
@@ -333,31 +319,6 @@ CHECKS = {check.__name__: check for check in (
 ONCE = ("unsupported_refused",)
 
 
-class CheckTimeout(BaseException):
-    """A check outlasted its time limit. Not an ``Exception``: an engine's own ``except
-    Exception`` (and the kit's, which turns an engine's error into a failed case) lets it by."""
-
-
-@contextmanager
-def _time_limit(seconds: float | None):
-    """Raise ``CheckTimeout`` in this block after ``seconds`` of wall time (SIGALRM: the main
-    thread only, and only between Python bytecodes; elsewhere, or with None, no limit)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CheckTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _one_case(name: str, instance, fresh, case: Case) -> Outcome:
     """One check on one case; the engine's exception or a non-finite value fails it, named."""
     try:
@@ -383,7 +344,7 @@ def run_check(engine, name: str, timeout: float | None = None) -> list[Outcome]:
     todo = every[:1] if name in ONCE else every
     outcomes: list[Outcome] = []
     try:
-        with _time_limit(timeout):
+        with time_limit(timeout):
             for case in todo:
                 outcomes.append(_one_case(name, instance, fresh, case))
     except CheckTimeout:

@@ -1,5 +1,8 @@
-"""The commands' exit statuses and the one way a command stops: Ctrl-C or SIGTERM during it is one
-line saying what it leaves behind, never a traceback."""
+"""The commands' exit statuses, and how every command stops on Ctrl-C or SIGTERM: one line saying what it leaves behind, no
+traceback, exit 130 or 143 (the shell's statuses for SIGINT and SIGTERM). Each command's line is
+its own (``LEFT_BEHIND`` below, ``nnstudy.cli.LEFT_BEHIND``): a sweep's finished runs
+are stored, a report stopped half-way was not written.
+"""
 from __future__ import annotations
 
 import sys
@@ -7,10 +10,9 @@ from typing import Callable
 
 from .backends import Terminated, sigterm_as_interrupt
 
-EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2
-EXIT_TERMINATED = 128 + 15  # the shell's status for a process ended by SIGTERM
-EXIT_INTERRUPTED = 128 + 2  # ... and by SIGINT (Ctrl-C)
-
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE = 0, 1, 2  # usage: bad input; nothing stored is harmed
+EXIT_INTERRUPTED = 128 + 2  # the shell's status for a process ended by SIGINT (Ctrl-C)
+EXIT_TERMINATED = 128 + 15  # ... and by SIGTERM
 
 # What a command stopped by Ctrl-C or SIGTERM leaves behind: its one line after "interrupted: ".
 LEFT_BEHIND = {"sweep": "finished runs are stored; rerun the same command to resume",
