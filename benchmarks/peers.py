@@ -85,6 +85,55 @@ def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     return hooked_epoch(TorchEngine(device="cpu", threads=1), net, X, Y, case)
 
 
+# XLA's CPU runtime sizes its thread pool by the CPUs the process may run on, and jax 0.10 ignores
+# ``--xla_cpu_multi_thread_eigen=false`` for it (measured: two threads computing either way on the
+# 784-1024-1024-10 net). Holding the process to one CPU before jax is imported gives it a pool of
+# one, like the one BLAS thread of every other framework here; ``busy_threads`` checks it.
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false"
+
+
+def pin_xla_to_one_thread() -> str:
+    """Hold this process to one CPU (its lowest allowed) and add ``XLA_ONE_THREAD`` to
+    ``XLA_FLAGS``, unless jax is already imported; returns what was done, for the output."""
+    import os
+    import sys
+
+    if "jax" in sys.modules:
+        return "jax imported before the pin: its threads as they were"
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {XLA_ONE_THREAD}".strip()
+    if not hasattr(os, "sched_setaffinity"):
+        return f"XLA_FLAGS={os.environ['XLA_FLAGS']!r} (no CPU affinity on this system)"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"the process held to CPU {cpu} (os.sched_setaffinity), XLA_FLAGS={os.environ['XLA_FLAGS']!r}"
+
+
+def _thread_ticks() -> dict[str, int]:
+    """CPU clock ticks (user + system) of each thread of this process, from /proc/self/task."""
+    ticks = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        ticks[task.name] = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15
+    return ticks
+
+
+def busy_threads(epoch, seconds: float = 0.5) -> int:
+    """How many threads of this process computed while ``epoch`` ran (repeated for at least
+    ``seconds``): those with at least a quarter of the busiest one's CPU time, which a loaded
+    machine slows alike. 1 when it kept to one thread; 0 when /proc/self/task is not there."""
+    if not Path("/proc/self/task").is_dir():
+        return 0
+    before, started = _thread_ticks(), time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        epoch()
+    used = [ticks - before.get(name, 0) for name, ticks in _thread_ticks().items()]
+    busiest = max(used, default=0)
+    return sum(1 for ticks in used if busiest and ticks >= busiest / 4)
+
+
 def jax_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     from nnstudy_engines.jax_engine import JaxEngine
 

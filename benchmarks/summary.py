@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         run = runs[-1]
     else:
         run = load_run(args.run)
-    print(f"{run['_path']} ({run.get('datetime', '?')}, BLAS {run['machine_info'].get('nnstudy', {})})\n")
+    info = run["machine_info"]
+    host = info.get("nnstudy_host") or f"host: {info.get('nnstudy', {})}"  # runs saved before the host line
+    print(f"{run['_path']} ({run.get('datetime', '?')})\n{host}\n")
     print(format_rows(summary_rows(run)))
     return 0
 

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from benchmarks.machine import host_line
 
 PROBE = """if True:
     import json, time
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2, help="cold caches measured (default 2)")
     parser.add_argument("--cached", type=int, default=3, help="cached loads after each (default 3)")
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     print(f"{'process':<8} " + " ".join(f"{name:>10}" for name in COLUMNS)
           + f" {'in process':>10} {'new process total':>17} {'hits':>5} {'misses':>6}")
     for _ in range(args.repeats):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 
@@ -28,7 +29,9 @@ from threadpoolctl import threadpool_limits
 from nncore.probe import training_flops
 
 from benchmarks.cases import SINCOS_DEEP, SINCOS_WIDE, SOFTMAX_BIG, NetCase
-from benchmarks.peers import EPOCH_BUILDERS, PEAK, gemm_epoch, interleaved_seconds
+from benchmarks.machine import host_line
+from benchmarks.peers import (EPOCH_BUILDERS, PEAK, busy_threads, gemm_epoch, interleaved_seconds,
+                              pin_xla_to_one_thread)
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
 FRAMEWORKS = ("nncore", "nncore-compiled", *(("jax",) if HAVE_JAX else ()), "sklearn")
@@ -36,6 +39,7 @@ SINCOS_SAMPLES = 10_000  # the sin-cos study's training grid: 1,000 steps an epo
 SOFTMAX_SAMPLES = 128 * 10
 PEAK_SHAPE = (1024, 1024, 1024)
 LARGE_MATMUL = "large-matmul"
+JAX_THREADS = "jax-threads"  # how many threads computed during the jax epochs (benchmarks.peers.busy_threads)
 
 
 def large_matmul(dtype: str, shape: tuple[int, int, int] = PEAK_SHAPE):
@@ -81,6 +85,8 @@ def measure(case: NetCase, dtype: str, rounds: int, n_samples: int | None = None
         epochs[PEAK] = gemm_epoch(case, dtype, X, Y)
         epochs[LARGE_MATMUL] = large_matmul(dtype)
         seconds = interleaved_seconds(epochs, rounds + 1)
+        if "jax" in epochs:  # the check that XLA kept to one thread
+            seconds[JAX_THREADS] = [busy_threads(epochs["jax"])] * 2
     return {name: np.array(times[1:] if rounds else times) for name, times in seconds.items()}
 
 
@@ -118,8 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--where", action="store_true", help="also time the large-batch cases")
     parser.add_argument("--samples", type=int, default=None, help=argparse.SUPPRESS)  # tests: tiny epochs
     args = parser.parse_args(argv)
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    try:
+        return run(args)
+    finally:  # the pin for jax holds the process to one CPU: a caller (the tests) gets its CPUs back
+        if allowed is not None:
+            os.sched_setaffinity(0, allowed)
 
+
+def run(args: argparse.Namespace) -> int:
+    """Measure every case in turns and print the table, the checks and the goals."""
     cases = tuple(dict.fromkeys(GOAL_CASES + ((BIG_B128,) if HAVE_JAX else ()) + (WHERE_CASES if args.where else ())))
+    pinned = pin_xla_to_one_thread() if HAVE_JAX else "jax not installed"
+    with threadpool_limits(1):
+        print(host_line())
+    print(f"jax held to one thread: {pinned}\n")
     print("seconds per epoch (median of interleaved rounds), one thread; jax/comp and vec/comp: how many "
           "times faster the compiled engine is; comp %peak: its GFLOP/s over a 1024^3 matmul's, timed "
           "in the same rounds\n")
@@ -131,6 +150,17 @@ def main(argv: list[str] | None = None) -> int:
             measured[case.case_id, dtype] = seconds = measure(case, dtype, args.rounds, n_samples)
             print(format_row(case, dtype, seconds, n_samples), flush=True)
     print()
+    print_verdicts(measured, cases, args)
+    return 0
+
+
+def print_verdicts(measured: dict, cases: tuple[NetCase, ...], args: argparse.Namespace) -> None:
+    """The one-thread check of jax, each goal met or not, and the float32 speed-ups."""
+    for (case_id, dtype), seconds in measured.items():
+        if JAX_THREADS in seconds:
+            threads = int(seconds[JAX_THREADS][0])
+            print(f"jax on {case_id} {dtype}: {threads} thread(s) computed during its epochs, "
+                  f"{'one thread (checked)' if threads == 1 else 'NOT one thread'}")
     for goal in GOALS:
         for dtype in args.dtypes:
             seconds = measured[goal.case.case_id, dtype]
@@ -148,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
             ratio, text = ratio_text(measured[case.case_id, "float64"]["nncore-compiled"],
                                      measured[case.case_id, "float32"]["nncore-compiled"])
             print(f"compiled float32 speed over float64 on {case.case_id}: {text}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import nncore
 from nncore.engines import get_engine, zero_gradients
 from nncore.optimizers import make_optimizer
 from nncore.train import train_step
+from benchmarks.machine import host_line
 
 CASES = (  # (label, layer sizes, output, loss, batch, optimizer)
     ("2-100-1, batch 10, sgd", [2, 100, 1], "identity", "mse", 10, "sgd"),
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     print(f"{'case':<36} {'hook s':>9} {'steps s':>9}  steps / hook [quartiles]")
     for label, *case in CASES:
         hooked, stepwise = epochs(*case)

@@ -31,6 +31,7 @@ from benchmarks.cases import NetCase
 from nncore.engines import compiled_kernels
 from nncore.engines.compiled import _Workspace
 from nncore.probe import training_flops
+from benchmarks.machine import host_line
 
 CASES = (WIDE_B10, DEEP_B10, WIDE_B100, BIG_B128)
 KERNEL_FILES = ("compiled_kernels.py", "compiled_products.py")
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds per case (default 15)")
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     with tempfile.TemporaryDirectory() as folder:
         old = kernels_at(args.against, Path(folder))
         print(f"{'case':<32} {'dtype':<8} {'old s':>9} {'new s':>9} {'new/old [quartiles]':<21} "

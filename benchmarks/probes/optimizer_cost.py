@@ -25,6 +25,7 @@ from nncore.engines import get_engine, zero_gradients
 from nncore.optimizers import make_optimizer
 
 from benchmarks.cases import SINCOS_DEEP, SINCOS_WIDE, SOFTMAX_BIG, NetCase
+from benchmarks.machine import host_line
 
 STEPS_PER_EPOCH = {128: 10, 10: 100}
 BIG, DEEP, WIDE = (NetCase("softmax", SOFTMAX_BIG, 128, ()), NetCase("sincos", SINCOS_DEEP, 10, ()),
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                         choices=list(nncore.OPTIMIZERS))
     parser.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)  # tests: tiny epochs
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     optimizers = tuple(dict.fromkeys(["sgd", *args.optimizers]))
     print(f"{'case':<31} {'engine':<10} {'optimizer':<9} {'steps':>5} {'CPU s':>8} {'wall s':>8} "
           f"{'CPU x sgd [quartiles]':>22} {'wall x sgd':>10}  goal (on CPU time)")

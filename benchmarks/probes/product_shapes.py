@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from nncore.engines import compiled_products as products
+from benchmarks.machine import host_line
 
 # The benchmarked nets' layers (batch 10, 100 and 128), then fan-ins 1-6 into widths 100 and 1000,
 # and fan-outs 1 and 2 from a width of 100.
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shape", type=int, nargs=3, action="append", metavar=("N", "K", "M"),
                         help="time only these (n, fan_in, fan_out); repeatable")
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     shapes = [tuple(shape) for shape in args.shape] if args.shape else list(
         NET_SHAPES + (SWEEP_SHAPES if args.sweep else ()))
     print(f"{'n, k, m':<16} {'product':<14} {'variant':<17} {'ns/call':>10} {'BLAS/variant':<22}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from experiments import catalog
 from experiments.backends import default_workers
 from experiments.cli import main as cli
+from benchmarks.machine import host_line
 
 OVERHEAD_SPEC = """
 name = "overhead"
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=400)
     parser.add_argument("--workers", type=int, default=default_workers())
     args = parser.parse_args()
+    print(host_line())  # whose machine the figures below come from
     if args.what in ("overhead", "all"):
         overhead(args.runs, args.workers)
     if args.what in ("efficiency", "all"):

@@ -41,6 +41,8 @@ from experiments.study import Study
 from experiments.cli import main as cli
 from experiments.run import config_columns
 
+from benchmarks.machine import host_line
+
 EPOCHS = 30
 WIDTHS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 LRS = [1e-4, 2e-4, 3e-4, 5e-4, 7e-4, 1e-3, 2e-3, 3e-3, 5e-3, 7e-3]
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweep", type=int, metavar="N",
                         help="instead: the load figures of a real sweep of N tiny runs")
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     work = args.dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
     if args.sweep:
         from benchmarks.probes.sweep_load import main as sweep_load

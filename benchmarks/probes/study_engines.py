@@ -18,6 +18,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nncore
+from benchmarks.machine import host_line
 
 CASES = {  # name: (hidden, activation, init, optimizer, lr, dtype)
     "double_descent w10": ([10, 10], "relu", "he_uniform", {"kind": "momentum", "momentum": 0.9}, 0.01, "float32"),
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args(argv)
+    print(host_line())  # whose machine the figures below come from
     print(f"{'case':<22} {'dtype':<8} {'vectorized s':>12} {'compiled s':>10} {'vec / comp':>22} {'max rel diff':>12}")
     with threadpool_limits(1):
         for name, case in CASES.items():
