@@ -14,7 +14,7 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
-from .run import execute
+from .run import execute, failed_result
 
 BACKENDS = ("loky", "dask", "serial")
 MAX_ATTEMPTS = 3
@@ -60,20 +60,6 @@ def sigterm_as_interrupt():
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
-def _failed(job: dict, message: str) -> dict:
-    """A ``failed`` result for a run whose worker died, built without running it."""
-    from datetime import datetime, timezone
-
-    from . import provenance
-    from .run import config_columns
-
-    now = datetime.now(timezone.utc)
-    row = {"run_id": job["run_id"], "study": job["study"], "status": "failed", "error": message,
-           **config_columns(job["config"]), "metrics": "{}", "started_at": now, "ended_at": now,
-           "backend": job.get("backend"), "n_workers": job.get("n_workers"), **provenance.machine()}
-    return {"run_id": job["run_id"], "runs": row}
 
 
 def _first_line(error: BaseException) -> str:
@@ -164,7 +150,7 @@ def _run_dask(jobs: list[dict], client, task=execute) -> Iterator[dict]:
         try:
             result = future.result()
         except KilledWorker as error:
-            result = _failed(futures[future], f"the Dask workers running this run died ({error}); "
+            result = failed_result(futures[future], f"the Dask workers running this run died ({error}); "
                                               "not retried further")
         future.release()  # the worker may drop the result now
         yield result
@@ -212,7 +198,7 @@ def _run_loky(jobs: list[dict], n_workers: int, task=execute) -> Iterator[dict]:
                 message = (f"a worker process died {MAX_ATTEMPTS} times while this run was pending "
                            f"(last: {error}); not retried further")
                 for job in pending.values():
-                    yield _failed(job, message)
+                    yield failed_result(job, message)
                 return
 
 

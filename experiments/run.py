@@ -198,7 +198,7 @@ def execute(job: dict) -> dict:
     config, run_id, study = job["config"], job["run_id"], job["study"]
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
-    row = {"run_id": run_id, "study": study, "status": "ok", "error": None, **config_columns(config)}
+    row = _identity_columns(job, "ok", None)
     details = {}
     # One BLAS thread in every backend: BLAS results change with the thread count.
     with provenance.threadpools().limit(limits=1, user_api="blas"):
@@ -213,9 +213,8 @@ def execute(job: dict) -> dict:
             row.update(status="failed", error=traceback.format_exc())
             details = {}
     row["metrics"] = _json_metrics(row.get("metrics", {}))
-    row.update(provenance.machine(), **provenance.engine_source(config["engine"]), wall_s=time.perf_counter() - started, started_at=started_at,
-               ended_at=datetime.now(timezone.utc), backend=job.get("backend", "serial"),
-               n_workers=job.get("n_workers", 1))
+    row.update(_provenance_columns(job, started_at, datetime.now(timezone.utc)),
+               wall_s=time.perf_counter() - started)
     for key in ("final_train_loss", "final_val_loss", "best_train_loss", "best_val_loss",
                 "final_train_acc", "final_val_acc", "sec_per_epoch", "samples_per_s", "gflops",
                 "peak_gflops", "peak_share"):
@@ -226,3 +225,24 @@ def execute(job: dict) -> dict:
         result[table] = {"run_id": [run_id] * n, "study": [study] * n, **columns} if n else {}
     return result
 
+
+def failed_result(job: dict, message: str) -> dict:
+    """The ``failed`` result of a run that could not report one (its worker died), built without
+    running it: the same runs row as ``execute`` writes, with ``message`` as its error."""
+    now = datetime.now(timezone.utc)
+    row = {**_identity_columns(job, "failed", message), "metrics": "{}",
+           **_provenance_columns(job, now, now)}
+    return {"run_id": job["run_id"], "runs": row}
+
+
+def _identity_columns(job: dict, status: str, error: str | None) -> dict:
+    """A runs row's first columns: the run, its study, its status, and its configuration."""
+    return {"run_id": job["run_id"], "study": job["study"], "status": status, "error": error,
+            **config_columns(job["config"])}
+
+
+def _provenance_columns(job: dict, started_at: datetime, ended_at: datetime) -> dict:
+    """A runs row's provenance columns: the machine, the engine's source, when and where it ran."""
+    return {**provenance.machine(), **provenance.engine_source(job["config"]["engine"]),
+            "started_at": started_at, "ended_at": ended_at,
+            "backend": job.get("backend", "serial"), "n_workers": job.get("n_workers", 1)}
