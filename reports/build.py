@@ -28,6 +28,7 @@ from .page import write_index
 from .peers import load_peers, peer_table
 from .perf_history import history_section
 from .provenance import provenance_table
+from .figure_cache import FigureCache
 from .fill_hints import with_fill_hints
 from .scorecard import scorecard, scorecard_table
 from .sections import Section, SectionBuilder
@@ -88,11 +89,11 @@ def _resolve_section(study: Study, sections: dict[str, StudySection],
 
 
 def build_section(study: Study, out: Path, messages: Messages,
-                  specials: list[StudySection]) -> SectionBuilder:
+                  specials: list[StudySection], cache: FigureCache | None = None) -> SectionBuilder:
     """The study's section: the special parts (if any) first, then the generic one, drawn with
-    the special parts' labels (``LABELS``)."""
+    the special parts' labels (``LABELS``); figures whose inputs are unchanged come from ``cache``."""
     title = specials[0].title if specials else quick_rule(study.name)[0]
-    builder = SectionBuilder(study, out, messages, title)
+    builder = SectionBuilder(study, out, messages, title, cache)
     for special in specials:
         builder.labels.update(special.labels)
         if special.build is not None:
@@ -145,7 +146,7 @@ def _peer_section(results: str, messages: Messages) -> Section | None:
 
 
 def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool, all_runs: bool,
-                quick: bool, history: Path | None) -> Report:
+                quick: bool, history: Path | None, cache: FigureCache | None = None) -> Report:
     messages = Messages()
     sections, problems = discover()
     for problem in problems:
@@ -157,7 +158,7 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
         order = {name: (specials[name][0].order if specials[name] else LAST + 1, name)
                  for name in loaded}
         loaded = dict(sorted(loaded.items(), key=lambda item: order[item[0]]))
-    built = [build_section(study, out, messages, specials[name]) for name, study in loaded.items()]
+    built = [build_section(study, out, messages, specials[name], cache) for name, study in loaded.items()]
     report_sections = [builder.section for builder in built]
     provenance = [row for builder in built for row in builder.provenance]
     peer_section = _peer_section(results, messages) if peers else None
@@ -181,6 +182,8 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
             table.write(out / "tables")
     report = Report(results, out, report_sections, card, provenance_tab, messages)
     write_index(report)
+    if cache is not None:
+        cache.write()
     return report
 
 
@@ -200,8 +203,9 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
     previous = previous_files(out)
     staging = staging_folder(out)
     try:
+        cache = FigureCache(out if out.is_dir() else None, previous, staging)
         report = _build_into(staging, str(results), studies, peers, all_runs, quick,
-                             Path(history) if history is not None else None)
+                             Path(history) if history is not None else None, cache)
         commit(staging, out, previous)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

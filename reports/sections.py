@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from .data import Messages, Study, is_quick
+from .figure_cache import FigureCache, study_stamp
 from .provenance import mixing_warning, provenance_row
 from .tables import Table
 
@@ -36,8 +37,10 @@ class SectionBuilder:
     a gradient check has no curves, and its own part says what it shows).
     """
 
-    def __init__(self, study: Study, out: Path, messages: Messages, title: str):
-        self.study, self.out, self.messages = study, out, messages
+    def __init__(self, study: Study, out: Path, messages: Messages, title: str,
+                 cache: FigureCache | None = None):
+        self.study, self.out, self.messages, self.cache = study, out, messages, cache
+        self._study_key: str | None = None
         quick = " (quick smoke run)" if is_quick(study.name) else ""
         description = study.spec.description if study.spec is not None else ""
         self.section = Section(study.name, title + quick, description)
@@ -65,7 +68,7 @@ class SectionBuilder:
         if self.drawn(name):
             return
         path = self.out / "figures" / name
-        run_ids = self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
+        run_ids = self._copied_or_drawn(name, caption, path, draw)
         if run_ids is None or not path.exists():
             return
         self.section.figures.append((f"figures/{name}", caption))
@@ -79,6 +82,25 @@ class SectionBuilder:
         if warning:
             self.section.warnings.append(warning)
             self.messages.warn(f"study '{self.study.name}': {warning}")
+
+    def _copied_or_drawn(self, name: str, caption: str, path: Path, draw: Callable) -> list[str] | None:
+        """The run ids of ``figures/<name>``: copied from the previous build when its inputs did not
+        change (``reports.figure_cache``; its messages said again), else drawn now."""
+        def drawn() -> list[str] | None:
+            return self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
+        if self.cache is None:
+            return drawn()
+        self._study_key = self._study_key or study_stamp(self.study)
+        key = self.cache.key(self._study_key, name, caption)
+        previous = self.cache.reuse(name, key)
+        if previous is not None:
+            self.messages.lines.extend((level, text) for level, text in previous["messages"])
+            return previous["run_ids"]
+        before = len(self.messages.lines)
+        run_ids = drawn()
+        if run_ids is not None and path.exists():
+            self.cache.record(name, key, run_ids, self.messages.lines[before:])
+        return run_ids
 
     def has(self, table: str, needed_for: str) -> bool:
         """Whether the study has ``table``; if not, say which figure goes without it."""

@@ -19,6 +19,9 @@ BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherwise idle 
   vectorized and compiled, in turns, and whether both train to the same parameters.
 - ``python -m benchmarks.probes.runner_perf efficiency|overhead``: the runner's parallel efficiency
   on 2 cores and its per-run overhead.
+- ``python -m benchmarks.probes.first_report [--keep]``: a new user's first ``make report``, from
+  ``git clone`` to index.html, split into clone, install, compile, sweep and build, then a second
+  ``make report`` with nothing to run.
 - ``python -m benchmarks.probes.store_scale [--runs 10000] [--sweep 3000]``: how the results store
   scales (``status``, ``load`` and compaction on 10^4 runs); ``--sweep`` runs the load figures of
   ``benchmarks.probes.sweep_load`` (a real sweep of many tiny runs; not run on its own).

@@ -26,7 +26,7 @@ from experiments.stats import mean_intervals
 
 MAX_SEED_ROWS = 20_000
 MAX_MEAN_ROWS = 20_000
-PANEL_WIDTH, PANEL_HEIGHT = 330, 230
+PANEL_SIZES = {1: (560, 300), 2: (420, 260), 3: (330, 230)}  # by panels across: fits 1366 px
 FADED = 0.08        # opacity of a configuration the legend did not pick
 SEED_OPACITY = 0.35
 SERIES, PANEL = "configuration", "panel"
@@ -65,7 +65,7 @@ def _thinned(summary: pd.DataFrame, x: str) -> tuple[pd.DataFrame, str]:
     step = math.ceil(len(summary) / MAX_MEAN_ROWS)
     kept = set(values[::step]) | {values[-1]}
     return (summary[summary[x].isin(kept)],
-            f"means shown at every {step}th {x} of {len(values)} ({len(summary):,} points)")
+            f"means shown at one {x} in {step} of {len(values)} ({len(summary):,} points)")
 
 
 def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | None = None,
@@ -138,7 +138,8 @@ def _params(seeds: bool) -> dict:
 
 
 def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, x: str, scales,
-           titles: tuple[str, str], order: list[str], params: dict, index: int) -> alt.LayerChart:
+           titles: tuple[str, str], order: list[str], params: dict, index: int,
+           size: tuple[int, int]) -> alt.LayerChart:
     """One panel: band, seeds (behind the checkbox), means, the brushed range bold, hover points.
     Its layers are named ``p<index>_<layer>`` (the SVG's class names: what the browser tests find)."""
     x_scale, y_scale = scales
@@ -148,7 +149,7 @@ def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, x: str,
                           else alt.Legend(symbolType="stroke", symbolStrokeWidth=2))
     picked = alt.condition(params["pick"], alt.value(1.0), alt.value(FADED))
     X = alt.X(f"{x}:Q", scale=x_scale, title=titles[0])
-    base = alt.Chart(summary).transform_filter(alt.datum[PANEL] == name)
+    base = alt.Chart(alt.NamedData(name="means")).transform_filter(alt.datum[PANEL] == name)
     band = base.mark_area().encode(
         X, alt.Y("low:Q", scale=y_scale, title=titles[1]), alt.Y2("high:Q"), color,
         detail="split:N", opacity=alt.condition(params["pick"], alt.value(0.18), alt.value(0.02)))
@@ -165,14 +166,14 @@ def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, x: str,
     layers = [layer.properties(name=f"p{index}_{what}") for layer, what in
               zip((band, mean, bold, hover), ("band", "mean", "bold", "hover"))]
     if seeds is not None:
-        seed_lines = alt.Chart(seeds).transform_filter(alt.datum[PANEL] == name).transform_filter(
+        seed_lines = alt.Chart(alt.NamedData(name="seeds")).transform_filter(alt.datum[PANEL] == name).transform_filter(
             "seeds").mark_line(strokeWidth=1, point=alt.OverlayMarkDef(size=12, opacity=0)).encode(
             X, alt.Y("value:Q", scale=y_scale), color, dash, detail="run_id:N",
             opacity=alt.condition(params["pick"], alt.value(SEED_OPACITY), alt.value(FADED / 2)),
             tooltip=[alt.Tooltip(f"{SERIES}:N"), alt.Tooltip("seed:Q"), alt.Tooltip("split:N"),
                      alt.Tooltip(f"{x}:Q"), alt.Tooltip("value:Q", format=".4g")])
         layers.insert(1, seed_lines.properties(name=f"p{index}_seeds"))
-    chart = alt.layer(*layers).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+    chart = alt.layer(*layers).properties(width=size[0], height=size[1])
     return chart.properties(title=name) if name else chart
 
 
@@ -190,15 +191,22 @@ def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None
     order = list(dict.fromkeys(long.sort_values(hue)[hue].map(label))) if hue else ["all runs"]
     params = _params(seeds is not None)
     scales = _scales(summary, seeds, x, log_x, log_y)
-    panels = [_panel(summary, seeds, name, x, scales, (x_title or x, y_title),
-                     order, params, i) for i, name in enumerate(dict.fromkeys(summary[PANEL]))]
-    columns = max(1, summary[PANEL].map(lambda n: n.split(", ")[0]).nunique()) if cols else 1
-    chart = alt.concat(*panels, columns=min(columns, 3)).resolve_scale(x="shared", y="shared")
+    columns = min(3, max(1, summary[PANEL].map(lambda n: n.split(", ")[0]).nunique()) if cols else 1)
+    panels = [_panel(summary, seeds, name, x, scales, (x_title or x, y_title), order, params, i,
+                     PANEL_SIZES[columns]) for i, name in enumerate(dict.fromkeys(summary[PANEL]))]
+    chart = alt.concat(*panels, columns=columns).resolve_scale(x="shared", y="shared")
     chart = chart.properties(title=alt.TitleParams(title, anchor="start")) if title else chart
     spec = chart.to_dict(validate=False)
     spec["params"] = top_level(params, spec["concat"],
                                {"pick": "mean", "zoom": "hover", "brush": "hover"})
+    spec["datasets"] = with_data({"means": summary, "seeds": seeds})
     return Chart(spec, note)
+
+
+def with_data(frames: dict[str, pd.DataFrame | None]) -> dict[str, list[dict]]:
+    """The spec's ``datasets``: each frame once, as records, which every layer names (Altair
+    copies a chart's DataFrames at each step: naming them keeps building a chart fast)."""
+    return {name: frame.to_dict("records") for name, frame in frames.items() if frame is not None}
 
 
 def top_level(params: dict, panels: list[dict], hosts: dict[str, str]) -> list[dict]:

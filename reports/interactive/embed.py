@@ -84,10 +84,16 @@ def _finite(value):
     return value
 
 
+def _plain(value):
+    """A NumPy scalar as its Python number (records of a frame may hold them), else its text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def chart_html(chart, chart_id: str) -> str:
     """One chart's ``<div>``, its spec as JSON (``</`` escaped so no string ends the script
     early) and its note on what is left out, if any."""
-    spec = json.dumps(_finite(chart.spec), separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    spec = json.dumps(_finite(chart.spec), separators=(",", ":"), allow_nan=False,
+                      default=_plain).replace("</", "<\\/")
     note = f"<p class='chart-note'>{html.escape(chart.note)}</p>" if chart.note else ""
     return (f"<div class='chart' id='{chart_id}' data-spec='{chart_id}-spec'></div>"
             f"<script type='application/json' id='{chart_id}-spec'>{spec}</script>{note}")

@@ -21,11 +21,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .curves import Chart
+from .curves import Chart, with_data
 
 LOG_SPAN = 30.0
 DIVERGED = 1.08            # where a diverged trial meets the objective's axis (above the top)
-GAP_WIDTH, HEIGHT = 150, 260
+GAP_WIDTH, HEIGHT = 210, 280
 OBJECTIVE = "objective"
 
 
@@ -69,10 +69,16 @@ def _label_expression(axis: dict) -> str:
 
 
 def _tick_values(axis: dict, diverged: bool) -> list[float]:
+    """Axis positions to label: each choice; the ends and, on a log axis, every power of ten."""
     if axis["kind"] == "choice":
         k = len(axis["choices"])
         return [i / max(1, k - 1) for i in range(k)]
-    return [0.0, 0.25, 0.5, 0.75, 1.0] + ([DIVERGED] if diverged else [])
+    ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
+    if axis["kind"] == "log":
+        low, high = math.log10(axis["low"]), math.log10(axis["high"])
+        decades = range(math.ceil(low), math.floor(high) + 1)
+        ticks = sorted({0.0, 1.0, *[(d - low) / (high - low) for d in decades]})
+    return ticks + ([DIVERGED] if diverged else [])
 
 
 def _wide(trials: pd.DataFrame, dims: list[tuple[str, str, dict]]) -> pd.DataFrame:
@@ -101,7 +107,7 @@ def _gap(wide: pd.DataFrame, k: int, dims, brushes, tooltip) -> alt.LayerChart:
     the trials inside every brush, and axis k with its brush."""
     y = alt.Y("position:Q", scale=alt.Scale(domain=[0, DIVERGED + 0.02]), axis=None)
     x = alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
-    base = alt.Chart(wide)
+    base = alt.Chart(alt.NamedData(name="trials"))
     grey = _segments(base, k).mark_line(color="#d8d8d8", strokeWidth=1).encode(
         x, y, detail="trial_id:N")
     selected = base.transform_filter(functools.reduce(operator.and_, brushes))  # empty: all in
@@ -121,7 +127,7 @@ def _axis_layer(wide: pd.DataFrame, k: int, dims, brush) -> alt.Chart:
     axis, left of the others), and its brush."""
     key, _, axis = dims[k]
     diverged = bool((wide[f"n{k}"] >= DIVERGED).any())
-    return alt.Chart(wide).mark_tick(orient="horizontal", color="#555", size=10).encode(
+    return alt.Chart(alt.NamedData(name="trials")).mark_tick(orient="horizontal", color="#555", size=10).encode(
         x=alt.X("zero:Q", scale=alt.Scale(domain=[0, 1]), axis=None),
         y=alt.Y(f"n{k}:Q", scale=alt.Scale(domain=[0, DIVERGED + 0.02]), title=None,
                 axis=alt.Axis(values=_tick_values(axis, diverged), labelExpr=_label_expression(axis),
@@ -151,6 +157,7 @@ def parallel_coordinates(trials: pd.DataFrame, nuisances, objective: str,
     layers = [layer["name"] for panel in spec["hconcat"] for layer in panel["layer"]]
     for param in spec["params"]:  # each brush listens on its own axis only (Altair lists them all)
         param["views"] = [name for name in layers if name.startswith(f"p{param['name'][4:]}_axis")]
+    spec["datasets"] = with_data({"trials": wide})
     return Chart(spec, f"{len(wide)} trials, one line each")
 
 
@@ -173,7 +180,7 @@ def axis_chart(trials: pd.DataFrame, nuisances, objective: str, lower_is_better:
              else alt.X(f"{nuisance.key}:Q", title=f"{nuisance.key} ({nuisance.kind})",
                         scale=alt.Scale(type="log" if nuisance.kind == "log" else "linear",
                                         domain=[nuisance.low, nuisance.high])))
-        panels.append(alt.Chart(frame).transform_filter(f"isValid(datum['{nuisance.key}'])")
+        panels.append(alt.Chart(alt.NamedData(name="trials")).transform_filter(f"isValid(datum['{nuisance.key}'])")
                       .mark_point(size=55, filled=True).encode(
             x, alt.Y("shown:Q", title=f"{objective} ({direction})",
                      scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
@@ -188,6 +195,7 @@ def axis_chart(trials: pd.DataFrame, nuisances, objective: str, lower_is_better:
     spec = alt.concat(*panels, columns=3).properties(title=alt.TitleParams(
         "The objective against each nuisance, one point per trial", anchor="start")
     ).to_dict(validate=False)
+    spec["datasets"] = with_data({"trials": frame})
     spec["params"] = [{**pick.param.to_dict(),
                        "views": [layer for panel in spec["concat"] for layer in [panel["name"]]]}]
     return Chart(spec)

@@ -1,0 +1,101 @@
+"""Figures whose inputs did not change are copied from the previous build, not drawn again.
+
+A figure is a function of its study's tables (runs, curves, snapshots, activations), the study's
+spec file, the report's code (every source file of ``reports``) and the plotting libraries'
+versions; its key hashes all of them with its name and caption. Each build leaves the keys of the
+figures it wrote in ``.nnstudy-figure-stamps.json`` (with what the drawing returned: the run ids
+drawn, and the messages it gave); the next build copies a figure whose key is unchanged from the
+previous output folder, and says the same. Anything else (a new run, an edited spec, a code
+change, another library version, a missing file) draws it again.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+STAMPS = ".nnstudy-figure-stamps.json"
+TABLES = ("runs", "curves", "snapshots", "activations")
+LIBRARIES = ("matplotlib", "seaborn", "numpy", "pandas", "scipy")
+
+
+@functools.lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """A hash of the report's source files and the plotting libraries' versions."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none".encode())
+    return digest.hexdigest()
+
+
+def frame_digest(frame: pd.DataFrame | None) -> bytes:
+    """The content of a table (columns, dtypes, every value, row order) as a short digest."""
+    if frame is None:
+        return b"none"
+    digest = hashlib.sha256(json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode())
+    hashed = pd.util.hash_pandas_object(frame.astype({c: str for c in frame.columns if frame[c].dtype == object}),
+                                        index=False)
+    digest.update(hashed.to_numpy().tobytes())
+    return digest.digest()
+
+
+def study_stamp(study) -> str:
+    """A hash of what a study's figures are drawn from: its name, tables and spec file."""
+    digest = hashlib.sha256(study.name.encode())
+    for table in TABLES:
+        digest.update(frame_digest(getattr(study, table, None)))
+    spec = getattr(study, "spec", None)
+    if spec is not None and getattr(spec, "path", None) and Path(spec.path).is_file():
+        digest.update(Path(spec.path).read_bytes())
+    digest.update(code_stamp().encode())
+    return digest.hexdigest()
+
+
+class FigureCache:
+    """The previous build's figure stamps, and this build's, kept as figures are drawn or copied."""
+
+    def __init__(self, previous_out: Path | None, previous_files: set[str], out: Path):
+        self.previous_out, self.out = previous_out, out
+        self.previous: dict[str, dict] = {}
+        if previous_out is not None and STAMPS in previous_files:
+            try:
+                self.previous = json.loads((previous_out / STAMPS).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.previous = {}  # unreadable: every figure is drawn again
+        self.stamps: dict[str, dict] = {}
+        self.copied = 0
+
+    @staticmethod
+    def key(study_key: str, name: str, caption: str) -> str:
+        return hashlib.sha256(f"{study_key}\n{name}\n{caption}".encode()).hexdigest()
+
+    def reuse(self, name: str, key: str) -> dict | None:
+        """The previous stamp of ``figures/<name>`` (its file copied into this build) when its key is
+        ``key`` and the file is there; None when it must be drawn."""
+        entry = self.previous.get(name)
+        source = self.previous_out / "figures" / name if self.previous_out is not None else None
+        if entry is None or entry.get("key") != key or source is None or not source.is_file():
+            return None
+        target = self.out / "figures" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        self.stamps[name] = entry
+        self.copied += 1
+        return entry
+
+    def record(self, name: str, key: str, run_ids: list[str], messages: list[tuple[str, str]]) -> None:
+        self.stamps[name] = {"key": key, "run_ids": list(run_ids), "messages": [list(m) for m in messages]}
+
+    def write(self) -> None:
+        (self.out / STAMPS).write_text(json.dumps(self.stamps, indent=0), encoding="utf-8")
