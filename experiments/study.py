@@ -105,14 +105,20 @@ class ResolvePlan:
         """Two-sided error of one comparison's interval at one look."""
         return sequential.look_alpha(self.table.confidence, len(self.comparisons), len(self.looks))
 
+    def most_added(self) -> int:
+        """The most runs rounds after the first can add: every compared grid point up to
+        max_seeds."""
+        compared = {label for c in self.comparisons for label in (c.reference, c.candidate)}
+        return len(compared) * (self.looks[-1] - self.looks[0])
+
     def lines(self, first_runs: int) -> list[str]:
         """What ``plan`` prints: the method, the first round, the most later rounds can add."""
         t, compared = self.table, {label for c in self.comparisons for label in (c.reference, c.candidate)}
-        per_point = len(self.looks) and self.looks[-1] - self.looks[0]
+        per_point = self.looks[-1] - self.looks[0]
         return [f"resolve: {len(self.comparisons)} comparisons of {t.metric} along {t.axis} "
                 f"({t.compare}), {t.confidence:g} family-wise, margin {t.margin:g}; "
                 f"{len(self.looks)} looks at {', '.join(map(str, self.looks))} seeds per grid point, "
                 f"each interval at 1 - {self.alpha:.2g}",
                 f"resolve: round 1 is the {first_runs} runs above; later rounds add {t.add} seeds "
                 f"to each grid point of a comparison still open: at most {len(compared)} x "
-                f"{per_point} = {len(compared) * per_point} more runs"]
+                f"{per_point} = {self.most_added()} more runs"]

@@ -169,6 +169,8 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
     resolved = None
     if spec is not None and (spec.search is not None or spec.resolve is not None):
         spec, resolved = _with_retrains(name, spec, results, messages)  # current runs too
+    if resolved is not None and not any(outcome.trace for outcome in resolved.outcomes):
+        resolved = None  # not one round stored (or other runs of that name): fixed-sample claims
     runs = load_table(name, "runs", results, messages, required=True, spec_path=spec_path)
     if runs is None:
         return None

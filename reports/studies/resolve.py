@@ -48,10 +48,11 @@ def comparisons_table(name: str, replay, plan) -> Table:
                  f"a side diverged or failed.{searched}{state}")
 
 
-def funnel_plot(replay, table, path) -> None:
+def funnel_plot(replay, plan, path) -> None:
     """A panel per comparison: its interval (band) and difference (line) against the seeds per
-    grid point at each round, zero dashed, the ±margin band shaded, the deciding round ringed."""
-    outcomes = replay.outcomes
+    grid point at each round, zero dashed, the ±margin band shaded, the deciding round ringed;
+    every panel spans all planned rounds, so where a comparison stopped reads across panels."""
+    outcomes, table = replay.outcomes, plan.table
     columns = min(PANELS_PER_ROW, len(outcomes))
     rows = math.ceil(len(outcomes) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False,
@@ -71,7 +72,8 @@ def funnel_plot(replay, table, path) -> None:
         decided = f"round {outcome.round}" if outcome.round else f"{outcome.seeds} seeds"
         ax.set_title(f"{outcome.comparison.text}\n{outcome.verdict} ({decided})", fontsize=9)
         ax.set_xlabel("seeds per grid point")
-        ax.set_xticks(replay_looks(outcome))
+        ax.set_xticks(plan.looks)
+        ax.set_xlim(plan.looks[0] - 1, plan.looks[-1] + 1)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.set_visible(False)
     axes[0, 0].set_ylabel(f"{table.metric} difference")
@@ -80,21 +82,16 @@ def funnel_plot(replay, table, path) -> None:
     save(fig, path)
 
 
-def replay_looks(outcome) -> list[int]:
-    """The seeds per grid point of the rounds a comparison was looked at."""
-    return [int(t[0]) for t in outcome.trace]
-
-
 def section(b) -> None:
     """The comparisons table and the funnel figure of a study with ``[resolve]``."""
     spec, replay = b.study.spec, b.study.resolved
     if spec is None or spec.resolve is None or replay is None:
         return
-    name, table = b.study.name, spec.resolve.table
+    name = b.study.name
     ids = [run.run_id for run in replay.needed]
     b.figure(f"{name}_resolve_funnel.png",
              "Each comparison's sequential interval against the seeds per grid point, round by "
              "round, until it excluded 0 (better/worse), fell inside the margin (equivalent) or "
              "the budget was spent (not resolved); the ring marks the deciding round.",
-             lambda p: (funnel_plot(replay, table, p), ids)[1])
+             lambda p: (funnel_plot(replay, spec.resolve, p), ids)[1])
     b.table("resolve comparisons", lambda: comparisons_table(name, replay, spec.resolve))
