@@ -71,7 +71,8 @@ def cmd_list(args) -> int:
         if study.search is not None:
             flags.append(f"searched: {study.search.search.trials} trials per grid point, then retrained")
         if study.resolve is not None:
-            flags.append(f"resolve: later rounds may add up to {study.resolve.most_added()} runs")
+            flags.append(f"[resolve] counted at most: rounds after the first add up to "
+                         f"{study.resolve.most_added()} runs while a comparison is open")
         # The whole sweep's time, scaled by the study's stored runs where there are some (as plan).
         seconds = sweep_seconds(study, progress.stored_runs(args.results, study.name), default_workers())
         print(f"{study.name:<15} {total_runs(study):>5} runs  ~{format_seconds(seconds):>8}  {study.description}"

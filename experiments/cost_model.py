@@ -73,11 +73,13 @@ def unknown_runs_seconds(estimates: dict[str, float], n_runs: int) -> float:
 
 
 def total_runs(study: Study) -> int:
-    """Every run a whole sweep of ``study`` makes: a searched study's retrains too."""
+    """Every run a whole sweep of ``study`` makes: a searched study's retrains too, and the most
+    runs the rounds of a ``[resolve]`` study can add (an upper bound: they stop once resolved)."""
+    most_added = study.resolve.most_added() if study.resolve is not None else 0
     if study.search is None:
-        return len(study.runs)
+        return len(study.runs) + most_added
     plan = study.search
-    return sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
+    return sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds))) + most_added
 
 
 def sweep_seconds(study: Study, stored: Stored, workers: int) -> float:

@@ -125,3 +125,11 @@ def test_a_quick_smoke_run_adds_no_rounds(tmp_path):
     path = tmp_path / "grow.toml"
     path.write_text(textwrap.dedent(SPEC.format(resolve=textwrap.dedent(RESOLVE.format(margin=0)))))
     assert load_spec(path, quick=True).resolve is None
+
+
+def test_a_whole_sweep_is_counted_at_most_every_seed_the_rounds_can_add(tmp_path):
+    from experiments.cost_model import total_runs
+
+    study = study_of(tmp_path)
+    assert len(study.runs) == 9 and study.resolve.most_added() == 3 * (9 - 3)
+    assert total_runs(study) == 9 + 18

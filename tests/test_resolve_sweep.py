@@ -153,3 +153,16 @@ def test_a_bad_resolve_value_exits_2_naming_file_and_key_and_writes_nothing(tmp_
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and f"{spec}: {key}:" in lines[0] and words in lines[0]
     assert not results.exists()
+
+
+def test_the_missing_only_sweep_of_make_report_runs_the_rounds_too(tmp_path, monkeypatch):
+    from experiments import catalog
+
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write(studies)
+    monkeypatch.setattr(catalog, "STUDIES_DIR", studies)
+    results = tmp_path / "results"
+    assert main(["sweep", "--missing-only", "--results", str(results), "--jobs", "1"]) == 0
+    study, replay = with_rounds(load_spec(studies / "grow.toml"), results)
+    assert replay.finished and len(stored_ids(results)) == len(study.runs) > 9
