@@ -166,3 +166,42 @@ def test_the_missing_only_sweep_of_make_report_runs_the_rounds_too(tmp_path, mon
     assert main(["sweep", "--missing-only", "--results", str(results), "--jobs", "1"]) == 0
     study, replay = with_rounds(load_spec(studies / "grow.toml"), results)
     assert replay.finished and len(stored_ids(results)) == len(study.runs) > 9
+
+
+SAME = """
+    name = "same"
+    seeds = 3
+    [base]
+    dataset = "sincos"
+    dataset_options = { step = 0.5 }
+    batch_size = 10
+    epochs = 3
+    width = 4
+    [grid]
+    snapshot_epochs = [[0], [1], [2]]   # changes the run ids, not the training
+    [resolve]
+    axis = "snapshot_epochs"
+    margin = {margin}
+    add = 2
+    max_seeds = 5
+    """
+
+
+@pytest.mark.parametrize("margin, verdict, runs", [(0.001, "equivalent", 9), (0.0, "not resolved", 15)])
+def test_grid_points_that_train_identically_are_equivalent_with_a_margin_never_better_or_worse(
+        tmp_path, margin, verdict, runs):
+    spec, results = write(tmp_path, SAME.replace("{margin}", str(margin)), "same.toml"), tmp_path / "r"
+    assert main(["sweep", str(spec), "--results", str(results), "--quiet", "--jobs", "1"]) == 0
+    _, replay = with_rounds(load_spec(spec), results)
+    assert [o.verdict for o in replay.outcomes] == [verdict, verdict]
+    assert all(o.mean == 0 for o in replay.outcomes) and len(stored_ids(results, "same")) == runs
+
+
+@pytest.mark.slow
+def test_a_dask_sweep_runs_the_same_rounds_as_a_serial_one(tmp_path):
+    spec = write(tmp_path)
+    for backend in ("serial", "dask"):
+        assert main(["sweep", str(spec), "--results", str(tmp_path / backend), "--backend", backend,
+                     "--jobs", "2", "--quiet"]) == 0
+    assert stored_ids(tmp_path / "dask") == stored_ids(tmp_path / "serial")
+    assert set(experiments.load("grow", "runs", results=tmp_path / "dask")["backend"]) == {"dask"}
