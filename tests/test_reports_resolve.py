@@ -101,3 +101,21 @@ def test_the_report_of_a_resolve_study_has_its_table_and_funnel(tmp_path):
     assert list(table.frame["comparison"]) == ["width=5 -> width=10", "width=10 -> width=20"]
     assert set(table.frame["verdict"]) <= {"better", "worse", "equivalent", "not resolved"}
     assert (tmp_path / "out" / "figures" / "grow_resolve_funnel.png").stat().st_size > 10_000
+
+
+def test_a_searched_resolve_study_shows_the_added_retrain_seeds_in_its_search_section(tmp_path):
+    from experiments.cli import main
+    from experiments.resolve.rounds import with_rounds
+    from test_resolve_sweep import SEARCHED
+
+    path = tmp_path / "grow.toml"
+    path.write_text(textwrap.dedent(SEARCHED).replace("width = [1, 32]", "width = [2, 3]"))
+    results = tmp_path / "results"
+    assert main(["sweep", str(path), "--results", str(results), "--quiet", "--jobs", "1"]) == 0
+    _, replay = with_rounds(load_spec(path), results)
+    assert replay.outcomes[0].seeds == 5  # open after round 1: 2 seeds were added
+    report = build(results, tmp_path / "out", [str(path)], peers=False)
+    [table] = [t for s in report.sections for t in s.tables if t.name == "grow_search_winners"]
+    assert list(table.frame["n (retrain seeds)"]) == [4, 4]  # seeds 1-4, the trial's seed 0 apart
+    [comparisons] = [t for s in report.sections for t in s.tables if t.name == "grow_search_comparisons"]
+    assert "Fixed-sample intervals" in comparisons.caption

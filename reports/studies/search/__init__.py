@@ -15,6 +15,7 @@ crosses workloads. Statistics use the retrain seeds only (the winning trial's se
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -32,8 +33,11 @@ ORDER = 25
 
 
 def _section_of(study, directory=None) -> tuple[object, analysis.SearchSection]:
-    """(the plan, the section's statistics) of a study whose spec has ``[search]``."""
+    """(the plan, the section's statistics) of a study whose spec has ``[search]``; with
+    ``[resolve]``, every seed its rounds may add counts as a retrain seed (those stored are shown)."""
     plan = study.spec.search
+    if study.spec.resolve is not None:
+        plan = dataclasses.replace(plan, seeds=study.spec.resolve.seeds)
     return plan, analysis.build(plan, study.runs, study.curves, directory,
                                       baseline=study.report_options.get("baseline"))
 
@@ -66,7 +70,7 @@ def winners_table(name: str, plan, found) -> Table:
                  "mean and mean over the winner's retrain seeds (its trial's seed chose it).")
 
 
-def comparisons_table(name: str, found) -> Table:
+def comparisons_table(name: str, found, resolving: bool = False) -> Table:
     table = found.comparisons
     frame = pd.DataFrame({
         **({"workload": table["workload"]} if (table["workload"] != "").any() else {}),
@@ -79,7 +83,10 @@ def comparisons_table(name: str, found) -> Table:
                  "Difference = candidate - reference (of the means over seeds), with its 95% "
                  "percentile bootstrap interval (scipy.stats.bootstrap, paired by seed); P: a "
                  "candidate seed beats a reference seed; the verdict needs the Holm-adjusted p "
-                 f"below {uncertainty.ALPHA:.2f} and at least {uncertainty.MIN_SEEDS} seeds.")
+                 f"below {uncertainty.ALPHA:.2f} and at least {uncertainty.MIN_SEEDS} seeds."
+                 + (" Fixed-sample intervals: they ignore that [resolve] added seeds where a step "
+                    "was open; its own table (Comparisons, resolved by adding seeds) gives the "
+                    "verdicts valid under that stopping." if resolving else ""))
 
 
 def _time_table(name: str, times) -> Table:
@@ -177,7 +184,7 @@ def section(b) -> None:
                      lambda p, c=budget, i=ids: (figures.budget_plot(
                          c, p, search.objective, search.lower_is_better), i)[1])
     b.table("search winners", lambda: winners_table(name, plan, found))
-    b.table("search comparisons", lambda: comparisons_table(name, found))
+    b.table("search comparisons", lambda: comparisons_table(name, found, spec.resolve is not None))
     _time_to_result(b, plan, found)
 
 
