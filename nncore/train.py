@@ -152,8 +152,7 @@ def train(net, X, Y, epochs: int, batch_size: int, lr: float, schedule=None,
             ``{"kind": "adam", "beta1": 0.8}`` (omitted hyperparameters take their defaults) or
             None (sgd). The schedule sets its ``lr`` at the start of each epoch.
         evaluate_every: evaluate (record losses, call ``callback``) after epoch 0, every
-            ``evaluate_every``-th epoch and the last one. Evaluating the training and validation
-            sets can cost as much as the epoch's training; long runs evaluate less often.
+            ``evaluate_every``-th epoch and the last one (``nncore.evaluation``).
 
     A NaN or infinite loss stops training and sets ``history.diverged``; it does not raise.
     """

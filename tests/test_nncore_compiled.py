@@ -208,7 +208,7 @@ FIRST_CALLS = """if True:
     for optimizer in ("sgd", "adam"):
         nncore.train(net, X, Y, epochs=1, batch_size=4, lr=0.1, engine=engine, optimizer=optimizer)
     kernels = engine.kernels
-    stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats, engine.rules.optimizer_epoch.stats]
+    stats = [kernels.batch_gradients.stats, engine.rules.sgd_epoch.stats, engine.rules.optimizer_epoch.stats]
     print(sum(len(s.cache_hits) for s in stats), sum(len(s.cache_misses) for s in stats))
 """
 

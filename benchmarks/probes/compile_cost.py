@@ -44,7 +44,7 @@ PROBE = """if True:
         call()
         calls[name] = time.perf_counter() - begin
     kernels = engine.kernels
-    stats = [kernels.batch_gradients.stats, kernels.sgd_epoch.stats, engine.rules.optimizer_epoch.stats]
+    stats = [kernels.batch_gradients.stats, engine.rules.sgd_epoch.stats, engine.rules.optimizer_epoch.stats]
     print(json.dumps({"numpy_s": numpy_done - started, "numba_s": numba_done - numpy_done,
                       "nncore_s": imported - numba_done, **calls, "in_process_s": time.perf_counter() - started,
                       "cache_hits": sum(len(s.cache_hits) for s in stats),

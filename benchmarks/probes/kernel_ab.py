@@ -34,7 +34,7 @@ from nncore.probe import training_flops
 from benchmarks.machine import host_line
 
 CASES = (WIDE_B10, DEEP_B10, WIDE_B100, BIG_B128)
-KERNEL_FILES = ("compiled_kernels.py", "compiled_products.py")
+KERNEL_FILES = ("compiled_kernels.py", "compiled_products.py", "compiled_optimizers.py")
 
 
 def kernels_at(revision: str, folder: Path):
@@ -43,15 +43,16 @@ def kernels_at(revision: str, folder: Path):
     package.mkdir()
     (package / "__init__.py").write_text("")
     for name in KERNEL_FILES:
-        source = subprocess.run(["git", "show", f"{revision}:nncore/engines/{name}"], check=True,
-                                capture_output=True, text=True).stdout
-        (package / name).write_text(source)
+        shown = subprocess.run(["git", "show", f"{revision}:nncore/engines/{name}"], capture_output=True,
+                               text=True)
+        if shown.returncode == 0:  # a revision older than a kernel module lacks it
+            (package / name).write_text(shown.stdout)
     sys.path.insert(0, str(folder))
     return importlib.import_module("kernels_at_revision.compiled_kernels")
 
 
 def sgd_epoch(kernels, case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
-    """One plain-SGD epoch of ``kernels.sgd_epoch`` on a fresh network of ``case`` (batch-mean
+    """One plain-SGD epoch of the revision's ``sgd_epoch`` kernel on a fresh network of ``case`` (batch-mean
     gradient), what ``CompiledEngine.train_epoch`` calls for plain SGD; returns the epoch and the network."""
     net = case.make_net(dtype)
     X, Y = net.check_data(X, Y)
@@ -60,14 +61,17 @@ def sgd_epoch(kernels, case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
              kernels.LOSS_CODES[net.loss.name])
 
     head = (net.flat_params(), grads, work.layout, X, Y)
-    if "order" in kernels.sgd_epoch.py_func.__code__.co_varnames:  # since the epoch's order went in
+    # sgd_epoch moved to compiled_optimizers when the epoch's order went in
+    epoch_kernel = getattr(kernels, "sgd_epoch", None) or importlib.import_module(
+        f"{kernels.__package__}.compiled_optimizers").sgd_epoch
+    if "order" in epoch_kernel.py_func.__code__.co_varnames:
         args = (*head, np.empty(0, dtype=np.int64), case.batch_size, case.lr, True, work.outputs,
                 work.logits, work.deltas, work.x_rows, work.y_rows, *codes)
     else:
         args = (*head, case.batch_size, case.lr, True, work.outputs, work.logits, work.deltas, *codes)
 
     def epoch():
-        kernels.sgd_epoch(*args)
+        epoch_kernel(*args)
     return epoch, net
 
 

@@ -42,7 +42,7 @@ class _Workspace:
         self.outputs = np.empty(rows * sum(sizes[1:]), dtype=net.dtype)
         self.deltas = np.empty_like(self.outputs)
         self.logits = np.empty(rows * sizes[-1], dtype=net.dtype)
-        # a batch's rows gathered in the epoch's order (compiled_kernels.batch_rows)
+        # a batch's rows gathered in the epoch's order (compiled_optimizers.batch_rows)
         self.x_rows = np.empty((rows, sizes[0]), dtype=net.dtype)
         self.y_rows = np.empty((rows, sizes[-1]), dtype=net.dtype)
         self.no_state = np.empty(0, dtype=net.dtype)  # stands in for a state vector a rule lacks
@@ -95,7 +95,7 @@ class CompiledEngine(Engine):
         data = (net.flat_params(), grads, work.layout, X, Y, order, int(batch_size))
         buffers = (work.outputs, work.logits, work.deltas, work.x_rows, work.y_rows, *self._codes(net))
         if optimizer.folds_into_gradient:  # lr (/ n) folded into the gradient, as train_step does
-            self.kernels.sgd_epoch(*data, float(optimizer.lr), reduction == "mean", *buffers)
+            rules.sgd_epoch(*data, float(optimizer.lr), reduction == "mean", *buffers)
             return True
         settings = {"lr": optimizer.lr, **optimizer.hyperparameters}
         hyper = np.array([settings.get(name, 0.0) for name in rules.HYPER_NAMES], dtype=np.float64)

@@ -297,23 +297,6 @@ def evaluate(params, layout, X, Y, chunk, outputs, logits, hidden_code, output_c
 
 
 @njit(cache=True, error_model="numpy")
-def batch_rows(X, Y, order, start, stop, x_rows, y_rows):
-    """The batch of rows start:stop: of X and Y themselves when ``order`` is empty, else their
-    rows order[start:stop] gathered into the first stop - start rows of x_rows and y_rows
-    (buffers of at least as many rows): the epoch's order without a copy of X and Y."""
-    if order.shape[0] == 0:
-        return X[start:stop], Y[start:stop]
-    rows = stop - start
-    for i in range(rows):
-        row = order[start + i]
-        for j in range(X.shape[1]):
-            x_rows[i, j] = X[row, j]
-        for j in range(Y.shape[1]):
-            y_rows[i, j] = Y[row, j]
-    return x_rows[:rows], y_rows[:rows]
-
-
-@njit(cache=True, error_model="numpy")
 def _forward_layers(params, layout, X, outputs, z, hidden_code, output_code):
     """Each layer's activations into its block of ``outputs``, the output layer's pre-activation
     into z (n, n_outputs)."""
@@ -405,23 +388,3 @@ def _backward_small_in_one_out(X, hidden, d, W2, first, second, hidden_code):
             g0[j] += x0 * g
             if fan_in == 2:
                 g1[j] += x1 * g
-
-
-@njit(cache=True, error_model="numpy")
-def sgd_epoch(params, grads, layout, X, Y, order, batch_size, lr, mean, outputs, logits, deltas,
-              x_rows, y_rows, hidden_code, output_code, loss_code):
-    """One epoch of plain SGD over the batches of X (n, in), Y (n, out) in ``order`` (consecutive
-    rows when it is empty; see ``batch_rows``), in place.
-
-    Each step is ``nncore.train_step``'s for plain SGD: grads <- step * summed gradient with
-    step = lr / rows (``mean``) or lr, then params -= grads; the last batch may be smaller.
-    """
-    n = X.shape[0]
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        step = lr / (stop - start) if mean else lr
-        x, y = batch_rows(X, Y, order, start, stop, x_rows, y_rows)
-        batch_gradients(params, grads, layout, x, y, outputs, logits, deltas, hidden_code,
-                        output_code, loss_code, step, False)
-        for k in range(params.shape[0]):
-            params[k] -= grads[k]

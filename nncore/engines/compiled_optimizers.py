@@ -1,6 +1,7 @@
 """numba kernels of the ``compiled`` engine's whole epochs with any update rule of ``nncore.optimizers``.
 
-``optimizer_epoch`` runs every step of an epoch in one call: the batch's gradient
+``sgd_epoch`` runs an epoch of plain SGD in one call, the step size folded into the gradient as
+``nncore.train_step`` folds it; ``optimizer_epoch`` runs every step of an epoch in one call: the batch's gradient
 (``compiled_kernels.batch_gradients``), then the rule's update, element by element in one fused
 loop, where ``nncore.optimizers`` makes four to six NumPy passes. Each update is the formula in the
 docstring of its class there, in the same order of operations, so trajectories agree with it to
@@ -16,11 +17,11 @@ import math
 import numpy as np
 from numba import njit
 
-from .compiled_kernels import batch_gradients, batch_rows
+from .compiled_kernels import batch_gradients
 
 # numba's cache checks only this file; batch_gradients' machine code comes from compiled_kernels:
 # its stamp here (tests/test_nncore_compiled_cache.py) makes a change there recompile this file's too.
-DEPENDS_ON = {"compiled_kernels.py": "21585eccf08ccbcc"}
+DEPENDS_ON = {"compiled_kernels.py": "a9e43bbbe375788c"}
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW = range(7)
 RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad": ADAGRAD,
@@ -81,6 +82,43 @@ def apply_rule(rule, p, g, first, second, hyper, steps):
             first[k] = first[k] * beta1 + g[k]
             second[k] = second[k] * beta2 + g[k] * g[k]
             p[k] -= first[k] / (np.sqrt(second[k]) + eps_scaled) * step_size
+
+
+@njit(cache=True, error_model="numpy")
+def batch_rows(X, Y, order, start, stop, x_rows, y_rows):
+    """The batch of rows start:stop: of X and Y themselves when ``order`` is empty, else their
+    rows order[start:stop] gathered into the first stop - start rows of x_rows and y_rows
+    (buffers of at least as many rows): the epoch's order without a copy of X and Y."""
+    if order.shape[0] == 0:
+        return X[start:stop], Y[start:stop]
+    rows = stop - start
+    for i in range(rows):
+        row = order[start + i]
+        for j in range(X.shape[1]):
+            x_rows[i, j] = X[row, j]
+        for j in range(Y.shape[1]):
+            y_rows[i, j] = Y[row, j]
+    return x_rows[:rows], y_rows[:rows]
+
+
+@njit(cache=True, error_model="numpy")
+def sgd_epoch(params, grads, layout, X, Y, order, batch_size, lr, mean, outputs, logits, deltas,
+              x_rows, y_rows, hidden_code, output_code, loss_code):
+    """One epoch of plain SGD over the batches of X (n, in), Y (n, out) in ``order`` (consecutive
+    rows when it is empty; see ``batch_rows``), in place.
+
+    Each step is ``nncore.train_step``'s for plain SGD: grads <- step * summed gradient with
+    step = lr / rows (``mean``) or lr, then params -= grads; the last batch may be smaller.
+    """
+    n = X.shape[0]
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        step = lr / (stop - start) if mean else lr
+        x, y = batch_rows(X, Y, order, start, stop, x_rows, y_rows)
+        batch_gradients(params, grads, layout, x, y, outputs, logits, deltas, hidden_code,
+                        output_code, loss_code, step, False)
+        for k in range(params.shape[0]):
+            params[k] -= grads[k]
 
 
 @njit(cache=True, error_model="numpy")
