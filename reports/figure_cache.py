@@ -4,7 +4,7 @@ A figure is a function of its study's tables (runs, curves, snapshots, activatio
 spec file, the report's code (every source file of ``reports``) and the plotting libraries'
 versions; its key hashes all of them with its name and caption. Each build leaves the keys of the
 figures it wrote in ``.nnstudy-figure-stamps.json`` (with what the drawing returned: the run ids
-drawn, and the messages it gave); the next build copies a figure whose key is unchanged from the
+drawn, the messages it gave and the figure's interactive charts); the next build copies a figure whose key is unchanged from the
 previous output folder, and says the same. Anything else (a new run, an edited spec, a code
 change, another library version, a missing file) draws it again.
 """
@@ -94,8 +94,12 @@ class FigureCache:
         self.copied += 1
         return entry
 
-    def record(self, name: str, key: str, run_ids: list[str], messages: list[tuple[str, str]]) -> None:
-        self.stamps[name] = {"key": key, "run_ids": list(run_ids), "messages": [list(m) for m in messages]}
+    def record(self, name: str, key: str, run_ids: list[str], messages: list[tuple[str, str]],
+               charts: list[dict] = ()) -> None:
+        """This build drew ``figures/<name>``: its key, the run ids drawn, the messages it gave and its
+        interactive charts (Vega-Lite specs with their notes)."""
+        self.stamps[name] = {"key": key, "run_ids": list(run_ids), "messages": [list(m) for m in messages],
+                             "charts": list(charts)}
 
     def write(self) -> None:
-        (self.out / STAMPS).write_text(json.dumps(self.stamps, indent=0), encoding="utf-8")
+        (self.out / STAMPS).write_text(json.dumps(self.stamps, separators=(",", ":")), encoding="utf-8")

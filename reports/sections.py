@@ -13,6 +13,7 @@ from typing import Callable
 
 from .data import Messages, Study, is_quick
 from .figure_cache import FigureCache, study_stamp
+from .interactive.curves import Chart
 from .provenance import mixing_warning, provenance_row
 from .tables import Table
 
@@ -68,14 +69,13 @@ class SectionBuilder:
         if self.drawn(name):
             return
         path = self.out / "figures" / name
-        run_ids = self._copied_or_drawn(name, caption, path, draw)
-        if run_ids is None or not path.exists():
+        made = self._copied_or_drawn(name, caption, path, draw, charts)
+        if made is None or not path.exists():
             return
+        run_ids, made_charts = made
         self.section.figures.append((f"figures/{name}", caption))
-        for chart in charts:
-            made = self.attempt(f"an interactive chart of {name}", chart)
-            if made is not None:
-                self.section.charts.setdefault(f"figures/{name}", []).append(made)
+        if made_charts:
+            self.section.charts.setdefault(f"figures/{name}", []).extend(made_charts)
         runs = self.study.runs[self.study.runs["run_id"].isin(run_ids)]
         self.provenance.append(provenance_row(name, runs))
         warning = mixing_warning(f"figure {name}", runs)
@@ -83,24 +83,32 @@ class SectionBuilder:
             self.section.warnings.append(warning)
             self.messages.warn(f"study '{self.study.name}': {warning}")
 
-    def _copied_or_drawn(self, name: str, caption: str, path: Path, draw: Callable) -> list[str] | None:
-        """The run ids of ``figures/<name>``: copied from the previous build when its inputs did not
-        change (``reports.figure_cache``; its messages said again), else drawn now."""
-        def drawn() -> list[str] | None:
-            return self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
+    def _drawn(self, name: str, path: Path, draw: Callable, charts) -> tuple[list[str], list] | None:
+        """Draw the PNG, then its interactive companions (each left out on its own when it fails)."""
+        run_ids = self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
+        if run_ids is None or not path.exists():
+            return None
+        made = [self.attempt(f"an interactive chart of {name}", chart) for chart in charts]
+        return run_ids, [chart for chart in made if chart is not None]
+
+    def _copied_or_drawn(self, name: str, caption: str, path: Path, draw: Callable,
+                         charts) -> tuple[list[str], list] | None:
+        """(run ids, interactive charts) of ``figures/<name>``: copied from the previous build when
+        its inputs did not change (``reports.figure_cache``; its messages said again), else drawn."""
         if self.cache is None:
-            return drawn()
+            return self._drawn(name, path, draw, charts)
         self._study_key = self._study_key or study_stamp(self.study)
         key = self.cache.key(self._study_key, name, caption)
         previous = self.cache.reuse(name, key)
         if previous is not None:
             self.messages.lines.extend((level, text) for level, text in previous["messages"])
-            return previous["run_ids"]
+            return previous["run_ids"], [Chart(**chart) for chart in previous.get("charts", [])]
         before = len(self.messages.lines)
-        run_ids = drawn()
-        if run_ids is not None and path.exists():
-            self.cache.record(name, key, run_ids, self.messages.lines[before:])
-        return run_ids
+        made = self._drawn(name, path, draw, charts)
+        if made is not None:
+            self.cache.record(name, key, made[0], self.messages.lines[before:],
+                              [{"spec": chart.spec, "note": chart.note} for chart in made[1]])
+        return made
 
     def has(self, table: str, needed_for: str) -> bool:
         """Whether the study has ``table``; if not, say which figure goes without it."""

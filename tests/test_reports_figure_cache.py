@@ -48,6 +48,8 @@ def test_a_second_build_with_nothing_new_draws_nothing_and_reads_the_same(tmp_pa
     assert figure_bytes(out) == first_figures
     assert page(out) == first_page  # provenance and captions included
     assert second.messages.lines == first.messages.lines
+    charts = [section.charts for section in first.sections]
+    assert any(charts) and [section.charts for section in second.sections] == charts  # copied too
     assert (out / STAMPS).exists()
 
 
