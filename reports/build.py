@@ -88,17 +88,25 @@ def _resolve_section(study: Study, sections: dict[str, StudySection],
     return []
 
 
+def _leading(specials: list[StudySection]) -> list[StudySection]:
+    """The special parts that title and place a study's section: not the resolve part, which
+    adds to whatever section a study has."""
+    return [special for special in specials if special.name != RESOLVE_SECTION]
+
+
 def build_section(study: Study, out: Path, messages: Messages,
                   specials: list[StudySection], cache: FigureCache | None = None) -> SectionBuilder:
     """The study's section: the special parts (if any) first, then the generic one, drawn with
     the special parts' labels (``LABELS``); figures whose inputs are unchanged come from ``cache``."""
-    title = specials[0].title if specials else quick_rule(study.name)[0]
+    leading = _leading(specials)
+    title = leading[0].title if leading else quick_rule(study.name)[0]
     builder = SectionBuilder(study, out, messages, title, cache)
     for special in specials:
         builder.labels.update(special.labels)
         if special.build is not None:
             builder.attempt(f"section '{special.name}'", lambda special=special: special.build(builder))
-            builder.quiet = True  # its own part says what it shows and needs
+            # its own part says what it shows and needs (the resolve part adds to any study)
+            builder.quiet = builder.quiet or special in leading
     generic.section(builder)
     return builder
 
@@ -155,8 +163,8 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
     named = {name: bound_section(study, sections, messages) for name, study in loaded.items()}
     specials = {name: study_sections(study, named[name], sections) for name, study in loaded.items()}
     if not studies:  # the default report: sections in their modules' order, the rest by name
-        order = {name: (specials[name][0].order if specials[name] else LAST + 1, name)
-                 for name in loaded}
+        order = {name: (_leading(specials[name])[0].order if _leading(specials[name]) else LAST + 1,
+                        name) for name in loaded}
         loaded = dict(sorted(loaded.items(), key=lambda item: order[item[0]]))
     built = [build_section(study, out, messages, specials[name], cache) for name, study in loaded.items()]
     report_sections = [builder.section for builder in built]

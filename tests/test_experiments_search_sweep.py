@@ -163,6 +163,7 @@ def test_list_shows_the_shipped_searched_studies_with_both_stages(capsys):
         study = load_spec(experiments.catalog.STUDIES_DIR / f"{name}.toml")
         plan = study.search
         total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))
+        total += study.resolve.most_added() if study.resolve is not None else 0  # at most
         line = next(line for line in out.splitlines() if line.startswith(name + " "))
         assert line.split()[1:3] == [str(total), "runs"]
         assert f"searched: {plan.search.trials} trials per grid point, then retrained" in line
