@@ -143,6 +143,52 @@ def jax_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     return run_epoch
 
 
+def compiled_adam_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    """The compiled engine's Adam epoch (``nncore.optimizers`` Adam at its defaults, batch-mean
+    gradient) through its ``train_epoch`` hook, over consecutive batches."""
+    net = case.make_net(dtype)
+    X, Y = net.check_data(X, Y)
+    engine, grads = get_engine("compiled"), zero_gradients(net)
+    adam = make_optimizer("adam", net.flat_params(), case.lr)
+    return lambda: engine.train_epoch(net, X, Y, case.batch_size, adam, "mean", grads, None)
+
+
+def jax_adam_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    """An Adam epoch as a JAX user writes it: ``jax.grad`` of the jax engine's summed loss and
+    torch.optim's Adam (betas 0.9, 0.999, eps 1e-8, bias-corrected) in one jit-compiled
+    ``lax.scan`` over the full batches (batch-mean gradient; a smaller last batch left out)."""
+    import jax
+    import jax.numpy as jnp
+    from nnstudy_engines import jax_engine
+
+    net = case.make_net(dtype)
+    X, Y = net.check_data(X, Y)
+    value_and_grad = jax_engine._functions(net.activation.name, net.output.name, net.loss.name)[0]
+    full, batch, lr = X.shape[0] // case.batch_size, case.batch_size, case.lr
+    X_batches = jnp.asarray(X[:full * batch].reshape(full, batch, X.shape[1]))
+    Y_batches = jnp.asarray(Y[:full * batch].reshape(full, batch, Y.shape[1]))
+    tree = jax.tree_util.tree_map
+
+    def step(carry, rows):
+        params, m, v, t = carry
+        g = tree(lambda grad: grad / batch, value_and_grad(params, *rows)[1])
+        t = t + 1
+        m = tree(lambda m, g: 0.9 * m + 0.1 * g, m, g)
+        v = tree(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
+        size = lr * jnp.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        params = tree(lambda p, m, v: p - size * m / (jnp.sqrt(v) + 1e-8 * jnp.sqrt(1 - 0.999 ** t)), params, m, v)
+        return (params, m, v, t), None
+
+    epoch = jax.jit(lambda carry: jax.lax.scan(step, carry, (X_batches, Y_batches))[0])
+    pairs = jax_engine._as_pairs(net)
+    zeros = tree(jnp.zeros_like, pairs)
+    state = {"carry": (pairs, zeros, zeros, jnp.asarray(0, dtype=jnp.int64))}
+
+    def run_epoch():
+        state["carry"] = jax.block_until_ready(epoch(state["carry"]))
+    return run_epoch
+
+
 def sklearn_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -175,6 +221,7 @@ def gemm_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
 
 EPOCH_BUILDERS = {"nncore": nncore_epoch, "nncore-compiled": compiled_epoch, "torch": torch_epoch,
                   "jax": jax_epoch, "sklearn": sklearn_epoch}
+ADAM_EPOCH_BUILDERS = {"nncore-compiled-adam": compiled_adam_epoch, "jax-adam": jax_adam_epoch}
 PEAK = "matmul-peak"
 
 

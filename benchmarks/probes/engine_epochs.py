@@ -30,7 +30,7 @@ from nncore.probe import training_flops
 
 from benchmarks.cases import SINCOS_DEEP, SINCOS_WIDE, SOFTMAX_BIG, NetCase
 from benchmarks.machine import host_line
-from benchmarks.peers import (EPOCH_BUILDERS, PEAK, busy_threads, gemm_epoch, interleaved_seconds,
+from benchmarks.peers import (ADAM_EPOCH_BUILDERS, EPOCH_BUILDERS, PEAK, busy_threads, gemm_epoch, interleaved_seconds,
                               pin_xla_to_one_thread)
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
@@ -68,8 +68,11 @@ GOALS = (Goal(WIDE_B10, "nncore", "nncore-compiled", 3.0),
          Goal(DEEP_B10, "nncore", "nncore-compiled", 1.3),
          Goal(WIDE_B10, "sklearn", "nncore-compiled", 8.0),
          *((Goal(WIDE_B10, "jax", "nncore-compiled", 1.2), Goal(DEEP_B10, "jax", "nncore-compiled", 1.2),
-            Goal(WIDE_B100, "jax", "nncore-compiled", 1.0), Goal(BIG_B128, "jax", "nncore-compiled", 0.9))
+            Goal(WIDE_B100, "jax", "nncore-compiled", 1.0), Goal(BIG_B128, "jax", "nncore-compiled", 0.9),
+            Goal(WIDE_B10, "jax-adam", "nncore-compiled-adam", 1.2),
+            Goal(DEEP_B10, "jax-adam", "nncore-compiled-adam", 1.2))
            if HAVE_JAX else ()))
+ADAM_CASES = (WIDE_B10, DEEP_B10)  # where Adam epochs take their turns too (with jax)
 # Large batches and widths, where BLAS does the work and the interpreter's share is small.
 WHERE_CASES = (NetCase("sincos", SINCOS_DEEP, 100, ()), NetCase("sincos", (2, 1000, 1), 1000, ()), BIG_B128)
 PEAK_GOAL = (WIDE_B10, 0.15)  # the compiled epoch's share of the large-matmul peak
@@ -82,6 +85,8 @@ def measure(case: NetCase, dtype: str, rounds: int, n_samples: int | None = None
     X, Y = case.dataset(n_samples)
     with threadpool_limits(1):
         epochs = {name: EPOCH_BUILDERS[name](case, dtype, X, Y) for name in FRAMEWORKS}
+        if HAVE_JAX and case in ADAM_CASES:
+            epochs.update({name: build(case, dtype, X, Y) for name, build in ADAM_EPOCH_BUILDERS.items()})
         epochs[PEAK] = gemm_epoch(case, dtype, X, Y)
         epochs[LARGE_MATMUL] = large_matmul(dtype)
         seconds = interleaved_seconds(epochs, rounds + 1)
