@@ -12,6 +12,9 @@ import functools
 import html
 import json
 import math
+import os
+from importlib import metadata
+from pathlib import Path
 
 import vl_convert
 
@@ -70,7 +73,28 @@ document.querySelectorAll('table.data').forEach(function (table) {
 def bundle() -> str:
     """Vega, Vega-Lite and Vega-Embed as one script (about 0.9 MB), its names kept out of the
     page's global scope but ``vegaEmbed``, ``vega`` and ``vegaLite``."""
-    return "(function () {\n" + vl_convert.javascript_bundle() + "\n})();"
+    return "(function () {\n" + javascript_bundle() + "\n})();"
+
+
+def javascript_bundle() -> str:
+    """vl-convert's script bundle, kept in the user's cache folder per vl-convert version: making it
+    takes a second or more, and every build inlines the same one. An unwritable folder only costs
+    the time."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nnstudy"
+    path = folder / f"vega-bundle-{metadata.version('vl-convert-python')}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    text = vl_convert.javascript_bundle()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # whole or absent: a reader never sees half a bundle
+    except OSError:
+        pass
+    return text
 
 
 def _finite(value):
