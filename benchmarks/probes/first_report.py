@@ -9,8 +9,9 @@ committed HEAD): ``make .venv/.installed-core`` (a new venv, ``pip install -e .`
 package index), then ``make report``, whose output lines are timestamped as they arrive: the sweep
 runs from its "running N runs" line to its "done in" line (which also gives the seconds spent
 making the compiled engine's kernels: numba's cache starts empty in a new clone), the build from
-there to "report written". The load average is printed beside the figures: on a shared machine
-they move with it. Not a test: it takes minutes and needs the network.
+there to "report written". Beside each wall time, the CPU seconds of the step's processes (user +
+system, workers included), and the load average: on a shared machine the wall times move with the
+load, the CPU seconds much less. Not a test: it takes minutes and needs the network.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -64,9 +66,17 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def step(name: str, command: list[str], cwd: Path, figures: dict) -> tuple[float, list]:
     print(f"{name}: {' '.join(command)} (load {load()})", flush=True)
+    cpu = children_cpu()
     wall, lines, status = timed_lines(command, cwd)
+    figures[f"{name}_cpu_s"] = round(children_cpu() - cpu, 1)
     if status != 0:
         tail = "\n".join(line for _, line in lines[-20:])
         raise SystemExit(f"{name} failed (exit {status}):\n{tail}")
