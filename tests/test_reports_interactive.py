@@ -26,7 +26,7 @@ def test_a_chart_carries_the_means_and_the_seeds_and_names_each_configuration():
                                label=lambda width: f"{width} units")
     means, seeds = chart.spec["datasets"]["means"], chart.spec["datasets"]["seeds"]
     assert len(means) == 2 * 5 * 2 and {row["n"] for row in means} == {3}
-    assert {row["configuration"] for row in means} == {"10 units", "20 units"}
+    assert {row[curves.SERIES] for row in means} == {"10 units", "20 units"}
     assert len(seeds) == 6 * 5 * 2 and chart.note == ""
     assert {param["name"] for param in chart.spec["params"]} == {"pick", "zoom", "brush", "seeds"}
 

@@ -24,12 +24,14 @@ import pandas as pd
 
 from experiments.stats import mean_intervals
 
-MAX_SEED_ROWS = 20_000
-MAX_MEAN_ROWS = 20_000
+MAX_SEED_ROWS = 8_000
+MAX_MEAN_ROWS = 4_000
 PANEL_SIZES = {1: (560, 300), 2: (420, 260), 3: (330, 230)}  # by panels across: fits 1366 px
 FADED = 0.08        # opacity of a configuration the legend did not pick
 SEED_OPACITY = 0.35
-SERIES, PANEL = "configuration", "panel"
+# The embedded data's field names, short: a page carries tens of thousands of rows of them. Every
+# chart channel gives its readable title.
+SERIES, PANEL, SPLIT, X, MEAN, LOW, HIGH, VALUE = "c", "p", "s", "x", "m", "lo", "hi", "v"
 
 
 @dataclass
@@ -86,12 +88,14 @@ def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | 
     if along:
         clock = frame.groupby(keys, sort=True)[x].mean().rename(x).reset_index()
         summary = summary.merge(clock, on=keys, how="left")
-    summary, note = _thinned(summary, x)
-    summary = _significant(summary, ["mean", "low", "high", x]).rename(columns={split: "split"})
+    summary, note = _thinned(summary, along or x)
+    summary = _significant(summary, ["mean", "low", "high", x], digits=4).rename(
+        columns={split: SPLIT, x: X, "mean": MEAN, "low": LOW, "high": HIGH})
     seeds = None
-    if len(frame) <= MAX_SEED_ROWS:
-        seeds = _significant(frame[[PANEL, SERIES, split, "run_id", "seed", x, "value"]],
-                             ["value", x]).rename(columns={split: "split"})
+    if len(frame) <= MAX_SEED_ROWS:  # a line per run and split; the run as a small number
+        frame = frame.assign(r=pd.factorize(frame["run_id"])[0])
+        seeds = _significant(frame[[PANEL, SERIES, split, "r", "seed", x, "value"]], ["value", x],
+                             digits=4).rename(columns={split: SPLIT, x: X, "value": VALUE})
     else:
         runs = frame["run_id"].nunique()
         note = "; ".join(filter(None, [note, f"individual seeds not embedded ({runs:,} runs, "
@@ -109,12 +113,29 @@ def _domain(values: pd.Series, log: bool) -> list[float]:
     return [float(values.min()), float(values.max())]
 
 
-def _scales(summary: pd.DataFrame, seeds: pd.DataFrame | None, x: str, log_x: bool,
-            log_y: bool) -> tuple[alt.Scale, alt.Scale]:
-    """The shared x and y scales: the band, the means and (when embedded) the seeds fit."""
-    y_values = [summary["low"], summary["high"], summary["mean"]]
-    y_values += [seeds["value"]] if seeds is not None else []
-    x_domain, y_domain = _domain(summary[x], log_x), _domain(pd.concat(y_values), log_y)
+SHARED_X_SPREAD = 3.0  # panels whose x ranges differ more than this factor get their own x scale
+
+
+def _x_domains(summary: pd.DataFrame, log_x: bool) -> tuple[dict[str, list[float]], bool]:
+    """Per panel its x domain and whether the panels share one: they do (and zoom and pan
+    together) unless their ranges differ by more than SHARED_X_SPREAD (a study whose datasets
+    train for 200 and for 10,000 epochs would leave the short ones a sliver)."""
+    domains = {name: _domain(group[X], log_x) for name, group in summary.groupby(PANEL, sort=False)}
+    spans = [high for _, high in domains.values()]
+    shared = max(spans) <= SHARED_X_SPREAD * max(min(spans), 1e-12)
+    if shared:
+        whole = _domain(summary[X], log_x)
+        domains = {name: whole for name in domains}
+    return domains, shared
+
+
+def _scales(summary: pd.DataFrame, seeds: pd.DataFrame | None, x_domain: list[float],
+            log_x: bool, log_y: bool) -> tuple[alt.Scale, alt.Scale]:
+    """One panel's x scale, and the y scale all panels share: the band, the means and (when
+    embedded) the seeds fit."""
+    y_values = [summary[LOW], summary[HIGH], summary[MEAN]]
+    y_values += [seeds[VALUE]] if seeds is not None else []
+    y_domain = _domain(pd.concat(y_values), log_y)
     return (alt.Scale(type="log" if log_x else "linear", domain=x_domain, nice=False),
             alt.Scale(type="log", domain=y_domain) if log_y
             else alt.Scale(type="linear", domain=y_domain, zero=False))
@@ -137,41 +158,42 @@ def _params(seeds: bool) -> dict:
     return found
 
 
-def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, x: str, scales,
+def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, scales,
            titles: tuple[str, str], order: list[str], params: dict, index: int,
            size: tuple[int, int]) -> alt.LayerChart:
     """One panel: band, seeds (behind the checkbox), means, the brushed range bold, hover points.
     Its layers are named ``p<index>_<layer>`` (the SVG's class names: what the browser tests find)."""
     x_scale, y_scale = scales
-    color = alt.Color(f"{SERIES}:N", scale=alt.Scale(domain=order), title=SERIES,
+    color = alt.Color(f"{SERIES}:N", scale=alt.Scale(domain=order), title="configuration",
                       legend=alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3))
-    dash = alt.StrokeDash("split:N", title="split", legend=None if summary["split"].nunique() < 2
+    dash = alt.StrokeDash(f"{SPLIT}:N", title="split", legend=None if summary[SPLIT].nunique() < 2
                           else alt.Legend(symbolType="stroke", symbolStrokeWidth=2))
     picked = alt.condition(params["pick"], alt.value(1.0), alt.value(FADED))
-    X = alt.X(f"{x}:Q", scale=x_scale, title=titles[0])
+    x = alt.X(f"{X}:Q", scale=x_scale, title=titles[0])
+    y = alt.Y(f"{MEAN}:Q", scale=y_scale)
+    config = alt.Tooltip(f"{SERIES}:N", title="configuration")
+    split, at = alt.Tooltip(f"{SPLIT}:N", title="split"), alt.Tooltip(f"{X}:Q", title=titles[0])
     base = alt.Chart(alt.NamedData(name="means")).transform_filter(alt.datum[PANEL] == name)
     band = base.mark_area().encode(
-        X, alt.Y("low:Q", scale=y_scale, title=titles[1]), alt.Y2("high:Q"), color,
-        detail="split:N", opacity=alt.condition(params["pick"], alt.value(0.18), alt.value(0.02)))
-    mean = base.mark_line(strokeWidth=2).encode(
-        X, alt.Y("mean:Q", scale=y_scale), color, dash, opacity=picked)
-    bold = base.mark_line(strokeWidth=4).encode(X, alt.Y("mean:Q", scale=y_scale), color, dash,
-                                                opacity=picked).transform_filter(params["brush"])
-    hover = base.mark_point(size=60, filled=True, opacity=0).encode(
-        X, alt.Y("mean:Q", scale=y_scale), color, tooltip=[
-            alt.Tooltip(f"{SERIES}:N"), alt.Tooltip("split:N"), alt.Tooltip(f"{x}:Q"),
-            alt.Tooltip("mean:Q", title="mean", format=".4g"), alt.Tooltip("n:Q", title="seeds"),
-            alt.Tooltip("low:Q", title="95% low", format=".4g"),
-            alt.Tooltip("high:Q", title="95% high", format=".4g")])
+        x, alt.Y(f"{LOW}:Q", scale=y_scale, title=titles[1]), alt.Y2(f"{HIGH}:Q"), color,
+        detail=f"{SPLIT}:N", opacity=alt.condition(params["pick"], alt.value(0.18), alt.value(0.02)))
+    mean = base.mark_line(strokeWidth=2).encode(x, y, color, dash, opacity=picked)
+    bold = base.mark_line(strokeWidth=4).encode(x, y, color, dash, opacity=picked).transform_filter(
+        params["brush"])
+    hover = base.mark_point(size=60, filled=True, opacity=0).encode(x, y, color, tooltip=[
+        config, split, at, alt.Tooltip(f"{MEAN}:Q", title="mean", format=".4g"),
+        alt.Tooltip("n:Q", title="seeds"), alt.Tooltip(f"{LOW}:Q", title="95% low", format=".4g"),
+        alt.Tooltip(f"{HIGH}:Q", title="95% high", format=".4g")])
     layers = [layer.properties(name=f"p{index}_{what}") for layer, what in
               zip((band, mean, bold, hover), ("band", "mean", "bold", "hover"))]
     if seeds is not None:
-        seed_lines = alt.Chart(alt.NamedData(name="seeds")).transform_filter(alt.datum[PANEL] == name).transform_filter(
-            "seeds").mark_line(strokeWidth=1, point=alt.OverlayMarkDef(size=12, opacity=0)).encode(
-            X, alt.Y("value:Q", scale=y_scale), color, dash, detail="run_id:N",
+        seed_lines = alt.Chart(alt.NamedData(name="seeds")).transform_filter(
+            alt.datum[PANEL] == name).transform_filter("seeds").mark_line(
+            strokeWidth=1, point=alt.OverlayMarkDef(size=12, opacity=0)).encode(
+            x, alt.Y(f"{VALUE}:Q", scale=y_scale), color, dash, detail="r:N",
             opacity=alt.condition(params["pick"], alt.value(SEED_OPACITY), alt.value(FADED / 2)),
-            tooltip=[alt.Tooltip(f"{SERIES}:N"), alt.Tooltip("seed:Q"), alt.Tooltip("split:N"),
-                     alt.Tooltip(f"{x}:Q"), alt.Tooltip("value:Q", format=".4g")])
+            tooltip=[config, alt.Tooltip("seed:Q"), split, at,
+                     alt.Tooltip(f"{VALUE}:Q", title="value", format=".4g")])
         layers.insert(1, seed_lines.properties(name=f"p{index}_seeds"))
     chart = alt.layer(*layers).properties(width=size[0], height=size[1])
     return chart.properties(title=name) if name else chart
@@ -187,14 +209,16 @@ def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None
     summary, seeds, note = prepare(long, x, cols=cols, rows=rows, hue=hue, style=style,
                                    label=label, along=along)
     if log_y:  # a log axis cannot show a band edge at or below 0
-        summary = summary.assign(low=summary["low"].where(summary["low"] > 0))
+        summary = summary.assign(**{LOW: summary[LOW].where(summary[LOW] > 0)})
     order = list(dict.fromkeys(long.sort_values(hue)[hue].map(label))) if hue else ["all runs"]
     params = _params(seeds is not None)
-    scales = _scales(summary, seeds, x, log_x, log_y)
+    domains, shared = _x_domains(summary, log_x)
     columns = min(3, max(1, summary[PANEL].map(lambda n: n.split(", ")[0]).nunique()) if cols else 1)
-    panels = [_panel(summary, seeds, name, x, scales, (x_title or x, y_title), order, params, i,
-                     PANEL_SIZES[columns]) for i, name in enumerate(dict.fromkeys(summary[PANEL]))]
-    chart = alt.concat(*panels, columns=columns).resolve_scale(x="shared", y="shared")
+    panels = [_panel(summary, seeds, name, _scales(summary, seeds, domains[name], log_x, log_y),
+                     (x_title or x, y_title), order, params, i, PANEL_SIZES[columns])
+              for i, name in enumerate(domains)]
+    chart = alt.concat(*panels, columns=columns).resolve_scale(
+        x="shared" if shared else "independent", y="shared")
     chart = chart.properties(title=alt.TitleParams(title, anchor="start")) if title else chart
     spec = chart.to_dict(validate=False)
     spec["params"] = top_level(params, spec["concat"],
