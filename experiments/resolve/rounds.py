@@ -210,7 +210,8 @@ def known_runs(study: Study, results: str | Path, commit: str | None = None):
 
 
 def status_note(result: Replay | None) -> str:
-    """``  (resolve: round 2 of 10, 3 of 6 comparisons open; later rounds may add <= 120 runs)``."""
+    """``  (resolve: round 2, 3 of 6 comparisons open; later rounds may add <= 120 runs)``, or
+    ``  (resolve: done: 2 better, 1 not resolved)``; "" without [resolve]."""
     if result is None:
         return ""
     total = len(result.outcomes)
