@@ -3,6 +3,10 @@ differences, no training: the family-wise error under the null stays within 1 - 
 seeds are added round by round and every round is looked at; a true difference of one noise sd is
 resolved within 50 seeds; and the same null test catches the naive rule (today's fixed-sample
 bootstrap verdict, reports/uncertainty.py, recomputed after every round)."""
+import functools
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -67,9 +71,28 @@ def naive_rule(differences: np.ndarray) -> np.ndarray:
     return fooled
 
 
+@functools.cache
 def false_verdict_share(rule, kind: str, seed: int = 0) -> float:
+    """The share of null studies with any better/worse verdict (cached: the docs test reads it)."""
     differences = noise(kind, np.random.default_rng(seed), (STUDIES, COMPARISONS, MAX_SEEDS))
     return float(rule(differences).mean())
+
+
+@functools.cache
+def resolved_share(kind: str) -> float:
+    """The share of studies whose every comparison of a true difference of one sd is resolved."""
+    differences = noise(kind, np.random.default_rng(2), (STUDIES, COMPARISONS, MAX_SEEDS)) - 1.0
+    alpha = sq.look_alpha(CONFIDENCE, COMPARISONS, len(LOOKS))
+    verdict = sq.run_looks(differences, LOOKS, alpha, 0.0, lower_is_better=True)["verdict"]
+    assert (verdict == sq.WORSE).sum() == 0
+    return float((verdict == sq.BETTER).all(axis=-1).mean())
+
+
+@functools.cache
+def skewed_share(sigma: float) -> float:
+    """The null share when the paired differences themselves are mean-zero lognormal."""
+    draws = np.random.default_rng(0).lognormal(0.0, sigma, (STUDIES, COMPARISONS, MAX_SEEDS))
+    return float(sequential_rule(draws - np.exp(sigma ** 2 / 2)).mean())
 
 
 @pytest.mark.parametrize("kind", ["normal", "lognormal"])
@@ -98,19 +121,25 @@ def test_the_naive_rules_p_value_is_uncertainty_compares():
 
 @pytest.mark.parametrize("kind", ["normal", "lognormal"])
 def test_a_difference_of_one_noise_sd_is_resolved_within_50_seeds(kind):
-    differences = noise(kind, np.random.default_rng(2), (STUDIES, COMPARISONS, MAX_SEEDS)) - 1.0
-    alpha = sq.look_alpha(CONFIDENCE, COMPARISONS, len(LOOKS))
-    verdict = sq.run_looks(differences, LOOKS, alpha, 0.0, lower_is_better=True)["verdict"]
-    assert (verdict == sq.BETTER).all(axis=-1).mean() >= 0.90  # every comparison of a study
-    assert (verdict == sq.WORSE).sum() == 0
+    assert resolved_share(kind) >= 0.90  # every comparison of a study, none the wrong way
 
 
 def test_strongly_skewed_paired_differences_break_the_assumption_as_documented():
-    """docs/reports.md: mean-zero lognormal paired differences (sigma 0.5, skewness about 1.8) give
-    a false verdict in about 14% of studies: the t interval's assumption, not a bug to hide."""
-    rng = np.random.default_rng(0)
-    sigma = 0.5
-    draws = rng.lognormal(0.0, sigma, (STUDIES, COMPARISONS, MAX_SEEDS))
-    differences = draws - np.exp(sigma ** 2 / 2)
-    share = sequential_rule(differences).mean()
-    assert 0.10 <= share <= 0.18
+    """docs/reports.md: mean-zero lognormal paired differences (sigma 0.5, skewness about 1.8)
+    give false verdicts in about 14% of studies: the t interval's assumption, not a bug to hide."""
+    assert 0.10 <= skewed_share(0.5) <= 0.18
+
+
+def test_the_docs_state_the_calibration_figures_these_tests_compute():
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "reports.md").read_text().split())
+    found = re.search(r"better/worse verdict is ([\d.]+)% \(normal\) and ([\d.]+)% \(lognormal\)", text)
+    assert found, "docs/reports.md no longer states the null shares"
+    assert [float(x) for x in found.groups()] == [
+        round(100 * false_verdict_share(sequential_rule, kind), 1) for kind in ("normal", "lognormal")]
+    found = re.search(r"within 50 seeds in ([\d.]+)% \(normal\) and ([\d.]+)% \(lognormal\)", text)
+    assert [float(x) for x in found.groups()] == [round(100 * resolved_share(k), 1)
+                                                  for k in ("normal", "lognormal")]
+    found = re.search(r"false verdict in (\d+)% of the same null studies", text)
+    assert int(found.group(1)) == round(100 * false_verdict_share(naive_rule, "normal"))
+    found = re.search(r"gave any false verdict in (\d+)% of studies .*?, skewness 0.8 in (\d+)%", text)
+    assert [int(x) for x in found.groups()] == [round(100 * skewed_share(s)) for s in (0.5, 0.25)]
