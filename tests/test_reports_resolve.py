@@ -119,3 +119,16 @@ def test_a_searched_resolve_study_shows_the_added_retrain_seeds_in_its_search_se
     assert list(table.frame["n (retrain seeds)"]) == [4, 4]  # seeds 1-4, the trial's seed 0 apart
     [comparisons] = [t for s in report.sections for t in s.tables if t.name == "grow_search_comparisons"]
     assert "Fixed-sample intervals" in comparisons.caption
+
+
+def test_the_page_shows_not_resolved_apart_from_no():
+    from reports.claims import Claim
+    from reports.page import _table
+    from reports.scorecard import scorecard_table
+
+    claims = [Claim("a", "p", "o", "no", "a-id"), Claim("b", "p", "o", "not resolved (20 seeds)", "b-id")]
+    table = scorecard_table(claims)
+    html = _table(table)
+    assert "<td class='no'>no</td>" in html
+    assert "<td class='not-resolved'>not resolved (20 seeds)</td>" in html
+    assert "0 of 2 checked claims hold, 1 not resolved" in table.caption
