@@ -34,8 +34,10 @@ UNIT = {"s": 1.0, "min": 60.0, "h": 3600.0}
 def timed_lines(command: list[str], cwd: Path) -> tuple[float, list[tuple[float, str]], int]:
     """Run ``command``; (wall seconds, [(seconds since start, line)] of stdout and stderr, status)."""
     started = time.perf_counter()
+    # A new user's caches: an empty one beside the clone (pip's, the report's script bundle).
+    environment = {**os.environ, "PYTHONPATH": "", "XDG_CACHE_HOME": str(cwd.parent / "cache")}
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, bufsize=1, env={**os.environ, "PYTHONPATH": ""})
+                               text=True, bufsize=1, env=environment)
     lines = [(time.perf_counter() - started, line.rstrip("\n")) for line in process.stdout]
     status = process.wait()
     return time.perf_counter() - started, lines, status
