@@ -48,20 +48,25 @@ def mean_intervals(frame: pd.DataFrame, keys: list[str], column: str, seed: int 
                    resamples: int = BAND_RESAMPLES) -> pd.DataFrame:
     """Per group of ``keys`` (sorted): n, the mean of ``column``'s non-missing values and its
     percentile-bootstrap interval (``low``, ``high``; NaN for a group of one). Groups of equal
-    size are resampled in one batch (a curve figure has hundreds of small groups)."""
-    groups = [(key if isinstance(key, tuple) else (key,), group[column].dropna().to_numpy(float))
-              for key, group in frame.groupby(keys, sort=True)]
-    groups = [(key, values) for key, values in groups if len(values)]
-    low, high = np.full(len(groups), np.nan), np.full(len(groups), np.nan)
-    sizes = np.array([len(values) for _, values in groups], dtype=int)
-    for size in np.unique(sizes[sizes > 1]):
-        members = np.flatnonzero(sizes == size)
-        batch = np.stack([groups[i][1] for i in members])  # (groups of this size, size)
+    size are resampled in one batch (a curve figure has hundreds to thousands of small groups)."""
+    valid = frame[frame[column].notna()]
+    if valid.empty:
+        return pd.DataFrame(columns=[*keys, "n", "mean", "low", "high"])
+    grouped = valid.groupby(keys, sort=True, observed=True)
+    sizes = grouped.size()
+    # Rows in group order, cut at the group sizes: no Python loop over the groups.
+    order = np.argsort(grouped.ngroup().to_numpy(), kind="stable")
+    values = np.split(valid[column].to_numpy(float)[order], np.cumsum(sizes.to_numpy())[:-1])
+    counts = sizes.to_numpy()
+    low, high = np.full(len(counts), np.nan), np.full(len(counts), np.nan)
+    for size in np.unique(counts[counts > 1]):
+        members = np.flatnonzero(counts == size)
+        batch = np.stack([values[i] for i in members])  # (groups of this size, size)
         interval = bootstrap((batch,), np.mean, seed=seed, resamples=resamples).confidence_interval
         low[members], high[members] = interval.low, interval.high
-    rows = [{**dict(zip(keys, key)), "n": len(values), "mean": values.mean(), "low": lo, "high": hi}
-            for (key, values), lo, hi in zip(groups, low, high)]
-    return pd.DataFrame(rows, columns=[*keys, "n", "mean", "low", "high"])
+    table = sizes.index.to_frame(index=False) if len(keys) > 1 else pd.DataFrame({keys[0]: sizes.index})
+    return table.assign(n=counts, mean=grouped[column].mean().to_numpy(), low=low,
+                        high=high)[[*keys, "n", "mean", "low", "high"]]
 
 
 def ratio_interval(numerator, denominator, center: Callable = np.median, seed: int = 0,

@@ -3,7 +3,7 @@
 A figure is a function of its study's tables (runs, curves, snapshots, activations), the study's
 spec file, the report's code (every source file of ``reports``) and the plotting libraries'
 versions; its key hashes all of them with its name and caption. Each build leaves the keys of the
-figures it wrote in ``.nnstudy-figure-stamps.json`` (with what the drawing returned: the run ids
+figures it wrote in ``.nnstudy-figure-stamps.json.gz`` (with what the drawing returned: the run ids
 drawn, the messages it gave and the figure's interactive charts); the next build copies a figure whose key is unchanged from the
 previous output folder, and says the same. Anything else (a new run, an edited spec, a code
 change, another library version, a missing file) draws it again.
@@ -11,6 +11,7 @@ change, another library version, a missing file) draws it again.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import json
 import shutil
@@ -19,7 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-STAMPS = ".nnstudy-figure-stamps.json"
+# gzip: the charts' specs carry their data (about 4 MB of JSON for the default report, 0.4 MB
+# compressed), and the folder has to stay small.
+STAMPS = ".nnstudy-figure-stamps.json.gz"
 TABLES = ("runs", "curves", "snapshots", "activations")
 LIBRARIES = ("matplotlib", "seaborn", "numpy", "pandas", "scipy")
 
@@ -70,8 +73,8 @@ class FigureCache:
         self.previous: dict[str, dict] = {}
         if previous_out is not None and STAMPS in previous_files:
             try:
-                self.previous = json.loads((previous_out / STAMPS).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                self.previous = json.loads(gzip.decompress((previous_out / STAMPS).read_bytes()))
+            except (OSError, ValueError, EOFError):
                 self.previous = {}  # unreadable: every figure is drawn again
         self.stamps: dict[str, dict] = {}
         self.copied = 0
@@ -102,4 +105,5 @@ class FigureCache:
                              "charts": list(charts)}
 
     def write(self) -> None:
-        (self.out / STAMPS).write_text(json.dumps(self.stamps, separators=(",", ":")), encoding="utf-8")
+        (self.out / STAMPS).write_bytes(gzip.compress(
+            json.dumps(self.stamps, separators=(",", ":")).encode("utf-8"), mtime=0))

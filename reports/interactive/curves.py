@@ -59,15 +59,16 @@ def _panel_names(frame: pd.DataFrame, cols: str | None, rows: str | None) -> pd.
     return parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
 
 
-def _thinned(summary: pd.DataFrame, x: str) -> tuple[pd.DataFrame, str]:
-    """Every k-th x value when the means are too many to inline, and the sentence saying so."""
-    if len(summary) <= MAX_MEAN_ROWS:
-        return summary, ""
-    values = np.sort(summary[x].unique())
-    step = math.ceil(len(summary) / MAX_MEAN_ROWS)
+def _thinned(frame: pd.DataFrame, x: str, points: int) -> tuple[pd.DataFrame, str]:
+    """The rows at every k-th ``x`` when their ``points`` means are too many to inline (thinned
+    before the bootstrap, which is then k times cheaper), and the sentence saying so."""
+    if points <= MAX_MEAN_ROWS:
+        return frame, ""
+    values = np.sort(frame[x].unique())
+    step = math.ceil(points / MAX_MEAN_ROWS)
     kept = set(values[::step]) | {values[-1]}
-    return (summary[summary[x].isin(kept)],
-            f"means shown at one {x} in {step} of {len(values)} ({len(summary):,} points)")
+    return (frame[frame[x].isin(kept)],
+            f"means shown at one {x} in {step} of {len(values)} ({points:,} points)")
 
 
 def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | None = None,
@@ -84,11 +85,11 @@ def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | 
         frame = frame.assign(_split="")
     frame[split] = frame[split].astype(str)
     keys = [PANEL, SERIES, split, along or x]
-    summary = mean_intervals(frame, keys, "value")
+    kept, note = _thinned(frame, along or x, frame.groupby(keys).ngroups)
+    summary = mean_intervals(kept, keys, "value")
     if along:
-        clock = frame.groupby(keys, sort=True)[x].mean().rename(x).reset_index()
+        clock = kept.groupby(keys, sort=True)[x].mean().rename(x).reset_index()
         summary = summary.merge(clock, on=keys, how="left")
-    summary, note = _thinned(summary, along or x)
     summary = _significant(summary, ["mean", "low", "high", x], digits=4).rename(
         columns={split: SPLIT, x: X, "mean": MEAN, "low": LOW, "high": HIGH})
     seeds = None
