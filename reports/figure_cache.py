@@ -1,8 +1,8 @@
 """Figures whose inputs did not change are copied from the previous build, not drawn again.
 
 A figure is a function of its study's tables (runs, curves, snapshots, activations), the study's
-spec file, the report's code (every source file of ``reports``) and the plotting libraries'
-versions; its key hashes all of them with its name and caption. Each build leaves the keys of the
+spec file, the code it runs (every source file of reports, experiments, nndata and nncore) and
+the plotting libraries' versions; its key hashes all of them with its name and caption. Each build leaves the keys of the
 figures it wrote in ``.nnstudy-figure-stamps.json.gz`` (with what the drawing returned: the run ids
 drawn, the messages it gave and the figure's interactive charts); the next build copies a figure whose key is unchanged from the
 previous output folder, and says the same. Anything else (a new run, an edited spec, a code
@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import importlib.util
 import json
 import shutil
 from importlib import metadata
@@ -27,13 +28,20 @@ TABLES = ("runs", "curves", "snapshots", "activations")
 LIBRARIES = ("matplotlib", "seaborn", "numpy", "pandas", "scipy")
 
 
+# The packages a figure's drawing runs code of: the report's own, and below it the statistics,
+# labels and records of experiments, nndata and nncore (a change anywhere there redraws).
+CODE_PACKAGES = ("reports", "experiments", "nndata", "nncore")
+
+
 @functools.lru_cache(maxsize=1)
 def code_stamp() -> str:
-    """A hash of the report's source files and the plotting libraries' versions."""
+    """A hash of the source files of ``CODE_PACKAGES`` and the plotting libraries' versions."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        digest.update(path.relative_to(Path(__file__).parent).as_posix().encode())
-        digest.update(path.read_bytes())
+    for package in CODE_PACKAGES:
+        root = Path(importlib.util.find_spec(package).origin).parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(f"{package}/{path.relative_to(root).as_posix()}".encode())
+            digest.update(path.read_bytes())
     for name in LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}".encode())

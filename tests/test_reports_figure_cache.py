@@ -76,3 +76,21 @@ def test_a_figure_missing_from_the_previous_build_is_drawn_again(tmp_path, drawi
     drawings.clear()
     build(results, out, STUDIES, peers=False)
     assert drawings == [victim]
+
+
+def test_a_change_to_the_code_below_the_report_draws_every_figure_again(tmp_path, drawings, monkeypatch):
+    """The statistics a figure draws (experiments.stats) live below reports: their source is in the key."""
+    from reports import figure_cache
+
+    results, out = make_results(tmp_path / "results", STUDIES), tmp_path / "out"
+    build(results, out, STUDIES, peers=False)
+    first = len(drawings)
+    drawings.clear()
+    figure_cache.code_stamp.cache_clear()
+    monkeypatch.setattr(figure_cache, "CODE_PACKAGES", (*figure_cache.CODE_PACKAGES, "benchmarks"))
+    try:
+        build(results, out, STUDIES, peers=False)
+    finally:
+        figure_cache.code_stamp.cache_clear()
+    assert len(drawings) == first
+    assert "experiments" in figure_cache.CODE_PACKAGES
