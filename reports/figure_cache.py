@@ -1,12 +1,13 @@
 """Figures whose inputs did not change are copied from the previous build, not drawn again.
 
 A figure is a function of its study's tables (runs, curves, snapshots, activations), the study's
-spec file, the code it runs (every source file of reports, experiments, nndata and nncore) and
-the plotting libraries' versions; its key hashes all of them with its name and caption. Each build leaves the keys of the
-figures it wrote in ``.nnstudy-figure-stamps.json.gz`` (with what the drawing returned: the run ids
-drawn, the messages it gave and the figure's interactive charts); the next build copies a figure whose key is unchanged from the
-previous output folder, and says the same. Anything else (a new run, an edited spec, a code
-change, another library version, a missing file) draws it again.
+spec file, the code it runs (every source file of reports, experiments, nndata and nncore) and the
+plotting libraries' versions; its key hashes all of them with its name and caption. Each build
+leaves the keys of the figures it wrote in ``.nnstudy-figure-stamps.json.gz`` (with what the
+drawing returned: the run ids drawn, the messages it gave and the figure's interactive charts);
+the next build copies a figure whose key is unchanged from the previous output folder, and says
+the same. Anything else (a new run, an edited spec, a code change, another library version, a
+missing file) draws it again.
 """
 from __future__ import annotations
 
