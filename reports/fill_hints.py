@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from experiments import catalog, progress
+from experiments.store import CorruptResults
 from experiments.backends import default_workers
 from experiments.cost_model import format_seconds, sweep_seconds
 from experiments.config import SpecError
@@ -49,7 +50,11 @@ def fill_command(study: Study, results: str, quick: bool) -> str:
     """```nnstudy sweep init --quick --results R``` (~45 s): the sweep and its estimated wall time."""
     name = study.name.removesuffix("-quick")
     options = (" --quick" if quick else "") + (f" --results {results}" if results != DEFAULT_RESULTS else "")
-    seconds = sweep_seconds(study, progress.stored_runs(results, study.name), default_workers())
+    try:
+        stored = progress.stored_runs(results, study.name)
+    except (CorruptResults, OSError):  # the study's unreadable shard is named where it is read
+        stored = progress.Stored()  # the cost model alone, not scaled by stored wall times
+    seconds = sweep_seconds(study, stored, default_workers())
     return f"`nnstudy sweep {name}{options}` (~{format_seconds(max(seconds, 1.0))})"
 
 
