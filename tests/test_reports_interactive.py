@@ -25,9 +25,12 @@ def test_a_chart_carries_the_means_and_the_seeds_and_names_each_configuration():
     chart = curves.curve_chart(long_frame(6, 5), "epoch", "loss", hue="width", style="split",
                                label=lambda width: f"{width} units")
     means, seeds = chart.spec["datasets"]["means"], chart.spec["datasets"]["seeds"]
-    assert len(means) == 2 * 5 * 2 and {row["n"] for row in means} == {3}
+    assert len(means) == 2 * 2  # a line per configuration and split, its points as lists
+    assert [len(row[curves.X]) for row in means] == [5] * 4
+    assert {n for row in means for n in row["n"]} == {3}
     assert {row[curves.SERIES] for row in means} == {"10 units", "20 units"}
-    assert len(seeds) == 6 * 5 * 2 and chart.note == ""
+    assert len(seeds) == 6 * 2 and sum(len(row[curves.VALUE]) for row in seeds) == 6 * 5 * 2
+    assert chart.note == ""
     assert {param["name"] for param in chart.spec["params"]} == {"pick", "zoom", "brush", "seeds"}
 
 
@@ -38,7 +41,8 @@ def test_too_many_seed_points_are_left_out_and_the_note_says_so(monkeypatch):
     assert "seeds" not in chart.spec["datasets"]
     assert "individual seeds not embedded (6 runs, 240 points)" in chart.note
     means = chart.spec["datasets"]["means"]
-    assert len(means) <= 40 and "means shown at one epoch in 3 of 20" in chart.note
+    assert sum(len(row[curves.X]) for row in means) <= 40
+    assert "means shown at one epoch in 3 of 20" in chart.note
     assert {param["name"] for param in chart.spec["params"]} == {"pick", "zoom", "brush"}
 
 

@@ -32,6 +32,7 @@ SEED_OPACITY = 0.35
 # The embedded data's field names, short: a page carries tens of thousands of rows of them. Every
 # chart channel gives its readable title.
 SERIES, PANEL, SPLIT, X, MEAN, LOW, HIGH, VALUE = "c", "p", "s", "x", "m", "lo", "hi", "v"
+MEAN_COLUMNS, SEED_COLUMNS = (X, MEAN, LOW, HIGH, "n"), (X, VALUE)  # embedded as lists per line
 
 
 @dataclass
@@ -53,10 +54,14 @@ def _significant(frame: pd.DataFrame, columns: list[str], digits: int = 5) -> pd
 
 def _panel_names(frame: pd.DataFrame, cols: str | None, rows: str | None) -> pd.Series:
     """``width = 10, depth = 2`` per row (one panel named "" without facets)."""
-    parts = [frame[key].map(lambda v, key=key: f"{key} = {v}") for key in (cols, rows) if key]
-    if not parts:
+    keys = [key for key in (cols, rows) if key]
+    if not keys:
         return pd.Series("", index=frame.index)
-    return parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
+    parts = [frame[key].astype(str).map(lambda v, key=key: f"{key} = {v}") for key in keys]
+    names = parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
+    # in the facets' own order (width 10, 20, 100), not the names' (10, 100, 20)
+    order = names[frame.sort_values(keys[::-1] if len(keys) > 1 else keys, kind="stable").index]
+    return pd.Series(pd.Categorical(names, categories=list(dict.fromkeys(order))), index=frame.index)
 
 
 def _thinned(frame: pd.DataFrame, x: str, points: int) -> tuple[pd.DataFrame, str]:
@@ -174,7 +179,8 @@ def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, scales,
     y = alt.Y(f"{MEAN}:Q", scale=y_scale)
     config = alt.Tooltip(f"{SERIES}:N", title="configuration")
     split, at = alt.Tooltip(f"{SPLIT}:N", title="split"), alt.Tooltip(f"{X}:Q", title=titles[0])
-    base = alt.Chart(alt.NamedData(name="means")).transform_filter(alt.datum[PANEL] == name)
+    base = alt.Chart(alt.NamedData(name="means")).transform_filter(
+        alt.datum[PANEL] == name).transform_flatten(list(MEAN_COLUMNS))
     band = base.mark_area().encode(
         x, alt.Y(f"{LOW}:Q", scale=y_scale, title=titles[1]), alt.Y2(f"{HIGH}:Q"), color,
         detail=f"{SPLIT}:N", opacity=alt.condition(params["pick"], alt.value(0.18), alt.value(0.02)))
@@ -189,7 +195,8 @@ def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, scales,
               zip((band, mean, bold, hover), ("band", "mean", "bold", "hover"))]
     if seeds is not None:
         seed_lines = alt.Chart(alt.NamedData(name="seeds")).transform_filter(
-            alt.datum[PANEL] == name).transform_filter("seeds").mark_line(
+            alt.datum[PANEL] == name).transform_filter("seeds").transform_flatten(
+            list(SEED_COLUMNS)).mark_line(
             strokeWidth=1, point=alt.OverlayMarkDef(size=12, opacity=0)).encode(
             x, alt.Y(f"{VALUE}:Q", scale=y_scale), color, dash, detail="r:N",
             opacity=alt.condition(params["pick"], alt.value(SEED_OPACITY), alt.value(FADED / 2)),
@@ -224,8 +231,18 @@ def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None
     spec = chart.to_dict(validate=False)
     spec["params"] = top_level(params, spec["concat"],
                                {"pick": "mean", "zoom": "hover", "brush": "hover"})
-    spec["datasets"] = with_data({"means": summary, "seeds": seeds})
+    spec["datasets"] = with_data({
+        "means": nested(summary, [PANEL, SERIES, SPLIT], MEAN_COLUMNS),
+        "seeds": None if seeds is None else nested(seeds, [PANEL, SERIES, SPLIT, "r", "seed"],
+                                                   SEED_COLUMNS)})
     return Chart(spec, note)
+
+
+def nested(frame: pd.DataFrame, keys: list[str], columns: tuple[str, ...]) -> pd.DataFrame:
+    """One row per line (``keys``) holding each of ``columns`` as a list in x order, which the
+    chart flattens back (Vega-Lite's flatten): a point then costs its numbers, not its names."""
+    frame = frame.sort_values([*keys, X])
+    return frame.groupby(keys, sort=False, observed=True)[list(columns)].agg(list).reset_index()
 
 
 def with_data(frames: dict[str, pd.DataFrame | None]) -> dict[str, list[dict]]:
