@@ -22,7 +22,7 @@ from pathlib import Path
 from experiments import catalog
 
 from . import generic
-from .data import Messages, Study, is_quick, load_study, quick_name, quick_rule, requested_study
+from .data import Messages, StudyResults, is_quick, load_study, quick_name, quick_rule, requested_study
 from .output import commit, previous_files, staging_folder
 from .page import write_index
 from .peers import load_peers, peer_table
@@ -55,7 +55,7 @@ def shipped_studies() -> list[str]:
     return list(catalog.shipped_specs())
 
 
-def bound_section(study: Study, sections: dict[str, StudySection],
+def bound_section(study: StudyResults, sections: dict[str, StudySection],
                   messages: Messages) -> StudySection | None:
     """The section module the study's spec names in ``[report] section`` (None: generic only);
     an unknown name is a warning naming the spec and the valid sections."""
@@ -68,7 +68,7 @@ def bound_section(study: Study, sections: dict[str, StudySection],
     return None
 
 
-def study_sections(study: Study, named: StudySection | None,
+def study_sections(study: StudyResults, named: StudySection | None,
                    sections: dict[str, StudySection]) -> list[StudySection]:
     """The special parts of a study's section: the one its spec names, and the search section
     for a spec with ``[search]`` (named or not)."""
@@ -79,7 +79,7 @@ def study_sections(study: Study, named: StudySection | None,
     return found + _resolve_section(study, sections, found)
 
 
-def _resolve_section(study: Study, sections: dict[str, StudySection],
+def _resolve_section(study: StudyResults, sections: dict[str, StudySection],
                      found: list[StudySection]) -> list[StudySection]:
     """The resolve section for a spec with ``[resolve]`` (named or not)."""
     resolving = study.spec is not None and study.spec.resolve is not None
@@ -94,7 +94,7 @@ def _leading(specials: list[StudySection]) -> list[StudySection]:
     return [special for special in specials if special.name != RESOLVE_SECTION]
 
 
-def build_section(study: Study, out: Path, messages: Messages,
+def build_section(study: StudyResults, out: Path, messages: Messages,
                   specials: list[StudySection], cache: FigureCache | None = None) -> SectionBuilder:
     """The study's section: the special parts (if any) first, then the generic one, drawn with
     the special parts' labels (``LABELS``); figures whose inputs are unchanged come from ``cache``."""
@@ -130,9 +130,9 @@ def _wanted(request: str, quick: bool, results: str, explicit: bool, shipped: li
 
 
 def load_studies(results: str, studies: list[str] | None, quick: bool, all_runs: bool,
-                 messages: Messages) -> dict[str, Study]:
+                 messages: Messages) -> dict[str, StudyResults]:
     shipped = shipped_studies()
-    loaded: dict[str, Study] = {}
+    loaded: dict[str, StudyResults] = {}
     for request in studies or [quick_name(name) if quick else name for name in shipped]:
         wanted = _wanted(request, quick, results, bool(studies), shipped, messages)
         if wanted is not None:
@@ -175,7 +175,7 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
     perf_section = history_section(history, out, messages) if history is not None else None
     if perf_section is not None:
         report_sections.append(perf_section)
-    bound: dict[str, Study] = {}
+    bound: dict[str, StudyResults] = {}
     for name, study in loaded.items():
         if named[name] is not None:  # named by its spec: its claims are the scorecard's
             bound.setdefault(named[name].name, study)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .data import Study
+from .data import StudyResults
 from .tables import mean_sd
 
 YES, NO, NO_DATA = "yes", "no", "no data"
@@ -37,10 +37,10 @@ class Check:
     names the study it judges when that is not simply the one bound to the section."""
 
     id: str
-    judge: Callable[[Study | None], Claim]
+    judge: Callable[[StudyResults | None], Claim]
     study: str | None = None
 
-    def __call__(self, study: Study | None) -> Claim:
+    def __call__(self, study: StudyResults | None) -> Claim:
         try:
             claim = self.judge(study)
         except Exception as error:  # one claim's failure must not cost the scorecard
@@ -104,7 +104,7 @@ def order_text(table, claim, holds: str | None = None) -> str:
     return f"{opening}. Steps (difference, fixed-sample 95% bootstrap interval): {steps}"
 
 
-def resolved_ordering(study: Study | None, claim: str, published: str) -> Claim | None:
+def resolved_ordering(study: StudyResults | None, claim: str, published: str) -> Claim | None:
     """An order claim judged on a ``[resolve]`` study's sequential verdicts (every step must be
     "better"), each step with its interval, seeds and the round that decided it; None when the
     study has no ``[resolve]`` (its claims keep the fixed-sample bootstrap)."""
@@ -132,7 +132,7 @@ def _outcome_text(outcome) -> str:
             f"{seeds_text(outcome.seeds)}{decided}{dropped}")
 
 
-def ordering(study: Study | None, by: str, claim: str, published: str,
+def ordering(study: StudyResults | None, by: str, claim: str, published: str,
              column: str = "final_train_loss") -> Claim:
     """``column`` (a loss) must fall as ``by`` grows, resolved at every adjacent step: each step
     a seed-paired difference with its 95% bootstrap interval and a Holm verdict over the steps

@@ -49,7 +49,7 @@ class Messages:
 
 
 @dataclass
-class Study:
+class StudyResults:
     """One study's tables; ``runs`` holds every stored run, ``ok`` only those that finished."""
 
     name: str
@@ -158,7 +158,7 @@ def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages,
 
 
 def load_study(name: str, results: str, messages: Messages, all_runs: bool = False,
-               spec: SpecStudy | None = None, spec_path: str | None = None) -> Study | None:
+               spec: SpecStudy | None = None, spec_path: str | None = None) -> StudyResults | None:
     """A study's tables; None (with a message) when it has no readable ``runs`` table.
 
     ``spec``: the spec the runs come from (default: the shipped spec of this name, if any);
@@ -180,7 +180,7 @@ def load_study(name: str, results: str, messages: Messages, all_runs: bool = Fal
               for table in TABLES[1:]}
     tables = {table: None if frame is None else frame[frame["run_id"].isin(runs["run_id"])]
               for table, frame in tables.items()}
-    study = Study(name=name, runs=runs, spec=spec, resolved=resolved, **tables)
+    study = StudyResults(name=name, runs=runs, spec=spec, resolved=resolved, **tables)
     not_ok = runs[runs["status"] != "ok"]
     if len(not_ok):
         counts = ", ".join(f"{n} {status}" for status, n in not_ok["status"].value_counts().items())

@@ -19,7 +19,7 @@ from experiments.config import FIELDS
 
 from . import cost, plotting
 from .interactive.curves import curve_chart
-from .data import Study
+from .data import StudyResults
 from .tables import Table, number, summary_table
 
 # seed: replicates; sizes: below; stage and trial: a searched study's bookkeeping (see retrains_only)
@@ -49,14 +49,14 @@ def _text_if_unhashable(column: pd.Series) -> pd.Series:
     return column
 
 
-def factor_frame(study: Study, varying: list[str]) -> Study:
+def factor_frame(study: StudyResults, varying: list[str]) -> StudyResults:
     """``study`` with its varying factors' list values spelled as text (groupable)."""
     runs = study.runs.assign(**{key: _text_if_unhashable(study.runs[key]) for key in varying
                                 if key in study.runs})
     return replace(study, runs=runs)
 
 
-def factors(study: Study) -> list[str]:
+def factors(study: StudyResults) -> list[str]:
     """The ``runs`` columns that vary between the study's finished configurations: every
     configuration field (``experiments.config.FIELDS``) the runs table stores, and width, depth
     and hidden; a field that varies is a factor, never averaged over as if it were a seed."""
@@ -97,7 +97,7 @@ def independent(runs: pd.DataFrame, keys: list[str]) -> list[str]:
     return kept
 
 
-def layout(study: Study, varying: list[str]) -> Layout:
+def layout(study: StudyResults, varying: list[str]) -> Layout:
     """x from ``[report] x`` (default epoch); facets from ``[report] facet``, else the first two
     factors with at most MAX_PANELS_PER_AXIS values; every other factor is hue. Without a
     ``[report] facet``, a factor that the earlier ones fix is left out of the figure."""
@@ -116,11 +116,11 @@ def layout(study: Study, varying: list[str]) -> Layout:
                   hue=[key for key in rest if key not in facets])
 
 
-def is_classifier(study: Study) -> bool:
+def is_classifier(study: StudyResults) -> bool:
     return bool(study.ok["final_train_acc"].notna().any())
 
 
-def metrics_to_draw(study: Study) -> list[str]:
+def metrics_to_draw(study: StudyResults) -> list[str]:
     """The spec's ``[report] metric``, else loss, and accuracy for classifiers."""
     if "metric" in study.report_options:
         return [study.report_options["metric"]]
@@ -144,7 +144,7 @@ def _with_hue(frame: pd.DataFrame, hue: list[str]) -> tuple[pd.DataFrame, str | 
     return frame.assign(**{CONFIGURATION: pd.Categorical(labels, categories=order)}), CONFIGURATION
 
 
-def figure_name(study: Study, metric: str, x: str) -> str:
+def figure_name(study: StudyResults, metric: str, x: str) -> str:
     return (f"{study.name}_{metric}_curves.png" if x == "epoch"
             else f"{study.name}_final_{metric}_by_{x}.png")
 
@@ -161,7 +161,7 @@ class Curves:
     loss: bool
 
 
-def curves_to_draw(study: Study, metric: str, where: Layout) -> Curves:
+def curves_to_draw(study: StudyResults, metric: str, where: Layout) -> Curves:
     """``metric``'s training and validation values (as ``METRIC_CURVES`` names them) against
     ``where.x``: per epoch from ``curves``, or the final values against a factor."""
     factor_columns = [key for key in (where.cols, where.rows, *where.hue) if key]
@@ -189,7 +189,7 @@ def _panel_title(where: Layout, metric: str):
         if key) or ("final " if where.x != "epoch" else "") + metric.replace("_", " ")
 
 
-def draw(study: Study, path: Path, metric: str, where: Layout,
+def draw(study: StudyResults, path: Path, metric: str, where: Layout,
          labels: dict | None = None) -> list[str]:
     """The curve figure of ``metric`` (``curves_to_draw``); ``labels`` (factor -> label(value))
     names the lines of a factor that colours them. Returns the run ids drawn."""
@@ -218,7 +218,7 @@ def draw(study: Study, path: Path, metric: str, where: Layout,
     return list(long["run_id"].unique())
 
 
-def chart(study: Study, metric: str, where: Layout, labels: dict | None = None):
+def chart(study: StudyResults, metric: str, where: Layout, labels: dict | None = None):
     """The interactive companion of ``draw``'s figure (``reports.interactive.curves``)."""
     found = curves_to_draw(study, metric, where)
     if not pd.api.types.is_numeric_dtype(found.long[where.x]):
@@ -230,14 +230,14 @@ def chart(study: Study, metric: str, where: Layout, labels: dict | None = None):
         title=f"{study.name}: {'loss' if found.loss else 'accuracy'} against {where.x}")
 
 
-def _best_accuracy(study: Study) -> pd.Series:
+def _best_accuracy(study: StudyResults) -> pd.Series:
     """Per run id, the highest validation accuracy over its epochs (NaN without curves)."""
     if study.curves is None or "val_acc" not in study.curves:
         return pd.Series(dtype=float)
     return study.curves.groupby("run_id")["val_acc"].max()
 
 
-def metrics_table(study: Study, varying: list[str]) -> Table:
+def metrics_table(study: StudyResults, varying: list[str]) -> Table:
     """Final and best metrics per configuration: mean ± sd over the seeds that finished."""
     columns = {"final_train_loss": "final train loss", "final_val_loss": "final val loss",
                "best_val_loss": "best val loss"}
@@ -270,7 +270,7 @@ def _caption(metric: str, where: Layout) -> str:
     return caption[0].upper() + caption[1:]
 
 
-def retrains_only(study: Study) -> Study:
+def retrains_only(study: StudyResults) -> StudyResults:
     """A searched study's retrain runs (each grid point's best trial on its seeds), the result its
     curves and table should show; its search trials, each at other nuisance values, are drawn by
     the search section. Any other study as it is."""

@@ -24,7 +24,7 @@ from matplotlib.ticker import (Formatter, FuncFormatter, LogFormatter, MaxNLocat
 
 from experiments.stats import mean_intervals  # noqa: E402
 
-from .data import Study  # noqa: E402
+from .data import StudyResults  # noqa: E402
 
 DPI = 110
 SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
@@ -50,7 +50,7 @@ def legend_outside(fig, axes, title: str | None, loc: str = "outside right upper
         fig.legend(handles, labels, title=title, loc=loc)
 
 
-def loss_name(study: Study) -> str:
+def loss_name(study: StudyResults) -> str:
     return "/".join(sorted(n.upper() if n in ("mse", "sse") else n.replace("_", " ")
                            for n in study.ok["loss"].unique()))
 
@@ -229,7 +229,7 @@ def seeds_per_line(frame: pd.DataFrame, keys: list[str | None]) -> pd.Series:
         pd.Series([frame["seed"].nunique()])
 
 
-def loss_curves(study: Study, path: Path, by: str | None, label, title: str) -> list[str]:
+def loss_curves(study: StudyResults, path: Path, by: str | None, label, title: str) -> list[str]:
     """Training and validation loss against epoch (log y), a panel each, one line per value of
     ``by`` (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
     Returns the run ids drawn."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .claims import NO_DATA, NOT_RESOLVED, YES, Claim
-from .data import Study
+from .data import StudyResults
 from .studies import StudySection, discover
 from .tables import Table
 
 
-def scorecard(studies: dict[str, Study],
+def scorecard(studies: dict[str, StudyResults],
               sections: dict[str, StudySection] | None = None) -> list[Claim]:
     """Every claim of ``sections`` (default: the discovered ones), judged on ``studies`` (section
     name -> the study bound to it, and study name -> study for a check that names its

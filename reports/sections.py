@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .data import Messages, Study, is_quick
+from .data import Messages, StudyResults, is_quick
 from .figure_cache import FigureCache, study_stamp
 from .interactive.curves import Chart
 from .provenance import mixing_warning, provenance_row
@@ -38,7 +38,7 @@ class SectionBuilder:
     a gradient check has no curves, and its own part says what it shows).
     """
 
-    def __init__(self, study: Study, out: Path, messages: Messages, title: str,
+    def __init__(self, study: StudyResults, out: Path, messages: Messages, title: str,
                  cache: FigureCache | None = None):
         self.study, self.out, self.messages, self.cache = study, out, messages, cache
         self._study_key: str | None = None

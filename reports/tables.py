@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import Study
+from .data import StudyResults
 
 
 @dataclass
@@ -68,7 +68,7 @@ FINAL_LOSSES = {"final_train_loss": "final train loss (mean ± sd)",
                 "final_val_loss": "final val loss (mean ± sd)"}
 
 
-def summary_table(study: Study, by: list[str], title: str,
+def summary_table(study: StudyResults, by: list[str], title: str,
                   columns: dict[str, str] = FINAL_LOSSES) -> Table:
     """Per group of ``by`` (one group if empty): the seeds that finished, the runs that did not
     (a group where every run diverged still shows), epochs, and each ``runs`` column of

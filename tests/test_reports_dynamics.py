@@ -6,14 +6,14 @@ import pandas as pd
 from reports import cost
 from reports.studies import batch_size as batch_study
 from reports.studies import double_descent, init
-from reports.data import Study
+from reports.data import StudyResults
 
 
 def _descent_study(test_errors, train_errors, widths=(2, 4, 8, 16, 32, 64), seeds=(0, 1)):
     rows = [{"run_id": f"{w}-{s}", "status": "ok", "width": w, "seed": s, "dataset_options": "{}",
              "final_train_acc": 1 - train, "final_val_acc": 1 - test, "epochs_run": 10}
             for w, test, train in zip(widths, test_errors, train_errors) for s in seeds]
-    return Study("double_descent", pd.DataFrame(rows))
+    return StudyResults("double_descent", pd.DataFrame(rows))
 
 
 def test_a_test_error_peak_at_the_interpolation_threshold_that_falls_again_is_double_descent():
@@ -69,7 +69,7 @@ def test_time_to_target_takes_the_first_epoch_at_or_below_the_target():
                            "val_loss": [4.0, 2.0, 1.0, 0.5, 4.0, 3.0, 1.0, 0.5],
                            "epoch_s": [0, 1.0, 1.0, 1.0, 0, 2.0, 2.0, 2.0],
                            "step": [0, 5, 10, 15] * 2})
-    study = Study("batch_size", runs, curves=curves)
+    study = StudyResults("batch_size", runs, curves=curves)
     assert batch_study.targets(study) == {"d": 1.0}  # the median configuration's final loss
     row = batch_study.time_to_target(study).iloc[0]  # batch 10; batch 20 has no curves
     assert (row.reached, row.seeds) == (2, 2)

@@ -13,7 +13,7 @@ from experiments.cli import main as experiments_main
 from experiments.spec import SpecError, load_spec
 from reports import generic
 from reports.build import build
-from reports.data import Study
+from reports.data import StudyResults
 
 SPEC = """
 name = "blobs"
@@ -103,7 +103,7 @@ def test_report_table_in_the_spec_chooses_x_facets_and_metric(swept):
     assert "a colour per width" in report.sections[0].figures[0][1]
 
 
-def study_of(rows: list[dict], report: dict | None = None) -> Study:
+def study_of(rows: list[dict], report: dict | None = None) -> StudyResults:
     runs = pd.DataFrame([{"run_id": str(i), "status": "ok", "seed": 0, "final_train_acc": np.nan,
                           **row} for i, row in enumerate(rows)])
 
@@ -111,7 +111,7 @@ def study_of(rows: list[dict], report: dict | None = None) -> Study:
         runs = []
     spec = Spec()
     spec.report = report or {}
-    return Study("s", runs, spec=spec)
+    return StudyResults("s", runs, spec=spec)
 
 
 GRID = [{"width": w, "hidden": str(w), "depth": 1, "lr": lr, "batch_size": b}
@@ -183,7 +183,7 @@ def test_a_log_axis_reaching_the_largest_floats_labels_without_overflow(tmp_path
 def test_a_searched_study_shows_its_retrains_with_stage_and_trial_not_factors():
     import pandas as pd
 
-    from reports.data import Study
+    from reports.data import StudyResults
     from reports.generic import factors, retrains_only
     from synthetic_results import run_row
 
@@ -191,11 +191,11 @@ def test_a_searched_study_shows_its_retrains_with_stage_and_trial_not_factors():
             for width in (10, 20) for i, lr in enumerate((1e-3, 1e-2))]
     rows += [run_row("fair", run_id=f"r{width}{seed}", width=width, lr=1e-2, stage="retrain", trial=1, seed=seed)
              for width in (10, 20) for seed in (1, 2)]
-    study = Study("fair", pd.DataFrame(rows))
+    study = StudyResults("fair", pd.DataFrame(rows))
     shown = retrains_only(study)
     assert set(shown.runs["stage"]) == {"retrain"} and len(shown.runs) == 4
     assert "stage" not in factors(shown) and "trial" not in factors(shown) and "width" in factors(shown)
-    plain = Study("plain", pd.DataFrame([run_row("plain", run_id="a", width=10)]))
+    plain = StudyResults("plain", pd.DataFrame([run_row("plain", run_id="a", width=10)]))
     assert retrains_only(plain) is plain
 
 

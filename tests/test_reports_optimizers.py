@@ -5,19 +5,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.data import Study
+from reports.data import StudyResults
 from reports.studies.mnist1d import mnist1d_table
 from reports.studies.optimizers import (best_lr, curves_by_step, labelled_runs, optimizer_kind,
                                         optimizer_table)
 from synthetic_results import CLASSIFIER, curve_rows, run_row
 
 
-def mnist1d_study(steps_per_epoch: int) -> Study:
+def mnist1d_study(steps_per_epoch: int) -> StudyResults:
     run = run_row("mnist1d", dataset="mnist1d", layer_sizes=[40, 10], lr=0.01, epochs_run=3,
                   optimizer=json.dumps({"kind": "adam"}), final_train_acc=0.4, final_val_acc=0.3,
                   **CLASSIFIER)
     curves = pd.DataFrame(curve_rows(run, 1.0, 1.2, steps_per_epoch=steps_per_epoch))
-    return Study("mnist1d", pd.DataFrame([run]), curves)
+    return StudyResults("mnist1d", pd.DataFrame([run]), curves)
 
 
 def test_steps_are_the_stored_step_column_not_recounted_from_the_dataset():
@@ -58,7 +58,7 @@ def test_the_table_keeps_an_lr_whose_runs_all_diverged():
             rows.append(row)
             if status == "ok":
                 curves += curve_rows(row, 0.3, 0.4)
-    table = optimizer_table(Study("optimizers", pd.DataFrame(rows), pd.DataFrame(curves)))
+    table = optimizer_table(StudyResults("optimizers", pd.DataFrame(rows), pd.DataFrame(curves)))
     frame = table.frame.set_index("lr")
     assert list(frame.index) == ["0.01", "1"]
     assert frame.loc["1", "not finished"] == "2 diverged" and frame.loc["1", "final val acc % (mean ± sd)"] == "—"

@@ -12,7 +12,7 @@ from experiments.resolve import rounds
 from experiments.spec import load_spec
 from reports.build import build
 from reports.claims import order_holds
-from reports.data import Study
+from reports.data import StudyResults
 from reports.scorecard import by_id, scorecard
 
 SPEC = """
@@ -33,7 +33,7 @@ SPEC = """
     """
 
 
-def resolved_study(tmp_path, means: dict[int, float], noise=0.01, margin=0.0) -> Study:
+def resolved_study(tmp_path, means: dict[int, float], noise=0.01, margin=0.0) -> StudyResults:
     """A width study whose every planned run is stored with value mean + paired noise."""
     path = tmp_path / "width.toml"
     path.write_text(textwrap.dedent(SPEC.format(margin=margin)))
@@ -46,7 +46,7 @@ def resolved_study(tmp_path, means: dict[int, float], noise=0.01, margin=0.0) ->
     runs = pd.DataFrame([{"run_id": run.run_id, "status": "ok", "width": run.config["layer_sizes"][1],
                           "seed": run.config["seed"], "final_train_loss": values[run.run_id]}
                          for run in replay.needed])
-    return Study(name="width", runs=runs, spec=spec, resolved=replay)
+    return StudyResults(name="width", runs=runs, spec=spec, resolved=replay)
 
 
 def test_an_order_claim_holds_when_every_sequential_step_is_better(tmp_path):

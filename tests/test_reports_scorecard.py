@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from experiments.stats import mean_intervals
-from reports.data import Study
+from reports.data import StudyResults
 from reports.provenance import mixing_warning
 from reports.scorecard import by_id, claim_ids, scorecard
 from reports.studies.engines.timing import speedup_stats
@@ -22,11 +22,11 @@ CLAIM_IDS = ("width-lower-loss", "depth-lower-loss", "width-fair-lower-loss",
              "double-descent-peak")
 
 
-def study(name: str, rows: list[dict]) -> Study:
-    return Study(name=name, runs=pd.DataFrame(rows))
+def study(name: str, rows: list[dict]) -> StudyResults:
+    return StudyResults(name=name, runs=pd.DataFrame(rows))
 
 
-def sweep(name: str, sizes_and_losses, seeds=range(5), noise=0.0) -> Study:
+def sweep(name: str, sizes_and_losses, seeds=range(5), noise=0.0) -> StudyResults:
     """A grid study: each layer size's loss on every seed, plus seeded noise of sd ``noise``."""
     rng = np.random.default_rng(0)
     return study(name, [run_row(name, layer_sizes=sizes, seed=seed,
@@ -34,7 +34,7 @@ def sweep(name: str, sizes_and_losses, seeds=range(5), noise=0.0) -> Study:
                         for sizes, loss in sizes_and_losses for seed in seeds])
 
 
-def verdict(studies: dict[str, Study], claim_id: str) -> str:
+def verdict(studies: dict[str, StudyResults], claim_id: str) -> str:
     return by_id(scorecard(studies), claim_id).holds
 
 
@@ -82,7 +82,7 @@ def test_final_train_mse_holds_only_within_a_factor_of_two(train_loss, holds):
     assert verdict({"final": final}, "final-train-mse") == holds
 
 
-def classics(**metrics_by_dataset) -> Study:
+def classics(**metrics_by_dataset) -> StudyResults:
     return study("classics", [run_row("classics", dataset=dataset, seed=seed,
                                       final_train_loss=values.pop("loss", 0.01),
                                       metrics=json.dumps(values))
@@ -120,7 +120,7 @@ def test_gradients_fail_when_one_check_disagrees():
     assert verdict({"gradcheck": gradcheck}, "gradients-agree") == "no"
 
 
-def mnist1d(logistic: list[float], mlp: list[float]) -> Study:
+def mnist1d(logistic: list[float], mlp: list[float]) -> StudyResults:
     return study("mnist1d", [run_row("mnist1d", dataset="mnist1d", layer_sizes=sizes, seed=seed,
                                      final_val_acc=accuracy)
                              for sizes, accuracies in (([40, 10], logistic), ([40, 100, 100, 10], mlp))

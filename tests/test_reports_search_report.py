@@ -12,7 +12,7 @@ from experiments.search.study import plan_search
 from experiments.spec import load_spec
 from reports.studies.search import analysis as search_section
 from reports.studies.search.time_to_result import winner_times
-from reports.data import Messages, Study
+from reports.data import Messages, StudyResults
 from reports.scorecard import by_id, scorecard
 from reports.sections import SectionBuilder
 from reports.studies import discover
@@ -125,7 +125,7 @@ def test_a_reference_target_is_the_reference_winners_median_best_per_dataset(tmp
 
 
 def built_section(tmp_path, spec, runs):
-    study = Study(name=spec.name, runs=runs, spec=spec)
+    study = StudyResults(name=spec.name, runs=runs, spec=spec)
     messages = Messages()
     b = SectionBuilder(study, tmp_path / "out", messages, search_module.TITLE)
     search_module.section(b)
@@ -157,7 +157,7 @@ def test_a_study_without_search_gets_a_warning_naming_it(tmp_path):
 
 def fair_claim(tmp_path, means, sd=0.001):
     spec, plan = searched(tmp_path, "width = [4, 16, 64]", name="width_fair")
-    study = Study(name="width_fair", runs=stored(plan, noisy(means, sd)), spec=spec)
+    study = StudyResults(name="width_fair", runs=stored(plan, noisy(means, sd)), spec=spec)
     return by_id(scorecard({"width_fair": study}), "width-fair-lower-loss")
 
 
@@ -176,7 +176,7 @@ def test_the_fair_width_claim_names_the_step_that_is_noise(tmp_path):
 def test_the_optimizer_claim_names_each_datasets_winner_and_what_is_not_resolved(tmp_path):
     spec, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16, 64]',
                           name="optimizers_fair")
-    study = Study(name="optimizers_fair", spec=spec,
+    study = StudyResults(name="optimizers_fair", spec=spec,
                   runs=stored(plan, noisy({4: 0.3, 16: 0.1005, 64: 0.1}, sd=0.01)))
     claim = by_id(scorecard({"optimizers_fair": study}), "optimizers-fair-winner")
     assert claim.holds == "no"

@@ -11,7 +11,7 @@ import pytest
 from experiments.catalog import STUDIES_DIR, spec_paths
 from reports import generic
 from reports.build import build
-from reports.data import Study
+from reports.data import StudyResults
 from reports.studies import discover
 from synthetic_results import make_results, run_row, sweep_study, width_loss, write_table
 
@@ -70,8 +70,8 @@ def test_a_special_section_adds_to_the_generic_one(tmp_path):
     assert [table.name for table in section.tables] == ["lr_summary"]  # one summary, its own
 
 
-def runs_frame(rows: list[dict]) -> Study:
-    return Study("s", pd.DataFrame([run_row("s", **row) for row in rows]))
+def runs_frame(rows: list[dict]) -> StudyResults:
+    return StudyResults("s", pd.DataFrame([run_row("s", **row) for row in rows]))
 
 
 def test_a_grid_over_evaluate_every_gives_two_configurations_not_four_seeds():

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import cost, plotting
-from ..data import Study
+from ..data import StudyResults
 from ..tables import Table, number
 
 TITLE = "Batch size"
@@ -41,7 +41,7 @@ def rules(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else runs.assign(rule=[])
 
 
-def curves_by_rule(study: Study) -> pd.DataFrame:
+def curves_by_rule(study: StudyResults) -> pd.DataFrame:
     """Curves of finished runs with dataset, batch size, lr, seed, rule and training seconds."""
     curves = study.curves_of_ok_runs(("dataset", "batch_size", "lr", "seed", "loss"))
     curves = cost.with_training_seconds(curves)
@@ -50,7 +50,7 @@ def curves_by_rule(study: Study) -> pd.DataFrame:
     return curves.merge(membership, on="run_id")
 
 
-def targets(study: Study) -> dict[str, float]:
+def targets(study: StudyResults) -> dict[str, float]:
     """Per dataset, the target validation loss: the median over configurations (batch size and
     lr) of their mean final validation loss, so about half of the configurations reach it."""
     ok = study.ok[np.isfinite(study.ok["final_val_loss"])]
@@ -58,7 +58,7 @@ def targets(study: Study) -> dict[str, float]:
     return {dataset: float(values.median()) for dataset, values in finals.groupby("dataset")}
 
 
-def loss_figure(study: Study, path: Path, rule: str) -> list[str]:
+def loss_figure(study: StudyResults, path: Path, rule: str) -> list[str]:
     """Validation loss against epoch, step and training seconds (columns), a row per dataset, a
     line per batch size (mean over seeds); the time-to-target loss is the dotted line."""
     curves = curves_by_rule(study)
@@ -103,7 +103,7 @@ def loss_figure(study: Study, path: Path, rule: str) -> list[str]:
     return list(curves["run_id"].unique())
 
 
-def time_to_target(study: Study) -> pd.DataFrame:
+def time_to_target(study: StudyResults) -> pd.DataFrame:
     """Per dataset, rule and batch size: seeds, seeds reaching the target, and the median over
     those of the epoch, optimizer step and training seconds at which validation loss first
     falls to the target."""
@@ -122,7 +122,7 @@ def time_to_target(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def time_to_target_table(study: Study) -> Table:
+def time_to_target_table(study: StudyResults) -> Table:
     frame = time_to_target(study)
     rows = [{"dataset": r.dataset, "lr rule": r.rule, "batch": r.batch_size, "lr": f"{r.lr:g}",
              "target val loss": number(r.target), "reached": f"{r.reached}/{r.seeds}",

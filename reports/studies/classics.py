@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..claims import Check, Claim, no_data, seeds_text, verdict
-from ..data import Study, architecture, metric
+from ..data import StudyResults, architecture, metric
 from ..plotting import legend_outside, loss_name, plain_log, plt, save, sns
 from ..tables import Table, mean_sd
 
@@ -31,7 +31,7 @@ def _task_note(runs: pd.DataFrame) -> str:
     return ", ".join(people)
 
 
-def classics(study: Study, path: Path) -> list[str]:
+def classics(study: StudyResults, path: Path) -> list[str]:
     """A panel per task with its final loss (own log axis: the tasks' losses differ by orders of
     magnitude), and one panel of final accuracy for the classifiers; a dot per seed."""
     ok = study.ok
@@ -53,7 +53,7 @@ def classics(study: Study, path: Path) -> list[str]:
                       order=[s for s in splits.values() if s in set(loss["split"])], ax=ax,
                       size=6, jitter=0.15, legend=False)
         note = _task_note(runs)
-        ax.set(yscale="log", xlabel="", ylabel=f"final {loss_name(Study(task, runs))} (log scale)",
+        ax.set(yscale="log", xlabel="", ylabel=f"final {loss_name(StudyResults(task, runs))} (log scale)",
                title=f"{task.replace('_', ' ')} ({architecture(runs['layer_sizes'].iloc[0])})"
                      + (f"\n{note}" if note else ""))
         plain_log(ax.yaxis)
@@ -71,7 +71,7 @@ def classics(study: Study, path: Path) -> list[str]:
     return list(ok["run_id"])
 
 
-def classics_table(study: Study) -> Table:
+def classics_table(study: StudyResults) -> Table:
     """Per task: architecture, final loss and accuracy (mean ± sd over seeds), task metrics."""
     rows = []
     ok = study.ok.assign(arch=study.ok["layer_sizes"].map(architecture))
@@ -98,14 +98,14 @@ def section(b) -> None:
     b.table("summary", lambda: classics_table(b.study))
 
 
-def _task(classics: Study | None, dataset: str) -> pd.DataFrame | None:
+def _task(classics: StudyResults | None, dataset: str) -> pd.DataFrame | None:
     if classics is None:
         return None
     runs = classics.ok[classics.ok["dataset"] == dataset]
     return runs if len(runs) else None
 
 
-def xor_solved(classics: Study | None) -> Claim:
+def xor_solved(classics: StudyResults | None) -> Claim:
     """The tutorial showed one run solving XOR; a 2-3-1 ReLU net can also lose units to the dead
     side of ReLU and stall, so the claim is that training *can* solve it, and "ours" says how
     often it does."""
@@ -122,7 +122,7 @@ def xor_solved(classics: Study | None) -> Claim:
     return Claim(claim, published, ours, verdict(bool(solved.any())))
 
 
-def person(classics: Study | None, key: str, published_value: float) -> Claim:
+def person(classics: StudyResults | None, key: str, published_value: float) -> Claim:
     claim = (f"people: {key.capitalize()}'s predicted probability of being female "
              f"(within ±{PEOPLE_TOLERANCE:g})")
     published = f"~{published_value:g}"
@@ -135,7 +135,7 @@ def person(classics: Study | None, key: str, published_value: float) -> Claim:
                  verdict(holds))
 
 
-def random_regression(classics: Study | None) -> Claim:
+def random_regression(classics: StudyResults | None) -> Claim:
     claim = f"random regression (1000-100-10) training loss driven to ~0 (< {RANDOM_REGRESSION_ZERO:g})"
     runs = _task(classics, "random_regression")
     if runs is None or not np.isfinite(runs["final_train_loss"]).any():

@@ -17,7 +17,7 @@ from experiments.stats import mean_intervals
 
 from .. import plotting
 from ..claims import Check, Claim, no_data, verdict
-from ..data import Study
+from ..data import StudyResults
 from ..tables import Table, mean_sd, number
 
 INTERPOLATED_ERROR = 0.01  # mean final training error counted as "about 0%"
@@ -27,7 +27,7 @@ ORDER = 120
 MARGIN = 0.01              # the peak must stand this far (absolute error) above both sides
 
 
-def errors(study: Study) -> pd.DataFrame:
+def errors(study: StudyResults) -> pd.DataFrame:
     """Per finished run: width, seed, final train and test error (1 - accuracy)."""
     ok = study.ok
     return pd.DataFrame({"run_id": ok["run_id"], "width": ok["width"], "seed": ok["seed"],
@@ -56,7 +56,7 @@ class Descent:
                 and self.widest_error <= self.peak_error - MARGIN)
 
 
-def descent(study: Study) -> Descent:
+def descent(study: StudyResults) -> Descent:
     frame = errors(study)
     if frame.empty:
         raise ValueError("no finished runs with accuracies")
@@ -75,12 +75,12 @@ def descent(study: Study) -> Descent:
                    float(means.loc[widest, "test_error"]), int(frame.groupby("width")["seed"].nunique().min()))
 
 
-def _noise_note(study: Study) -> str:
+def _noise_note(study: StudyResults) -> str:
     options = study.ok["dataset_options"].iloc[0] if "dataset_options" in study.ok else "{}"
     return f"dataset options {options}"
 
 
-def width_figure(study: Study, path: Path) -> list[str]:
+def width_figure(study: StudyResults, path: Path) -> list[str]:
     """Final training and test error against width (log x): mean over seeds with a 95% bootstrap
     band, each seed a dot; the interpolation threshold and the peak marked."""
     frame = errors(study)
@@ -120,7 +120,7 @@ def width_figure(study: Study, path: Path) -> list[str]:
     return list(frame["run_id"])
 
 
-def epoch_widths(study: Study, count: int = 5) -> list[int]:
+def epoch_widths(study: StudyResults, count: int = 5) -> list[int]:
     """A few widths for the epoch-wise figure: the interpolation threshold, a quarter and half
     of it, twice it, and the largest width; evenly spread in log width without a threshold."""
     widths = np.array(sorted(errors(study)["width"].unique()))
@@ -134,7 +134,7 @@ def epoch_widths(study: Study, count: int = 5) -> list[int]:
     return sorted(dict.fromkeys(chosen))
 
 
-def epoch_figure(study: Study, path: Path) -> list[str]:
+def epoch_figure(study: StudyResults, path: Path) -> list[str]:
     """Test error (solid) and training error (dashed) against epoch (log x) for a few widths:
     mean over seeds, band 95% bootstrap CI of the test error (epoch-wise double descent)."""
     widths = epoch_widths(study)
@@ -165,7 +165,7 @@ def epoch_figure(study: Study, path: Path) -> list[str]:
     return list(curves["run_id"].unique())
 
 
-def width_table(study: Study) -> Table:
+def width_table(study: StudyResults) -> Table:
     frame = errors(study)
     epochs = study.ok.groupby("width")["epochs_run"].max()
     rows = [{"width": width, "seeds": group["seed"].nunique(), "epochs": int(epochs.get(width, 0)),
@@ -201,7 +201,7 @@ def section(b) -> None:
     b.table("errors per width", lambda: width_table(b.study))
 
 
-def double_descent_peaks(study: Study | None) -> Claim:
+def double_descent_peaks(study: StudyResults | None) -> Claim:
     """Whatever the curve does is reported; the claim holds only for a peak near the
     interpolation threshold standing above both the valley before it and the widest net."""
     claim = (f"double descent: test error peaks near the interpolation threshold (within "

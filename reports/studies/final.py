@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.animation import PillowWriter
 
 from ..claims import Check, Claim, epochs_text, no_data, seeds_text, verdict
-from ..data import Study
+from ..data import StudyResults
 from ..plotting import loss_curves, plt, save
 from ..tables import mean_sd, number, summary_table
 
@@ -31,14 +31,14 @@ def _surface(ax, x1, x2, z, title: str, z_limits) -> None:
     ax.view_init(elev=30, azim=-60)
 
 
-def snapshot_run(study: Study) -> tuple[str, pd.DataFrame]:
+def snapshot_run(study: StudyResults) -> tuple[str, pd.DataFrame]:
     """The run whose snapshots the surface figures show: the lowest seed that has snapshots."""
     ok = study.ok[study.ok["run_id"].isin(study.snapshots["run_id"].unique())]
     run_id = ok.sort_values(["seed", "run_id"])["run_id"].iloc[0]
     return run_id, study.snapshots[study.snapshots["run_id"] == run_id]
 
 
-def surfaces(study: Study, path: Path) -> list[str]:
+def surfaces(study: StudyResults, path: Path) -> list[str]:
     """The true y = sin(x1) - cos(x2) beside the fitted surface at each snapshot epoch."""
     run_id, shots = snapshot_run(study)
     epochs = sorted(shots["epoch"].unique())
@@ -58,7 +58,7 @@ def surfaces(study: Study, path: Path) -> list[str]:
     return [run_id]
 
 
-def surface_animation(study: Study, path: Path) -> list[str]:
+def surface_animation(study: StudyResults, path: Path) -> list[str]:
     """An animated GIF: true surface beside the fitted one, one frame per snapshot epoch."""
     run_id, shots = snapshot_run(study)
     epochs = sorted(shots["epoch"].unique())
@@ -94,7 +94,7 @@ def section(b) -> None:
     b.table("summary", lambda: summary_table(b.study, ["hidden"], f"{b.section.title}: final loss"))
 
 
-def within_factor(study: Study | None, column: str, published_value: float, claim: str) -> Claim:
+def within_factor(study: StudyResults | None, column: str, published_value: float, claim: str) -> Claim:
     """Our mean of ``column`` within FINAL_FACTOR of the published value, either way."""
     published = f"{published_value:g}"
     if study is None or not np.isfinite(study.ok[column]).any():

@@ -8,7 +8,7 @@ import pandas as pd
 from nncore.network import parameter_count
 
 from ..claims import Check, Claim, no_data, verdict
-from ..data import Study, architecture, metric
+from ..data import StudyResults, architecture, metric
 from ..plotting import legend_outside, plain_log, plt, save, sns
 from ..tables import Table, number
 
@@ -17,7 +17,7 @@ ORDER = 70
 GRADIENT_TOLERANCE = 1e-6  # max relative error between numerical and backprop gradients
 
 
-def gradcheck_stats(study: Study) -> pd.DataFrame:
+def gradcheck_stats(study: StudyResults) -> pd.DataFrame:
     """Per run: architecture, parameter count, numerical and backprop seconds, max relative
     error; smallest nets first."""
     ok = study.ok
@@ -76,7 +76,7 @@ def section(b) -> None:
     b.table("summary", lambda: gradcheck_table(stats, b.study.name))
 
 
-def gradients_agree(study: Study | None) -> Claim:
+def gradients_agree(study: StudyResults | None) -> Claim:
     claim = f"numerical and backprop gradients agree (max relative error < {GRADIENT_TOLERANCE:g})"
     errors = metric(study.ok, "max_rel_error").dropna() if study is not None else pd.Series(dtype=float)
     if errors.empty:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import cost, plotting
 from ..claims import Check, Claim, no_data, seeds_text, verdict
-from ..data import Study
+from ..data import StudyResults
 from ..tables import Table, number
 
 TITLE = "Initialization"
@@ -43,7 +43,7 @@ def _init_order(runs: pd.DataFrame) -> list[str]:
     return [init_label(i, s) for i, s in zip(pairs["init"], pairs["init_scale"])]
 
 
-def stats_frame(study: Study) -> pd.DataFrame:
+def stats_frame(study: StudyResults) -> pd.DataFrame:
     """The activations table joined with each run's init, seed and status; ``moment`` says
     whether a row is the run's first (at initialization) or last (after training) epoch.
     Runs that diverged keep their statistics at initialization."""
@@ -59,7 +59,7 @@ def stats_frame(study: Study) -> pd.DataFrame:
     return frame
 
 
-def layer_summary(study: Study) -> pd.DataFrame:
+def layer_summary(study: StudyResults) -> pd.DataFrame:
     """Per activation, init, moment and layer: each statistic's mean over seeds, and the seeds."""
     frame = stats_frame(study)
     per_layer = frame.drop_duplicates(["run_id", "epoch", "layer"])
@@ -108,7 +108,7 @@ def _histogram_panel(ax, rows: pd.DataFrame, activation: str) -> None:
     ax.xaxis.set_major_formatter(plotting.FuncFormatter(lambda v, _: f"{v:.3g}"))
 
 
-def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
+def histogram_grid(study: StudyResults, path: Path, activation: str) -> list[str]:
     """Rows: initializers; columns: hidden layers. Bars: the distribution of the layer's
     activations at initialization; line: after training (same run). One seed, the lowest."""
     frame = stats_frame(study)
@@ -147,7 +147,7 @@ def histogram_grid(study: Study, path: Path, activation: str) -> list[str]:
     return drawn
 
 
-def training_curves(study: Study, path: Path) -> list[str]:
+def training_curves(study: StudyResults, path: Path) -> list[str]:
     """Validation loss against epoch (top) and against training seconds (bottom), a panel per
     activation, a line per initializer: mean over seeds, band 95% bootstrap CI (epoch only)."""
     curves = study.curves_of_ok_runs(("activation", "init", "init_scale", "seed"))
@@ -191,7 +191,7 @@ def _per_layer_text(values: pd.Series, percent: bool) -> str:
     return " / ".join(number(v, 2) for v in values)
 
 
-def summary_table(study: Study) -> Table:
+def summary_table(study: StudyResults) -> Table:
     """Per activation, initializer and moment: per-layer sd and saturated/dead share (layer 1 /
     ... / 5, mean over seeds), the deepest layer's dead units, and the final validation accuracy."""
     summary = layer_summary(study)
@@ -220,7 +220,7 @@ def summary_table(study: Study) -> Table:
                  "of all values); dead units: units at 0 (or saturated) on every sample.")
 
 
-def picture(study: Study | None) -> dict[str, dict] | None:
+def picture(study: StudyResults | None) -> dict[str, dict] | None:
     """The numbers behind the four claims of the classic picture, at initialization, mean over
     seeds: per (activation, init label) the per-layer sd, mean, saturated share and dead units."""
     if study is None or study.activations is None:
@@ -266,7 +266,7 @@ def _layers(values, percent: bool = False) -> str:
     return " / ".join(f"{100 * v:.0f}%" if percent else f"{v:.2g}" for v in values)
 
 
-def _init_claim(init: Study | None, claim: str, published: str, needed: list[tuple[str, str]],
+def _init_claim(init: StudyResults | None, claim: str, published: str, needed: list[tuple[str, str]],
                 judge: Callable[[dict], tuple[bool, str]]) -> Claim:
     """A claim about the per-layer statistics at initialization of the (activation, init)
     pairs in ``needed``; ``judge(picture)`` returns (holds, ours)."""
@@ -279,7 +279,7 @@ def _init_claim(init: Study | None, claim: str, published: str, needed: list[tup
                                    f"mean of {seeds_text(seeds)})", verdict(holds))
 
 
-def init_sigmoid_saturates(init: Study | None) -> Claim:
+def init_sigmoid_saturates(init: StudyResults | None) -> Claim:
     def judge(p):
         saturated = p[("sigmoid", "N(0, 1)")]["saturated"]
         return bool(np.all(saturated[1:] >= INIT_SATURATED)), f"saturated {_layers(saturated, True)}"
@@ -289,7 +289,7 @@ def init_sigmoid_saturates(init: Study | None) -> Claim:
                        [("sigmoid", "N(0, 1)")], judge)
 
 
-def init_sigmoid_collapses(init: Study | None) -> Claim:
+def init_sigmoid_collapses(init: StudyResults | None) -> Claim:
     def judge(p):
         stats = p[("sigmoid", "N(0, 0.01)")]
         holds = bool(np.all(np.abs(stats["mean"] - 0.5) < INIT_COLLAPSE)
@@ -300,7 +300,7 @@ def init_sigmoid_collapses(init: Study | None) -> Claim:
                        "all outputs near 0.5", [("sigmoid", "N(0, 0.01)")], judge)
 
 
-def init_xavier_spreads(init: Study | None) -> Claim:
+def init_xavier_spreads(init: StudyResults | None) -> Claim:
     keys = [("sigmoid", "Xavier"), ("tanh", "Xavier")]
 
     def judge(p):
@@ -313,7 +313,7 @@ def init_xavier_spreads(init: Study | None) -> Claim:
                        "spread in every layer", keys, judge)
 
 
-def init_he_keeps_relu_alive(init: Study | None) -> Claim:
+def init_he_keeps_relu_alive(init: StudyResults | None) -> Claim:
     def judge(p):
         he, tiny = p[("relu", "He")], p[("relu", "N(0, 0.01)")]
         holds = bool(np.all(he["dead_units"] < INIT_DEAD_UNITS) and he["std"][-1] >= 0.5 * he["std"][0])

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import Study
+from ..data import StudyResults
 from ..plotting import (SPLITS, Line2D, facet_lines, level_colors, loss_name, save, seeds_count,
                         split_frame)
 from ..tables import summary_table
@@ -16,7 +16,7 @@ TITLE = "Learning rate"
 ORDER = 40
 
 
-def lr_sweep(study: Study, path: Path) -> list[str]:
+def lr_sweep(study: StudyResults, path: Path) -> list[str]:
     """Final loss against learning rate (log-log), one line per width: mean over seeds, band
     95% bootstrap CI, each seed a dot; runs that diverged are crosses along the top edge."""
     ok = study.ok[np.isfinite(study.ok["final_train_loss"])]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..claims import Check, Claim, epochs_text, no_data, seeds_text, verdict
-from ..data import Study
+from ..data import StudyResults
 from ..plotting import PercentFormatter, facet_lines, save, seeds_note, seeds_per_line, split_frame
 from ..tables import Table, mean_sd, number
 from .optimizers import MODEL_NAMES, curves_by_step, labelled_runs
@@ -20,7 +20,7 @@ MNIST1D_PUBLISHED = {"logistic regression": 32.0, "MLP 100-100": 68.0}  # Greyda
 MNIST1D_HIDDEN = {name: hidden for hidden, name in MODEL_NAMES.items()}  # model -> runs' hidden
 
 
-def mnist1d_figure(study: Study, path: Path) -> list[str]:
+def mnist1d_figure(study: StudyResults, path: Path) -> list[str]:
     """Training and test accuracy against step, one colour per model."""
     curves = curves_by_step(study, labelled_runs(study))
     long = split_frame(curves, {"train_acc": "training", "val_acc": "test"},
@@ -35,7 +35,7 @@ def mnist1d_figure(study: Study, path: Path) -> list[str]:
     return list(long["run_id"].unique())
 
 
-def _steps(study: Study, run_ids) -> str:
+def _steps(study: StudyResults, run_ids) -> str:
     """The most optimizer steps any of ``run_ids`` took, from the curves' stored step count."""
     if study.curves is None or "step" not in study.curves:
         return "—"
@@ -43,7 +43,7 @@ def _steps(study: Study, run_ids) -> str:
     return f"{int(steps.max())}" if len(steps) else "—"
 
 
-def mnist1d_table(study: Study, published: dict[str, float]) -> Table:
+def mnist1d_table(study: StudyResults, published: dict[str, float]) -> Table:
     """Test accuracy per model, ours (mean ± sd over seeds) beside the paper's."""
     runs = labelled_runs(study)
     rows = []
@@ -67,7 +67,7 @@ def section(b) -> None:
     b.table("summary", lambda: mnist1d_table(b.study, MNIST1D_PUBLISHED))
 
 
-def mnist1d_accuracy(study: Study | None, model: str) -> Claim:
+def mnist1d_accuracy(study: StudyResults | None, model: str) -> Claim:
     """The paper's test accuracy for ``model``, held when our mean is within MNIST1D_POINTS."""
     published_value = MNIST1D_PUBLISHED[model]
     claim = (f"MNIST-1D {model} ({'40-100-100-10' if MNIST1D_HIDDEN[model] else '40-10'}, Adam "

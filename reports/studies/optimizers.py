@@ -14,7 +14,7 @@ import pandas as pd
 
 import nncore
 
-from ..data import Study
+from ..data import StudyResults
 from ..plotting import PercentFormatter, facet_lines, save, seeds_note, seeds_per_line
 from ..tables import Table, mean_sd, number
 
@@ -30,7 +30,7 @@ def optimizer_kind(text) -> str:
     return json.loads(text if isinstance(text, str) else PLAIN_SGD)["kind"]
 
 
-def labelled_runs(study: Study) -> pd.DataFrame:
+def labelled_runs(study: StudyResults) -> pd.DataFrame:
     """The finished runs with ``kind`` (optimizer) and ``model`` columns."""
     runs = study.ok.copy()
     runs["kind"] = runs["optimizer"].map(optimizer_kind)
@@ -38,7 +38,7 @@ def labelled_runs(study: Study) -> pd.DataFrame:
     return runs
 
 
-def curves_by_step(study: Study, runs: pd.DataFrame) -> pd.DataFrame:
+def curves_by_step(study: StudyResults, runs: pd.DataFrame) -> pd.DataFrame:
     """Curves of ``runs`` joined with their labels; ``step``: the stored optimizer steps taken by
     the end of each recorded epoch."""
     if "step" not in study.curves or study.curves["step"].isna().all():
@@ -66,7 +66,7 @@ def _kind_rank(kinds: pd.Series) -> pd.Series:
     return kinds.map(lambda kind: known.index(kind) if kind in known else len(known))
 
 
-def curves_at_best_lr(study: Study) -> pd.DataFrame:
+def curves_at_best_lr(study: StudyResults) -> pd.DataFrame:
     """Curves of each optimizer's runs at its best lr per dataset, with an ``optimizer`` label
     naming the kind and its best lr per dataset in sorted dataset order (``adam (lr 0.01 /
     0.003)``), ordered as nncore.OPTIMIZERS, so that one optimizer keeps one colour in every panel."""
@@ -81,7 +81,7 @@ def curves_at_best_lr(study: Study) -> pd.DataFrame:
     return curves
 
 
-def optimizer_figure(study: Study, path: Path, column: str, ylabel: str, log: bool) -> list[str]:
+def optimizer_figure(study: StudyResults, path: Path, column: str, ylabel: str, log: bool) -> list[str]:
     """``column`` against step, a panel per dataset, one line per optimizer at its best lr."""
     curves = curves_at_best_lr(study)
     # The legend's title is the hue column's name: say there which lr belongs to which panel.
@@ -100,7 +100,7 @@ def optimizer_figure(study: Study, path: Path, column: str, ylabel: str, log: bo
     return list(curves["run_id"].unique())
 
 
-def optimizer_table(study: Study) -> Table:
+def optimizer_table(study: StudyResults) -> Table:
     """Best (over epochs) and final validation accuracy per dataset, optimizer and lr."""
     runs = labelled_runs(study)
     best_epoch = study.curves.groupby("run_id")["val_acc"].max().rename("best_val_acc")

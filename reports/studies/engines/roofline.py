@@ -16,13 +16,13 @@ import pandas as pd
 from nncore.probe import arithmetic_intensity
 
 from ... import plotting
-from ...data import Study
+from ...data import StudyResults
 from .timing import NEUTRAL, engine_colors, engine_sorted
 
 BATCH_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
-def points(study: Study) -> pd.DataFrame:
+def points(study: StudyResults) -> pd.DataFrame:
     """Per finished run with a GFLOP/s figure: engine, width, batch size, intensity, gflops,
     peak_gflops."""
     ok = study.ok[np.isfinite(study.ok["gflops"]) & (study.ok["gflops"] > 0)]
@@ -34,7 +34,7 @@ def points(study: Study) -> pd.DataFrame:
         ["run_id", "engine", "width", "batch_size", "intensity", "gflops", "peak_gflops"]]
 
 
-def roofline(study: Study, path: Path, colors: dict | None = None) -> list[str]:
+def roofline(study: StudyResults, path: Path, colors: dict | None = None) -> list[str]:
     """Achieved GFLOP/s against FLOPs per byte (log-log): a colour per engine (``colors``,
     default ``engine_colors`` of the study's), a marker per batch size, larger markers for wider
     nets; the measured matmul peak as the ceiling."""

@@ -13,7 +13,7 @@ import pandas as pd
 import nncore
 from experiments.stats import RESAMPLES, ratio_interval
 
-from ...data import Study
+from ...data import StudyResults
 from ...plotting import legend_outside, plain_log, plain_numbers, plt, save, sns
 from ...tables import Table, number
 
@@ -45,7 +45,7 @@ def engine_colors(engines) -> dict[str, tuple[float, float, float]]:
     return {name: tuple(palette[i]) if i < len(palette) else NEUTRAL for i, name in enumerate(names)}
 
 
-def epoch_times(study: Study) -> pd.DataFrame:
+def epoch_times(study: StudyResults) -> pd.DataFrame:
     """One row per timed training epoch: engine, width, batch_size, run_id, epoch_s (seconds).
 
     From ``curves`` (every epoch after 0); where a run has no curve, its median ``sec_per_epoch``
@@ -63,7 +63,7 @@ def epoch_times(study: Study) -> pd.DataFrame:
     return times[np.isfinite(times["epoch_s"]) & (times["epoch_s"] > 0)]
 
 
-def timing_stats(study: Study, times: pd.DataFrame) -> pd.DataFrame:
+def timing_stats(study: StudyResults, times: pd.DataFrame) -> pd.DataFrame:
     """Per engine, width and batch size: epochs timed, median and quartiles of sec/epoch,
     and the runs' median samples/s, GFLOP/s and share of the matmul peak."""
     per_run = study.ok.set_index("run_id")
