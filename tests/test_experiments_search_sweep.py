@@ -213,7 +213,7 @@ def test_a_baseline_that_is_no_grid_point_stops_with_one_line(tmp_path, capsys):
 
 
 def test_the_docs_give_each_fair_study_its_run_count_of_both_stages():
-    text = (experiments.catalog.STUDIES_DIR.parents[1] / "docs" / "experiments.md").read_text()
+    text = (experiments.catalog.STUDIES_DIR.parents[1] / "docs" / "measurements.md").read_text()
     for name in ("width_fair", "depth_fair", "optimizers_fair"):
         plan = load_spec(experiments.catalog.STUDIES_DIR / f"{name}.toml").search
         total = sum(count_runs(len(plan.grid_configs), plan.search.trials, len(plan.seeds)))

@@ -125,15 +125,15 @@ def test_a_difference_of_one_noise_sd_is_resolved_within_50_seeds(kind):
 
 
 def test_strongly_skewed_paired_differences_break_the_assumption_as_documented():
-    """docs/reports.md: mean-zero lognormal paired differences (sigma 0.5, skewness about 1.8)
+    """docs/measurements.md: mean-zero lognormal paired differences (sigma 0.5, skewness about 1.8)
     give false verdicts in about 14% of studies: the t interval's assumption, not a bug to hide."""
     assert 0.10 <= skewed_share(0.5) <= 0.18
 
 
 def test_the_docs_state_the_calibration_figures_these_tests_compute():
-    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "reports.md").read_text().split())
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "measurements.md").read_text().split())
     found = re.search(r"better/worse verdict is ([\d.]+)% \(normal\) and ([\d.]+)% \(lognormal\)", text)
-    assert found, "docs/reports.md no longer states the null shares"
+    assert found, "docs/measurements.md no longer states the null shares"
     assert [float(x) for x in found.groups()] == [
         round(100 * false_verdict_share(sequential_rule, kind), 1) for kind in ("normal", "lognormal")]
     found = re.search(r"within 50 seeds in ([\d.]+)% \(normal\) and ([\d.]+)% \(lognormal\)", text)

@@ -1,7 +1,7 @@
 """One-off measurement scripts (probes): each answers one question when run by hand and prints its
 answer; none is a pytest-benchmark suite, none is part of ``make bench`` or ``nnstudy bench``.
-Their findings are in docs/benchmarks.md and docs/experiments.md. Run them from a checkout with one
-BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherwise idle machine:
+Their findings are in docs/measurements.md, with host, date and load. Run them from a checkout
+with one BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherwise idle machine:
 
 - ``python -m benchmarks.probes.engine_epochs [--where]``: seconds per epoch of the vectorized and
   compiled engines beside JAX and scikit-learn, in turns, and the compiled engine's goals.
