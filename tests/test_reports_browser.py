@@ -10,7 +10,8 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from browser import LOCAL_SCHEMES, chromium, count, drag, open_page, rect, requests
+from benchmarks.probes.report_page import LOCAL_SCHEMES, chromium, open_page, requests
+from browser import count, drag, rect
 from experiments.cli import main as experiments_main
 from reports.build import build
 from synthetic_results import make_results

@@ -25,4 +25,7 @@ with one BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherw
 - ``python -m benchmarks.probes.store_scale [--runs 10000] [--sweep 3000]``: how the results store
   scales (``status``, ``load`` and compaction on 10^4 runs); ``--sweep`` runs the load figures of
   ``benchmarks.probes.sweep_load`` (a real sweep of many tiny runs; not run on its own).
+- ``python -m benchmarks.probes.report_page reports/out [--loads 3]``: a built report's folder size
+  and its page's load time in headless Chromium (every chart rendered), console errors and network
+  requests (none expected); also the browser tests' launcher.
 """
