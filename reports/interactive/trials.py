@@ -81,6 +81,11 @@ def _tick_values(axis: dict, diverged: bool) -> list[float]:
     return ticks + ([DIVERGED] if diverged else [])
 
 
+def _outcome_legend(frame: pd.DataFrame):
+    """A legend for finished and diverged trials only when some trial diverged."""
+    return alt.Legend() if (frame["outcome"] == "diverged").any() else None
+
+
 def _wide(trials: pd.DataFrame, dims: list[tuple[str, str, dict]]) -> pd.DataFrame:
     """One row per trial: its label, point, status, the raw values and each axis's position."""
     frame = trials.assign(trial_id=trials["point"].astype(str) + " #" + trials["trial"].astype(str),
@@ -113,7 +118,7 @@ def _gap(wide: pd.DataFrame, k: int, dims, brushes, tooltip) -> alt.LayerChart:
     selected = base.transform_filter(functools.reduce(operator.and_, brushes))  # empty: all in
     coloured = _segments(selected, k).mark_line(strokeWidth=1.6).encode(
         x, y, detail="trial_id:N", color=alt.Color("point:N", title="grid point"),
-        strokeDash=alt.StrokeDash("outcome:N", title=None,
+        strokeDash=alt.StrokeDash("outcome:N", title=None, legend=_outcome_legend(wide),
                                   scale=alt.Scale(domain=["finished", "diverged"],
                                                   range=[[1, 0], [4, 3]])),
         tooltip=tooltip)
@@ -185,8 +190,8 @@ def axis_chart(trials: pd.DataFrame, nuisances, objective: str, lower_is_better:
             x, alt.Y("shown:Q", title=f"{objective} ({direction})",
                      scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
             color=alt.Color("point:N", title="grid point"),
-            shape=alt.Shape("outcome:N", title=None, scale=alt.Scale(
-                domain=["finished", "diverged"], range=["circle", "cross"])),
+            shape=alt.Shape("outcome:N", title=None, legend=_outcome_legend(frame),
+                            scale=alt.Scale(domain=["finished", "diverged"], range=["circle", "cross"])),
             opacity=alt.condition(pick, alt.value(0.9), alt.value(0.1)),
             tooltip=[alt.Tooltip("point:N", title="grid point"), alt.Tooltip("trial:Q"),
                      alt.Tooltip("status:N"), alt.Tooltip("value:Q", title=objective, format=".4g"),
