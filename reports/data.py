@@ -37,12 +37,20 @@ class Messages:
     """What the reader must know about the build: notes (fine) and warnings (something left out)."""
 
     lines: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
+    said: set = field(default_factory=set)  # the keys of ``warn_once`` warnings given
 
     def note(self, text: str) -> None:
         self.lines.append(("note", text))
 
     def warn(self, text: str) -> None:
         self.lines.append(("warning", text))
+
+    def warn_once(self, key, text: str) -> None:
+        """``warn(text)`` unless a warning of this ``key`` was given already (one line per study
+        for what every figure of it would repeat)."""
+        if key not in self.said:
+            self.said.add(key)
+            self.warn(text)
 
     def __iter__(self):
         return iter(self.lines)

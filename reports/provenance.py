@@ -32,10 +32,15 @@ def _dates(runs: pd.DataFrame) -> str:
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC"
 
 
+def mixed_provenance(runs: pd.DataFrame) -> list[str]:
+    """What differs between ``runs``, each as ``BLAS (openblas 0.3.30, openblas 0.3.31)``."""
+    return [f"{label} ({_values(runs, key)})" for key, label in MIXING_KEYS.items()
+            if key in runs and runs[key].nunique(dropna=True) > 1]
+
+
 def mixing_warning(figure: str, runs: pd.DataFrame) -> str | None:
     """A sentence naming what differs between the runs of one figure, or None."""
-    mixed = [f"{label} ({_values(runs, key)})" for key, label in MIXING_KEYS.items()
-             if key in runs and runs[key].nunique(dropna=True) > 1]
+    mixed = mixed_provenance(runs)
     if not mixed:
         return None
     return (f"{figure} mixes runs of different provenance: " + "; ".join(mixed)

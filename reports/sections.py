@@ -14,7 +14,7 @@ from typing import Callable
 from .data import Messages, StudyResults, is_quick
 from .figure_cache import FigureCache, study_stamp
 from .interactive.curves import Chart
-from .provenance import mixing_warning, provenance_row
+from .provenance import mixed_provenance, mixing_warning, provenance_row
 from .tables import Table
 
 
@@ -79,9 +79,12 @@ class SectionBuilder:
         runs = self.study.runs[self.study.runs["run_id"].isin(run_ids)]
         self.provenance.append(provenance_row(name, runs))
         warning = mixing_warning(f"figure {name}", runs)
-        if warning:
+        if warning:  # beside the figure; at the top of the page once per study, not per figure
             self.section.warnings.append(warning)
-            self.messages.warn(f"study '{self.study.name}': {warning}")
+            self.messages.warn_once(("provenance", self.study.name), (
+                f"study '{self.study.name}': its figures mix runs of different provenance ("
+                f"{'; '.join(mixed_provenance(runs))}); each figure concerned is marked in its "
+                "section. Rerun the study on one code version and machine to compare like with like."))
 
     def _drawn(self, name: str, path: Path, draw: Callable, charts) -> tuple[list[str], list] | None:
         """Draw the PNG, then its interactive companions (each left out on its own when it fails)."""

@@ -144,7 +144,10 @@ def test_figure_from_runs_of_two_commits_carries_a_warning(tmp_path):
     write_table(tmp_path / "results", "width", "curves", curves)
     report = build(tmp_path / "results", tmp_path / "out", ["width"])
     (section,) = report.sections
-    assert any("git commit (abc1234, def5678)" in warning for warning in section.warnings)
+    figures = [warning for warning in section.warnings if "git commit (abc1234, def5678)" in warning]
+    assert len(figures) == len(section.figures) >= 2  # beside every figure of the study
+    top = [text for _, text in report.messages if "different provenance" in text]
+    assert len(top) == 1 and "study 'width'" in top[0] and "git commit (abc1234, def5678)" in top[0]
     assert "git commit (abc1234, def5678)" in (tmp_path / "out" / "index.html").read_text()
 
 
