@@ -43,12 +43,13 @@ def code_version() -> dict:
 
 
 def blas_description() -> str:
-    """``openblas 0.3.27`` (every BLAS threadpoolctl finds, joined by ``; ``)."""
+    """``openblas 0.3.27`` (every BLAS threadpoolctl finds, sorted, joined by ``; ``: the order
+    in which a process loaded NumPy's and SciPy's is no difference between runs)."""
     from threadpoolctl import threadpool_info
 
     found = [f"{info.get('internal_api', '?')} {info.get('version') or '?'}"
              for info in threadpool_info() if info.get("user_api") == "blas"]
-    return "; ".join(dict.fromkeys(found)) or "unknown"
+    return "; ".join(sorted(set(found))) or "unknown"
 
 
 @functools.lru_cache(maxsize=1)

@@ -32,8 +32,16 @@ def _dates(runs: pd.DataFrame) -> str:
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} UTC"
 
 
+def _same_blas(value):
+    """A stored ``blas`` value as a set: runs stored before the libraries were listed sorted name
+    NumPy's and SciPy's BLAS in the order their process loaded them."""
+    return "; ".join(sorted(set(value.split("; ")))) if isinstance(value, str) else value
+
+
 def mixed_provenance(runs: pd.DataFrame) -> list[str]:
     """What differs between ``runs``, each as ``BLAS (openblas 0.3.30, openblas 0.3.31)``."""
+    if "blas" in runs:
+        runs = runs.assign(blas=runs["blas"].map(_same_blas))
     return [f"{label} ({_values(runs, key)})" for key, label in MIXING_KEYS.items()
             if key in runs and runs[key].nunique(dropna=True) > 1]
 

@@ -175,6 +175,14 @@ def test_mixed_provenance_is_named():
     assert mixing_warning("figure x", runs.iloc[:1]) is None
 
 
+def test_the_same_blas_libraries_listed_in_another_order_are_not_mixed_provenance():
+    runs = pd.DataFrame([run_row("width", blas="openblas 0.3.30; openblas 0.3.31"),
+                         run_row("width", seed=1, blas="openblas 0.3.31; openblas 0.3.30")])
+    assert mixing_warning("figure x", runs) is None
+    runs.loc[1, "blas"] = "openblas 0.3.31"
+    assert "BLAS (openblas 0.3.30; openblas 0.3.31, openblas 0.3.31)" in mixing_warning("figure x", runs)
+
+
 def test_mean_interval_brackets_the_mean_and_is_absent_for_one_seed():
     frame = pd.DataFrame({"width": [10, 10, 10, 20], "loss": [1.0, 2.0, 3.0, 5.0]})
     summary = mean_intervals(frame, ["width"], "loss").set_index("width")
