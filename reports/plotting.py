@@ -25,6 +25,7 @@ from matplotlib.ticker import (Formatter, FuncFormatter, LogFormatter, MaxNLocat
 from experiments.stats import mean_intervals  # noqa: E402
 
 from .data import StudyResults  # noqa: E402
+from .interactive.curves import Chart, curve_chart  # noqa: E402
 
 DPI = 110
 SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
@@ -229,19 +230,30 @@ def seeds_per_line(frame: pd.DataFrame, keys: list[str | None]) -> pd.Series:
         pd.Series([frame["seed"].nunique()])
 
 
+def loss_frame(study: StudyResults, by: str | None) -> pd.DataFrame:
+    """Long form of the ok runs' loss curves: run_id, epoch, ``by``, seed, split, loss."""
+    columns = (by, "seed") if by else ("seed",)
+    curves = study.curves_of_ok_runs(columns)
+    return split_frame(curves, dict(SPLITS), ["run_id", "epoch", *columns], value="loss")
+
+
 def loss_curves(study: StudyResults, path: Path, by: str | None, label, title: str) -> list[str]:
     """Training and validation loss against epoch (log y), a panel each, one line per value of
     ``by`` (e.g. width) named by ``label(value)``, mean over seeds with a 95% bootstrap band.
     Returns the run ids drawn."""
-    columns = (by, "seed") if by else ("seed",)
-    curves = study.curves_of_ok_runs(columns)
-    long = split_frame(curves, dict(SPLITS), ["run_id", "epoch", *columns], value="loss")
+    long = loss_frame(study, by)
     fig, _ = facet_lines(long, "epoch", "loss", cols="split", hue=by, hue_label=label,
                          panel_title=lambda split, _: f"{split} loss",
                          ylabel=f"{loss_name(study)} (log scale)")
-    fig.suptitle(f"{title}\n{seeds_note(seeds_per_line(curves, [by]))}")
+    fig.suptitle(f"{title}\n{seeds_note(seeds_per_line(long, [by]))}")
     save(fig, path)
-    return list(curves["run_id"].unique())
+    return list(long["run_id"].unique())
+
+
+def loss_curves_chart(study: StudyResults, by: str | None, label, title: str) -> Chart:
+    """The interactive companion of ``loss_curves``' figure (``reports.interactive.curves``)."""
+    return curve_chart(loss_frame(study, by), "epoch", loss_name(study), cols="split", hue=by,
+                       label=label or str, log_y=True, title=title, value="loss")
 
 
 def mean_lines(ax, frame: pd.DataFrame, x: str, y: str, by: str, colors: dict, label=str,

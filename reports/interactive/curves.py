@@ -78,13 +78,16 @@ def _thinned(frame: pd.DataFrame, x: str, points: int) -> tuple[pd.DataFrame, st
 
 def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | None = None,
             hue: str | None = None, style: str | None = None, label: Callable = str,
-            along: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+            along: str | None = None, value: str = "value"
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
     """(means with their band per panel, configuration, split and x; the per-seed rows or None
     when too many; the note). ``long``: run_id, seed, x, the facet and hue columns, ``style``
-    (e.g. split) and value. ``along``: the column the means are taken at when x is a clock that
-    differs between seeds (epoch, for x = seconds): x is then the mean clock there."""
-    frame = long.assign(**{PANEL: _panel_names(long, cols, rows),
-                           SERIES: long[hue].map(label) if hue else "all runs"})
+    (e.g. split) and ``value`` (the plotted number's column). ``along``: the column the means
+    are taken at when x is a clock that differs between seeds (epoch, for x = seconds): x is
+    then the mean clock there."""
+    frame = long.rename(columns={value: "value"}) if value != "value" else long
+    frame = frame.assign(**{PANEL: _panel_names(frame, cols, rows),
+                           SERIES: frame[hue].map(label) if hue else "all runs"})
     split = style or "_split"
     if not style:
         frame = frame.assign(_split="")
@@ -210,12 +213,14 @@ def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, scales,
 def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None = None,
                 cols: str | None = None, rows: str | None = None, hue: str | None = None,
                 style: str | None = None, label: Callable = str, log_x: bool = False,
-                log_y: bool = False, title: str = "", along: str | None = None) -> Chart:
+                log_y: bool = False, title: str = "", along: str | None = None,
+                value: str = "value") -> Chart:
     """The interactive companion of a faceted curve figure (``reports.plotting.facet_lines``'s
     arguments): a panel per facet value, a colour per ``hue`` value named by ``label``, a dash
-    per ``style`` value; ``log_x``/``log_y`` as the PNG's axes."""
+    per ``style`` value; ``log_x``/``log_y`` as the PNG's axes; ``value``: the column of
+    ``long`` the lines plot (the PNG's ``y``)."""
     summary, seeds, note = prepare(long, x, cols=cols, rows=rows, hue=hue, style=style,
-                                   label=label, along=along)
+                                   label=label, along=along, value=value)
     if log_y:  # a log axis cannot show a band edge at or below 0
         summary = summary.assign(**{LOW: summary[LOW].where(summary[LOW] > 0)})
     order = list(dict.fromkeys(long.sort_values(hue)[hue].map(label))) if hue else ["all runs"]

@@ -10,7 +10,7 @@ from matplotlib.animation import PillowWriter
 
 from ..claims import Check, Claim, epochs_text, no_data, seeds_text, verdict
 from ..data import StudyResults
-from ..plotting import loss_curves, plt, save
+from ..plotting import loss_curves, loss_curves_chart, plt, save
 from ..tables import mean_sd, number, summary_table
 
 TITLE = "Final model"
@@ -88,9 +88,10 @@ def section(b) -> None:
         b.figure(f"{b.study.name}_surfaces.gif", "The fitted surface over training (animated).",
                  lambda p: surface_animation(b.study, p))
     if b.has("curves", "loss-curve figure"):
+        title = "Final model (100-80-50-30-10): loss against epoch"
         b.figure(f"{b.study.name}_loss_curves.png", "Loss of the final model against epoch.",
-                 lambda p: loss_curves(b.study, p, None, None,
-                                       "Final model (100-80-50-30-10): loss against epoch"))
+                 lambda p: loss_curves(b.study, p, None, None, title),
+                 lambda: loss_curves_chart(b.study, None, None, title))
     b.table("summary", lambda: summary_table(b.study, ["hidden"], f"{b.section.title}: final loss"))
 
 

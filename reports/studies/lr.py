@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import StudyResults
+from ..interactive.curves import Chart, curve_chart
 from ..plotting import (SPLITS, Line2D, facet_lines, level_colors, loss_name, save, seeds_count,
                         split_frame)
 from ..tables import summary_table
@@ -16,17 +17,42 @@ TITLE = "Learning rate"
 ORDER = 40
 
 
-def lr_sweep(study: StudyResults, path: Path) -> list[str]:
-    """Final loss against learning rate (log-log), one line per width: mean over seeds, band
-    95% bootstrap CI, each seed a dot; runs that diverged are crosses along the top edge."""
+def final_losses(study: StudyResults) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(the runs with a final loss; the diverged runs; long form of the first: run_id, lr, width
+    (a categorical over both), seed, split, loss)."""
     ok = study.ok[np.isfinite(study.ok["final_train_loss"])]
     diverged = study.runs[study.runs["status"] == "diverged"]
     finals = {f"final_{column}": name for column, name in SPLITS}
     long = split_frame(ok, finals, ["run_id", "lr", "width", "seed"], value="loss")
     widths = sorted(set(ok["width"]) | set(diverged["width"]))
     long["width"] = pd.Categorical(long["width"], categories=widths)
+    return ok, diverged, long
+
+
+def lr_chart(study: StudyResults) -> Chart:
+    """The interactive companion of ``lr_sweep``'s figure; diverged runs are counted in its note
+    (they have no final loss to place)."""
+    _, diverged, long = final_losses(study)
+    chart = curve_chart(long, "lr", loss_name(study), x_title="learning rate", cols="split",
+                        hue="width", label=width_label, log_x=True, log_y=True, value="loss",
+                        title="Learning rate: final loss")
+    if len(diverged):
+        chart.note = "; ".join(filter(None, [chart.note, f"diverged runs not drawn: {len(diverged)} "
+                                                         "(no final loss; the PNG's crosses)"]))
+    return chart
+
+
+def width_label(width) -> str:
+    return f"{width} units"
+
+
+def lr_sweep(study: StudyResults, path: Path) -> list[str]:
+    """Final loss against learning rate (log-log), one line per width: mean over seeds, band
+    95% bootstrap CI, each seed a dot; runs that diverged are crosses along the top edge."""
+    ok, diverged, long = final_losses(study)
+    widths = list(long["width"].cat.categories)
     fig, axes = facet_lines(long, "lr", "loss", cols="split", hue="width", marker="o",
-                            hue_label=lambda w: f"{w} units", log_x=True,
+                            hue_label=width_label, log_x=True,
                             panel_title=lambda split, _: f"final {split} loss",
                             xlabel="learning rate (log scale)",
                             ylabel=f"{loss_name(study)} (log scale)")
@@ -64,6 +90,6 @@ def lr_sweep(study: StudyResults, path: Path) -> list[str]:
 
 def section(b) -> None:
     b.figure(f"{b.study.name}_final_loss.png", "Final loss against learning rate, one line per width.",
-             lambda p: lr_sweep(b.study, p))
+             lambda p: lr_sweep(b.study, p), lambda: lr_chart(b.study))
     b.table("summary", lambda: summary_table(
         b.study, ["width", "lr"], f"{b.section.title} study: final loss per width and lr"))

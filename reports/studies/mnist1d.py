@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..claims import Check, Claim, epochs_text, no_data, seeds_text, verdict
 from ..data import StudyResults
+from ..interactive.curves import curve_chart
 from ..plotting import PercentFormatter, facet_lines, save, seeds_note, seeds_per_line, split_frame
 from ..tables import Table, mean_sd, number
 from .optimizers import MODEL_NAMES, curves_by_step, labelled_runs
@@ -20,11 +21,16 @@ MNIST1D_PUBLISHED = {"logistic regression": 32.0, "MLP 100-100": 68.0}  # Greyda
 MNIST1D_HIDDEN = {name: hidden for hidden, name in MODEL_NAMES.items()}  # model -> runs' hidden
 
 
+def accuracy_frame(study: StudyResults) -> pd.DataFrame:
+    """Long form: run_id, seed, step, model, split (training, test), value (accuracy)."""
+    curves = curves_by_step(study, labelled_runs(study))
+    return split_frame(curves, {"train_acc": "training", "val_acc": "test"},
+                       ["run_id", "seed", "step", "model"])
+
+
 def mnist1d_figure(study: StudyResults, path: Path) -> list[str]:
     """Training and test accuracy against step, one colour per model."""
-    curves = curves_by_step(study, labelled_runs(study))
-    long = split_frame(curves, {"train_acc": "training", "val_acc": "test"},
-                       ["run_id", "seed", "step", "model"])
+    long = accuracy_frame(study)
     note = seeds_note(seeds_per_line(long, ["model"]))
     fig, axes = facet_lines(long, "step", "value", hue="model", style="split", log_y=False,
                             ylabel="accuracy", xlabel="training step", panel_size=(7.5, 4.6),
@@ -63,7 +69,10 @@ def mnist1d_table(study: StudyResults, published: dict[str, float]) -> Table:
 def section(b) -> None:
     if b.has("curves", "step curves"):
         b.figure(f"{b.study.name}_curves.png", "Training loss and test accuracy against step.",
-                 lambda p: mnist1d_figure(b.study, p))
+                 lambda p: mnist1d_figure(b.study, p),
+                 lambda: curve_chart(accuracy_frame(b.study), "step", "accuracy", hue="model",
+                                     style="split", x_title="training step",
+                                     title="MNIST-1D: accuracy against step"))
     b.table("summary", lambda: mnist1d_table(b.study, MNIST1D_PUBLISHED))
 
 

@@ -20,7 +20,8 @@ def section(b) -> None:
     speedups = b.attempt("speedups", lambda: timing.speedup_stats(times))
     if stats is not None and len(stats):
         b.figure(f"{b.study.name}_sec_per_epoch.png", "Seconds per epoch against width per engine.",
-                 lambda p: timing.engine_times(stats, p, colors))
+                 lambda p: timing.engine_times(stats, p, colors),
+                 lambda: timing.times_chart(b.study, times))
         b.table("timing", lambda: timing.timing_table(stats, b.study.name))
     if speedups is not None and len(speedups):
         b.figure(f"{b.study.name}_speedups.png", "Speedup of the vectorized engine.",

@@ -14,6 +14,7 @@ import nncore
 from experiments.stats import RESAMPLES, ratio_interval
 
 from ...data import StudyResults
+from ...interactive.curves import Chart, curve_chart
 from ...plotting import legend_outside, plain_log, plain_numbers, plt, save, sns
 from ...tables import Table, number
 
@@ -149,6 +150,22 @@ def engine_times(stats: pd.DataFrame, path: Path, colors: dict | None = None) ->
     legend_outside(fig, axes[0][0], "engine")
     fig.suptitle("Engines: training time per epoch (median; bars: interquartile range)")
     save(fig, path)
+
+
+def times_chart(study: StudyResults, times: pd.DataFrame) -> Chart:
+    """The interactive companion of ``engine_times``' figure: seconds per epoch against width, a
+    panel per batch size, a line per engine. Its line is the mean over runs of each run's median
+    epoch (band: 95% bootstrap CI over runs), where the PNG pools all epochs (median, quartiles):
+    the chart's hover and seed toggle speak of runs, each run one point."""
+    per_run = times.groupby(["run_id", "engine", "width", "batch_size"], as_index=False,
+                            observed=True)["epoch_s"].median()
+    per_run["seed"] = per_run["run_id"].map(study.ok.set_index("run_id")["seed"])
+    chart = curve_chart(per_run, "width", "seconds per epoch", x_title="hidden width (units)",
+                        cols="batch_size", hue="engine", log_x=True, log_y=True, value="epoch_s",
+                        title="Engines: training time per epoch")
+    chart.note = "; ".join(filter(None, ["line: mean of the runs' median seconds per epoch, band: "
+                                         "95% bootstrap CI over runs", chart.note]))
+    return chart
 
 
 def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorized") -> None:
