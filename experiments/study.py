@@ -1,15 +1,15 @@
-"""A study as the sweep, the status and the report see it: its runs frozen with their ids and,
-for a searched study, its search plan.
+"""A study as the sweep, the status and the report see it: its runs frozen with their ids, a
+searched study's search plan and a resolved study's rounds.
 
 ``spec`` builds these from a TOML file; everything downstream reads them. They import only the
-configuration rules and the search's own space and stages, so any module may import them.
+search's space and stages and the resolve table and statistics (which import no study), so any
+module may import them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Where
 from .resolve import sequential
 from .resolve.table import Comparison, Resolve
 from .search.space import Search
@@ -63,16 +63,6 @@ class SearchPlan:
     def lines(self) -> list[str]:
         """What ``plan`` prints about the search (``stages.plan_lines``)."""
         return plan_lines(self.search, self.grid_configs, self.grid_labels, self.seeds)
-
-    def label_of(self, values: dict, where: str, at: Where) -> str:
-        """The label of the one grid point with these spec values (a ``[report] baseline`` such
-        as ``{ width = 16 }``), or SpecError naming ``where`` and the grid points."""
-        matches = [label for label, point in zip(self.grid_labels, self.grid_points)
-                   if all(point.get(key) == value for key, value in values.items())]
-        if len(matches) != 1:
-            raise at.error(where, f"{values!r} matches {len(matches)} grid points, not one; "
-                                  f"grid points: {'; '.join(self.grid_labels)}")
-        return matches[0]
 
     def points_matching(self, values: dict) -> list[int]:
         """The grid points (indices) whose spec values include ``values``: a ``[report] target``

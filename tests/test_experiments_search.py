@@ -409,7 +409,10 @@ def test_grid_point_labels_read_as_written_and_a_baseline_finds_its_label(tmp_pa
     _, plan = plan_search(load_spec(path), table, {"optimizer", "width"}, Where(path))
     assert plan.grid_labels == ["optimizer=sgd, width=4", "optimizer=sgd, width=8",
                                 "optimizer=adam(beta2=0.99), width=4", "optimizer=adam(beta2=0.99), width=8"]
-    assert plan.label_of({"optimizer": {"kind": "sgd"}, "width": 8}, "report.baseline", Where(path)) == \
-        "optimizer=sgd, width=8"
+    # a [report] baseline names one grid point by its spec values, or is refused naming them all
+    text = path.read_text()
+    path.write_text(text + '[report]\nbaseline = { optimizer = { kind = "sgd" }, width = 8 }\n')
+    assert load_spec(path).report["baseline"] == "optimizer=sgd, width=8"
+    path.write_text(text + "[report]\nbaseline = { width = 8 }\n")
     with pytest.raises(SpecError, match=r"fair.toml: report.baseline: \{'width': 8\} matches 2 grid points"):
-        plan.label_of({"width": 8}, "report.baseline", Where(path))
+        load_spec(path)

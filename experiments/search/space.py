@@ -123,9 +123,6 @@ class Search:
         """False when ``trials`` is not a power of two (only the first of the draws are used)."""
         return self.sampler == "random" or self.draws == self.trials
 
-    def nuisance_named(self, key: str) -> Nuisance:
-        return next(n for n in self.nuisance if n.key == key)
-
 
 def exp_text(value: float) -> str:
     """``1e-4``, ``3e-3``, ``2.5e-1``: a log-range bound as its mantissa and power of ten."""
