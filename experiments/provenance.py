@@ -13,7 +13,6 @@ import importlib.metadata
 import platform
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .data import StudyResults
-from .tables import mean_sd
+
 
 YES, NO, NO_DATA = "yes", "no", "no data"
 # The fourth verdict: a step is still open (its seeds did not resolve it), shown apart from "no"

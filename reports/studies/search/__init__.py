@@ -154,7 +154,7 @@ def section(b) -> None:
         return
     plan, found = _section_of(b.study)
     _warn(b, found.warnings)
-    search, trial_ids = plan.search, list(found.trials["run_id"])
+    search = plan.search
     best_ids = list(found.best_runs["run_id"])
     if best_ids:  # else no grid point has a winner: the checks above say why
         b.figure(f"{name}_search_isolation.png",
