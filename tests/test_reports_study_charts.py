@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reports.build import build
 from reports.interactive import curves
-from synthetic_results import make_results
+from synthetic_results import curve_rows, make_results, run_row, write_table
 
 
 def study_chart(tmp_path, study: str, figure: str) -> curves.Chart:
@@ -49,3 +49,68 @@ def test_the_engines_timing_figure_has_a_line_per_engine_in_a_panel_per_batch_si
                   if row[curves.PANEL] == panel}
         assert set(widths) == {"scalar", "loop", "vectorized"}
         assert widths["scalar"] == [10, 50] and widths["vectorized"] == [10, 50, 200]
+
+
+def write_study(results, study: str, configs: list[dict], seeds: int = 2) -> None:
+    """Runs and curves of ``configs`` x ``seeds`` under ``results``, each run its own id (the
+    synthetic run id hashes only some fields; these studies vary others)."""
+    runs, curves = [], []
+    for number, config in enumerate(config | {"seed": seed} for config in configs
+                                    for seed in range(seeds)):
+        run = run_row(study, final_train_acc=0.9, final_val_acc=0.8, **config)
+        run["run_id"] = f"{study}-{number}"
+        runs.append(run)
+        curves += curve_rows(run, 0.1, 0.2)
+    write_table(results, study, "runs", runs)
+    write_table(results, study, "curves", curves)
+
+
+def built(tmp_path, study: str) -> dict:
+    """Figure path -> its charts, of a report of the study written under ``tmp_path/results``."""
+    [section] = build(tmp_path / "results", tmp_path / "out", [study]).sections
+    return section.charts
+
+
+def test_the_optimizers_figures_have_a_line_per_optimizer_in_a_panel_per_dataset(tmp_path):
+    make_results(tmp_path / "results", studies=("optimizers",))
+    charts = built(tmp_path, "optimizers")
+    for figure in ("optimizers_train_loss.png", "optimizers_val_acc.png"):
+        [chart] = charts[f"figures/{figure}"]
+        assert len(series(chart)) == 3 * 2  # sgd, momentum, adam at their best lr; two datasets
+        assert {panel for panel, _, _ in series(chart)} == {"dataset = digits", "dataset = mnist1d"}
+
+
+def test_the_init_curves_have_a_line_per_initializer_against_epoch_and_seconds(tmp_path):
+    write_study(tmp_path / "results", "init", [
+        {"activation": activation, "init": init, "init_scale": scale}
+        for activation in ("tanh", "relu") for init, scale in (("normal", 0.01), ("xavier", 1.0),
+                                                              ("he", 1.0))])
+    epoch, seconds = built(tmp_path, "init")["figures/init_curves.png"]
+    for chart in (epoch, seconds):
+        assert {(panel, config) for panel, config, _ in series(chart)} == {
+            (f"activation = {a}", label) for a in ("tanh", "relu")
+            for label in ("N(0, 0.01)", "Xavier", "He")}
+    assert [row[curves.X][0] for row in epoch.spec["datasets"]["means"]][0] == 0  # epochs from 0
+
+
+def test_the_batch_size_figures_have_a_chart_per_x_axis_and_a_line_per_batch_size(tmp_path):
+    write_study(tmp_path / "results", "batch_size", [
+        {"batch_size": batch, "lr": lr} for batch, lr in ((10, 0.01), (100, 0.01), (100, 0.1))])
+    charts = built(tmp_path, "batch_size")
+    assert len(charts["figures/batch_size_fixed_lr.png"]) == 3  # epoch, step, seconds
+    for chart in charts["figures/batch_size_fixed_lr.png"]:
+        assert {config for _, config, _ in series(chart)} == {"10", "100"}
+    scaled = charts["figures/batch_size_scaled_lr.png"][0]
+    assert {config for _, config, _ in series(scaled)} == {"10 (lr 0.01)", "100 (lr 0.1)"}
+
+
+def test_the_double_descent_figures_have_a_line_per_split_and_per_width(tmp_path):
+    write_study(tmp_path / "results", "double_descent", [
+        {"layer_sizes": [2, width, width, 10], "output": "softmax", "loss": "cross_entropy"}
+        for width in (2, 4, 8, 16, 32)])
+    charts = built(tmp_path, "double_descent")
+    [width] = charts["figures/double_descent_width.png"]
+    assert {config for _, config, _ in series(width)} == {"test error (clean labels)",
+                                                         "training error (noisy labels)"}
+    [epochs] = charts["figures/double_descent_epochs.png"]
+    assert len(series(epochs)) == 2 * len({config for _, config, _ in series(epochs)}) >= 2 * 2

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import cost, plotting
 from ..data import StudyResults
+from ..interactive.curves import Chart, curve_chart
 from ..tables import Table, number
 
 TITLE = "Batch size"
@@ -58,13 +59,33 @@ def targets(study: StudyResults) -> dict[str, float]:
     return {dataset: float(values.median()) for dataset, values in finals.groupby("dataset")}
 
 
-def loss_figure(study: StudyResults, path: Path, rule: str) -> list[str]:
-    """Validation loss against epoch, step and training seconds (columns), a row per dataset, a
-    line per batch size (mean over seeds); the time-to-target loss is the dotted line."""
+def rule_curves(study: StudyResults, rule: str) -> pd.DataFrame:
+    """``curves_by_rule`` of one lr rule; a ValueError naming the rule when it has no runs."""
     curves = curves_by_rule(study)
     curves = curves[curves["rule"] == rule]
     if curves.empty:
         raise ValueError(f"no runs with the rule '{rule}'")
+    return curves
+
+
+def loss_chart(study: StudyResults, rule: str, x: str, x_label: str) -> Chart:
+    """The interactive companion of one column of ``loss_figure``'s figure: validation loss
+    against ``x`` (one of X_AXES), a panel per dataset, a line per batch size. Against step or
+    seconds the means are taken per epoch, at the mean ``x`` there (as the PNG)."""
+    curves = rule_curves(study, rule)
+    curves = curves if x == "epoch" else curves[curves[x] > 0]
+    label = ((lambda batch: f"{batch} (lr {curves.loc[curves['batch_size'] == batch, 'lr'].iloc[0]:g})")
+             if rule == SCALED else str)
+    return curve_chart(curves, x, "validation loss", x_title=x_label.removesuffix(" (log scale)"),
+                       cols="dataset", hue="batch_size", label=label, log_x=x != "epoch",
+                       log_y=True, value="val_loss", along=None if x == "epoch" else "epoch",
+                       title=f"Batch size ({rule}): validation loss against {x}")
+
+
+def loss_figure(study: StudyResults, path: Path, rule: str) -> list[str]:
+    """Validation loss against epoch, step and training seconds (columns), a row per dataset, a
+    line per batch size (mean over seeds); the time-to-target loss is the dotted line."""
+    curves = rule_curves(study, rule)
     datasets = sorted(curves["dataset"].unique())
     batches = sorted(curves["batch_size"].unique())
     colors = dict(zip(batches, plotting.sns.color_palette("viridis", len(batches))))
@@ -144,5 +165,7 @@ def section(b) -> None:
     for rule, stem in ((FIXED, "fixed_lr"), (SCALED, "scaled_lr")):
         b.figure(f"{name}_{stem}.png", f"Validation loss against epoch, optimizer step and training "
                  f"seconds, a line per batch size ({rule}).",
-                 lambda p, rule=rule: loss_figure(b.study, p, rule))
+                 lambda p, rule=rule: loss_figure(b.study, p, rule),
+                 *[lambda rule=rule, x=x, x_label=x_label: loss_chart(b.study, rule, x, x_label)
+                   for x, x_label in X_AXES])
     b.table("time to target", lambda: time_to_target_table(b.study))

@@ -18,6 +18,7 @@ from experiments.stats import mean_intervals
 from .. import plotting
 from ..claims import Check, Claim, no_data, verdict
 from ..data import StudyResults
+from ..interactive.curves import Chart, curve_chart
 from ..tables import Table, mean_sd, number
 
 INTERPOLATED_ERROR = 0.01  # mean final training error counted as "about 0%"
@@ -134,13 +135,38 @@ def epoch_widths(study: StudyResults, count: int = 5) -> list[int]:
     return sorted(dict.fromkeys(chosen))
 
 
+def epoch_errors(study: StudyResults, widths: list[int]) -> pd.DataFrame:
+    """Curves of the finished runs at ``widths``, epochs after 0, with test_error and train_error."""
+    curves = study.curves_of_ok_runs(("width", "seed"))
+    curves = curves[curves["width"].isin(widths) & (curves["epoch"] > 0)]
+    return curves.assign(test_error=1 - curves["val_acc"], train_error=1 - curves["train_acc"])
+
+
+ERROR_SPLITS = {"test_error": "test error (clean labels)",
+                "train_error": "training error (noisy labels)"}
+
+
+def width_chart(study: StudyResults) -> Chart:
+    """The interactive companion of ``width_figure``: final error against width, a line per split."""
+    long = plotting.split_frame(errors(study), ERROR_SPLITS, ["run_id", "width", "seed"])
+    return curve_chart(long, "width", "final error", x_title="hidden width w", hue="split",
+                       log_x=True, title="Double descent in width: final error")
+
+
+def epoch_chart(study: StudyResults) -> Chart:
+    """The interactive companion of ``epoch_figure``: error against epoch, a line per width
+    (solid: test, dashed: training), both with their bands."""
+    long = plotting.split_frame(epoch_errors(study, epoch_widths(study)), ERROR_SPLITS,
+                                ["run_id", "epoch", "width", "seed"])
+    return curve_chart(long, "epoch", "error", hue="width", label=lambda width: f"width {width}",
+                       style="split", log_x=True, title="Double descent over training")
+
+
 def epoch_figure(study: StudyResults, path: Path) -> list[str]:
     """Test error (solid) and training error (dashed) against epoch (log x) for a few widths:
     mean over seeds, band 95% bootstrap CI of the test error (epoch-wise double descent)."""
     widths = epoch_widths(study)
-    curves = study.curves_of_ok_runs(("width", "seed"))
-    curves = curves[curves["width"].isin(widths) & (curves["epoch"] > 0)]
-    curves = curves.assign(test_error=1 - curves["val_acc"], train_error=1 - curves["train_acc"])
+    curves = epoch_errors(study, widths)
     colors = dict(zip(widths, plotting.sns.color_palette("viridis", len(widths))))
     fig, ax = plotting.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
     plotting.mean_lines(ax, curves, "epoch", "test_error", "width", colors, lambda w: f"width {w}")
@@ -194,10 +220,11 @@ def summary_text(found: Descent) -> str:
 def section(b) -> None:
     name = b.study.name
     b.figure(f"{name}_width.png", "Final training and test error against width, the "
-             "interpolation threshold marked.", lambda p: width_figure(b.study, p))
+             "interpolation threshold marked.", lambda p: width_figure(b.study, p),
+             lambda: width_chart(b.study))
     if b.has("curves", "error-against-epoch figure"):
         b.figure(f"{name}_epochs.png", "Test and training error against epoch for a few widths.",
-                 lambda p: epoch_figure(b.study, p))
+                 lambda p: epoch_figure(b.study, p), lambda: epoch_chart(b.study))
     b.table("errors per width", lambda: width_table(b.study))
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from .. import cost, plotting
 from ..claims import Check, Claim, no_data, seeds_text, verdict
 from ..data import StudyResults
+from ..interactive.curves import Chart, curve_chart
 from ..tables import Table, number
 
 TITLE = "Initialization"
@@ -147,13 +148,34 @@ def histogram_grid(study: StudyResults, path: Path, activation: str) -> list[str
     return drawn
 
 
-def training_curves(study: StudyResults, path: Path) -> list[str]:
-    """Validation loss against epoch (top) and against training seconds (bottom), a panel per
-    activation, a line per initializer: mean over seeds, band 95% bootstrap CI (epoch only)."""
+def init_curves(study: StudyResults) -> pd.DataFrame:
+    """Curves of the finished runs with activation, init_label, seed and training seconds."""
     curves = study.curves_of_ok_runs(("activation", "init", "init_scale", "seed"))
     curves = curves.assign(init_label=[init_label(i, s) for i, s in
                                        zip(curves["init"], curves["init_scale"])])
-    curves = cost.with_training_seconds(curves)
+    return cost.with_training_seconds(curves)
+
+
+def curves_chart(study: StudyResults, x: str) -> Chart:
+    """The interactive companion of a row of ``training_curves``' figure: validation loss against
+    ``x`` (epoch, or training seconds with the means taken per epoch), a panel per activation, a
+    line per initializer (in the figure's order)."""
+    curves = init_curves(study)
+    seconds = x == cost.SECONDS
+    curves = curves[curves[x] > 0] if seconds else curves
+    order = [label for label in _init_order(study.runs) if label in set(curves["init_label"])]
+    curves = curves.assign(init_label=pd.Categorical(curves["init_label"], categories=order))
+    x_title = "training seconds" if seconds else x
+    return curve_chart(curves, x, "validation cross entropy", x_title=x_title, cols="activation",
+                       hue="init_label", log_x=seconds, log_y=True, value="val_loss",
+                       along="epoch" if seconds else None,
+                       title=f"Initialization: validation loss against {x_title}")
+
+
+def training_curves(study: StudyResults, path: Path) -> list[str]:
+    """Validation loss against epoch (top) and against training seconds (bottom), a panel per
+    activation, a line per initializer: mean over seeds, band 95% bootstrap CI (epoch only)."""
+    curves = init_curves(study)
     activations = [a for a in ("sigmoid", "tanh", "relu", "identity") if a in set(curves["activation"])]
     order = [label for label in _init_order(study.runs) if label in set(curves["init_label"])]
     colors = dict(zip(order, plotting.sns.color_palette("colorblind", len(order))))
@@ -243,7 +265,8 @@ def section(b) -> None:
     if b.has("curves", "training curves"):
         b.figure(f"{name}_curves.png", "Validation loss against epoch and against training "
                  "seconds, a line per initializer, a panel per activation.",
-                 lambda p: training_curves(b.study, p))
+                 lambda p: training_curves(b.study, p),
+                 lambda: curves_chart(b.study, "epoch"), lambda: curves_chart(b.study, cost.SECONDS))
 
 
 # --- the claims: the classic picture, at initialization, mean over seeds ------------------------

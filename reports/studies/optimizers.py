@@ -15,6 +15,7 @@ import pandas as pd
 import nncore
 
 from ..data import StudyResults
+from ..interactive.curves import Chart, curve_chart
 from ..plotting import PercentFormatter, facet_lines, save, seeds_note, seeds_per_line
 from ..tables import Table, mean_sd, number
 
@@ -81,12 +82,24 @@ def curves_at_best_lr(study: StudyResults) -> pd.DataFrame:
     return curves
 
 
+def legend_curves(study: StudyResults) -> tuple[pd.DataFrame, str]:
+    """``curves_at_best_lr`` with the optimizer column renamed to the legend's title (the hue
+    column's name titles the legend: it says there which lr belongs to which panel), and that title."""
+    curves = curves_at_best_lr(study)
+    legend = f"optimizer (best lr: {' / '.join(sorted(curves['dataset'].unique()))})"
+    return curves.rename(columns={"optimizer": legend}), legend
+
+
+def optimizer_chart(study: StudyResults, column: str, title: str, log: bool) -> Chart:
+    """The interactive companion of ``optimizer_figure``'s figure of ``column``."""
+    curves, legend = legend_curves(study)
+    return curve_chart(curves, "step", title, x_title="training step", cols="dataset", hue=legend,
+                       log_y=log, value=column, title=f"{title[0].upper()}{title[1:]} against step")
+
+
 def optimizer_figure(study: StudyResults, path: Path, column: str, ylabel: str, log: bool) -> list[str]:
     """``column`` against step, a panel per dataset, one line per optimizer at its best lr."""
-    curves = curves_at_best_lr(study)
-    # The legend's title is the hue column's name: say there which lr belongs to which panel.
-    legend = f"optimizer (best lr: {' / '.join(sorted(curves['dataset'].unique()))})"
-    curves = curves.rename(columns={"optimizer": legend})
+    curves, legend = legend_curves(study)
     fig, axes = facet_lines(curves, "step", column, cols="dataset", hue=legend, log_y=log,
                             ylabel=ylabel, xlabel="training step", panel_title=lambda col, _: col,
                             palette="tab10")
@@ -135,8 +148,10 @@ def section(b) -> None:
         b.figure(f"{name}_train_loss.png", "Training loss against step, each optimizer at its best "
                  "learning rate, faceted by dataset.",
                  lambda p: optimizer_figure(b.study, p, "train_loss", "training cross-entropy (log scale)",
-                                            log=True))
+                                            log=True),
+                 lambda: optimizer_chart(b.study, "train_loss", "training cross-entropy", log=True))
         b.figure(f"{name}_val_acc.png", "Validation accuracy against step, each optimizer at its best "
                  "learning rate, faceted by dataset.",
-                 lambda p: optimizer_figure(b.study, p, "val_acc", "validation accuracy", log=False))
+                 lambda p: optimizer_figure(b.study, p, "val_acc", "validation accuracy", log=False),
+                 lambda: optimizer_chart(b.study, "val_acc", "validation accuracy", log=False))
         b.table("summary", lambda: optimizer_table(b.study))
