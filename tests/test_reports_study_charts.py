@@ -2,6 +2,8 @@
 a mean line per configuration and split (``reports.interactive.curves``)."""
 from __future__ import annotations
 
+import json
+
 from reports.build import build
 from reports.interactive import curves
 from synthetic_results import curve_rows, make_results, run_row, write_table
@@ -114,3 +116,11 @@ def test_the_double_descent_figures_have_a_line_per_split_and_per_width(tmp_path
                                                          "training error (noisy labels)"}
     [epochs] = charts["figures/double_descent_epochs.png"]
     assert len(series(epochs)) == 2 * len({config for _, config, _ in series(epochs)}) >= 2 * 2
+
+
+def test_the_splits_keep_the_png_s_dashes_in_their_own_order_not_the_alphabet_s(tmp_path):
+    chart = study_chart(tmp_path, "mnist1d", "mnist1d_curves.png")
+    dashes = {json.dumps(layer["encoding"]["strokeDash"]["scale"]["domain"])
+              for panel in chart.spec["concat"] for layer in panel["layer"]
+              if "strokeDash" in layer.get("encoding", {})}
+    assert dashes == {json.dumps(["training", "test"])}  # solid training, dashed test, as the PNG

@@ -168,14 +168,16 @@ def _params(seeds: bool) -> dict:
 
 
 def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, scales,
-           titles: tuple[str, str], order: list[str], params: dict, index: int,
+           titles: tuple[str, str], order: tuple[list[str], list[str]], params: dict, index: int,
            size: tuple[int, int]) -> alt.LayerChart:
     """One panel: band, seeds (behind the checkbox), means, the brushed range bold, hover points.
-    Its layers are named ``p<index>_<layer>`` (the SVG's class names: what the browser tests find)."""
+    Its layers are named ``p<index>_<layer>`` (the SVG's class names: what the browser tests find).
+    ``order``: the configurations' order (their colours) and the splits' (their dashes, as the PNG's)."""
     x_scale, y_scale = scales
-    color = alt.Color(f"{SERIES}:N", scale=alt.Scale(domain=order), title="configuration",
+    color = alt.Color(f"{SERIES}:N", scale=alt.Scale(domain=order[0]), title="configuration",
                       legend=alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3))
-    dash = alt.StrokeDash(f"{SPLIT}:N", title="split", legend=None if summary[SPLIT].nunique() < 2
+    dash = alt.StrokeDash(f"{SPLIT}:N", title="split", scale=alt.Scale(domain=order[1]),
+                          legend=None if summary[SPLIT].nunique() < 2
                           else alt.Legend(symbolType="stroke", symbolStrokeWidth=2))
     picked = alt.condition(params["pick"], alt.value(1.0), alt.value(FADED))
     x = alt.X(f"{X}:Q", scale=x_scale, title=titles[0])
@@ -223,7 +225,8 @@ def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None
                                    label=label, along=along, value=value)
     if log_y:  # a log axis cannot show a band edge at or below 0
         summary = summary.assign(**{LOW: summary[LOW].where(summary[LOW] > 0)})
-    order = list(dict.fromkeys(long.sort_values(hue)[hue].map(label))) if hue else ["all runs"]
+    order = (list(dict.fromkeys(long.sort_values(hue)[hue].map(label))) if hue else ["all runs"],
+             list(dict.fromkeys(long.sort_values(style)[style].astype(str))) if style else [""])
     params = _params(seeds is not None)
     domains, shared = _x_domains(summary, log_x)
     columns = min(3, max(1, summary[PANEL].map(lambda n: n.split(", ")[0]).nunique()) if cols else 1)
