@@ -2,7 +2,6 @@
 refused at spec time outside their ``supports``, recorded with their source, checked by the kit."""
 import hashlib
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from experiments.run import execute
 from nncore.engines import EngineError, engine_class, get_engine, plugins
 from nncore.engines.conformance import run_kit
 from nncore.gradcheck import flatten
+from plugin_modules import module_on_path
 
 # Duck typed: no nncore base class, the vectorized engine's math underneath.
 PLUGIN = '''
@@ -58,20 +58,8 @@ engine = {engines}
 @pytest.fixture
 def plugin(tmp_path, monkeypatch):
     """A module ``duckplugin`` importable from tmp_path (a folder on the path)."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "duckplugin.py").write_text(PLUGIN)
-    monkeypatch.syspath_prepend(str(folder))
-    forget_plugin()
-    yield folder / "duckplugin.py"
-    forget_plugin()
-
-
-def forget_plugin():
-    """Each test imports its own copy of the module, as a new process would."""
-    sys.modules.pop("duckplugin", None)
-    plugins._plugin_class.cache_clear()
-    provenance.engine_source.cache_clear()
+    with module_on_path(tmp_path, monkeypatch, "duckplugin", PLUGIN) as folder:
+        yield folder / "duckplugin.py"
 
 
 def fake_distribution(folder, name="fancy-engines", version="1.2.3", points=None):

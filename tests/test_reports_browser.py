@@ -15,25 +15,12 @@ from browser import count, drag, rect
 from experiments.cli import main as experiments_main
 from reports.build import build
 from synthetic_results import make_results
+from test_reports_search_automatic import SPEC as SEARCHED_SPEC
 
 pytestmark = pytest.mark.slow  # a report build, a sweep and a browser: about half a minute
 
-SEARCHED = """
-    name = "tuned"
-    seeds = 2
-    [base]
-    dataset = "sincos"
-    dataset_options = { step = 0.5 }
-    epochs = 3
-    [grid]
-    width = [4]
-    [search]
-    trials = 8
-    objective = "train_loss"
-    at = "final"
-    [search.nuisance]
-    lr = { log = [1e-5, 1e-2] }
-    """
+# The user spec of test_reports_search_automatic (8 trials of lr on 3 epochs of sin-cos), as "tuned".
+SEARCHED = SEARCHED_SPEC.replace('name = "mine"', 'name = "tuned"')
 TRIALS = 8
 WIDTHS = 4  # the synthetic width study: 10, 20, 50 and 100 units, training and validation
 

@@ -1,15 +1,13 @@
 """A spec that names a module is code (issue 28, items 4-5): ``plan``, ``status`` and the report
 read it without importing the module; ``sweep`` is where it runs, and sweep makes each plugin
 engine once, before any run, refusing one it cannot make in one line, exit 2."""
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from experiments import provenance
 from experiments.cli import main
-from nncore.engines import plugins
+from plugin_modules import forget, module_on_path
 
 SPEC = textwrap.dedent("""
     name = "{name}"
@@ -52,19 +50,8 @@ SIDE_EFFECT = textwrap.dedent("""
 @pytest.fixture
 def noisy(tmp_path, monkeypatch):
     """A plugin module ``noisyplugin`` on the path; the file ``imported`` appears once it runs."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / "noisyplugin.py").write_text(SIDE_EFFECT)
-    monkeypatch.syspath_prepend(str(folder))
-    forget()
-    yield folder / "imported"
-    forget()
-
-
-def forget():
-    sys.modules.pop("noisyplugin", None)
-    plugins._plugin_class.cache_clear()
-    provenance.engine_source.cache_clear()
+    with module_on_path(tmp_path, monkeypatch, "noisyplugin", SIDE_EFFECT) as folder:
+        yield folder / "imported"
 
 
 def write(tmp_path, engines, name="code") -> Path:
@@ -87,7 +74,7 @@ def test_status_counts_stored_plugin_runs_without_importing_the_module(noisy, tm
     results = str(tmp_path / "results")
     assert main(["sweep", str(path), "--results", results, "--backend", "serial", "--quiet"]) == 0
     noisy.unlink()
-    forget()
+    forget("noisyplugin")
     assert main(["status", str(path), "--results", results]) == 0
     assert not noisy.exists()
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("code "))
