@@ -2,6 +2,7 @@
 
     python -m benchmarks.probes.engine_epochs            # the goals of the compiled engine, a few minutes
     python -m benchmarks.probes.engine_epochs --where    # also the cases where BLAS does the work
+    python -m benchmarks.probes.engine_epochs --adam --rounds 20   # only the Adam epochs, epoch by epoch
 
 One BLAS thread (threadpoolctl; run it under ``make``'s thread variables or with
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``). Each epoch function is the one the peer baselines
@@ -127,11 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])
     parser.add_argument("--where", action="store_true", help="also time the large-batch cases")
+    parser.add_argument("--adam", action="store_true",
+                        help="only JAX Adam / compiled Adam, one epoch a round from a running state")
     parser.add_argument("--samples", type=int, default=None, help=argparse.SUPPRESS)  # tests: tiny epochs
     args = parser.parse_args(argv)
     allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
-        return run(args)
+        return adam_run(args) if args.adam else run(args)
     finally:  # the pin for jax holds the process to one CPU: a caller (the tests) gets its CPUs back
         if allowed is not None:
             os.sched_setaffinity(0, allowed)
@@ -156,6 +159,38 @@ def run(args: argparse.Namespace) -> int:
             print(format_row(case, dtype, seconds, n_samples), flush=True)
     print()
     print_verdicts(measured, cases, args)
+    return 0
+
+
+ADAM_EARLY_EPOCHS = 6  # Adam's first moment of dead units used to turn subnormal after these
+
+
+def adam_run(args: argparse.Namespace) -> int:
+    """JAX Adam against the compiled engine's Adam on ``ADAM_CASES``, each round one more epoch of
+    the same two trainings (epoch 1, which compiles, untimed): the median per-epoch ratio over all
+    epochs, up to epoch ``ADAM_EARLY_EPOCHS`` and after it."""
+    if not HAVE_JAX:
+        print("jax is not installed: nothing to compare")
+        return 1
+    pinned = pin_xla_to_one_thread()
+    with threadpool_limits(1):
+        print(host_line())
+        print(f"jax held to one thread: {pinned}\n")
+        for case in ADAM_CASES:
+            for dtype in args.dtypes:
+                X, Y = case.dataset(args.samples or SINCOS_SAMPLES)
+                epochs = {name: build(case, dtype, X, Y) for name, build in ADAM_EPOCH_BUILDERS.items()}
+                seconds = {name: np.array(times[1:]) for name, times in  # epoch 1 compiles: dropped
+                           interleaved_seconds(epochs, max(args.rounds, 1) + 1).items()}
+                ratios, early = seconds["jax-adam"] / seconds["nncore-compiled-adam"], ADAM_EARLY_EPOCHS - 1
+                last = len(ratios) + 1
+                parts = [(f"epochs 2-{last}", ratios), (f"2-{ADAM_EARLY_EPOCHS}", ratios[:early]),
+                         (f"{ADAM_EARLY_EPOCHS + 1}-{last}", ratios[early:])]
+                text = "; ".join(f"{label} {np.median(part):.2f}x [{np.percentile(part, 25):.2f}-"
+                                 f"{np.percentile(part, 75):.2f}]" for label, part in parts if part.size)
+                print(f"jax-adam / compiled-adam {case.case_id} {dtype}: {text} (compiled "
+                      f"{np.median(seconds['nncore-compiled-adam']):.4f} s, jax {np.median(seconds['jax-adam']):.4f} s "
+                      f"an epoch)", flush=True)
     return 0
 
 
