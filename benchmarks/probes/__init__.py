@@ -23,8 +23,8 @@ with one BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherw
   ``git clone`` to index.html, split into clone, install, compile, sweep and build, then a second
   ``make report`` with nothing to run.
 - ``python -m benchmarks.probes.store_scale [--runs 10000] [--sweep 3000]``: how the results store
-  scales (``status``, ``load`` and compaction on 10^4 runs); ``--sweep`` runs the load figures of
-  ``benchmarks.probes.sweep_load`` (a real sweep of many tiny runs; not run on its own).
+  scales (``status``, ``load`` and compaction on 10^4 runs); ``--sweep N``: the load figures of a
+  real sweep of N tiny runs.
 - ``python -m benchmarks.probes.report_page reports/out [--loads 3]``: a built report's folder size
   and its page's load time in headless Chromium (every chart rendered), console errors and network
   requests (none expected); also the browser tests' launcher.

@@ -6,8 +6,10 @@ interrupted sweep leaves it: one shard per run and table) and compacted, and the
     --compact-only: only the compaction's time and peak memory, each table in a child process;
     --code DIR: compact with the code of another checkout, e.g. an older commit's)
     .venv/bin/python -m benchmarks.probes.store_scale --sweep 3000 [--dir DIR]
-    (the load figures: a real `sweep --jobs 2` of that many tiny runs, then `status` and
-    `reports build` on its results, each a child process)
+    (the load figures: a real `sweep --jobs 2` of that many tiny runs (1 epoch, 400 sin-cos
+    samples), then `status` and `reports build` on its results, each a child process; the
+    sweep's peak memory is its own, RUSAGE_SELF, not its workers'; the load average is printed
+    beside the wall seconds)
 
 Fabricates the stored rows without training: for each run of a spec of ``--runs`` runs (width x
 lr x seeds), a ``runs`` row with every column of the schema and 31 ``curves`` rows (30 epochs),
@@ -148,6 +150,53 @@ def report_compaction(results: Path, n_runs: int, code: Path | None) -> None:
               f"{figures['arrow_peak_mb']:.0f} |", flush=True)
 
 
+LOAD_WIDTHS = [3, 4, 5]
+# The sweep command in a child that reports its own peak resident memory on its last line.
+SWEEP_CHILD = """
+import json, resource, sys, time
+from experiments.cli import main
+started = time.perf_counter()
+status = main(sys.argv[1:])
+print(json.dumps({"status": status, "wall_s": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def timed(command: list[str]) -> tuple[float, str]:
+    """Wall seconds of ``command`` and its standard output; fails loudly if it fails."""
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return time.perf_counter() - started, done.stdout
+
+
+def sweep_load(n_runs: int, work: Path) -> None:
+    """Runs stored per second of a real ``sweep --jobs 2`` of ``n_runs`` one-epoch runs, the sweep
+    process's peak memory, then ``status`` and ``reports build`` on its results."""
+    work.mkdir(parents=True, exist_ok=True)
+    results, spec_path = work / "results", work / "load.toml"
+    shutil.rmtree(results, ignore_errors=True)
+    spec_path.write_text(f'name = "load"\nseeds = {max(1, n_runs // len(LOAD_WIDTHS))}\n[base]\n'
+                         'dataset = "sincos"\ndataset_options = { step = 0.5 }\nreduction = "sum"\n'
+                         f"batch_size = 10\nepochs = 1\n[grid]\nwidth = {LOAD_WIDTHS}\n")
+    where = ["--results", str(results)]
+    sweep_s, sweep_out = timed([sys.executable, "-c", SWEEP_CHILD, "sweep", str(spec_path), *where,
+                                "--jobs", "2", "--quiet"])
+    figures, load = json.loads(sweep_out.splitlines()[-1]), os.getloadavg()[0]
+    status_s, _ = timed([sys.executable, "-m", "experiments", "status", str(spec_path), *where])
+    report_s, _ = timed([sys.executable, "-m", "reports", "build", str(spec_path), *where,
+                         "--out", str(work / "report"), "--quiet"])
+    n_stored = len(experiments.load("load", "runs", results=results))
+    print(f"\n{n_stored} tiny runs (1 epoch, 400 samples), sweep --jobs 2; load average {load:.1f}\n")
+    print("| figure | measured |\n| --- | ---: |")
+    print(f"| runs stored per second (whole command) | {n_stored / sweep_s:.0f} |")
+    print(f"| runs stored per second (inside `main`) | {n_stored / figures['wall_s']:.0f} |")
+    print(f"| sweep process peak RSS | {figures['peak_rss_mb']:.0f} MB |")
+    print(f"| `python -m experiments status` | {status_s:.1f} s |")
+    print(f"| `python -m reports build` | {report_s:.1f} s |")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -166,8 +215,6 @@ def main(argv: list[str] | None = None) -> None:
     print(host_line())  # whose machine the figures below come from
     work = args.dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
     if args.sweep:
-        from benchmarks.probes.sweep_load import main as sweep_load
-
         return sweep_load(args.sweep, work)
     results = work / "results"
     if not args.reuse:
