@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -37,25 +38,28 @@ class Terminated(KeyboardInterrupt):
 
 
 @contextmanager
-def sigterm_as_interrupt():
-    """In this block SIGTERM raises ``Terminated`` in the main thread instead of ending the
-    process at once, which would leave the loky workers and loky's resource tracker running,
-    reparented to init, until loky's idle timeout."""
-    import signal
+def _handling(signum, handler):
+    """``handler`` for ``signum`` in this block; nothing outside the main thread, which alone
+    may set signal handlers."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def terminate(signum, frame):
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signum, previous)
+
+
+def sigterm_as_interrupt():
+    """In this block SIGTERM raises ``Terminated`` in the main thread instead of ending the
+    process at once, which would leave the loky workers and loky's resource tracker running,
+    reparented to init, until loky's idle timeout."""
+    def terminate(signum, frame):
+        raise Terminated()
+    return _handling(signal.SIGTERM, terminate)
 
 
 def default_workers() -> int:
@@ -78,24 +82,13 @@ def _quiet_dask_logs():
         logging.disable(previous)
 
 
-@contextmanager
 def _children_ignore_ctrl_c():
     """Processes started in this block ignore SIGINT (an ignored signal stays ignored in a child).
 
     Ctrl-C reaches the whole process group; the sweep alone should handle it (close the cluster,
     print one line), not every worker process with its own traceback.
     """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return _handling(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager

@@ -117,22 +117,11 @@ def _castable(source: pa.DataType, target: pa.DataType) -> bool:
 
 def _schema_and_run_ids(path: Path) -> tuple[pa.Schema, list[str]]:
     """A shard's Arrow schema and its run ids in row order, checked as ``store`` reads them."""
-    try:
-        with open(path, "rb") as handle:
-            parquet = pq.ParquetFile(handle)
-            schema = parquet.schema_arrow
-            run_ids = _read_run_ids(parquet, path.parent.name) if "run_id" in schema.names else None
-    except FileNotFoundError as error:
-        raise store.ShardVanished(path) from error
-    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
-        raise store.CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: "
-                                   f"{error}); {store.unreadable_advice(path)}") from error
-    if run_ids is None:
-        raise store.CorruptResults(f"{path}: no 'run_id' column, so not a shard of the "
-                                   f"{path.parent.name} table (its columns: "
-                                   f"{', '.join(schema.names)}); move it out of {path.parent}")
-    if None in run_ids:
-        raise store.CorruptResults(f"{path}: some rows have no run_id; {store.unreadable_advice(path)}")
+    with store.opened_shard(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        schema = parquet.schema_arrow
+        run_ids = _read_run_ids(parquet, path.parent.name) if "run_id" in schema.names else []
+    store.check_run_ids(path, schema.names, "some" if None in run_ids else 0)
     return schema, run_ids
 
 
@@ -152,33 +141,12 @@ def _read_run_ids(parquet: pq.ParquetFile, table: str) -> list:
 # --- pass 2: stream the surviving rows ------------------------------------------------------------
 def _batches(path: Path, schema: pa.Schema):
     """A shard's rows as record batches of ``schema`` (columns it lacks become nulls)."""
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError as error:
-        raise store.ShardVanished(path) from error
-    with handle:
+    with store.opened_shard(path) as handle:
         parquet = pq.ParquetFile(handle)
         names = parquet.schema_arrow.names
         for batch in parquet.iter_batches(batch_size=ROW_GROUP_ROWS, use_threads=False):
-            yield _conform(batch, names, schema, path)
-
-
-def _conform(batch: pa.RecordBatch, names: list[str], schema: pa.Schema, path: Path) -> pa.RecordBatch:
-    if batch.schema.equals(schema):
-        return batch
-    position = {name: i for i, name in enumerate(names)}
-    arrays = []
-    for field in schema:
-        if field.name not in position:
-            arrays.append(pa.nulls(batch.num_rows, field.type))
-            continue
-        column = batch.column(position[field.name])
-        try:
-            arrays.append(column if column.type == field.type else column.cast(field.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise store.CorruptResults(f"{path}: column {field.name!r} cannot be read as "
-                                       f"{field.type} ({error})") from error
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+            yield batch if batch.schema.equals(schema) else pa.RecordBatch.from_arrays(
+                store.conformed_columns(batch.column, names, schema, batch.num_rows, path), schema=schema)
 
 
 def _selector(keep: set | None) -> pa.Array | np.ndarray | None:

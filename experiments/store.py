@@ -222,57 +222,74 @@ def unreadable_advice(path: Path) -> str:
             f"{table} again (deleting it alone reruns nothing: their runs rows say they are done)")
 
 
-def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
-    """One shard conformed to ``schema`` (columns it lacks become nulls), or CorruptResults;
-    only ``columns`` (all of the schema by default)."""
+@contextlib.contextmanager
+def opened_shard(path: Path):
+    """The shard's open file (one open: a compaction may delete the path meanwhile); inside,
+    ``ShardVanished`` when it is gone and ``CorruptResults`` naming it when it is no Parquet."""
     try:
-        with open(path, "rb") as handle:  # one open: a compaction may delete the path meanwhile
-            parquet = pq.ParquetFile(handle)
-            names = parquet.schema_arrow.names
-            # Threads pay off only for large shards (a compacted one); a per-run shard is faster
-            # without them, which matters when an interrupted sweep left thousands.
-            table = parquet.read(columns=[n for n in (columns or schema.names) if n in names],
-                                 use_threads=os.fstat(handle.fileno()).st_size > 1 << 20)
+        with open(path, "rb") as handle:
+            yield handle
     except FileNotFoundError as error:
         raise ShardVanished(path) from error
+    except CorruptResults:
+        raise
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for torn files
         raise CorruptResults(f"{path}: not a readable Parquet file ({type(error).__name__}: "
                              f"{error}); {unreadable_advice(path)}") from error
+
+
+def check_run_ids(path: Path, names: list[str], rows_without: str | int = 0) -> None:
+    """CorruptResults unless the shard has a ``run_id`` column and ``rows_without`` (a count,
+    or "some") of its rows lack one is nothing."""
     if "run_id" not in names:
         raise CorruptResults(f"{path}: no 'run_id' column, so not a shard of the "
                              f"{path.parent.name} table (its columns: {', '.join(names)}); "
                              f"move it out of {path.parent}")
-    if table.column("run_id").null_count:
-        raise CorruptResults(f"{path}: {table.column('run_id').null_count} rows have no run_id; "
-                             f"{unreadable_advice(path)}")
-    if columns:
-        schema = pa.schema([schema.field(name) for name in columns])
-    if table.schema.equals(schema):  # as this package writes it: nothing to conform
-        return table
-    # Columns by position: looking one up by name costs ~0.1 ms, which adds up over thousands
-    # of shards of 50 columns.
-    position = {name: i for i, name in enumerate(table.schema.names)}
+    if rows_without:
+        raise CorruptResults(f"{path}: {rows_without} rows have no run_id; {unreadable_advice(path)}")
+
+
+def conformed_columns(column_of: Callable, names: list[str], schema: pa.Schema, n_rows: int,
+                      path: Path, defaults: bool = False) -> list:
+    """The columns of ``schema`` from a shard's (``column_of(position)``, its column ``names``),
+    cast where typed otherwise; a column it lacks is nulls, or with ``defaults`` (``runs``) the
+    configuration field's default (runs stored before the field existed ran with it)."""
+    # By position: looking a column up by name costs ~0.1 ms, which adds up over thousands of
+    # shards of 50 columns.
+    position = {name: i for i, name in enumerate(names)}
     arrays = []
     for field in schema:
         if field.name not in position:  # stored before the column existed
-            arrays.append(_missing_column(field, table.num_rows, path.parent.name == "runs"))
+            value = fields.missing_value(field.name) if defaults else None
+            arrays.append(pa.nulls(n_rows, field.type) if value is None
+                          else pa.array([value] * n_rows, type=field.type))
             continue
-        column = table.column(position[field.name])
+        column = column_of(position[field.name])
         try:
             arrays.append(column if column.type == field.type else column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             raise CorruptResults(f"{path}: column {field.name!r} cannot be read as {field.type} "
                                  f"({error})") from error
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return arrays
 
 
-def _missing_column(field: pa.Field, n_rows: int, runs: bool) -> pa.Array:
-    """A column a shard lacks: in the runs table, a configuration field's default (runs stored
-    before the field existed ran with it, so they are not another configuration); else nulls."""
-    value = fields.missing_value(field.name) if runs else None
-    if value is None:
-        return pa.nulls(n_rows, field.type)
-    return pa.array([value] * n_rows, type=field.type)
+def _read_shard(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """One shard conformed to ``schema`` (``conformed_columns``), or CorruptResults; only
+    ``columns`` (all of the schema by default)."""
+    with opened_shard(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        names = parquet.schema_arrow.names
+        # Threads pay off only for large shards (a compacted one); a per-run shard is faster
+        # without them, which matters when an interrupted sweep left thousands.
+        table = parquet.read(columns=[n for n in (columns or schema.names) if n in names],
+                             use_threads=os.fstat(handle.fileno()).st_size > 1 << 20)
+    check_run_ids(path, names, table.column("run_id").null_count if "run_id" in names else 0)
+    if columns:
+        schema = pa.schema([schema.field(name) for name in columns])
+    if table.schema.equals(schema):  # as this package writes it: nothing to conform
+        return table
+    return pa.Table.from_arrays(conformed_columns(table.column, table.schema.names, schema, table.num_rows,
+                                                  path, path.parent.name == "runs"), schema=schema)
 
 
 def read_arrow(results: str | os.PathLike, study: str, table: str,
