@@ -44,11 +44,16 @@ from benchmarks.records import PEER_FRAMEWORKS, PEERS_FILE
 PEERS_TABLE = Path("results") / PEERS_FILE
 
 
-def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+def _net_and_data(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    """A fresh network of ``case`` and the data checked and cast by it: (net, X, Y)."""
     net = case.make_net(dtype)
-    X, Y = net.check_data(X, Y)
-    engine, grads, sgd = get_engine("vectorized"), zero_gradients(net), plain_sgd(net, case.lr)
-    n, batch_size = X.shape[0], case.batch_size
+    return (net, *net.check_data(X, Y))
+
+
+def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
+    net, X, Y = _net_and_data(case, dtype, X, Y)
+    engine, grads = get_engine("vectorized"), zero_gradients(net)
+    sgd, n, batch_size = make_optimizer("sgd", net.flat_params(), case.lr), X.shape[0], case.batch_size
 
     def epoch():
         with np.errstate(over="ignore", invalid="ignore"):
@@ -58,21 +63,16 @@ def nncore_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     return epoch
 
 
-def plain_sgd(net, lr: float):
-    """An ``nncore.optimizers`` SGD rule on ``net``'s parameters: what the epochs step with."""
-    return make_optimizer("sgd", net.flat_params(), lr)
-
-
-def hooked_epoch(engine, net, X: np.ndarray, Y: np.ndarray, case: NetCase):
-    """One plain-SGD epoch over consecutive batches through ``engine``'s ``train_epoch`` hook."""
-    grads, sgd = zero_gradients(net), plain_sgd(net, case.lr)
-    return lambda: engine.train_epoch(net, X, Y, case.batch_size, sgd, "mean", grads, None)
+def hooked_epoch(engine, case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray, optimizer: str = "sgd"):
+    """One epoch over consecutive batches through ``engine``'s ``train_epoch`` hook, with
+    ``nncore.optimizers``' ``optimizer`` at its defaults (batch-mean gradient)."""
+    net, X, Y = _net_and_data(case, dtype, X, Y)
+    grads, rule = zero_gradients(net), make_optimizer(optimizer, net.flat_params(), case.lr)
+    return lambda: engine.train_epoch(net, X, Y, case.batch_size, rule, "mean", grads, None)
 
 
 def compiled_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
-    net = case.make_net(dtype)
-    X, Y = net.check_data(X, Y)
-    return hooked_epoch(get_engine("compiled"), net, X, Y, case)
+    return hooked_epoch(get_engine("compiled"), case, dtype, X, Y)
 
 
 def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
@@ -80,9 +80,7 @@ def torch_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     in-place SGD steps on the network's own parameter memory, the epoch's data as tensors."""
     from nnstudy_engines.torch_engine import TorchEngine
 
-    net = case.make_net(dtype)
-    X, Y = net.check_data(X, Y)
-    return hooked_epoch(TorchEngine(device="cpu", threads=1), net, X, Y, case)
+    return hooked_epoch(TorchEngine(device="cpu", threads=1), case, dtype, X, Y)
 
 
 # XLA's CPU runtime sizes its thread pool by the CPUs the process may run on, and jax 0.10 ignores
@@ -137,20 +135,13 @@ def busy_threads(epoch, seconds: float = 0.5) -> int:
 def jax_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     from nnstudy_engines.jax_engine import JaxEngine
 
-    net = case.make_net(dtype)
-    X, Y = net.check_data(X, Y)
-    run_epoch, _ = JaxEngine().epoch_function(net, X, Y, case.batch_size, case.lr, "mean")
-    return run_epoch
+    net, X, Y = _net_and_data(case, dtype, X, Y)
+    return JaxEngine().epoch_function(net, X, Y, case.batch_size, case.lr, "mean")[0]
 
 
 def compiled_adam_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
-    """The compiled engine's Adam epoch (``nncore.optimizers`` Adam at its defaults, batch-mean
-    gradient) through its ``train_epoch`` hook, over consecutive batches."""
-    net = case.make_net(dtype)
-    X, Y = net.check_data(X, Y)
-    engine, grads = get_engine("compiled"), zero_gradients(net)
-    adam = make_optimizer("adam", net.flat_params(), case.lr)
-    return lambda: engine.train_epoch(net, X, Y, case.batch_size, adam, "mean", grads, None)
+    """The compiled engine's Adam epoch through its ``train_epoch`` hook."""
+    return hooked_epoch(get_engine("compiled"), case, dtype, X, Y, "adam")
 
 
 def jax_adam_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
@@ -161,8 +152,7 @@ def jax_adam_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
     import jax.numpy as jnp
     from nnstudy_engines import jax_engine
 
-    net = case.make_net(dtype)
-    X, Y = net.check_data(X, Y)
+    net, X, Y = _net_and_data(case, dtype, X, Y)
     value_and_grad = jax_engine._functions(net.activation.name, net.output.name, net.loss.name)[0]
     full, batch, lr = X.shape[0] // case.batch_size, case.batch_size, case.lr
     X_batches = jnp.asarray(X[:full * batch].reshape(full, batch, X.shape[1]))

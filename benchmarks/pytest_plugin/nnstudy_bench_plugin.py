@@ -28,24 +28,12 @@ REFERENCE_CALLS, REFERENCE_REPEATS = 200, 7
 FINGERPRINT_KEYS = ("cpu", "cores", "blas", "blas_kernel", "blas_threads", "python", "numpy", "numba")
 
 
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo, else what ``platform`` knows."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
 VECTOR_EXTENSIONS = ("avx512f", "avx512_bf16", "avx2", "fma", "avx", "sse4_2", "neon", "asimd")
 
 
 def cpu_details() -> dict:
-    """The CPU's vendor, family and model numbers and the vector extensions it exposes (those of
-    ``VECTOR_EXTENSIONS`` in /proc/cpuinfo's flags), as far as this system tells."""
+    """The CPU's model name, vendor, family and model numbers and the vector extensions it exposes
+    (those of ``VECTOR_EXTENSIONS`` in /proc/cpuinfo's flags), as far as this system tells."""
     fields = {}
     try:
         with open("/proc/cpuinfo") as handle:
@@ -55,7 +43,8 @@ def cpu_details() -> dict:
     except OSError:
         pass
     flags = set((fields.get("flags") or fields.get("Features") or "").split())
-    return {"vendor": fields.get("vendor_id", platform.machine()), "family": fields.get("cpu family", "?"),
+    return {"name": fields.get("model name") or platform.processor() or platform.machine() or "unknown",
+            "vendor": fields.get("vendor_id", platform.machine()), "family": fields.get("cpu family", "?"),
             "model": fields.get("model", "?"),
             "vector_extensions": [flag for flag in VECTOR_EXTENSIONS if flag in flags]}
 
@@ -66,7 +55,7 @@ def host_line() -> str:
     average (os.getloadavg) at the time of the call."""
     details, blas = cpu_details(), numpy_blas()
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (f"host: {cpu_model()} ({details['vendor']} family {details['family']} model {details['model']}; "
+    return (f"host: {details['name']} ({details['vendor']} family {details['family']} model {details['model']}; "
             f"{' '.join(details['vector_extensions']) or 'no vector extensions listed'}), "
             f"BLAS {blas.get('internal_api', 'unknown')} {blas.get('version', '')} kernel "
             f"{blas.get('architecture', 'unknown')} with {blas.get('num_threads', '?')} thread(s), "
@@ -99,7 +88,7 @@ def fingerprint() -> dict:
     older one), so a different kernel is a different machine."""
     blas = numpy_blas()
     found = {
-        "cpu": cpu_model(),
+        "cpu": cpu_details()["name"],
         "cores": os.cpu_count(),
         "blas": f"{blas.get('internal_api', 'unknown')} {blas.get('version', '')}".strip(),
         "blas_kernel": str(blas.get("architecture", "unknown")),
