@@ -65,7 +65,6 @@ def cmd_plan(args) -> int:
 
 
 def cmd_list(args) -> int:
-
     for study in (load_spec(path, args.quick, args.max_runs) for path in catalog.spec_paths()):
         flags = [flag for flag, on in (("timing", study.timing), ("not default", not study.default)) if on]
         if study.search is not None:
@@ -81,7 +80,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_status(args) -> int:
-
     studies = catalog.load_studies(args.studies, False, args.max_runs)
     extra = []
     if not args.studies:  # also whatever else is stored: quick runs, studies given by path
@@ -153,8 +151,6 @@ def _stale_cell(stale: int, unknown: int) -> str:
 
 
 def cmd_compact(args) -> int:
-
-
     names = args.studies or catalog.stored_studies(args.results)
     if not args.studies:
         for name, reason in catalog.inaccessible_studies(args.results).items():

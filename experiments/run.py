@@ -77,18 +77,16 @@ def _finite_min(values) -> float:
 def activation_columns(net, X: np.ndarray, epoch: int) -> dict[str, list]:
     """``activations`` table columns for the hidden layers of ``net`` on inputs X (n, n_inputs):
     one row per layer and histogram bin (nncore.activation_stats)."""
-    columns = {name: [] for name in ("epoch", "layer", "activation", "mean", "std", "saturated",
-                                     "dead_units", "bin", "bin_low", "bin_high", "count", "fraction")}
+    names = ("epoch", "layer", "activation", "mean", "std", "saturated", "dead_units", "bin", "bin_low",
+             "bin_high", "count", "fraction")
+    columns = {name: [] for name in names}
     for layer in nncore.activation_stats.per_layer(net, X):
         total = max(int(layer.counts.sum()), 1)
-        for bin_index, count in enumerate(layer.counts):
-            for name, value in (("epoch", epoch), ("layer", layer.layer),
-                                ("activation", layer.activation), ("mean", layer.mean),
-                                ("std", layer.std), ("saturated", layer.saturated),
-                                ("dead_units", layer.dead_units), ("bin", bin_index),
-                                ("bin_low", float(layer.bin_edges[bin_index])),
-                                ("bin_high", float(layer.bin_edges[bin_index + 1])),
-                                ("count", int(count)), ("fraction", int(count) / total)):
+        for i, count in enumerate(layer.counts):
+            row = (epoch, layer.layer, layer.activation, layer.mean, layer.std, layer.saturated,
+                   layer.dead_units, i, float(layer.bin_edges[i]), float(layer.bin_edges[i + 1]),
+                   int(count), int(count) / total)
+            for name, value in zip(names, row):
                 columns[name].append(value)
     return columns
 
@@ -171,12 +169,6 @@ def gradcheck_run(config: dict) -> dict:
             "metrics": metrics}
 
 
-def config_columns(config: dict) -> dict:
-    """The configuration as ``runs`` columns: one per declared field (experiments/fields.py),
-    JSON for the tables of options, hidden/width/depth derived."""
-    return fields.config_columns(config)
-
-
 def _json_metrics(metrics: dict) -> str:
     """Canonical JSON; non-finite floats become null so the text is valid JSON everywhere."""
     def clean(value):
@@ -238,7 +230,7 @@ def failed_result(job: dict, message: str) -> dict:
 def _identity_columns(job: dict, status: str, error: str | None) -> dict:
     """A runs row's first columns: the run, its study, its status, and its configuration."""
     return {"run_id": job["run_id"], "study": job["study"], "status": status, "error": error,
-            **config_columns(job["config"])}
+            **fields.config_columns(job["config"])}
 
 
 def _provenance_columns(job: dict, started_at: datetime, ended_at: datetime) -> dict:

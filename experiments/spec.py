@@ -118,8 +118,6 @@ def _report_options(table, at: Where) -> dict:
 def _plot_options(table: dict, at: Where) -> dict:
     """The ``[report]`` keys of the generic plots: x, facet, metric."""
     options = {}
-    if "section" in table:
-        options["section"] = check_type(table["section"], str, "report.section", at)
     if "x" in table:
         x = check_type(table["x"], str, "report.x", at)
         if x != "epoch":

@@ -143,7 +143,7 @@ def test_a_shipped_study_outside_the_default_sweep_shows_its_counts_once_it_has_
 
 def test_a_new_config_field_is_one_declaration(tmp_path, monkeypatch):
     from experiments import fields
-    from experiments.run import config_columns
+    from experiments.fields import config_columns
     from test_run_id_pins import PINNED, _matches
 
     declared = fields.Field("label_noise", float, 0.0, "share of training labels flipped", low=0.0)

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 
 import experiments
 from experiments import fields, schemas, store
-from experiments.run import config_columns
+from experiments.fields import config_columns
 from experiments.catalog import find_study
 
 DOCS = Path(__file__).parents[1] / "docs" / "results-schema.md"

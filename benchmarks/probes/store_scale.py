@@ -41,7 +41,7 @@ from experiments import compaction, progress, provenance, store
 from experiments.spec import load_spec
 from experiments.study import Study
 from experiments.cli import main as cli
-from experiments.run import config_columns
+from experiments.fields import config_columns
 
 from benchmarks.machine import host_line
 
