@@ -33,11 +33,8 @@ class XorMetrics(Metrics):
             self.solved_at = history.steps
 
     def result(self, net, history):
-        predictions = net.forward(self.X)[:, 0]
-        solved = bool(np.all(np.round(predictions) == self.Y[:, 0])
-                      and history.train_loss[-1] < XOR_SOLVED_LOSS)
-        return {"solved": solved, "predictions": [float(p) for p in predictions],
-                "steps_to_solve": self.solved_at}
+        return {"solved": self._solved(net, history),
+                "predictions": [float(p) for p in net.forward(self.X)[:, 0]], "steps_to_solve": self.solved_at}
 
 
 class PeopleMetrics(Metrics):

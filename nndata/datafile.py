@@ -258,14 +258,15 @@ def _load_npz(path: Path, data: bytes, classes):
         if X.ndim != 2 or X.shape[0] == 0 or Y.shape[:1] != X.shape[:1] or Y.ndim > 2:
             raise ValueError(f"{path}: {x_key} must be (n, inputs) and {y_key} (n,) or (n, outputs) "
                              f"with the same n, got {X.shape} and {Y.shape}")
-        X = np.column_stack([tables.finite_column(path, f"{x_key}[:, {j}]", X[:, j]) for j in range(X.shape[1])])
-        if classes is not None:
-            Y = _class_indices(path, y_key, Y.reshape(len(Y), -1)[:, 0], classes)
-        else:
-            Y2 = Y.reshape(len(Y), -1)
-            Y = np.column_stack([tables.finite_column(path, f"{y_key}[:, {j}]", Y2[:, j]) for j in range(Y2.shape[1])])
-        out += [X, Y]
+        Y = Y.reshape(len(Y), -1)
+        out += [_finite_columns(path, x_key, X), _finite_columns(path, y_key, Y) if classes is None
+                else _class_indices(path, y_key, Y[:, 0], classes)]
     return tuple(out)
+
+
+def _finite_columns(path: Path, key: str, array: np.ndarray) -> np.ndarray:
+    """An .npz array (n, k) as float64, every cell checked (``tables.finite_column``)."""
+    return np.column_stack([tables.finite_column(path, f"{key}[:, {j}]", array[:, j]) for j in range(array.shape[1])])
 
 
 def split_indices(labels: np.ndarray | None, n: int, fraction: float,

@@ -18,24 +18,15 @@ from reports import __main__ as reports_cli
 from . import check_engine
 
 
-def _add_report(commands) -> None:
-    report = commands.add_parser("report", help="build the report (index.html) from stored results",
-                                 description="Figures and tables of stored results, for the "
-                                             "shipped studies or any spec given by path.")
-    reports_cli.add_build_arguments(report)
-
-
-def _add_check_engine(commands) -> None:
-    checking = commands.add_parser(
+def _extend(commands) -> None:
+    """nnstudy's own commands beside experiments': report, check-engine, bench."""
+    reports_cli.add_build_arguments(commands.add_parser(
+        "report", help="build the report (index.html) from stored results",
+        description="Figures and tables of stored results, for the shipped studies or any spec given by path."))
+    check_engine.add_arguments(commands.add_parser(
         "check-engine", help="run the conformance kit on an engine (exit 0 pass, 1 fail, 2 unloadable)",
         description="The conformance kit: gradients, purity, dtype, determinism and training of "
-                    "an engine against nncore's numerical and vectorized engines.")
-    check_engine.add_arguments(checking)
-
-
-def _extend(commands) -> None:
-    _add_report(commands)
-    _add_check_engine(commands)
+                    "an engine against nncore's numerical and vectorized engines."))
     bench_cli.add_commands(commands)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,9 +217,7 @@ def status_note(result: Replay | None) -> str:
         return ""
     total = len(result.outcomes)
     if result.finished:
-        counts = {}
-        for outcome in result.outcomes:
-            counts[outcome.verdict] = counts.get(outcome.verdict, 0) + 1
+        counts = Counter(outcome.verdict for outcome in result.outcomes)
         return "  (resolve: done: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ")"
     return (f"  (resolve: round {result.round + 1}, {len(result.open)} of {total} comparisons "
             f"open; later rounds may add <= {result.later_at_most} runs)")

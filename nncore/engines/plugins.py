@@ -84,12 +84,16 @@ def find_module(module_name: str) -> str | None:
     return spec.origin
 
 
-def check_findable(engine: str, builtin: dict) -> None:
-    """``EngineError`` unless ``engine`` is one of ``builtin``, ``package.module:ClassName`` with
-    the module on the path, or an installed entry point; runs nothing of the plugin."""
+def _check_name(engine, builtin: dict) -> None:
     if not isinstance(engine, str) or not engine:
         raise EngineError(f"engine must be a name such as {', '.join(builtin)} or "
                           f"'package.module:ClassName', got {engine!r}")
+
+
+def check_findable(engine: str, builtin: dict) -> None:
+    """``EngineError`` unless ``engine`` is one of ``builtin``, ``package.module:ClassName`` with
+    the module on the path, or an installed entry point; runs nothing of the plugin."""
+    _check_name(engine, builtin)
     if engine in builtin:
         return
     if ":" not in engine:
@@ -165,9 +169,7 @@ def _plugin_class(engine: str, builtin_names: tuple[str, ...]):
 
 def resolve_class(engine: str, builtin: dict):
     """The engine class named by ``engine``: ``builtin[engine]``, else a plugin; ``EngineError``."""
-    if not isinstance(engine, str) or not engine:
-        raise EngineError(f"engine must be a name such as {', '.join(builtin)} or "
-                          f"'package.module:ClassName', got {engine!r}")
+    _check_name(engine, builtin)
     if engine in builtin:
         return builtin[engine]
     return _plugin_class(engine, tuple(builtin))
