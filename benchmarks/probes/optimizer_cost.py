@@ -12,6 +12,14 @@ a ratio is the median of the per-round ratios to the same round's SGD epoch, pri
 quartiles. Goals: an Adam epoch at most 1.3x an SGD epoch, with ``vectorized`` on
 784-1024-1024-10 at batch 128 (1.6x on the deep sin-cos net at batch 10), with ``compiled`` on
 both nets and on 2-100-1 at batch 10.
+
+``--hook``: instead, what the vectorized engine's whole-epoch hook saves, on the default studies'
+shapes (sin-cos 2-100-1 and the digits and MNIST-1D classifiers at batch 10 and 100): an epoch
+through ``train_epoch`` against the same epoch step by step (``nncore.train_step`` per batch),
+alternating. Both make the same updates to the bit (tests/test_nncore_train.py); the hook does the
+per-step Python work (the parameter vector's check, the workspace lookup, the views, the
+activations) once per epoch. Printed per case: CPU seconds per epoch of each, and the median over
+rounds of the per-round ratio step-by-step / hook, with its quartiles.
 """
 from __future__ import annotations
 
@@ -35,12 +43,16 @@ GOALS = {  # (case, engine, optimizer): highest epoch-time ratio to sgd
     (BIG, "compiled", "adam"): 1.3, (DEEP, "compiled", "adam"): 1.3, (WIDE, "compiled", "adam"): 1.3,
 }
 CASES = tuple(dict.fromkeys((case, engine) for case, engine, _ in GOALS))
+HOOK_SAMPLES = 2000
+HOOK_CASES = ((WIDE, "sgd"), (NetCase("softmax", (64, 100, 10), 10, ()), "sgd"),
+              *((NetCase("softmax", (40, 100, 100, 10), 100, ()), kind) for kind in ("momentum", "adam")))
 
 
 def epoch_seconds(case: NetCase, engine_name: str, optimizer: str, dtype: str = "float64", seed: int = 0,
-                  steps: int | None = None):
-    """A callable that trains one epoch of ``case`` with ``optimizer`` on ``engine_name`` and
-    returns its (CPU seconds, wall seconds)."""
+                  steps: int | None = None, stepwise: bool = False):
+    """A callable that trains one epoch of ``case`` with ``optimizer`` on ``engine_name`` (through
+    its ``train_epoch`` hook, or ``nncore.train_step`` per batch when ``stepwise``) and returns its
+    (CPU seconds, wall seconds)."""
     net = case.make_net(dtype, seed=seed)
     X, Y = case.dataset((steps or STEPS_PER_EPOCH[case.batch_size]) * case.batch_size, seed=seed)
     X, Y = net.check_data(X, Y)
@@ -50,7 +62,12 @@ def epoch_seconds(case: NetCase, engine_name: str, optimizer: str, dtype: str = 
     def epoch() -> tuple[float, float]:
         cpu, wall = time.process_time(), time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):
-            engine.train_epoch(net, X, Y, case.batch_size, rule, "mean", grads, None)
+            if stepwise:
+                for start in range(0, len(X), case.batch_size):
+                    nncore.train_step(net, engine, X[start:start + case.batch_size],
+                                      Y[start:start + case.batch_size], grads, rule, "mean")
+            else:
+                engine.train_epoch(net, X, Y, case.batch_size, rule, "mean", grads, None)
         return time.process_time() - cpu, time.perf_counter() - wall
     return epoch
 
@@ -82,18 +99,37 @@ def measure(rounds: int = 15, optimizers: tuple[str, ...] = ("sgd", "adam"), ste
     return rows
 
 
+def hook_savings(rounds: int) -> None:
+    """Per ``HOOK_CASES`` case: CPU seconds per epoch through the hook and step by step, and the
+    median and quartiles of the per-round ratios steps / hook."""
+    print(f"{'case':<36} {'hook s':>9} {'steps s':>9}  steps / hook [quartiles]")
+    for case, optimizer in HOOK_CASES:
+        hooked, stepwise = (epoch_seconds(case, "vectorized", optimizer, steps=HOOK_SAMPLES // case.batch_size,
+                                          stepwise=stepwise) for stepwise in (False, True))
+        hooked(), stepwise()  # warm: workspaces, BLAS
+        pairs = np.array([(hooked()[0], stepwise()[0]) for _ in range(rounds)])
+        q1, q2, q3 = np.percentile(pairs[:, 1] / pairs[:, 0], [25, 50, 75])
+        label = f"{'-'.join(map(str, case.layer_sizes))}, batch {case.batch_size}, {optimizer}"
+        print(f"{label:<36} {np.median(pairs[:, 0]):>9.4f} {np.median(pairs[:, 1]):>9.4f}  "
+              f"{q2:.2f}x [{q1:.2f}-{q3:.2f}]", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, help="timed rounds (default 15; with --hook 9)")
     parser.add_argument("--optimizers", nargs="+", default=["sgd", "adam"],
                         choices=list(nncore.OPTIMIZERS))
     parser.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)  # tests: tiny epochs
+    parser.add_argument("--hook", action="store_true", help="instead: what the vectorized engine's "
+                        "whole-epoch hook saves over stepping batch by batch")
     args = parser.parse_args(argv)
     print(host_line())  # whose machine the figures below come from
+    if args.hook:
+        return hook_savings(args.rounds or 9) or 0
     optimizers = tuple(dict.fromkeys(["sgd", *args.optimizers]))
     print(f"{'case':<31} {'engine':<10} {'optimizer':<9} {'steps':>5} {'CPU s':>8} {'wall s':>8} "
           f"{'CPU x sgd [quartiles]':>22} {'wall x sgd':>10}  goal (on CPU time)")
-    for row in measure(args.rounds, optimizers, args.steps):
+    for row in measure(args.rounds or 15, optimizers, args.steps):
         goal = row["goal"]
         verdict = "" if goal is None else f"<= {goal}: {'met' if row['cpu_ratio'] <= goal else 'MISSED'}"
         low, high = row["cpu_quartiles"]
