@@ -7,10 +7,4 @@ from __future__ import annotations
 
 from benchmarks.pytest_plugin.nnstudy_bench_plugin import FINGERPRINT_KEYS, fingerprint, fingerprint_id, host_line
 
-__all__ = ["FINGERPRINT_KEYS", "fingerprint", "fingerprint_id", "differences", "host_line"]
-
-
-def differences(saved: dict, current: dict) -> dict[str, tuple]:
-    """``{key: (saved, current)}`` for the fingerprint keys whose values differ."""
-    return {key: (saved.get(key), current.get(key)) for key in FINGERPRINT_KEYS
-            if saved.get(key) != current.get(key)}
+__all__ = ["FINGERPRINT_KEYS", "fingerprint", "fingerprint_id", "host_line"]

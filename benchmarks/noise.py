@@ -14,7 +14,6 @@ import pandas as pd
 
 from benchmarks.stats import Comparison
 
-NOISE = Path(".benchmarks/noise.parquet")
 COLUMNS = ("fingerprint_id", "benchmark", "metric", "noise", "commit", "calibrated_at")
 
 

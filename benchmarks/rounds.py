@@ -87,8 +87,7 @@ def benchmark_files(side: Side, selection: str | None) -> list[str]:
     if done.returncode == PYTEST_NO_TESTS:
         raise no_match(side, selection)
     if done.returncode != 0:
-        raise CannotRun(f"the benchmarks of {side.label} {side.short} cannot be collected "
-                        f"(pytest exit status {done.returncode}: {first_error(done.stdout + done.stderr)})")
+        raise cannot_run(side, "cannot be collected", done)
     # pytest -q --collect-only lists node ids ("file.py::test[id]"); -qq lists "file.py: count".
     files = {line.split("::")[0].split(": ")[0] for line in done.stdout.splitlines()
              if line.split("::")[0].split(": ")[0].endswith(".py")}
@@ -108,10 +107,14 @@ def run_round(side: Side, files: list[str], selection: str | None,
         if done.returncode == PYTEST_NO_TESTS or (done.returncode == 0 and not json_path.exists()):
             raise no_match(side, selection)
         if done.returncode != 0:
-            raise CannotRun(f"the benchmarks of {side.label} {side.short} do not run "
-                            f"(pytest exit status {done.returncode}: {first_error(done.stdout + done.stderr)})")
+            raise cannot_run(side, "do not run", done)
         run = json.loads(json_path.read_text())
     return parse_round(run), run.get("machine_info", {}).get("nnstudy", {})
+
+
+def cannot_run(side: Side, what: str, done: subprocess.CompletedProcess) -> CannotRun:
+    return CannotRun(f"the benchmarks of {side.label} {side.short} {what} (pytest exit status "
+                     f"{done.returncode}: {first_error(done.stdout + done.stderr)})")
 
 
 def first_error(output: str) -> str:

@@ -130,13 +130,18 @@ def _nuisance_value(nuisance: Nuisance, config: dict):
     return config[nuisance.key] if nuisance.option is None else config[nuisance.field][nuisance.option]
 
 
+def _status_and_values(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None):
+    """Each stored run's newest status (run_id -> status) and search objective (a Series)."""
+    runs = runs.drop_duplicates("run_id", keep="last")
+    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    return dict(zip(runs["run_id"], runs["status"])), values
+
+
 def trials_frame(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None) -> pd.DataFrame:
     """The stored trials, one row each: point (label), grid_point, trial, run_id, status, value
     (the search objective; NaN unless ok) and one column per nuisance key (NaN where unused).
     Trials not stored yet are left out."""
-    runs = runs.drop_duplicates("run_id", keep="last")
-    status = dict(zip(runs["run_id"], runs["status"]))
-    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    status, values = _status_and_values(plan, runs, curves)
     rows = [{"point": plan.grid_labels[t.grid_point], "grid_point": t.grid_point, "trial": t.trial,
              "run_id": t.run_id, "status": status[t.run_id], "value": values.get(t.run_id, float("nan")),
              **{n.key: _nuisance_value(n, t.config) for n in plan.search.nuisance}}
@@ -149,9 +154,7 @@ def best_frame(plan: SearchPlan, outcome: Winners, runs: pd.DataFrame,
                curves: pd.DataFrame | None) -> pd.DataFrame:
     """Every stored run of each grid point's winner (its trial at the first seed and its
     retrains): point, grid_point, seed, stage, run_id, status, value (NaN unless ok)."""
-    runs = runs.drop_duplicates("run_id", keep="last")
-    status = dict(zip(runs["run_id"], runs["status"]))
-    values = objective_values(runs, curves, plan.search) if len(runs) else pd.Series(dtype=float)
+    status, values = _status_and_values(plan, runs, curves)
     planned = [*outcome.best.values(), *retrain_runs(outcome.best, plan.seeds)]
     rows = [{"point": plan.grid_labels[p.grid_point], "grid_point": p.grid_point,
              "seed": p.config["seed"], "stage": p.stage, "run_id": p.run_id,
