@@ -16,7 +16,6 @@ import numpy as np
 
 from ..gradcheck import relative_error
 from ..losses import LOSSES
-from ..network import MLP
 from ..optimizers import OPTIMIZERS, make_optimizer
 from . import backprop, engine_label, get_engine, zero_gradients
 from .base import SUPPORT_KEYS
@@ -90,7 +89,10 @@ def _summed(engine, net, X, Y, scale):
     return loss_sum, grads
 
 
-def _against_vectorized(engine, case, rows):
+def gradients_vs_vectorized(engine, fresh, case, rows: int | None = None):
+    """``summed_gradients`` (scaled, into a NaN-filled buffer) and its loss against vectorized's,
+    on a batch of several rows (or ``rows``), in the case's dtype."""
+    rows = rows or case.rows
     net = case.network()
     X, Y = case.batch(net, rows)
     scale = 0.75 / rows if case.reduction == "mean" else 0.75
@@ -100,15 +102,9 @@ def _against_vectorized(engine, case, rows):
     return error, TOLERANCE[case.dtype]
 
 
-def gradients_vs_vectorized(engine, fresh, case):
-    """``summed_gradients`` (scaled, into a NaN-filled buffer) and its loss against vectorized's,
-    on a batch of several rows, in the case's dtype."""
-    return _against_vectorized(engine, case, case.rows)
-
-
 def batch_of_one(engine, fresh, case):
     """As ``gradients_vs_vectorized`` on a single row."""
-    return _against_vectorized(engine, case, 1)
+    return gradients_vs_vectorized(engine, fresh, case, 1)
 
 
 def purity(engine, fresh, case):
@@ -133,7 +129,7 @@ def dtype_kept(engine, fresh, case):
     net = case.network()
     X, Y = case.batch(net)
     _, grads = backprop(net, X, Y, engine=engine, reduction=case.reduction)
-    train(net, *_training_data(case, net), epochs=1, batch_size=TRAINING_BATCH, lr=1e-3,
+    train(net, *case.batch(net, TRAINING_ROWS), epochs=1, batch_size=TRAINING_BATCH, lr=1e-3,
           engine=engine, reduction=case.reduction, shuffle=False)
     arrays = [g for pair in grads for g in pair] + [net.flat_params(), net.forward(X)]
     arrays += [p for pair in net.params for p in pair]
@@ -151,15 +147,9 @@ def determinism(engine, fresh, case):
     return max(float(np.max(np.abs(first - other), initial=0.0)) for other in (second, third)), 0.0
 
 
-# Training checks: 11 rows in batches of five, so that the last batch holds one row; the batch
-# shapes are those of the gradient checks (five rows, one row), which spares an engine that
-# compiles per shape (jax) compiles of shapes no other check uses.
-
-
-def _training_data(case: Case, net: MLP):
-    return case.batch(net, TRAINING_ROWS)
-
-
+# Training checks: TRAINING_ROWS = 11 rows in batches of five, so that the last batch holds one
+# row; the batch shapes are those of the gradient checks (five rows, one row), which spares an
+# engine that compiles per shape (jax) compiles of shapes no other check uses.
 def training_vs_vectorized(engine, fresh, case):
     """Three shuffled epochs of ``nncore.train`` (the whole-epoch hook if the engine has one)
     against vectorized's, from the same network and seed: final parameters and losses."""
@@ -169,7 +159,7 @@ def training_vs_vectorized(engine, fresh, case):
     results = []
     for candidate in (engine, "vectorized"):
         net = case.network()
-        X, Y = _training_data(case, net)
+        X, Y = case.batch(net, TRAINING_ROWS)
         history = train(net, X, Y, epochs=3, batch_size=TRAINING_BATCH, lr=lr, engine=candidate,
                         reduction=case.reduction, seed=case.seed)
         require_finite("training loss", history.train_loss)
@@ -208,7 +198,7 @@ def _optimizer_epochs(engine, case: Case, settings: dict, hooked: bool):
 
     lr = 0.01 if case.reduction == "mean" else 0.0025
     net = case.network()
-    X, Y = _training_data(case, net)
+    X, Y = case.batch(net, TRAINING_ROWS)
     optimizer, grads, took = make_optimizer(settings, net.flat_params(), lr), zero_gradients(net), []
     for epoch in range(HOOK_EPOCHS):
         order = _hook_order(case, epoch, X.shape[0])
@@ -263,7 +253,7 @@ def evaluate_hook(engine, fresh, case):
     if getattr(engine, "evaluate", None) is None:
         return 0.0, HOOK_TOLERANCE[case.dtype], "no evaluate: not applicable"
     net = case.network()
-    X, Y = _training_data(case, net)
+    X, Y = case.batch(net, TRAINING_ROWS)
     (loss, accuracy), (reference, reference_accuracy) = Evaluation(net, engine)(X, Y), Evaluation(net)(X, Y)
     error = relative_error(np.array([loss]), np.array([reference]))
     same_accuracy = accuracy == reference_accuracy or (np.isnan(accuracy) and np.isnan(reference_accuracy))
