@@ -82,23 +82,21 @@ class Where:
         return SpecError(f"{self.path}: {where}: {message}")
 
 
-def _type_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", float: "a number", list: "a list",
-            dict: "a table", bool: "true or false"}[kind]
+_KINDS = {  # a field's Python type -> (what a spec must give, whether a value is that)
+    str: ("a string", lambda value: isinstance(value, str)),
+    int: ("an integer", lambda value: isinstance(value, numbers.Integral) and not isinstance(value, bool)),
+    float: ("a number", lambda value: isinstance(value, numbers.Real) and not isinstance(value, bool)),
+    list: ("a list", lambda value: isinstance(value, list)),
+    dict: ("a table", lambda value: isinstance(value, dict)),
+    bool: ("true or false", lambda value: isinstance(value, bool)),
+}
 
 
 def check_type(value, kind: type, where: str, at: Where):
     """``value`` as ``kind`` (ints accepted for floats), or SpecError."""
-    ok = {
-        str: isinstance(value, str),
-        int: isinstance(value, numbers.Integral) and not isinstance(value, bool),
-        float: isinstance(value, numbers.Real) and not isinstance(value, bool),
-        list: isinstance(value, list),
-        dict: isinstance(value, dict),
-        bool: isinstance(value, bool),
-    }[kind]
-    if not ok:
-        raise at.error(where, f"must be {_type_name(kind)}, got {value!r}")
+    name, matches = _KINDS[kind]
+    if not matches(value):
+        raise at.error(where, f"must be {name}, got {value!r}")
     return float(value) if kind is float else value
 
 
