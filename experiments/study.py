@@ -95,11 +95,14 @@ class ResolvePlan:
         """Two-sided error of one comparison's interval at one look."""
         return sequential.look_alpha(self.table.confidence, len(self.comparisons), len(self.looks))
 
-    def most_added(self) -> int:
-        """The most runs rounds after the first can add: every compared grid point up to
+    def added_after(self, labels, look: int = 0) -> int:
+        """The most runs rounds after ``look`` can add to the grid points ``labels``: each up to
         max_seeds."""
-        compared = {label for c in self.comparisons for label in (c.reference, c.candidate)}
-        return len(compared) * (self.looks[-1] - self.looks[0])
+        return len(set(labels)) * (self.looks[-1] - self.looks[look])
+
+    def most_added(self) -> int:
+        """The most runs rounds after the first can add: every compared grid point up to max_seeds."""
+        return self.added_after(label for c in self.comparisons for label in (c.reference, c.candidate))
 
     def lines(self, first_runs: int) -> list[str]:
         """What ``plan`` prints: the method, the first round, the most later rounds can add."""

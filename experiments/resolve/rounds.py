@@ -101,9 +101,9 @@ def replay(plan: ResolvePlan, runs: dict[str, dict[int, Run]], values: dict[str,
                 run = runs.get(label, {}).get(seed)
                 if run is not None:
                     needed.setdefault(run.run_id, run)
-        if any(run_id not in values for run_id in needed):
-            return Replay(outcomes, list(needed.values()), look, False,
-                          _later(plan, outcomes, look))
+        if any(run_id not in values for run_id in needed):  # later rounds: at most its open points to max_seeds
+            return Replay(outcomes, list(needed.values()), look, False, plan.added_after(
+                (label for o in still_open for label in (o.comparison.reference, o.comparison.candidate)), look))
         sample = plan.seeds[1 if skip_first_seed else 0:seeds]
         for outcome in still_open:
             _look(plan, outcome, runs, values, sample, look)
@@ -113,14 +113,6 @@ def replay(plan: ResolvePlan, runs: dict[str, dict[int, Run]], values: dict[str,
         if outcome.verdict == "open":
             outcome.verdict = "not resolved"
     return Replay(outcomes, list(needed.values()), min(look, len(plan.looks) - 1), True, 0)
-
-
-def _later(plan: ResolvePlan, outcomes: list[Outcome], look: int) -> int:
-    """The most runs rounds after ``look`` can add: seeds up to max_seeds for every grid point
-    of a comparison still open."""
-    points = {label for o in outcomes if o.verdict == "open"
-              for label in (o.comparison.reference, o.comparison.candidate)}
-    return len(points) * (plan.looks[-1] - plan.looks[look])
 
 
 def stored_values(results: str | Path, study_name: str, metric: str) -> dict[str, float]:
@@ -163,8 +155,7 @@ def with_rounds(study: Study, results: str | Path) -> tuple[Study, Replay | None
     first, winners = with_retrains(study, results)
     if winners.pending:  # no winners, no rounds yet: the trials and the retrains known so far
         plan = study.resolve
-        return first, Replay([Outcome(c) for c in plan.comparisons], [], 0, False,
-                             len(plan.labels) * (plan.looks[-1] - plan.looks[0]))
+        return first, Replay([Outcome(c) for c in plan.comparisons], [], 0, False, plan.added_after(plan.labels))
     result = replay(study.resolve, _searched_runs(study, winners), values, skip_first_seed=True)
     trial_ids = {run.run_id for run in study.runs}
     retrains = [run for run in result.needed if run.run_id not in trial_ids]
