@@ -142,3 +142,43 @@ def test_every_optimizer_on_a_fused_network_follows_vectorized(optimizer):
                  for model, engine in ((net, "compiled"), (reference, "vectorized"))]
     np.testing.assert_allclose(net.flat_params(), reference.flat_params(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(histories[0].train_loss, histories[1].train_loss, rtol=1e-10)
+
+
+def numpy_relu_output(X, W1, b1, W2, b2):
+    return np.maximum(X @ W1 + b1, 0) @ W2 + b2
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 1e-5)])
+@pytest.mark.parametrize("fan_in", [1, 2])
+@pytest.mark.parametrize("n", [1, 31, 32, 33, 163])
+def test_the_relu_network_output_in_lanes_computes_relu_x_w1_plus_b1_times_w2_plus_b2(n, fan_in, dtype, rtol):
+    rng = np.random.default_rng(n + fan_in)
+    X, W1, b1, W2, b2 = (rng.normal(size=shape).astype(dtype)
+                         for shape in ((n, fan_in), (fan_in, 100), (100,), (100, 1), (1,)))
+    at_once = products.rows_at_once(X)
+    assert at_once == 4 * 64 // X.itemsize
+    columns = np.full((3, -(-n // at_once) * at_once), np.nan, dtype=dtype)  # padding is overwritten
+    z = np.empty((n, 1), dtype=dtype)
+    products.relu_network_output(X, W1, b1, W2, b2, columns, z)
+    assert z.dtype == dtype
+    np.testing.assert_allclose(z, numpy_relu_output(X, W1, b1, W2, b2), rtol=rtol, atol=rtol)
+
+
+def test_the_relu_network_output_keeps_nan():
+    X, W1, b1, W2, b2 = np.ones((40, 2)), np.ones((2, 100)), np.ones(100), np.ones((100, 1)), np.ones(1)
+    W1[0, 7] = np.nan
+    z = np.empty((40, 1))
+    products.relu_network_output(X, W1, b1, W2, b2, np.empty((3, 64)), z)
+    assert np.isnan(z).all()
+
+
+@pytest.mark.parametrize("sizes, rows", [((2, 100, 1), 2345), ((1, 100, 1), 7), ((2, 3, 1), 5), ((2, 40, 1), 1)],
+                         ids=str)
+def test_compiled_evaluation_of_fused_relu_networks_agrees_with_numpy_within_1e_12(sizes, rows):
+    # (2, 3, 1) and (2, 40, 1) at one row leave no room for the lanes' columns: the row-wise path.
+    rng = np.random.default_rng(3)
+    net = nncore.MLP(list(sizes), activation="relu", output="identity", loss="mse", init="he", seed=3)
+    X, Y = net.check_data(rng.uniform(-2, 2, size=(rows, sizes[0])), rng.normal(size=(rows, 1)))
+    loss, _ = get_engine("compiled").evaluate(net, X, Y)
+    z, a = net.forward_pass(X)
+    assert loss == pytest.approx(float(np.sum(net.loss.per_sample(a, Y, z))), rel=1e-12)

@@ -31,12 +31,12 @@ import numpy as np
 from numba import njit
 
 from .compiled_products import (FAST, column_as_vector, delta_back, forward_product, matrix_at,
-                                weight_gradient)
+                                relu_network_output, rows_at_once, weight_gradient)
 
 # numba's cache checks only the file of the function it compiled, while the machine code of these
 # kernels holds what they call from compiled_products: this stamp of that file's source (checked by
 # tests/test_nncore_compiled_cache.py) makes a change there change this file, so the cache recompiles.
-DEPENDS_ON = {"compiled_products.py": "dd6a27c42b2ccf60"}
+DEPENDS_ON = {"compiled_products.py": "23b47e2b23576351"}
 
 IDENTITY, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 MSE, SSE, CROSS_ENTROPY, BINARY_CROSS_ENTROPY = 0, 1, 2, 3
@@ -211,8 +211,9 @@ def _forward(params, layout, X, outputs, logits, hidden_code, output_code, keep_
     """The forward pass over the rows of X (n, in): every layer's activations into its block of
     ``outputs``; returns (z, a), the output layer's pre-activation and activation (n, out), views
     of ``logits`` and ``outputs``. The sin-cos nets (``_fused``) run ``_forward_small_in_one_out``,
-    keeping their hidden activations only when ``keep_hidden`` (backprop needs them), any other
-    layer by layer."""
+    keeping their hidden activations only when ``keep_hidden`` (backprop needs them); evaluating
+    with ReLU, ``relu_network_output`` (its columns in ``outputs`` before a's block); any other
+    net layer by layer."""
     n = X.shape[0]
     sizes, param_at, unit_at = layout[0], layout[1], layout[2]
     last = sizes.shape[0] - 2
@@ -222,8 +223,13 @@ def _forward(params, layout, X, outputs, logits, hidden_code, output_code, keep_
         width = sizes[1]
         W1, W2 = matrix_at(params, 0, sizes[0], width), matrix_at(params, param_at[1], width, 1)
         b1, b2 = params[param_at[1] - width:param_at[1]], params[param_at[2] - 1:param_at[2]]
-        hidden = matrix_at(outputs, 0, n if keep_hidden else 0, width)
-        _forward_small_in_one_out(X, W1, b1, W2, b2, hidden, z, hidden_code)
+        at_once = rows_at_once(X)
+        padded = -(-n // at_once) * at_once
+        if not keep_hidden and hidden_code == RELU and 3 * padded <= n * width:  # room before a
+            relu_network_output(X, W1, b1, W2, b2, matrix_at(outputs, 0, 3, padded), z)
+        else:
+            hidden = matrix_at(outputs, 0, n if keep_hidden else 0, width)
+            _forward_small_in_one_out(X, W1, b1, W2, b2, hidden, z, hidden_code)
         _forward_activation(z, a, output_code)
     else:
         _forward_layers(params, layout, X, outputs, z, hidden_code, output_code)

@@ -40,7 +40,7 @@ from .compiled_kernels import batch_gradients
 
 # numba's cache checks only this file; batch_gradients' machine code comes from compiled_kernels:
 # its stamp here (tests/test_nncore_compiled_cache.py) makes a change there recompile this file's too.
-DEPENDS_ON = {"compiled_kernels.py": "a9e43bbbe375788c"}
+DEPENDS_ON = {"compiled_kernels.py": "d3d6f3d6ea506756"}
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW = range(7)
 RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad": ADAGRAD,

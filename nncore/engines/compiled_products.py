@@ -25,6 +25,7 @@ IEEE meaning, so a diverging run still shows NaN.
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.core.imputils import impl_ret_borrowed
@@ -270,3 +271,83 @@ def delta_one_output_loops(D, W, out):
 def delta_blas(D, W, out):
     """``delta_back`` as one ``np.dot``."""
     np.dot(D, W.T, out)
+
+
+# The evaluation of the sin-cos nets: z = relu(X @ W1 + b1) @ W2 + b2 for X (n, 1 or 2), the
+# hidden layer never stored. Written a row at a time the compiler vectorizes across the units and
+# then sums each row's lanes; a chain of fused multiply-adds per row, unit after unit, keeps rows
+# in the lanes instead, and ``LANE_BLOCKS`` independent chains hide the multiply-add's latency
+# (measured on 2-100-1, 10,000 rows: 0.14 ms against 0.25 ms). numba's vectorizer keeps to
+# 256-bit vectors on AVX-512 CPUs; the vectors here are 64 bytes, written out (``relu_sums``),
+# which LLVM splits in two where the CPU has no 512-bit registers.
+LANE_BYTES, LANE_BLOCKS = 64, 4
+
+
+@intrinsic
+def relu_sums(typingctx, x0, x1, b, w0, w1, w2, out, start):
+    """out[r] <- sum_j max(b[j] + x0[r] w0[j] + x1[r] w1[j], 0) w2[j], the sum in the order of j
+    and each term a fused multiply-add, for the ``rows_at_once(out)`` rows r from ``start``
+    (1-D C arrays of one float dtype; the caller guarantees the rows exist). max keeps NaN."""
+    arrays = (x0, x1, b, w0, w1, w2, out)
+    if not (isinstance(x0, types.Array) and isinstance(x0.dtype, types.Float) and isinstance(start, types.Integer)
+            and all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C" and a.dtype == x0.dtype
+                    for a in arrays)):
+        return None
+    lanes = LANE_BYTES * 8 // x0.dtype.bitwidth
+
+    def codegen(context, builder, signature, args):
+        x0_, x1_, b_, w0_, w1_, w2_, out_ = (make_array(kind)(context, builder, value)
+                                             for kind, value in zip(signature.args[:7], args[:7]))
+        vector = ir.VectorType(context.get_value_type(x0.dtype), lanes)
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector] * 3),
+                                             f"llvm.fma.v{lanes}f{x0.dtype.bitwidth}")
+        index = ir.IntType(32)
+
+        def lanes_at(array, block):
+            at = builder.add(context.cast(builder, args[7], start, types.intp), ir.Constant(cgutils.intp_t, lanes * block))
+            return builder.bitcast(builder.gep(array.data, [at]), vector.as_pointer())
+
+        def splat(value):
+            one = builder.insert_element(ir.Constant(vector, ir.Undefined), value, ir.Constant(index, 0))
+            return builder.shuffle_vector(one, ir.Constant(vector, ir.Undefined),
+                                          ir.Constant(ir.VectorType(index, lanes), [0] * lanes))
+        align, zero = x0.dtype.bitwidth // 8, ir.Constant(vector, [0.0] * lanes)
+        blocks = range(LANE_BLOCKS)
+        rows0 = [builder.load(lanes_at(x0_, k), align=align) for k in blocks]
+        rows1 = [builder.load(lanes_at(x1_, k), align=align) for k in blocks]
+        totals = [cgutils.alloca_once_value(builder, zero) for _ in blocks]
+        with cgutils.for_range(builder, cgutils.unpack_tuple(builder, b_.shape)[0]) as loop:
+            bias, weight0, weight1, weight2 = (splat(builder.load(builder.gep(a.data, [loop.index])))
+                                               for a in (b_, w0_, w1_, w2_))
+            for k in blocks:
+                z = builder.call(fma, [rows1[k], weight1, builder.call(fma, [rows0[k], weight0, bias])])
+                h = builder.select(builder.fcmp_ordered(">", zero, z), zero, z)  # max(z, 0), NaN kept
+                builder.store(builder.call(fma, [h, weight2, builder.load(totals[k])]), totals[k])
+        for k in blocks:
+            builder.store(builder.load(totals[k]), lanes_at(out_, k), align=align)
+        return context.get_dummy_value()
+    return types.void(x0, x1, b, w0, w1, w2, out, start), codegen
+
+
+@njit(cache=True)
+def rows_at_once(array):
+    """How many rows ``relu_sums`` computes in one call for arrays of ``array``'s dtype."""
+    return LANE_BLOCKS * LANE_BYTES // array.itemsize
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def relu_network_output(X, W1, b1, W2, b2, columns, z):
+    """z (n, 1) <- relu(X @ W1 + b1) @ W2 + b2 for X (n, 1 or 2), the hidden layer never stored,
+    through ``columns`` (3, padded): X's columns (zero past row n) and the sums, ``padded`` a
+    multiple of ``rows_at_once`` of at least n."""
+    n, fan_in = X.shape
+    x0, x1, total = columns[0], columns[1], columns[2]
+    zero = X.dtype.type(0.0)
+    for i in range(columns.shape[1]):
+        x0[i] = X[i, 0] if i < n else zero
+        x1[i] = X[i, 1] if i < n and fan_in == 2 else zero
+    w0, w1, w2 = W1[0], W1[fan_in - 1], column_as_vector(W2)
+    for start in range(0, columns.shape[1], rows_at_once(X)):
+        relu_sums(x0, x1, b1, w0, w1, w2, total, start)
+    for i in range(n):
+        z[i, 0] = total[i] + b2[0]
