@@ -6,7 +6,8 @@ import argparse
 
 from . import names
 
-def _positive(text: str) -> int:
+
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -17,7 +18,7 @@ def _positive(text: str) -> int:
 
 
 def _add_max_runs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-runs", type=_positive, default=names.MAX_RUNS, metavar="N",
+    parser.add_argument("--max-runs", type=positive_int, default=names.MAX_RUNS, metavar="N",
                         help=f"refuse a spec of more runs than this (default: {names.MAX_RUNS:,}), "
                              "counted before its grid is expanded")
 
@@ -34,7 +35,7 @@ def build_parser(prog: str = "python -m experiments", extend=None,
     sweep.add_argument("studies", nargs="*", metavar="STUDY_OR_SPEC",
                        help="study name (a spec in experiments/studies) or path to a .toml spec")
     sweep.add_argument("--results", default="results", help="results directory (default: results)")
-    sweep.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core; "
+    sweep.add_argument("--jobs", type=positive_int, help="parallel workers (default: one per core; "
                        "1 for timing studies)")
     sweep.add_argument("--backend", choices=("loky", "dask", "serial"), default="loky")
     sweep.add_argument("--scheduler", metavar="ADDR",
@@ -57,7 +58,7 @@ def build_parser(prog: str = "python -m experiments", extend=None,
     plan = commands.add_parser("plan", help="preview a study's runs without running anything")
     plan.add_argument("study", metavar="STUDY_OR_SPEC")
     plan.add_argument("--results", default="results")
-    plan.add_argument("--jobs", type=_positive)
+    plan.add_argument("--jobs", type=positive_int)
     plan.add_argument("--quick", action="store_true")
     plan.add_argument("--all", action="store_true", help="list every run (default: the first 20)")
     _add_max_runs(plan)

@@ -5,9 +5,11 @@ import argparse
 import sys
 
 from benchmarks.records import HISTORY
+from experiments.parser import positive_int
 
 from .build import build, shipped_studies, terminal_text
 from .output import OutputError
+from .section_pool import default_jobs
 
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +27,10 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
                              f"it exists (default: {HISTORY}, what `make bench` appends to)")
     parser.add_argument("--all-runs", action="store_true",
                         help="keep stored runs that the spec no longer contains")
+    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                        help="worker processes drawing the study sections (default: one per core, "
+                             "at most one per study; 1 draws them in this process)")
+
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -34,7 +40,8 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         report = build(args.results, args.out, args.studies or None,
                        peers=not args.studies and not args.quick, all_runs=args.all_runs,
-                       quick=args.quick, history=None if args.studies else args.history)
+                       quick=args.quick, history=None if args.studies else args.history,
+                       jobs=args.jobs or default_jobs(len(studies)))
     except OutputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ from .provenance import provenance_table
 from .figure_cache import FigureCache
 from .fill_hints import with_fill_hints
 from .scorecard import scorecard, scorecard_table
+from .section_pool import build_sections
 from .sections import Section, SectionBuilder
 from .studies import LAST, StudySection, discover
 from .tables import Table
@@ -154,7 +155,8 @@ def _peer_section(results: str, messages: Messages) -> Section | None:
 
 
 def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool, all_runs: bool,
-                quick: bool, history: Path | None, cache: FigureCache | None = None) -> Report:
+                quick: bool, history: Path | None, cache: FigureCache | None = None,
+                jobs: int = 1) -> Report:
     messages = Messages()
     sections, problems = discover()
     for problem in problems:
@@ -166,9 +168,10 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
         order = {name: (_leading(specials[name])[0].order if _leading(specials[name]) else LAST + 1,
                         name) for name in loaded}
         loaded = dict(sorted(loaded.items(), key=lambda item: order[item[0]]))
-    built = [build_section(study, out, messages, specials[name], cache) for name, study in loaded.items()]
-    report_sections = [builder.section for builder in built]
-    provenance = [row for builder in built for row in builder.provenance]
+    built = build_sections(build_section, list(loaded.values()), [specials[name] for name in loaded],
+                           out, messages, cache, jobs)
+    report_sections = [section for section, _ in built]
+    provenance = [row for _, rows in built for row in rows]
     peer_section = _peer_section(results, messages) if peers else None
     if peer_section is not None:
         report_sections.append(peer_section)
@@ -197,14 +200,15 @@ def _build_into(out: Path, results: str, studies: list[str] | None, peers: bool,
 
 def build(results: str | Path = "results", out: str | Path = "reports/out",
           studies: list[str] | None = None, peers: bool = True, all_runs: bool = False,
-          quick: bool = False, history: str | Path | None = None) -> Report:
+          quick: bool = False, history: str | Path | None = None, jobs: int = 1) -> Report:
     """Build the report for ``studies`` (names or spec paths; default: every shipped study)
     from ``results`` into ``out``.
 
     ``peers`` adds the peer-baseline table when ``make bench-peers`` has written one;
     ``all_runs`` keeps stored runs that the specs no longer contain; ``quick`` reports the
     ``sweep --quick`` runs (``<study>-quick``); ``history`` adds the performance-history section
-    from that benchmark history (``benchmarks.history``) when it exists. Raises ``reports.output.OutputError`` (before
+    from that benchmark history (``benchmarks.history``) when it exists; ``jobs`` > 1 draws the
+    study sections in that many worker processes (``reports.section_pool``). Raises ``reports.output.OutputError`` (before
     anything is written) for an ``out`` that is a file or holds files no build wrote.
     """
     out = Path(out)
@@ -213,7 +217,7 @@ def build(results: str | Path = "results", out: str | Path = "reports/out",
     try:
         cache = FigureCache(out if out.is_dir() else None, previous, staging)
         report = _build_into(staging, str(results), studies, peers, all_runs, quick,
-                             Path(history) if history is not None else None, cache)
+                             Path(history) if history is not None else None, cache, jobs)
         commit(staging, out, previous)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

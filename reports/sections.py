@@ -7,9 +7,12 @@ already wrote (the same figure drawn with the study's own labels) is not drawn t
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
 
 from .data import Messages, StudyResults, is_quick
 from .figure_cache import FigureCache, study_stamp
@@ -29,6 +32,19 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     charts: dict = field(default_factory=dict)  # figure path -> its interactive Charts (a list)
+
+
+@contextmanager
+def seeded_global_rng(seed: int = 0):
+    """NumPy's global generator seeded for the block, then restored: seaborn jitters strip plots
+    with it, and a figure must come out the same from the same inputs in any process (the figure
+    cache and the worker processes of ``reports.section_pool`` rely on it)."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 class SectionBuilder:
@@ -88,7 +104,8 @@ class SectionBuilder:
 
     def _drawn(self, name: str, path: Path, draw: Callable, charts) -> tuple[list[str], list] | None:
         """Draw the PNG, then its interactive companions (each left out on its own when it fails)."""
-        run_ids = self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
+        with seeded_global_rng():
+            run_ids = self.attempt(f"figure {name}", lambda: draw(path) or list(self.study.ok["run_id"]))
         if run_ids is None or not path.exists():
             return None
         made = [self.attempt(f"an interactive chart of {name}", chart) for chart in charts]

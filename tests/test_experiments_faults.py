@@ -282,7 +282,7 @@ def test_a_non_numeric_jobs_value_names_the_option(capsys):
         main(["sweep", "--jobs", "abc"])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert "--jobs" in err and "'abc'" in err and "_positive" not in err
+    assert "--jobs" in err and "'abc'" in err and "positive_int" not in err
 
 
 # --- 2, 7: a Dask cluster that is unreachable, has no workers, is lost, or is interrupted ----------

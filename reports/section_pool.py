@@ -1,0 +1,56 @@
+"""Study sections drawn side by side in worker processes.
+
+Drawing figures is most of a report's build, and one study's figures need nothing of another's,
+so with ``jobs`` > 1 each study's section is built in a joblib worker. A worker gets the study's
+tables, its section parts and a copy of the figure cache; it returns the section, its provenance
+rows, its messages and the figures it stamped, which are merged here in the studies' order: the
+page, the messages and the figure files are those of a build in one process (tested).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from .data import Messages, StudyResults
+from .figure_cache import FigureCache
+from .sections import Section, SectionBuilder
+
+
+def default_jobs(n_studies: int) -> int:
+    """One worker per core the process may use, never more than there are studies."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, n_studies))
+
+
+def _in_worker(build_one: Callable, study: StudyResults, out: Path, specials: list,
+               cache: FigureCache | None) -> tuple[Section, list[dict], Messages, dict, int]:
+    """``build_one(study, out, messages, specials, cache)`` with messages and stamps of its own."""
+    messages = Messages()
+    before = dict(cache.stamps) if cache is not None else {}
+    builder = build_one(study, out, messages, specials, cache)
+    stamps = {name: entry for name, entry in cache.stamps.items() if before.get(name) is not entry} \
+        if cache is not None else {}
+    return builder.section, builder.provenance, messages, stamps, cache.copied if cache else 0
+
+
+def build_sections(build_one: Callable[..., SectionBuilder], studies: list[StudyResults],
+                   specials: list[list], out: Path, messages: Messages,
+                   cache: FigureCache | None, jobs: int = 1) -> list[tuple[Section, list[dict]]]:
+    """(section, provenance rows) of each study, built by ``build_one`` (``reports.build.
+    build_section``) in this process (``jobs`` 1) or in up to ``jobs`` worker processes."""
+    if jobs <= 1 or len(studies) <= 1:
+        built = [build_one(study, out, messages, parts, cache) for study, parts in zip(studies, specials)]
+        return [(builder.section, builder.provenance) for builder in built]
+    from joblib import Parallel, delayed
+
+    copied = cache.copied if cache is not None else 0
+    results = Parallel(n_jobs=min(jobs, len(studies)), backend="loky")(
+        delayed(_in_worker)(build_one, study, out, parts, cache) for study, parts in zip(studies, specials))
+    for _, _, worker_messages, stamps, worker_copied in results:
+        messages.lines.extend(worker_messages.lines)
+        messages.said |= worker_messages.said
+        if cache is not None:
+            cache.stamps.update(stamps)
+            cache.copied += worker_copied - copied
+    return [(section, provenance) for section, provenance, _, _, _ in results]

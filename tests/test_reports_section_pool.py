@@ -1,0 +1,55 @@
+"""Study sections drawn in worker processes make the report a build in one process makes: the same
+figure files to the byte, the same page, messages and figure stamps; and a figure does not depend
+on the state NumPy's global generator was left in (seaborn jitters strip plots with it)."""
+import re
+import subprocess
+import sys
+
+import numpy as np
+from synthetic_results import make_results
+
+from reports.build import build
+from reports.figure_cache import STAMPS
+
+STUDIES = ["width", "classics", "gradcheck"]  # the last two jitter their dots
+
+
+def figure_bytes(out):
+    return {path.name: path.read_bytes() for path in (out / "figures").glob("*.png")}
+
+
+def page(out) -> str:
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", (out / "index.html").read_text())
+
+
+def test_sections_drawn_in_two_workers_are_those_drawn_in_one_process(tmp_path):
+    results = make_results(tmp_path / "results", STUDIES)
+    one = build(results, tmp_path / "one", STUDIES, peers=False, jobs=1)
+    two = build(results, tmp_path / "two", STUDIES, peers=False, jobs=2)
+    assert figure_bytes(tmp_path / "one") and figure_bytes(tmp_path / "two") == figure_bytes(tmp_path / "one")
+    assert page(tmp_path / "two") == page(tmp_path / "one")
+    assert two.messages.lines == one.messages.lines
+    assert [s.study for s in two.sections] == [s.study for s in one.sections] == STUDIES
+    assert (tmp_path / "two" / STAMPS).read_bytes() == (tmp_path / "one" / STAMPS).read_bytes()
+
+    again = build(results, tmp_path / "two", STUDIES, peers=False, jobs=2)  # copied by the workers
+    assert figure_bytes(tmp_path / "two") == figure_bytes(tmp_path / "one")
+    assert again.messages.lines == one.messages.lines
+
+
+def test_a_figure_does_not_depend_on_the_global_generator(tmp_path):
+    results = make_results(tmp_path / "results", ["classics"])
+    drawn = []
+    for seed in (1, 2):
+        np.random.seed(seed)
+        build(results, tmp_path / f"out{seed}", ["classics"], peers=False)
+        drawn.append(figure_bytes(tmp_path / f"out{seed}"))
+        assert np.random.get_state()[1][0] == np.random.RandomState(seed).get_state()[1][0]  # restored
+    assert drawn[0] and drawn[0] == drawn[1]
+
+
+def test_report_jobs_must_be_a_whole_number_of_at_least_one(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "reports", "build", "--results", str(tmp_path),
+                           "--jobs", "0"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "--jobs" in done.stderr and "'0'" in done.stderr and "Traceback" not in done.stderr
