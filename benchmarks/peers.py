@@ -165,8 +165,10 @@ def jax_adam_epoch(case: NetCase, dtype: str, X: np.ndarray, Y: np.ndarray):
         t = t + 1
         m = tree(lambda m, g: 0.9 * m + 0.1 * g, m, g)
         v = tree(lambda v, g: 0.999 * v + 0.001 * g * g, v, g)
-        size = lr * jnp.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
-        params = tree(lambda p, m, v: p - size * m / (jnp.sqrt(v) + 1e-8 * jnp.sqrt(1 - 0.999 ** t)), params, m, v)
+        size = lr * jnp.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)  # float64 from the int64 t: cast below
+        eps = 1e-8 * jnp.sqrt(1 - 0.999 ** t)
+        params = tree(lambda p, m, v: p - size.astype(p.dtype) * m / (jnp.sqrt(v) + eps.astype(p.dtype)),
+                      params, m, v)
         return (params, m, v, t), None
 
     epoch = jax.jit(lambda carry: jax.lax.scan(step, carry, (X_batches, Y_batches))[0])
