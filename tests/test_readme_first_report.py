@@ -21,7 +21,8 @@ def test_the_default_sweep_is_the_size_the_readme_says():
 
 def test_make_report_installs_the_core_alone_and_make_test_the_rest():
     core = re.search(r"^\$\(CORE_STAMP\): pyproject.toml\n((?:\t.*\n)+)", MAKEFILE, re.M).group(1)
-    assert "pip install --quiet -e .\n" in core and "[" not in core  # no extra
+    assert "pip install --quiet --no-compile -e .\n" in core and "[" not in core  # no extra
+    assert "compileall" in core  # what pip would byte-compile, on every core
     assert re.search(r"^report: \$\(CORE_STAMP\)$", MAKEFILE, re.M)
     assert re.search(r"^test: \$\(STAMP\)$", MAKEFILE, re.M)
     whole = re.search(r"^\$\(STAMP\): \$\(CORE_STAMP\)\n((?:\t.*\n)+)", MAKEFILE, re.M).group(1)
