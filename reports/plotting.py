@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never a window, also on machines without a display
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -38,17 +39,18 @@ def save(fig, path: Path) -> None:
     plt.close(fig)
 
 
-def legend_outside(fig, axes, title: str | None, loc: str = "outside right upper") -> None:
-    """One legend, gathered from ``axes`` (an Axes or a list), right of the figure where it can
-    hide no data."""
-    handles, labels = [], []
-    for ax in axes if isinstance(axes, (list, tuple)) else [axes]:
-        more_handles, more_labels = ax.get_legend_handles_labels()
-        handles, labels = handles + more_handles, labels + more_labels
+def legend_outside(fig, axes, title: str | None, loc: str = "outside right upper",
+                   columns: int = 1) -> None:
+    """One legend, gathered from ``axes`` (an Axes, a list or an array; a label that panels
+    repeat once), outside the axes where it can hide no data."""
+    entries = {}
+    for ax in np.ravel(axes):
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-    if handles:
-        fig.legend(handles, labels, title=title, loc=loc)
+    if entries:
+        fig.legend(list(entries.values()), list(entries), title=title, loc=loc, ncol=columns)
 
 
 def loss_name(study: StudyResults) -> str:

@@ -34,14 +34,20 @@ def init_label(init: str, scale: float) -> str:
     return name if scale == 1 else f"{name} x {scale:g}"
 
 
-def _init_order(runs: pd.DataFrame) -> list[str]:
+def init_labels(frame: pd.DataFrame) -> list[str]:
+    """``init_label`` of each row's init and init_scale."""
+    return [init_label(i, s) for i, s in zip(frame["init"], frame["init_scale"])]
+
+
+def _init_order(runs: pd.DataFrame, present=None) -> list[str]:
     """Labels in the order of nncore.INITIALIZERS (normal, he, xavier, ...), each by falling
-    scale; the normals first, then Xavier before He as the literature came (2010, 2015)."""
+    scale; the normals first, then Xavier before He as the literature came (2010, 2015). Only
+    those in ``present`` (the labels drawn) when given."""
     preferred = ["normal", "xavier", "he"]
     pairs = runs[["init", "init_scale"]].drop_duplicates()
     rank = pairs["init"].map(lambda i: (preferred.index(i) if i in preferred else len(preferred), i))
     pairs = pairs.assign(rank=rank, neg_scale=-pairs["init_scale"]).sort_values(["rank", "neg_scale"])
-    return [init_label(i, s) for i, s in zip(pairs["init"], pairs["init_scale"])]
+    return [label for label in init_labels(pairs) if present is None or label in set(present)]
 
 
 def stats_frame(study: StudyResults) -> pd.DataFrame:
@@ -52,7 +58,7 @@ def stats_frame(study: StudyResults) -> pd.DataFrame:
         raise ValueError("no activations table")
     runs = study.runs[["run_id", "init", "init_scale", "seed", "status", "final_val_acc"]]
     frame = study.activations.drop(columns=["study"], errors="ignore").merge(runs, on="run_id")
-    frame["init_label"] = [init_label(i, s) for i, s in zip(frame["init"], frame["init_scale"])]
+    frame["init_label"] = init_labels(frame)
     first = frame.groupby("run_id")["epoch"].transform("min")
     last = frame.groupby("run_id")["epoch"].transform("max")
     frame["moment"] = np.where(frame["epoch"] == first, BEFORE,
@@ -69,16 +75,6 @@ def layer_summary(study: StudyResults) -> pd.DataFrame:
     summary["seeds"] = grouped["seed"].nunique()
     summary["epoch"] = grouped["epoch"].max()
     return summary.reset_index()
-
-
-def unique_legend(fig, axes, title: str | None, loc: str, columns: int = 1) -> None:
-    """One legend entry per label over all ``axes`` (panels repeat the same lines)."""
-    entries = {}
-    for ax in np.ravel(axes):
-        for handle, text in zip(*ax.get_legend_handles_labels()):
-            entries.setdefault(text, handle)
-    if entries:
-        fig.legend(list(entries.values()), list(entries), title=title, loc=loc, ncol=columns)
 
 
 def _histogram_panel(ax, rows: pd.DataFrame, activation: str) -> None:
@@ -116,7 +112,7 @@ def histogram_grid(study: StudyResults, path: Path, activation: str) -> list[str
     frame = frame[frame["activation"] == activation]
     if frame.empty:
         raise ValueError(f"no activation statistics for {activation}")
-    order = [label for label in _init_order(study.runs) if label in set(frame["init_label"])]
+    order = _init_order(study.runs, frame["init_label"])
     layers = sorted(frame["layer"].unique())
     fig, axes = plotting.plt.subplots(len(order), len(layers), figsize=(2.5 * len(layers), 1.9 * len(order)),
                                      squeeze=False, sharey="row", layout="constrained")
@@ -139,7 +135,7 @@ def histogram_grid(study: StudyResults, path: Path, activation: str) -> list[str
                                    rotation=90, va="center", fontsize=8, color="C3")
     for ax in axes[-1]:
         ax.set_xlabel(f"{activation} output", fontsize=8)
-    unique_legend(fig, axes, None, "outside lower center", columns=2)
+    plotting.legend_outside(fig, axes, None, "outside lower center", columns=2)
     fig.suptitle(f"Initialization study, {activation}: activations per hidden layer over the "
                  f"training set (one seed)\nbars: {BEFORE}, annotated with sd and "
                  f"{'dead (exactly 0)' if activation == 'relu' else 'saturated (within 1% of a bound)'}"
@@ -151,8 +147,7 @@ def histogram_grid(study: StudyResults, path: Path, activation: str) -> list[str
 def init_curves(study: StudyResults) -> pd.DataFrame:
     """Curves of the finished runs with activation, init_label, seed and training seconds."""
     curves = study.curves_of_ok_runs(("activation", "init", "init_scale", "seed"))
-    curves = curves.assign(init_label=[init_label(i, s) for i, s in
-                                       zip(curves["init"], curves["init_scale"])])
+    curves = curves.assign(init_label=init_labels(curves))
     return cost.with_training_seconds(curves)
 
 
@@ -163,7 +158,7 @@ def curves_chart(study: StudyResults, x: str) -> Chart:
     curves = init_curves(study)
     seconds = x == cost.SECONDS
     curves = curves[curves[x] > 0] if seconds else curves
-    order = [label for label in _init_order(study.runs) if label in set(curves["init_label"])]
+    order = _init_order(study.runs, curves["init_label"])
     curves = curves.assign(init_label=pd.Categorical(curves["init_label"], categories=order))
     x_title = "training seconds" if seconds else x
     return curve_chart(curves, x, "validation cross entropy", x_title=x_title, cols="activation",
@@ -177,30 +172,27 @@ def training_curves(study: StudyResults, path: Path) -> list[str]:
     activation, a line per initializer: mean over seeds, band 95% bootstrap CI (epoch only)."""
     curves = init_curves(study)
     activations = [a for a in ("sigmoid", "tanh", "relu", "identity") if a in set(curves["activation"])]
-    order = [label for label in _init_order(study.runs) if label in set(curves["init_label"])]
+    order = _init_order(study.runs, curves["init_label"])
     colors = dict(zip(order, plotting.sns.color_palette("colorblind", len(order))))
     fig, axes = plotting.plt.subplots(2, len(activations), figsize=(4.6 * len(activations), 7.2),
                                      squeeze=False, sharey="col", layout="constrained")
     for col, activation in enumerate(activations):
         rows = curves[curves["activation"] == activation]
-        plotting.mean_lines(axes[0][col], rows, "epoch", "val_loss", "init_label",
-                            {k: v for k, v in colors.items() if k in set(rows["init_label"])},
-                            lambda label: label)
-        cost.mean_against_seconds(axes[1][col], rows, "val_loss", "init_label",
-                                  {k: v for k, v in colors.items() if k in set(rows["init_label"])})
+        shown = {k: v for k, v in colors.items() if k in set(rows["init_label"])}
+        plotting.mean_lines(axes[0][col], rows, "epoch", "val_loss", "init_label", shown)
+        cost.mean_against_seconds(axes[1][col], rows, "val_loss", "init_label", shown)
         axes[0][col].set(title=activation, xlabel="epoch")
         axes[1][col].set(xlabel="training seconds (evaluation excluded)")
         for ax in axes[:, col]:
             ax.set_yscale("log")
             plotting.plain_log(ax.yaxis)
-    axes[0][0].set_ylabel("validation cross entropy (log scale)")
-    axes[1][0].set_ylabel("validation cross entropy (log scale)")
-    unique_legend(fig, axes, "initialization", "outside right upper")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("validation cross entropy (log scale)")
+    plotting.legend_outside(fig, axes, "initialization")
     seeds = curves.groupby(["activation", "init_label"])["seed"].nunique()
     missing = study.runs[study.runs["status"] != "ok"]
     note = ("" if missing.empty else "; not drawn (diverged): " + ", ".join(sorted(
-        {f"{a} {init_label(i, s)}" for a, i, s in zip(missing["activation"], missing["init"],
-                                                      missing["init_scale"])})))
+        {f"{a} {label}" for a, label in zip(missing["activation"], init_labels(missing))})))
     fig.suptitle("Initialization study: validation loss against epoch (top) and training seconds "
                  f"(bottom)\ntop: {plotting.seeds_note(seeds)}; bottom: mean over seeds{note}")
     plotting.save(fig, path)
@@ -217,8 +209,7 @@ def summary_table(study: StudyResults) -> Table:
     """Per activation, initializer and moment: per-layer sd and saturated/dead share (layer 1 /
     ... / 5, mean over seeds), the deepest layer's dead units, and the final validation accuracy."""
     summary = layer_summary(study)
-    accuracy = study.ok.assign(init_label=[init_label(i, s) for i, s in
-                                           zip(study.ok["init"], study.ok["init_scale"])])
+    accuracy = study.ok.assign(init_label=init_labels(study.ok))
     accuracy = accuracy.groupby(["activation", "init_label"])["final_val_acc"].mean()
     order = _init_order(study.runs)
     rows = []
@@ -271,17 +262,9 @@ def section(b) -> None:
 
 # --- the claims: the classic picture, at initialization, mean over seeds ------------------------
 INIT_SATURATED = 0.25     # sigmoid N(0, 1): share saturated in every layer past the first
-
-
 INIT_COLLAPSE = 0.01      # sigmoid N(0, 0.01): |mean - 0.5| and, times 2, the sd
-
-
 INIT_SPREAD_SD = 0.05     # Xavier: every layer's sd at least this, and under 2% saturated
-
-
 INIT_SPREAD_SATURATED = 0.02
-
-
 INIT_DEAD_UNITS = 0.05    # He: under 5% dead units in every layer, deepest sd >= half the first's
 
 
