@@ -21,8 +21,6 @@ from ...tables import Table, number
 ENGINE_ORDER = tuple(nncore.ENGINES)  # slowest first, as they evolved
 ENGINE_PALETTE = "colorblind"  # ten distinct colours; engines past the tenth share NEUTRAL
 NEUTRAL = (0.6, 0.6, 0.6)
-
-
 SPEEDUP_BASELINES = ("loop", "scalar")
 
 
@@ -124,27 +122,35 @@ def speedup_table(stats: pd.DataFrame, study: str = "engines",
                  f"interval ({RESAMPLES} resamples of each engine's epochs).")
 
 
+def _errorbar_panels(stats: pd.DataFrame, panel: str, line: str, colors: dict, size, title,
+                     y: str, yerr):
+    """A panel per value of ``panel`` (titled ``title(value)``), a line per key of ``colors`` (values
+    of ``line``): ``y`` against width with ``yerr(rows)`` as bars, log-log, sharing y."""
+    values = sorted(stats[panel].unique())
+    fig, axes = plt.subplots(1, len(values), figsize=(size[0] * len(values), size[1]), sharey=True,
+                             squeeze=False, layout="constrained")
+    for ax, value in zip(axes[0], values):
+        for level, color in colors.items():
+            rows = stats[(stats[panel] == value) & (stats[line] == level)].sort_values("width")
+            if len(rows):
+                ax.errorbar(rows["width"], rows[y], yerr=yerr(rows), marker="o", capsize=3,
+                            color=color, label=str(level))
+        ax.set(xscale="log", yscale="log", title=title(value), xlabel="hidden width (units)")
+        plain_numbers(ax.xaxis)
+        ax.set_xticks(sorted(stats["width"].unique()))
+    return fig, axes
+
+
 def engine_times(stats: pd.DataFrame, path: Path, colors: dict | None = None) -> None:
     """Median seconds per epoch against width, one line per engine, a panel per batch size,
     log-log; error bars: interquartile range over epochs. ``colors``: ``engine_colors`` of the
     report's engines (default: of these)."""
-    batches = sorted(stats["batch_size"].unique())
     engines = engine_sorted(stats["engine"])
     colors = colors or engine_colors(engines)
-    fig, axes = plt.subplots(1, len(batches), figsize=(4.2 * len(batches), 4.2), sharey=True,
-                             squeeze=False, layout="constrained")
-    for ax, batch in zip(axes[0], batches):
-        for engine in engines:
-            rows = stats[(stats["batch_size"] == batch) & (stats["engine"] == engine)]
-            rows = rows.sort_values("width")
-            if rows.empty:
-                continue
-            ax.errorbar(rows["width"], rows["median_s"], marker="o", capsize=3, label=engine,
-                        color=colors[engine],
-                        yerr=[rows["median_s"] - rows["q25_s"], rows["q75_s"] - rows["median_s"]])
-        ax.set(xscale="log", yscale="log", title=f"batch size {batch}", xlabel="hidden width (units)")
-        plain_numbers(ax.xaxis)
-        ax.set_xticks(sorted(stats["width"].unique()))
+    fig, axes = _errorbar_panels(
+        stats, "batch_size", "engine", {e: colors[e] for e in engines}, (4.2, 4.2),
+        lambda batch: f"batch size {batch}", "median_s",
+        lambda rows: [rows["median_s"] - rows["q25_s"], rows["q75_s"] - rows["median_s"]])
     axes[0][0].set_ylabel("seconds per epoch (log scale)")
     plain_log(axes[0][0].yaxis)
     legend_outside(fig, axes[0][0], "engine")
@@ -170,31 +176,16 @@ def times_chart(study: StudyResults, times: pd.DataFrame) -> Chart:
 
 def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorized") -> None:
     """Speedup of ``candidate`` over each baseline against width, one line per batch size."""
-    baselines = sorted(stats["baseline"].unique())
     batches = sorted(stats["batch_size"].unique())
-    colors = dict(zip(batches, sns.color_palette("viridis", len(batches))))
-    fig, axes = plt.subplots(1, len(baselines), figsize=(5.6 * len(baselines), 4.4), sharey=True,
-                             squeeze=False, layout="constrained")
-    for ax, baseline in zip(axes[0], baselines):
-        for batch in batches:
-            rows = stats[(stats["baseline"] == baseline) & (stats["batch_size"] == batch)]
-            rows = rows.sort_values("width")
-            if rows.empty:
-                continue
-            error = [(rows["speedup"] - rows["low"]).fillna(0),
-                     (rows["high"] - rows["speedup"]).fillna(0)]
-            ax.errorbar(rows["width"], rows["speedup"], yerr=error, marker="o", capsize=3,
-                        color=colors[batch], label=str(batch))
+    fig, axes = _errorbar_panels(
+        stats, "baseline", "batch_size", dict(zip(batches, sns.color_palette("viridis", len(batches)))),
+        (5.6, 4.4), lambda baseline: f"{candidate} over {baseline}", "speedup",
+        lambda rows: [(rows["speedup"] - rows["low"]).fillna(0), (rows["high"] - rows["speedup"]).fillna(0)])
+    for ax in axes[0]:
         ax.axhline(1, color="grey", linestyle="--", linewidth=1)
-        ax.set(xscale="log", yscale="log", title=f"{candidate} over {baseline}",
-               xlabel="hidden width (units)")
-        plain_numbers(ax.xaxis)
         plain_numbers(ax.yaxis)
-        ax.set_xticks(sorted(stats["width"].unique()))
     axes[0][0].set_ylabel("speedup (x, log scale)")
     legend_outside(fig, axes[0][0], "batch size")
     fig.suptitle(f"Speedup of {candidate}: ratio of summed epoch times\n"
                  "bars: 95% bootstrap CI; dashed line: no speedup")
     save(fig, path)
-
-
