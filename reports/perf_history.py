@@ -1,28 +1,19 @@
-"""The performance-history section: per benchmark, its time against commit, change points marked.
-
-``perf_history_section(history, out_dir)`` takes the benchmark history table (``benchmarks.records``:
-one row per recording, benchmark and metric, with the machine fingerprint) and draws one figure per
-machine fingerprint (histories of different machines are never drawn together): a panel per
-benchmark, commits in commit-date order on x, the value on an axis from zero, a dashed line at each
-commit where the change-point detector found a new level. It returns the figure paths and the
-table of change points (one row each: machine, benchmark, metric, commit, before, after, ratio).
-"""
+"""The performance-history section: per benchmark, its value against commit, change points marked;
+one figure per machine fingerprint (histories of different machines are never drawn together),
+from the benchmark history table of ``benchmarks.records``."""
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from benchmarks.records import change_points, per_commit
 
-from benchmarks.records import change_points, per_commit  # noqa: E402
-
-from .data import Messages  # noqa: E402
-from .sections import Section  # noqa: E402
-from .tables import Table  # noqa: E402
+from .data import Messages
+from .plotting import plt
+from .sections import Section
+from .tables import Table
 
 MAX_PANELS = 12
 COLUMNS_PER_ROW = 3

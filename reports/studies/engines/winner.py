@@ -1,15 +1,6 @@
-"""Which engine is fastest in each (width, batch size) cell of a timing study, and where that changes.
-
-Both pieces read the timed epochs of ``tables.epoch_times`` (one row per epoch: engine, width,
-batch_size, epoch_s), so they work for whatever engines a study times:
-
-- ``winner_stats`` / ``winner_heatmap``: per cell, the engine with the lowest median seconds per
-  epoch and its factor over the runner-up (runner-up's median / winner's);
-- ``crossover_stats`` / ``crossover_table``: per width and pair of engines, the batch size at which
-  the faster of the two changes, interpolated on the log-log line between the two grid batch
-  sizes around the change (where the ratio of their medians crosses 1); in the report, only the
-  pairs of engines that win or come second in some cell.
-"""
+"""Which engine is fastest in each (width, batch size) cell of a timing study, and by what factor,
+and the batch sizes where the faster of two engines changes: from the timed epochs of
+``timing.epoch_times``, for whatever engines a study times."""
 from __future__ import annotations
 
 import math

@@ -11,32 +11,22 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # files only; never a window
+from experiments.search import Nuisance
+from experiments.stats import mean_interval
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+from ...plotting import Line2D, plt, save
+from .budget import retrain_seeds
 
-from experiments.search import Nuisance  # noqa: E402
-
-from experiments.stats import mean_interval  # noqa: E402
-
-from .budget import retrain_seeds  # noqa: E402
-
-DPI = 110
 PANEL = (4.2, 3.4)     # inches per axis-plot panel
 LOG_Y_SPAN = 30.0      # a y range wider than this factor is drawn on a log axis
 
 
 def _save(fig, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    save(fig, Path(path))
+    return Path(path)
 
 
 def point_colors(points) -> dict:

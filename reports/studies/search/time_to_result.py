@@ -1,23 +1,8 @@
-"""Time to result (AlgoPerf's measure): how many steps and seconds a run needs until its validation
-objective first reaches a target, and a performance profile across workloads.
-
-Pure functions on the stored tables (no drawing, no files):
-
-- ``time_to_target``: for one run's curve, the optimizer steps (the curves table's ``step``) and
-  training seconds (the sum of ``epoch_s`` up to that epoch; evaluation excluded, as the curve
-  records it) at the first recorded epoch whose value reaches the target; infinite when none does.
-- ``reference_targets``: a target per workload (dataset) from a stated reference configuration:
-  the median over its seeds of its best value (``[report] target = { optimizer = ... }``).
-- ``times_to_target``: every run of a curves table against its workload's target.
-- ``performance_profile``: per candidate (an optimizer), the share of workloads on which its time
-  is within a factor tau of the fastest candidate's on that workload, for tau in 1..4 (Dolan and
-  Moré's profiles, as AlgoPerf scores submissions). A workload no candidate reaches counts as
-  missed for all; a candidate that never reaches the target has an infinite ratio.
-- ``winner_times``: a searched study's winners (every seed of each grid point's best trial)
-  against a target, per point and, across workloads, as a performance profile.
-
-"Reaches" means ``<= target`` for a loss and ``>= target`` for an accuracy (``lower_is_better``).
-"""
+"""Time to result (AlgoPerf's measure): the optimizer steps and training seconds a run needs until
+its validation objective first reaches a target, and the performance profile across workloads
+(Dolan and Moré's, as AlgoPerf scores submissions). Pure functions on the stored tables (no
+drawing, no files). "Reaches" means ``<= target`` for a loss and ``>= target`` for an accuracy
+(``lower_is_better``); a run that never reaches it takes infinite time."""
 from __future__ import annotations
 
 import math
@@ -34,12 +19,6 @@ TAUS = tuple(np.linspace(1.0, 4.0, 13))  # 1, 1.25, ..., 4
 TIME_COLUMNS = ("steps", "seconds")
 
 
-def _reached(values: np.ndarray, target: float, lower_is_better: bool) -> np.ndarray:
-    """Bool mask (n,) of the values at or beyond the target (NaN never reaches)."""
-    with np.errstate(invalid="ignore"):
-        return values <= target if lower_is_better else values >= target
-
-
 def time_to_target(curve: pd.DataFrame, column: str, target: float,
                    lower_is_better: bool = True) -> tuple[float, float]:
     """(steps, seconds) until ``column`` of one run's ``curve`` (rows: epoch, step, epoch_s and
@@ -49,7 +28,9 @@ def time_to_target(curve: pd.DataFrame, column: str, target: float,
     if not math.isfinite(target):
         return math.inf, math.inf
     curve = curve.sort_values("epoch")
-    reached = _reached(curve[column].to_numpy(dtype=float), target, lower_is_better)
+    values = curve[column].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):  # NaN never reaches
+        reached = values <= target if lower_is_better else values >= target
     if not reached.any():
         return math.inf, math.inf
     first = int(np.argmax(reached))
@@ -139,8 +120,7 @@ def _targets(plan: SearchPlan, target, winner_runs: pd.DataFrame, curves: pd.Dat
     reference = set(plan.points_matching(target["reference"]))
     labels = {plan.grid_labels[g] for g in reference}
     chosen = winner_runs[winner_runs["point"].isin(labels)]
-    found = reference_targets(chosen, curves, column, {}, workload,
-                                             plan.search.lower_is_better)
+    found = reference_targets(chosen, curves, column, {}, workload, plan.search.lower_is_better)
     return {name: found.get(name, math.nan) for name in winner_runs[workload].unique()}
 
 
