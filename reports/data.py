@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 import experiments
@@ -217,14 +216,10 @@ def metric(runs: pd.DataFrame, key: str) -> pd.Series:
     """One key of the ``metrics`` JSON column as a float Series (NaN where absent or unreadable)."""
     def value(text):
         try:
-            found = json.loads(text).get(key) if isinstance(text, str) else None
-        except (ValueError, AttributeError):
-            return np.nan
-        try:
-            return float(found) if found is not None else np.nan
-        except (TypeError, ValueError):
-            return np.nan
-    return runs["metrics"].map(value).astype(float)
+            return json.loads(text).get(key)
+        except (TypeError, ValueError, AttributeError):  # not text, not JSON, not an object
+            return None
+    return pd.to_numeric(runs["metrics"].map(value), errors="coerce").astype(float)
 
 
 def architecture(layer_sizes) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from experiments.stats import mean_intervals
 
 from .. import plotting
-from ..claims import Check, Claim, no_data, verdict
+from ..claims import Check, Claim, epochs_text, no_data, verdict
 from ..data import StudyResults
 from ..interactive.curves import Chart, curve_chart
 from ..tables import Table, mean_sd, number
@@ -76,11 +76,6 @@ def descent(study: StudyResults) -> Descent:
                    float(means.loc[widest, "test_error"]), int(frame.groupby("width")["seed"].nunique().min()))
 
 
-def _noise_note(study: StudyResults) -> str:
-    options = study.ok["dataset_options"].iloc[0] if "dataset_options" in study.ok else "{}"
-    return f"dataset options {options}"
-
-
 def width_figure(study: StudyResults, path: Path) -> list[str]:
     """Final training and test error against width (log x): mean over seeds with a 95% bootstrap
     band, each seed a dot; the interpolation threshold and the peak marked."""
@@ -113,10 +108,10 @@ def width_figure(study: StudyResults, path: Path) -> list[str]:
     ax.set(xlabel="hidden width w (two ReLU layers of w; log scale)", ylabel="final error",
            ylim=(0, None))
     ax.legend(loc="upper right", fontsize=9)
-    epochs = ", ".join(str(e) for e in sorted(study.ok["epochs_run"].unique()))
-    fig.suptitle(f"Double descent in width: final error after {epochs} epochs\n"
+    options = study.ok["dataset_options"].iloc[0] if "dataset_options" in study.ok else "{}"
+    fig.suptitle(f"Double descent in width: final error after {epochs_text(study.ok)} epochs\n"
                  f"{plotting.seeds_note(frame.groupby('width')['seed'].nunique())}; dots: single "
-                 f"seeds; {_noise_note(study)}")
+                 f"seeds; dataset options {options}")
     plotting.save(fig, path)
     return list(frame["run_id"])
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..claims import epochs_text
 from ..data import StudyResults
 from ..interactive.curves import Chart, curve_chart
 from ..plotting import (SPLITS, Line2D, facet_lines, level_colors, loss_name, save, seeds_count,
@@ -77,13 +78,12 @@ def lr_sweep(study: StudyResults, path: Path) -> list[str]:
         labels = [text.get_text() for text in legend.get_texts()] + ["diverged"]
         legend.remove()
         fig.legend(handles, labels, title="width", loc="outside right upper")
-    epochs = ", ".join(str(e) for e in sorted(ok["epochs_run"].unique()))
     seeds = ok.groupby(["width", "lr"])["seed"].nunique()
     crosses = "\n× n at the top: n seeds diverged (no final loss)" if len(diverged) else ""
     seeds_note = ("one seed per point" if seeds.max() < 2 else
                   f"line: mean over {seeds_count(seeds)} seeds, band: 95% bootstrap CI; "
                   "dots: single seeds")
-    fig.suptitle(f"Learning rate: final loss after {epochs} epochs\n{seeds_note}{crosses}")
+    fig.suptitle(f"Learning rate: final loss after {epochs_text(ok)} epochs\n{seeds_note}{crosses}")
     save(fig, path)
     return list(ok["run_id"].unique()) + list(diverged["run_id"])
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 import nncore
 
+from ..claims import epochs_text
 from ..data import StudyResults
 from ..interactive.curves import Chart, curve_chart
 from ..plotting import PercentFormatter, facet_lines, save, seeds_note, seeds_per_line
@@ -133,10 +134,9 @@ def optimizer_table(study: StudyResults) -> Table:
                      "best val acc % (mean ± sd)": mean_sd(100 * ok["best_val_acc"]),
                      "final val acc % (mean ± sd)": mean_sd(100 * ok["final_val_acc"]),
                      "final train loss (mean ± sd)": mean_sd(ok["final_train_loss"])})
-    epochs = ", ".join(str(e) for e in sorted(runs["epochs_run"].unique()))
     return Table(f"{study.name}_summary", "Optimizers: validation accuracy per optimizer and lr",
                  pd.DataFrame(rows),
-                 f"After {epochs} epochs; best val acc is each run's highest over epochs, final the "
+                 f"After {epochs_text(runs)} epochs; best val acc is each run's highest over epochs, final the "
                  "last; mean ± sd (ddof=1) over the seeds that finished. Best lr: the highest mean "
                  "final validation accuracy of its optimizer on that dataset.")
 

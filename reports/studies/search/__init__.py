@@ -92,20 +92,13 @@ def comparisons_table(name: str, found, resolving: bool = False) -> Table:
 def _time_table(name: str, times) -> Table:
     table = times.table
     frame = pd.DataFrame({"grid point": table["point"], "target": [number(v, 4) for v in table["target"]],
-                          "steps (median)": [number(v, 4) for v in table["steps"]],
-                          "seconds (median)": [number(v, 3) for v in table["seconds"]],
+                          "steps (median)": [number(v, 4).replace("—", "never (inf)") for v in table["steps"]],
+                          "seconds (median)": [number(v, 3).replace("—", "never (inf)") for v in table["seconds"]],
                           "reached": [f"{r} of {n}" for r, n in zip(table["reached"], table["n"])]})
-    frame["steps (median)"] = frame["steps (median)"].replace("—", "never (inf)")
-    frame["seconds (median)"] = frame["seconds (median)"].replace("—", "never (inf)")
     return Table(f"{name}_search_time_to_result", "Time to result", frame,
                  f"Steps and training seconds until {times.column} first reaches the target "
                  "(median over the winner's seeds, its trial included; infinite when never "
                  "reached: a median of inf means most seeds never reached it).")
-
-
-def _candidates(plan) -> list[str]:
-    """The grid point labels without their workload, in grid order (``optimizer=sgd``, ...)."""
-    return list(dict.fromkeys(analysis.candidates(plan).values()))
 
 
 def _time_to_result(b, plan, found) -> None:
@@ -118,12 +111,8 @@ def _time_to_result(b, plan, found) -> None:
         b.figure(f"{b.study.name}_search_profile.png",
                  "Performance profile: for each candidate the share of workloads on which its "
                  "median steps to the target are within a factor tau of the fastest.",
-                 lambda p: (figures.profile_plot(times.profile, p, order=_candidates(plan)),
-                            list(times.times["run_id"]))[1])
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in text).strip("_")
+                 lambda p: (figures.profile_plot(times.profile, p, order=list(dict.fromkeys(
+                     analysis.candidates(plan).values()))), list(times.times["run_id"]))[1])
 
 
 def _per_workload(plan, found):
@@ -165,7 +154,7 @@ def section(b) -> None:
                                                    workloads=analysis.workloads(plan)),
                             best_ids)[1])
     for workload, trials, budget in _per_workload(plan, found):
-        suffix = f"_{_slug(workload)}" if workload else ""
+        suffix = "_" + "".join(c if c.isalnum() else "_" for c in workload).strip("_") if workload else ""
         where = f" ({workload})" if workload else ""
         ids = list(trials["run_id"])
         b.figure(f"{name}_search_axes{suffix}.png",
