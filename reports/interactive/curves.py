@@ -44,12 +44,10 @@ class Chart:
 
 
 def _significant(frame: pd.DataFrame, columns: list[str], digits: int = 5) -> pd.DataFrame:
-    """Floats rounded to ``digits`` significant digits: the page carries fewer bytes per point."""
-    def rounded(value):
-        if not np.isfinite(value) or value == 0:
-            return None if not np.isfinite(value) else 0.0
-        return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
-    return frame.assign(**{c: frame[c].astype(float).map(rounded) for c in columns if c in frame})
+    """Floats rounded to ``digits`` significant digits: the page carries fewer bytes per point
+    (NaN stays NaN: the page writes it as null; ``or``: -0.0 as 0)."""
+    return frame.assign(**{c: frame[c].astype(float).map(lambda v: float(f"{v:.{digits}g}") or 0.0)
+                           for c in columns if c in frame})
 
 
 def _panel_names(frame: pd.DataFrame, cols: str | None, rows: str | None) -> pd.Series:

@@ -95,9 +95,7 @@ def _wide(trials: pd.DataFrame, dims: list[tuple[str, str, dict]]) -> pd.DataFra
         frame[f"n{k}"] = _scaled(frame[key], axis)
     keep = ["trial_id", "point", "trial", "status", "outcome", *[d[0] for d in dims],
             *[f"n{k}" for k in range(len(dims))]]
-    frame = frame[list(dict.fromkeys(keep))]
-    return frame.assign(**{key: frame[key].map(lambda v: None if isinstance(v, float) and not
-                                               math.isfinite(v) else v) for key, _, _ in dims})
+    return frame[list(dict.fromkeys(keep))]  # NaN and inf: null on the page (``embed``)
 
 
 def _segments(base: alt.Chart, k: int) -> alt.Chart:
@@ -175,7 +173,6 @@ def axis_chart(trials: pd.DataFrame, nuisances, objective: str, lower_is_better:
     top = float(finite.max()) if len(finite) else 1.0
     frame = trials.assign(shown=trials["value"].astype(float).where(np.isfinite(trials["value"]), top),
                           outcome=np.where(trials["status"] == "ok", "finished", "diverged"))
-    frame = frame.assign(value=frame["value"].where(np.isfinite(frame["value"].astype(float)), None))
     log_y = len(finite) > 0 and finite.min() > 0 and finite.max() / finite.min() > LOG_SPAN
     pick = alt.selection_point(name="pick", fields=["point"], bind="legend")
     direction = "lower is better" if lower_is_better else "higher is better"
