@@ -107,11 +107,17 @@ class FigureCache:
         return entry
 
     def record(self, name: str, key: str, run_ids: list[str], messages: list[tuple[str, str]],
-               charts: list[dict] = ()) -> None:
-        """This build drew ``figures/<name>``: its key, the run ids drawn, the messages it gave and its
-        interactive charts (Vega-Lite specs with their notes)."""
+               charts: list[dict] = (), study: tuple[str, str] = ("", "")) -> None:
+        """This build drew ``figures/<name>``: its key, the run ids drawn, the messages it gave, its
+        interactive charts (Vega-Lite specs with their notes) and its study's (name, stamp)."""
         self.stamps[name] = {"key": key, "run_ids": list(run_ids), "messages": [list(m) for m in messages],
-                             "charts": list(charts)}
+                             "charts": list(charts), "study": list(study)}
+
+    def all_copied(self, study: str, stamp: str) -> bool:
+        """Whether the previous build drew figures of ``study`` and all of them from tables, spec and
+        code with this ``study_stamp``: its figures will be copied, none drawn (a missing file aside)."""
+        found = [entry.get("study") for entry in self.previous.values() if entry.get("study", [""])[0] == study]
+        return bool(found) and all(pair == [study, stamp] for pair in found)
 
     def write(self) -> None:
         (self.out / STAMPS).write_bytes(gzip.compress(

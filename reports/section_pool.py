@@ -1,10 +1,12 @@
 """Study sections drawn side by side in worker processes.
 
 Drawing figures is most of a report's build, and one study's figures need nothing of another's,
-so with ``jobs`` > 1 each study's section is built in a joblib worker. A worker gets the study's
-tables, its section parts and a copy of the figure cache; it returns the section, its provenance
-rows, its messages and the figures it stamped, which are merged here in the studies' order: the
-page, the messages and the figure files are those of a build in one process (tested).
+so with ``jobs`` > 1 each study whose figures must be drawn has its section built in a joblib
+worker; a study whose figures all come from the figure cache is built here (starting a worker
+would cost more than copying them). A worker gets the study's tables, its section parts and a
+copy of the figure cache; it returns the section, its provenance rows, its messages and the
+figures it stamped, which are merged here in the studies' order: the page, the messages and the
+figure files are those of a build in one process (tested).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .data import Messages, StudyResults
-from .figure_cache import FigureCache
+from .figure_cache import FigureCache, study_stamp
 from .sections import Section, SectionBuilder
 
 
@@ -39,18 +41,30 @@ def build_sections(build_one: Callable[..., SectionBuilder], studies: list[Study
                    cache: FigureCache | None, jobs: int = 1) -> list[tuple[Section, list[dict]]]:
     """(section, provenance rows) of each study, built by ``build_one`` (``reports.build.
     build_section``) in this process (``jobs`` 1) or in up to ``jobs`` worker processes."""
-    if jobs <= 1 or len(studies) <= 1:
+    drawn = [i for i, study in enumerate(studies) if not _all_copied(study, cache)]
+    if jobs <= 1 or len(drawn) <= 1:  # one study to draw, or none: no worker is worth its start
         built = [build_one(study, out, messages, parts, cache) for study, parts in zip(studies, specials)]
         return [(builder.section, builder.provenance) for builder in built]
     from joblib import Parallel, delayed
 
     copied = cache.copied if cache is not None else 0
-    results = Parallel(n_jobs=min(jobs, len(studies)), backend="loky")(
-        delayed(_in_worker)(build_one, study, out, parts, cache) for study, parts in zip(studies, specials))
-    for _, _, worker_messages, stamps, worker_copied in results:
+    results = dict(zip(drawn, Parallel(n_jobs=min(jobs, len(drawn)), backend="loky")(
+        delayed(_in_worker)(build_one, studies[i], out, specials[i], cache) for i in drawn)))
+    built = []
+    for i, (study, parts) in enumerate(zip(studies, specials)):
+        if i not in results:  # copied here, in order, with its messages
+            builder = build_one(study, out, messages, parts, cache)
+            built.append((builder.section, builder.provenance))
+            continue
+        section, provenance, worker_messages, stamps, worker_copied = results[i]
         messages.lines.extend(worker_messages.lines)
         messages.said |= worker_messages.said
         if cache is not None:
             cache.stamps.update(stamps)
             cache.copied += worker_copied - copied
-    return [(section, provenance) for section, provenance, _, _, _ in results]
+        built.append((section, provenance))
+    return built
+
+
+def _all_copied(study: StudyResults, cache: FigureCache | None) -> bool:
+    return cache is not None and cache.all_copied(study.name, study_stamp(study))

@@ -127,7 +127,8 @@ class SectionBuilder:
         made = self._drawn(name, path, draw, charts)
         if made is not None:
             self.cache.record(name, key, made[0], self.messages.lines[before:],
-                              [{"spec": chart.spec, "note": chart.note} for chart in made[1]])
+                              [{"spec": chart.spec, "note": chart.note} for chart in made[1]],
+                              (self.study.name, self._study_key))
         return made
 
     def has(self, table: str, needed_for: str) -> bool:

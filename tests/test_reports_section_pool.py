@@ -32,9 +32,19 @@ def test_sections_drawn_in_two_workers_are_those_drawn_in_one_process(tmp_path):
     assert [s.study for s in two.sections] == [s.study for s in one.sections] == STUDIES
     assert (tmp_path / "two" / STAMPS).read_bytes() == (tmp_path / "one" / STAMPS).read_bytes()
 
-    again = build(results, tmp_path / "two", STUDIES, peers=False, jobs=2)  # copied by the workers
-    assert figure_bytes(tmp_path / "two") == figure_bytes(tmp_path / "one")
-    assert again.messages.lines == one.messages.lines
+
+
+def test_a_rebuild_with_nothing_to_draw_starts_no_worker(tmp_path, monkeypatch):
+    results = make_results(tmp_path / "results", STUDIES)
+    first = build(results, tmp_path / "out", STUDIES, peers=False, jobs=2)
+    drawn = figure_bytes(tmp_path / "out")
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("a worker was started with every figure in the cache")
+    monkeypatch.setattr("joblib.Parallel", no_workers)
+    again = build(results, tmp_path / "out", STUDIES, peers=False, jobs=2)
+    assert figure_bytes(tmp_path / "out") == drawn
+    assert again.messages.lines == first.messages.lines
 
 
 def test_a_figure_does_not_depend_on_the_global_generator(tmp_path):
