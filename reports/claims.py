@@ -94,14 +94,18 @@ def verdict_text(holds: str) -> str:
     return "does not hold: " if holds == NO else "not shown yet, a step is open: "
 
 
-def order_text(table, claim, holds: str | None = None) -> str:
-    """What an order claim's ``ours`` says: "holds", "does not hold: <the steps resolved
-    against it>" or "not shown yet: <the open steps>", then every step's difference with its
-    fixed-sample 95% bootstrap interval, probability of improvement and seeds."""
-    holds = holds or (YES if claim.holds else NO)
-    steps = "; ".join(step_text(row) for row in table[table["kind"] == "step"].itertuples())
-    opening = verdict_text(holds) + ("" if holds == YES else "; ".join(claim.failing))
-    return f"{opening}. Steps (difference, fixed-sample 95% bootstrap interval): {steps}"
+def order_text(table) -> tuple[str, str]:
+    """An order claim judged on ``uncertainty.comparisons`` rows (every step must be "better"):
+    (what its ``ours`` says: "holds", "does not hold: <the steps resolved against it>" or "not
+    shown yet: <the open steps>", then every step's difference with its fixed-sample 95%
+    bootstrap interval, probability of improvement and seeds; its verdict)."""
+    from . import uncertainty  # scipy, only when a claim is judged
+
+    steps = table[table["kind"] == "step"]
+    holds = order_holds(steps["verdict"], steps["n"])
+    opening = verdict_text(holds) + ("" if holds == YES else "; ".join(uncertainty.failing_steps(steps)))
+    text = "; ".join(step_text(row) for row in steps.itertuples())
+    return f"{opening}. Steps (difference, fixed-sample 95% bootstrap interval): {text}", holds
 
 
 def resolved_ordering(study: StudyResults | None, claim: str, published: str) -> Claim | None:
@@ -148,9 +152,5 @@ def ordering(study: StudyResults | None, by: str, claim: str, published: str,
     levels = sorted(frame[by].unique())
     if len(levels) < 2:
         return no_data(claim, published)
-    table = uncertainty.comparisons(frame, by, column, True, order=levels)
-    result = uncertainty.order_claim(table, expected="better")
-    steps = table[table["kind"] == "step"]
-    holds = order_holds(steps["verdict"], steps["n"])
-    ours = f"after {epochs_text(study.ok)} epochs, {column}: " + order_text(table, result, holds)
-    return Claim(claim, published, ours, holds)
+    text, holds = order_text(uncertainty.comparisons(frame, by, column, True, order=levels))
+    return Claim(claim, published, f"after {epochs_text(study.ok)} epochs, {column}: {text}", holds)

@@ -10,8 +10,6 @@ Holm-adjusted p below 5%.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -132,22 +130,10 @@ def comparisons(frame: pd.DataFrame, point: str, column: str, lower_is_better: b
     return table[COMPARISON_COLUMNS]
 
 
-@dataclass(frozen=True)
-class OrderClaim:
-    """An order claim checked step by step: ``holds`` only when every step is resolved in the
-    stated direction; ``failing`` names the others ("50 -> 100: not resolved (5 seeds)")."""
-
-    holds: bool
-    failing: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return "holds at every step" if self.holds else "; ".join(self.failing)
-
-
-def order_claim(steps: pd.DataFrame, expected: str = "better") -> OrderClaim:
-    """Check a claim of order ("wider is lower") on the ``comparisons`` rows of kind "step"
-    (each candidate the next grid point): ``expected`` is the verdict the claim states for every
+def failing_steps(steps: pd.DataFrame, expected: str = "better") -> tuple[str, ...]:
+    """The steps that fail a claim of order ("wider is lower"), checked on the ``comparisons``
+    rows of kind "step" (each candidate the next grid point), as "50 -> 100: not resolved (5
+    seeds)"; none when the claim holds. ``expected`` is the verdict the claim states for every
     step ("better" when the claimed direction is the objective's good one, else "worse")."""
     steps = steps[steps["kind"] == "step"] if "kind" in steps else steps
     failing = []
@@ -159,4 +145,4 @@ def order_claim(steps: pd.DataFrame, expected: str = "better") -> OrderClaim:
         failing.append(f"{row.reference} -> {row.candidate}: {what} ({seeds})")
     if len(steps) == 0:
         failing.append("no steps to compare")
-    return OrderClaim(not failing, tuple(failing))
+    return tuple(failing)

@@ -70,7 +70,7 @@ def noisy(means: dict, sd: float = 0.001):
 def test_a_grid_crossing_datasets_is_compared_within_each_dataset_only(tmp_path):
     _, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16, 64]')
     runs = stored(plan, noisy({4: 0.3, 16: 0.2, 64: 0.1}))
-    table = search_section.build(plan, runs, None, None).comparisons
+    table = search_section.build(plan, runs, None).comparisons
     assert set(table["kind"]) == {"baseline"}
     for row in table.itertuples():  # never a comparison across datasets
         assert row.reference.split(",")[0] == row.candidate.split(",")[0] == row.workload
@@ -81,7 +81,7 @@ def test_a_grid_crossing_datasets_is_compared_within_each_dataset_only(tmp_path)
 def test_one_dataset_compares_adjacent_points_and_the_baseline(tmp_path):
     _, plan = searched(tmp_path, "width = [4, 16, 64]")
     runs = stored(plan, noisy({4: 0.3, 16: 0.2, 64: 0.1}))
-    table = search_section.build(plan, runs, None, None, baseline="width=4").comparisons
+    table = search_section.build(plan, runs, None, baseline="width=4").comparisons
     assert list(zip(table["kind"], table["reference"], table["candidate"])) == [
         ("step", "width=4", "width=16"), ("step", "width=16", "width=64"),
         ("baseline", "width=4", "width=16"), ("baseline", "width=4", "width=64")]
@@ -102,7 +102,7 @@ def curves_for(runs: pd.DataFrame, reach_at: dict) -> pd.DataFrame:
 def test_time_to_a_number_is_steps_and_seconds_per_point_and_infinite_when_never_reached(tmp_path):
     _, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16]')
     runs = stored(plan, noisy({4: 0.3, 16: 0.2}))
-    found = search_section.build(plan, runs, None, None)
+    found = search_section.build(plan, runs, None)
     curves = curves_for(runs, {"sincos": 2, "random_regression": None})
     times = winner_times(plan, found, runs, curves, 0.5)
     table = times.table.set_index("point")
@@ -117,7 +117,7 @@ def test_time_to_a_number_is_steps_and_seconds_per_point_and_infinite_when_never
 def test_a_reference_target_is_the_reference_winners_median_best_per_dataset(tmp_path):
     _, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16]')
     runs = stored(plan, noisy({4: 0.3, 16: 0.2}))
-    found = search_section.build(plan, runs, None, None)
+    found = search_section.build(plan, runs, None)
     curves = curves_for(runs, {"sincos": 3, "random_regression": 1})
     times = winner_times(plan, found, runs, curves, {"reference": {"width": 4}})
     assert times.table["target"].tolist() == [0.1] * 4

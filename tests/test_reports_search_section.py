@@ -9,7 +9,7 @@ from experiments.config import Where
 from experiments.search import retrain_runs, winners
 from experiments.search.study import plan_search
 from experiments.spec import load_spec
-from reports.studies.search import analysis as search_section
+from reports.studies.search import analysis as search_section, figures
 
 TABLE = {"trials": 8, "objective": "val_loss", "at": "final",
          "nuisance": {"lr": {"log": [1e-4, 1e-1]}}}
@@ -56,7 +56,7 @@ def width_loss(planned, seed_noise=0.001):
 def test_the_section_compares_retrain_seeds_and_warns_at_the_range_edge(tmp_path):
     plan = searched(tmp_path)
     runs = stored_rows(plan, width_loss)
-    section = search_section.build(plan, runs, None, tmp_path / "figures", baseline="width=4")
+    section = search_section.build(plan, runs, None, baseline="width=4")
     assert section.best["point"].tolist() == ["width=4", "width=16", "width=64"]
     # statistics over the 4 retrain seeds, not the trial that won on seed 0 (0.5 lower)
     assert section.summary["n"].tolist() == [4, 4, 4]
@@ -69,14 +69,20 @@ def test_the_section_compares_retrain_seeds_and_warns_at_the_range_edge(tmp_path
     assert diverged >= 2  # a quarter of 8 trials: the warning's threshold
     assert f"width=64: {diverged} of 8 trials diverged ({diverged / 8:.0%}); the search range may reach too far" \
         in section.warnings
-    assert set(section.figures) == {"isolation", "axes", "budget"}
-    assert all(path.stat().st_size > 10_000 for path in section.figures.values())
+    search = plan.search  # the section's frames draw its three figures
+    drawn = [figures.isolation_plot(section.best_runs, tmp_path / "isolation.png", search.objective,
+                                    search.lower_is_better),
+             figures.axis_plots(section.trials, search.nuisance, tmp_path / "axes.png",
+                                search.objective, search.lower_is_better),
+             figures.budget_plot(section.budget, tmp_path / "budget.png", search.objective,
+                                 search.lower_is_better)]
+    assert all(path.stat().st_size > 10_000 for path in drawn)
 
 
 def test_a_grid_point_still_running_its_trials_is_named_and_left_out(tmp_path):
     plan = searched(tmp_path)
     runs = stored_rows(plan, width_loss)
     last_trial = plan.trials[-1].run_id  # a trial of width=64
-    section = search_section.build(plan, runs[runs["run_id"] != last_trial], None, tmp_path / "f")
+    section = search_section.build(plan, runs[runs["run_id"] != last_trial], None)
     assert "width=64: trials not all stored yet; no winner" in section.warnings
     assert section.summary["point"].tolist() == ["width=4", "width=16"]

@@ -21,8 +21,7 @@ import math
 import pandas as pd
 
 from ... import uncertainty
-from ...claims import (NO, YES, Check, Claim, no_data, order_holds, order_text, resolved_ordering,
-                       seeds_text)
+from ...claims import NO, YES, Check, Claim, no_data, order_text, resolved_ordering, seeds_text
 from ...interactive.trials import axis_chart, parallel_coordinates
 from ...tables import Table, number
 from . import analysis, figures
@@ -32,14 +31,13 @@ TITLE = "Searched study"
 ORDER = 25
 
 
-def _section_of(study, directory=None) -> tuple[object, analysis.SearchSection]:
+def _section_of(study) -> tuple[object, analysis.SearchSection]:
     """(the plan, the section's statistics) of a study whose spec has ``[search]``; with
     ``[resolve]``, every seed its rounds may add counts as a retrain seed (those stored are shown)."""
     plan = study.spec.search
     if study.spec.resolve is not None:
         plan = dataclasses.replace(plan, seeds=study.spec.resolve.seeds)
-    return plan, analysis.build(plan, study.runs, study.curves, directory,
-                                      baseline=study.report_options.get("baseline"))
+    return plan, analysis.build(plan, study.runs, study.curves, study.report_options.get("baseline"))
 
 
 def _warn(b, lines: list[str]) -> None:
@@ -180,7 +178,7 @@ def section(b) -> None:
 # --- claims --------------------------------------------------------------------------------------
 def fair_ordering(study, what: str, claim: str, published: str) -> Claim:
     """Each adjacent grid point (in the spec's order) at its own best nuisance values must be
-    better on the search objective, resolved at every step (``uncertainty.order_claim``)."""
+    better on the search objective, resolved at every step (``claims.order_text``)."""
     if study is None or study.spec is None or study.spec.search is None:
         return no_data(claim, published)
     plan = study.spec.search
@@ -193,10 +191,8 @@ def fair_ordering(study, what: str, claim: str, published: str) -> Claim:
     steps = found.comparisons[found.comparisons["kind"] == "step"]
     if steps.empty:
         return no_data(claim, published)
-    result = uncertainty.order_claim(steps, expected="better")
-    holds = order_holds(steps["verdict"], steps["n"])
-    ours = (f"{plan.search.objective} ({plan.search.at}) " + tuned + order_text(steps, result, holds))
-    return Claim(claim, published, ours, holds)
+    text, holds = order_text(steps)
+    return Claim(claim, published, f"{plan.search.objective} ({plan.search.at}) {tuned}{text}", holds)
 
 
 def _within(workload: str, label: str) -> str:

@@ -1,10 +1,10 @@
 """What a searched study's report section shows, from its stored runs: the winners, the seed
-summary and comparison tables, the checks as warnings, and the three figures.
+summary and comparison tables, the checks as warnings, and the frames its figures draw.
 
-    section = build(plan, runs, curves, directory, baseline="width=16")
+    section = build(plan, runs, curves, baseline="width=16")
 
 ``plan`` is the study's ``experiments.search.study.SearchPlan``; ``runs`` and ``curves`` the
-study's stored tables (curves may be None). Nothing here trains or writes outside ``directory``.
+study's stored tables (curves may be None). Nothing here trains or writes.
 
 A grid that crosses workloads (a grid key in ``WORKLOAD_KEYS`` with more than one value, as
 optimizers_fair's optimizer x dataset) is compared within each workload only: every grid point of
@@ -14,7 +14,6 @@ workloads; the Holm correction runs over every comparison of the study.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -24,7 +23,6 @@ from experiments.stats import holm
 from experiments.study import SearchPlan
 
 from ... import uncertainty
-from . import figures as search_figures
 from .budget import budget_curve, retrain_seeds
 from .checks import curve_warnings, diverged_shares, edge_warnings
 
@@ -32,13 +30,12 @@ from .checks import curve_warnings, diverged_shares, edge_warnings
 class SearchSection:
     """The parts of the section: ``best`` (per grid point its winning trial and nuisance values),
     ``summary`` (median, IQM, mean over seeds), ``comparisons`` (with verdicts), ``warnings``
-    (one line each, for the section and the top of the page) and ``figures`` (name -> PNG)."""
+    (one line each, for the section and the top of the page)."""
 
     best: pd.DataFrame
     summary: pd.DataFrame
     comparisons: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
-    figures: dict[str, Path] = field(default_factory=dict)
     trials: pd.DataFrame | None = None     # ``trials_frame``: one row per stored trial
     best_runs: pd.DataFrame | None = None  # ``best_frame``: every stored run of each winner
     budget: pd.DataFrame | None = None     # ``budget.budget_curve`` of the trials
@@ -101,9 +98,8 @@ def _curve_checks(plan: SearchPlan, best_trials: pd.DataFrame, curves: pd.DataFr
     return lines
 
 def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None,
-          directory: Path | None, baseline: str | None = None, seed: int = 0) -> SearchSection:
-    """The section's tables and warnings, and its figures written into ``directory`` (None:
-    no figures; the frames to draw them are in the section)."""
+          baseline: str | None = None, seed: int = 0) -> SearchSection:
+    """The section's tables and warnings, and the frames its figures draw."""
     search = plan.search
     outcome = winners(plan.trials, runs, curves, search)
     trials = trials_frame(plan, runs, curves)
@@ -121,22 +117,5 @@ def build(plan: SearchPlan, runs: pd.DataFrame, curves: pd.DataFrame | None,
     table = comparison_table(plan, retrained, baseline, seed=seed)
     budget = (budget_curve(trials, "point", "value", search.lower_is_better, seed=seed)
               if len(trials) else None)
-    section = SearchSection(best_trials.reset_index(drop=True), summary, table, warnings,
-                            trials=trials, best_runs=best_runs, budget=budget)
-    if directory is not None:
-        section.figures = _figures(section, plan, Path(directory), seed)
-    return section
-
-def _figures(section: SearchSection, plan: SearchPlan, directory: Path, seed: int) -> dict[str, Path]:
-    search, figures = plan.search, {}
-    if len(section.best_runs):
-        figures["isolation"] = search_figures.isolation_plot(
-            section.best_runs, directory / "isolation.png", search.objective,
-            search.lower_is_better, seed=seed)
-    if section.budget is not None:
-        figures["axes"] = search_figures.axis_plots(section.trials, search.nuisance,
-                                                    directory / "axes.png", search.objective,
-                                                    search.lower_is_better, seed=seed)
-        figures["budget"] = search_figures.budget_plot(section.budget, directory / "budget.png",
-                                                       search.objective, search.lower_is_better)
-    return figures
+    return SearchSection(best_trials.reset_index(drop=True), summary, table, warnings,
+                         trials=trials, best_runs=best_runs, budget=budget)
