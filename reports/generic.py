@@ -36,10 +36,6 @@ METRIC_CURVES = {
 CONFIGURATION = "configuration"  # the hue column when several factors colour the lines
 
 
-def _differs(column: pd.Series) -> bool:
-    return column.astype(str).nunique() > 1
-
-
 def _text_if_unhashable(column: pd.Series) -> pd.Series:
     """A list-valued configuration column (e.g. ``activation_stats_epochs``) as text, so that it
     can group runs like any other factor."""
@@ -62,7 +58,7 @@ def factors(study: StudyResults) -> list[str]:
     and hidden; a field that varies is a factor, never averaged over as if it were a seed."""
     runs = study.ok
     candidates = [key for key in FIELDS if key not in NOT_FACTORS] + [*SHAPE_COLUMNS, "hidden"]
-    varying = [key for key in candidates if key in runs and _differs(runs[key])]
+    varying = [key for key in candidates if key in runs and runs[key].astype(str).nunique() > 1]
     if "hidden" in varying:
         spelled = [key for key in SHAPE_COLUMNS if key in varying]
         if spelled and runs.groupby(spelled).ngroups == runs["hidden"].nunique():
@@ -104,13 +100,11 @@ def layout(study: StudyResults, varying: list[str]) -> Layout:
     options = study.report_options
     x = options.get("x", "epoch")
     rest = [key for key in varying if key != x]
-    if "facet" not in options:
-        rest = independent(study.ok, rest)
     if "facet" in options:
         facets = [key for key in options["facet"] if key in rest]
     else:
-        facets = [key for key in rest
-                  if study.ok[key].astype(str).nunique() <= MAX_PANELS_PER_AXIS][:2]
+        rest = independent(study.ok, rest)
+        facets = [key for key in rest if study.ok[key].astype(str).nunique() <= MAX_PANELS_PER_AXIS][:2]
     facets += [None] * (2 - len(facets))
     return Layout(x=x, cols=facets[0], rows=facets[1],
                   hue=[key for key in rest if key not in facets])

@@ -26,18 +26,12 @@ def short_name(benchmark: str) -> str:
     return benchmark.split("::")[-1]
 
 
-def panel_order(series: pd.DataFrame, changes: pd.DataFrame, max_panels: int) -> list[str]:
-    """Benchmarks with a change point first, then the others by name; at most ``max_panels``."""
-    changed = sorted(set(changes["benchmark"]))
-    steady = sorted(set(series["benchmark"]) - set(changed))
-    return (changed + steady)[:max_panels]
-
-
 def draw_machine(series: pd.DataFrame, changes: pd.DataFrame, metric: str, title: str, path: Path,
                  max_panels: int = MAX_PANELS) -> Path:
     """One machine's figure: a panel per benchmark of ``series`` (``per_commit`` rows of one metric)."""
     unit, factor, label = UNITS[metric]
-    names = panel_order(series, changes, max_panels)
+    changed = sorted(set(changes["benchmark"]))  # benchmarks with a change point first
+    names = (changed + sorted(set(series["benchmark"]) - set(changed)))[:max_panels]
     rows = math.ceil(len(names) / COLUMNS_PER_ROW)
     columns = min(COLUMNS_PER_ROW, len(names))
     figure, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 3.2 * rows), squeeze=False)

@@ -44,8 +44,10 @@ def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
                          columns=["id", "claim", "published", "ours", "holds"])
     held = sum(c.holds == YES for c in claims)
     checked = sum(c.holds != NO_DATA for c in claims)
+    still_open = sum(c.holds.startswith(NOT_RESOLVED) for c in claims)  # a step still open
+    still_open = f", {still_open} not resolved" if still_open else ""
     return Table("scorecard", "Reproduction scorecard", frame,
-                 f"{held} of {checked} checked claims hold{_open_count(claims)}; "
+                 f"{held} of {checked} checked claims hold{still_open}; "
                  f"{len(claims) - checked} without data. "
                  "Ours: mean ± sd over the seeds of the finished runs; an order claim holds only when "
                  "every adjacent step is resolved, is \"no\" only when a step is resolved against "
@@ -54,9 +56,3 @@ def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
                  "fixed-sample 95% bootstrap intervals, Holm over the steps."
                  + (" Judged on --quick smoke runs (few epochs, one seed): not a reproduction."
                     if quick else ""))
-
-
-def _open_count(claims: list[Claim]) -> str:
-    """``, 2 not resolved`` (claims with a step still open), or nothing."""
-    open_claims = sum(c.holds.startswith(NOT_RESOLVED) for c in claims)
-    return f", {open_claims} not resolved" if open_claims else ""

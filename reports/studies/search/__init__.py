@@ -8,10 +8,8 @@ workloads (datasets), the performance profile of time to result. Tables: the win
 summary (median, IQM), the comparisons (difference with its 95% bootstrap interval, probability of
 improvement, n, Holm verdict) and time to result. The checks (edge of range, share diverged,
 overfitting, too few epochs) are warnings in the section and at the top of the page.
-
-Comparisons follow ``analysis``: adjacent grid points (and the ``[report]
-baseline``) for one workload; within each workload against its best grid point when the grid
-crosses workloads. Statistics use the retrain seeds only (the winning trial's seed chose it).
+Comparisons as ``analysis`` makes them, on the retrain seeds only (the winning trial's seed
+chose it).
 """
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
 """What a searched study's report section shows, from its stored runs: the winners, the seed
-summary and comparison tables, the checks as warnings, and the frames its figures draw.
-
-    section = build(plan, runs, curves, baseline="width=16")
-
-``plan`` is the study's ``experiments.search.study.SearchPlan``; ``runs`` and ``curves`` the
-study's stored tables (curves may be None). Nothing here trains or writes.
+summary and comparison tables, the checks as warnings, and the frames its figures draw:
+``build(plan, runs, curves, baseline)``, ``plan`` the study's ``SearchPlan``, ``runs`` and
+``curves`` its stored tables (curves may be None). Nothing here trains or writes.
 
 A grid that crosses workloads (a grid key in ``WORKLOAD_KEYS`` with more than one value, as
 optimizers_fair's optimizer x dataset) is compared within each workload only: every grid point of

@@ -118,13 +118,6 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
     return _save(fig, path)
 
 
-def _choice_ticks(ax, nuisance: Nuisance) -> None:
-    """A choice nuisance's values at positions 0..k-1, as tick labels."""
-    ax.set_xticks(range(len(nuisance.choices)), [f"{c:g}" if isinstance(c, float) else str(c)
-                                                  for c in nuisance.choices])
-    ax.set_xlim(-0.5, len(nuisance.choices) - 0.5)
-
-
 def _range_limits(nuisance: Nuisance) -> tuple[float, float]:
     """The searched range with a small margin (a factor on a log axis), so edge trials show."""
     if nuisance.kind == "log":
@@ -137,8 +130,10 @@ def _axis_panel(ax, nuisance: Nuisance, trials: pd.DataFrame, ok: pd.Series, bes
                 colors: dict, jitter: pd.Series) -> None:
     """One panel of ``axis_plots``: the trials that use ``nuisance``, against its value."""
     used = trials[trials[nuisance.key].notna()]
-    if nuisance.kind == "choice":
-        _choice_ticks(ax, nuisance)
+    if nuisance.kind == "choice":  # the values at positions 0..k-1, as tick labels
+        ax.set_xticks(range(len(nuisance.choices)), [f"{c:g}" if isinstance(c, float) else str(c)
+                                                      for c in nuisance.choices])
+        ax.set_xlim(-0.5, len(nuisance.choices) - 0.5)
         index = {choice: i for i, choice in enumerate(nuisance.choices)}
 
     def x_of(frame):

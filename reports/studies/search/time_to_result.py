@@ -38,12 +38,6 @@ def time_to_target(curve: pd.DataFrame, column: str, target: float,
     return float(curve["step"].to_numpy()[first]), float(seconds)
 
 
-def best_values(curves: pd.DataFrame, column: str, lower_is_better: bool = True) -> pd.Series:
-    """Each run's best value of ``column`` over its recorded epochs (Series by run_id)."""
-    grouped = curves.groupby("run_id")[column]
-    return grouped.min() if lower_is_better else grouped.max()
-
-
 def reference_targets(runs: pd.DataFrame, curves: pd.DataFrame, column: str, reference: dict,
                       workload: str = "dataset", lower_is_better: bool = True) -> dict:
     """Per workload (the runs table's ``workload`` column), the target: the median over the
@@ -53,13 +47,10 @@ def reference_targets(runs: pd.DataFrame, curves: pd.DataFrame, column: str, ref
     chosen = runs[runs["status"] == "ok"]
     for key, value in reference.items():
         chosen = chosen[chosen[key] == value]
-    best = best_values(curves[curves["run_id"].isin(chosen["run_id"])], column, lower_is_better)
-    by_workload = chosen.set_index("run_id")[workload]
-    targets = {name: math.nan for name in runs[workload].unique()}
-    for name, ids in by_workload.groupby(by_workload).groups.items():
-        values = best.reindex(ids).dropna()
-        targets[name] = float(values.median()) if len(values) else math.nan
-    return targets
+    best = curves[curves["run_id"].isin(chosen["run_id"])].groupby("run_id")[column]
+    best = best.min() if lower_is_better else best.max()  # each run's, over its epochs
+    medians = best.reindex(chosen["run_id"]).groupby(chosen[workload].to_numpy()).median()
+    return {name: float(medians.get(name, math.nan)) for name in runs[workload].unique()}
 
 
 def times_to_target(runs: pd.DataFrame, curves: pd.DataFrame, column: str, targets,
