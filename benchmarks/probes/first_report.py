@@ -7,11 +7,12 @@ nothing to run.
 Each step runs as a user types it, in a fresh clone of ``--repo`` (default: this checkout's
 committed HEAD): ``make .venv/.installed-core`` (a new venv, ``pip install -e .``: needs the
 package index), then ``make report``, whose output lines are timestamped as they arrive: the sweep
-runs from its "running N runs" line to its "done in" line (which also gives the seconds spent
-making the compiled engine's kernels: numba's cache starts empty in a new clone), the build from
-there to "report written". Beside each wall time, the CPU seconds of the step's processes (user +
-system, workers included), and the load average: on a shared machine the wall times move with the
-load, the CPU seconds much less. Not a test: it takes minutes and needs the network.
+runs from its start to its last "done in" line (retrains and ``[resolve]`` rounds included; those
+lines also give the seconds spent making the compiled engine's kernels, the compile: numba's cache
+starts empty in a new clone), the build from there to "report written". Beside each wall time, the
+CPU seconds of the step's processes (user + system, workers included), and the load average: on a
+shared machine the wall times move with the load, the CPU seconds much less. Not a test: it takes
+minutes and needs the network.
 """
 from __future__ import annotations
 
@@ -48,13 +49,16 @@ def seconds_of(value: str, unit: str) -> float:
 
 
 def report_split(lines: list[tuple[float, str]], wall: float) -> dict[str, float]:
-    """compile, sweep (without the compile) and build seconds of one ``make report``'s output."""
-    start = next((t for t, line in lines if line.startswith("running ")), None)
-    done = next(((t, DONE.search(line)) for t, line in lines if DONE.search(line)), None)
-    if start is None or done is None:  # nothing to run: all of it is the sweep's check and the build
+    """compile, sweep (without the compile) and build seconds of one ``make report``'s output.
+
+    The sweep runs from the start to its last "done in" line (the first batch, a searched study's
+    retrains, each ``[resolve]`` round), the compile is what those lines say was spent making the
+    kernels, and the build is the rest."""
+    dones = [(t, DONE.search(line)) for t, line in lines if DONE.search(line)]
+    if not dones:  # nothing to run: all of it is the sweep's check and the build
         return {"compile_s": 0.0, "sweep_s": 0.0, "build_s": wall}
-    end, found = done
-    compile_s = seconds_of(found.group(3), found.group(4)) if found.group(3) else 0.0
+    compile_s = sum(seconds_of(found.group(3), found.group(4)) for _, found in dones if found.group(3))
+    end = dones[-1][0]
     return {"compile_s": compile_s, "sweep_s": end - compile_s, "build_s": wall - end}
 
 
