@@ -25,19 +25,6 @@ def scorecard(studies: dict[str, StudyResults],
             for check in section.claims]
 
 
-def claim_ids(sections: dict[str, StudySection] | None = None) -> list[str]:
-    """The ids of every claim, in scorecard order."""
-    return [claim.id for claim in scorecard({}, sections)]
-
-
-def by_id(claims: list[Claim], claim_id: str) -> Claim:
-    """The claim with ``claim_id``; a KeyError naming the ids there are."""
-    for claim in claims:
-        if claim.id == claim_id:
-            return claim
-    raise KeyError(f"no claim '{claim_id}'; claims: {', '.join(c.id for c in claims)}")
-
-
 def scorecard_table(claims: list[Claim], quick: bool = False) -> Table:
     frame = pd.DataFrame([{"id": c.id, "claim": c.claim, "published": c.published, "ours": c.ours,
                            "holds": c.holds} for c in claims],

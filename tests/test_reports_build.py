@@ -9,7 +9,7 @@ from PIL import Image
 
 from reports.__main__ import main
 from reports.build import build, terminal_text
-from reports.scorecard import claim_ids
+from claim_lookup import claim_ids
 from synthetic_results import make_results, sweep_study, width_loss, write_table
 
 FIGURES = ("width_loss_curves.png", "depth_loss_curves.png", "final_surfaces.png",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reports.scorecard import claim_ids
+from claim_lookup import claim_ids
 from reports.studies import discover
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "reports.md"

@@ -13,7 +13,8 @@ from experiments.spec import load_spec
 from reports.build import build
 from reports.claims import order_holds
 from reports.data import StudyResults
-from reports.scorecard import by_id, scorecard
+from claim_lookup import by_id
+from reports.scorecard import scorecard
 
 SPEC = """
     name = "width"

@@ -10,7 +10,8 @@ import pytest
 from experiments.stats import mean_intervals
 from reports.data import StudyResults
 from reports.provenance import mixing_warning
-from reports.scorecard import by_id, claim_ids, scorecard
+from claim_lookup import by_id, claim_ids
+from reports.scorecard import scorecard
 from reports.studies.engines.timing import speedup_stats
 from synthetic_results import run_row
 

@@ -13,7 +13,8 @@ from experiments.spec import load_spec
 from reports.studies.search import analysis as search_section
 from reports.studies.search.time_to_result import winner_times
 from reports.data import Messages, StudyResults
-from reports.scorecard import by_id, scorecard
+from claim_lookup import by_id
+from reports.scorecard import scorecard
 from reports.sections import SectionBuilder
 from reports.studies import discover
 from reports.studies import search as search_module
