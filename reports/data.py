@@ -146,13 +146,12 @@ def requested_study(request: str, quick: bool, messages: Messages) -> tuple[str,
 
 def current_runs_only(name: str, runs: pd.DataFrame, messages: Messages,
                       spec: SpecStudy | None = None) -> pd.DataFrame:
-    """Leave out stored runs that the spec (by default the shipped one of this name) no longer
-    asks for: an older grid, or an earlier version of the study's data file.
+    """Leave out stored runs that the spec no longer asks for: an older grid, or an earlier version
+    of the study's data file.
 
     Only when the results hold runs of the current spec at all: results made from another spec
     file of the same name are reported whole.
     """
-    spec = spec or shipped_spec(name)
     if spec is None:
         return runs
     ids = {run.run_id for run in spec.runs}
@@ -212,14 +211,18 @@ def _with_retrains(name: str, spec: SpecStudy, results: str,
         return spec, None
 
 
+def metric_value(text, key: str):
+    """One key of a ``metrics`` JSON cell; None where absent or unreadable."""
+    try:
+        return json.loads(text).get(key)
+    except (TypeError, ValueError, AttributeError):  # not text, not JSON, not an object
+        return None
+
+
 def metric(runs: pd.DataFrame, key: str) -> pd.Series:
     """One key of the ``metrics`` JSON column as a float Series (NaN where absent or unreadable)."""
-    def value(text):
-        try:
-            return json.loads(text).get(key)
-        except (TypeError, ValueError, AttributeError):  # not text, not JSON, not an object
-            return None
-    return pd.to_numeric(runs["metrics"].map(value), errors="coerce").astype(float)
+    return pd.to_numeric(runs["metrics"].map(lambda text: metric_value(text, key)),
+                         errors="coerce").astype(float)
 
 
 def architecture(layer_sizes) -> str:

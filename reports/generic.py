@@ -8,7 +8,6 @@ epoch (curves) or a factor (final values against it); ``metric`` picks the curve
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from experiments.config import FIELDS
 
 from . import cost, plotting
 from .interactive.curves import curve_chart
-from .data import StudyResults
+from .data import StudyResults, metric_value
 from .tables import Table, number, summary_table
 
 # seed: replicates; sizes: below; stage and trial: a searched study's bookkeeping (see retrains_only)
@@ -249,10 +248,7 @@ def metrics_table(study: StudyResults, varying: list[str]) -> Table:
 
 
 def _classes(text) -> str | None:
-    try:
-        found = json.loads(text).get("classes") if isinstance(text, str) else None
-    except ValueError:
-        return None
+    found = metric_value(text, "classes")
     return ", ".join(f"{i} = {label}" for i, label in enumerate(found)) if found else None
 
 

@@ -137,9 +137,8 @@ def time_to_target(study: StudyResults) -> pd.DataFrame:
         rows.append({"dataset": dataset, "rule": rule, "batch_size": batch,
                      "lr": group["lr"].iloc[0], "target": target,
                      "seeds": group["run_id"].nunique(), "reached": len(reached),
-                     "epochs": reached["epoch"].median() if len(reached) else np.nan,
-                     "steps": reached["step"].median() if len(reached) else np.nan,
-                     "seconds": reached[cost.SECONDS].median() if len(reached) else np.nan})
+                     **reached[["epoch", "step", cost.SECONDS]].median().set_axis(  # NaN: none reached
+                         ["epochs", "steps", "seconds"]).to_dict()})
     return pd.DataFrame(rows)
 
 

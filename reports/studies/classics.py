@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..claims import Check, Claim, no_data, seeds_text, verdict
 from ..data import StudyResults, architecture, metric
-from ..plotting import legend_outside, loss_name, plain_log, plt, save, sns
+from ..plotting import legend_outside, loss_name, plain_log, plt, save, sns, split_frame
 from ..tables import Table, mean_sd
 
 TITLE = "Classic tasks"
@@ -37,18 +37,14 @@ def classics(study: StudyResults, path: Path) -> list[str]:
     ok = study.ok
     splits = {"final_train_loss": "train", "final_val_loss": "validation"}
     tasks = sorted(ok["dataset"].unique())
-    accuracy = ok.melt(id_vars=["dataset", "seed"], value_vars=["final_train_acc", "final_val_acc"],
-                       var_name="split", value_name="accuracy").dropna(subset=["accuracy"])
-    accuracy["split"] = accuracy["split"].map({"final_train_acc": "train",
-                                               "final_val_acc": "validation"})
+    accuracy = split_frame(ok, {"final_train_acc": "train", "final_val_acc": "validation"},
+                           ["dataset", "seed"], value="accuracy")
     panels = len(tasks) + (1 if len(accuracy) else 0)
     fig, axes = plt.subplots(1, panels, figsize=(3.3 * panels, 4.6), squeeze=False,
                              layout="constrained")
     for ax, task in zip(axes[0], tasks):
         runs = ok[ok["dataset"] == task]
-        loss = runs[["seed", *splits]].melt(id_vars=["seed"], var_name="split",
-                                            value_name="loss").dropna(subset=["loss"])
-        loss["split"] = loss["split"].map(splits)
+        loss = split_frame(runs, splits, ["seed"], value="loss")
         sns.stripplot(data=loss, x="split", y="loss", hue="split", palette=SPLIT_COLORS,
                       order=[s for s in splits.values() if s in set(loss["split"])], ax=ax,
                       size=6, jitter=0.15, legend=False)

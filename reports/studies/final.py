@@ -31,27 +31,27 @@ def _surface(ax, x1, x2, z, title: str, z_limits) -> None:
     ax.view_init(elev=30, azim=-60)
 
 
-def snapshot_run(study: StudyResults) -> tuple[str, pd.DataFrame]:
-    """The run whose snapshots the surface figures show: the lowest seed that has snapshots."""
+def snapshot_run(study: StudyResults):
+    """What the surface figures show: the run of the lowest seed that has snapshots (its id,
+    seed, snapshots and their epochs), the true surface on the grid and the z limits."""
     ok = study.ok[study.ok["run_id"].isin(study.snapshots["run_id"].unique())]
-    run_id = ok.sort_values(["seed", "run_id"])["run_id"].iloc[0]
-    return run_id, study.snapshots[study.snapshots["run_id"] == run_id]
+    run_id, seed = ok.sort_values(["seed", "run_id"])[["run_id", "seed"]].iloc[0]
+    shots = study.snapshots[study.snapshots["run_id"] == run_id]
+    epochs = sorted(shots["epoch"].unique())
+    truth = _grid(shots[shots["epoch"] == epochs[0]], "y_true")
+    return run_id, int(seed), shots, epochs, truth, (np.nanmin(truth[2]) - 0.5, np.nanmax(truth[2]) + 0.5)
 
 
 def surfaces(study: StudyResults, path: Path) -> list[str]:
     """The true y = sin(x1) - cos(x2) beside the fitted surface at each snapshot epoch."""
-    run_id, shots = snapshot_run(study)
-    epochs = sorted(shots["epoch"].unique())
-    first = shots[shots["epoch"] == epochs[0]]
-    z_limits = (np.nanmin(first["y_true"]) - 0.5, np.nanmax(first["y_true"]) + 0.5)
+    run_id, seed, shots, epochs, truth, z_limits = snapshot_run(study)
     fig = plt.figure(figsize=(4.2 * (len(epochs) + 1), 4.4))
     ax = fig.add_subplot(1, len(epochs) + 1, 1, projection="3d")
-    _surface(ax, *_grid(first, "y_true"), "true: sin(x1) - cos(x2)", z_limits)
+    _surface(ax, *truth, "true: sin(x1) - cos(x2)", z_limits)
     for i, epoch in enumerate(epochs, start=2):
         ax = fig.add_subplot(1, len(epochs) + 1, i, projection="3d")
         _surface(ax, *_grid(shots[shots["epoch"] == epoch], "y_pred"),
                  f"fitted, epoch {epoch}", z_limits)
-    seed = int(study.ok.set_index("run_id").loc[run_id, "seed"])
     fig.suptitle(f"Final model: fitted surface over training (seed {seed}; every panel on the "
                  "true function's z axis)")
     save(fig, path)
@@ -60,11 +60,7 @@ def surfaces(study: StudyResults, path: Path) -> list[str]:
 
 def surface_animation(study: StudyResults, path: Path) -> list[str]:
     """An animated GIF: true surface beside the fitted one, one frame per snapshot epoch."""
-    run_id, shots = snapshot_run(study)
-    epochs = sorted(shots["epoch"].unique())
-    truth = _grid(shots[shots["epoch"] == epochs[0]], "y_true")
-    z_limits = (np.nanmin(truth[2]) - 0.5, np.nanmax(truth[2]) + 0.5)
-    seed = int(study.ok.set_index("run_id").loc[run_id, "seed"])
+    run_id, seed, shots, epochs, truth, z_limits = snapshot_run(study)
     fig = plt.figure(figsize=(9, 4.2))
     writer = PillowWriter(fps=1)
     path.parent.mkdir(parents=True, exist_ok=True)
