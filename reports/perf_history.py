@@ -72,7 +72,7 @@ def perf_history_section(history: pd.DataFrame, out_dir: Path, metric: str = "ti
     change points of every metric; ([], an empty table) when the history is empty."""
     if metric not in UNITS:
         raise ValueError(f"metric={metric!r} is not one of {', '.join(UNITS)}")
-    changes = change_points(history) if not history.empty else change_points(history.iloc[:0])
+    changes = change_points(history)
     if history.empty:
         return [], changes
     series = per_commit(history)

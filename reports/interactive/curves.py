@@ -83,13 +83,10 @@ def prepare(long: pd.DataFrame, x: str, *, cols: str | None = None, rows: str | 
     (e.g. split) and ``value`` (the plotted number's column). ``along``: the column the means
     are taken at when x is a clock that differs between seeds (epoch, for x = seconds): x is
     then the mean clock there."""
-    frame = long.rename(columns={value: "value"}) if value != "value" else long
-    frame = frame.assign(**{PANEL: _panel_names(frame, cols, rows),
-                           SERIES: frame[hue].map(label) if hue else "all runs"})
     split = style or "_split"
-    if not style:
-        frame = frame.assign(_split="")
-    frame[split] = frame[split].astype(str)
+    frame = long.rename(columns={value: "value"}).assign(**{
+        PANEL: _panel_names(long, cols, rows), SERIES: long[hue].map(label) if hue else "all runs",
+        split: long[style].astype(str) if style else ""})
     keys = [PANEL, SERIES, split, along or x]
     kept, note = _thinned(frame, along or x, frame.groupby(keys).ngroups)
     summary = mean_intervals(kept, keys, "value")

@@ -16,8 +16,6 @@ TITLE = "Classic tasks"
 ORDER = 60
 RANDOM_REGRESSION_ZERO = 1e-3  # "driven to ~0"
 PEOPLE_TOLERANCE = 0.05        # absolute, on the predicted probability of being female
-
-
 SPLIT_COLORS = {"train": "C0", "validation": "C1"}
 
 

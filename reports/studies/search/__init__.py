@@ -54,12 +54,10 @@ def winners_table(name: str, plan, found) -> Table:
         "grid point": found.best["point"], "trial": found.best["trial"],
         plan.search.objective: [number(v, 4) for v in found.best["value"]],
         **{n.key: [_nuisance_text(v) for v in found.best[n.key]] for n in plan.search.nuisance}})
-    summary = found.summary.set_index("point")
-    frame["n (retrain seeds)"] = [int(summary.loc[p, "n"]) if p in summary.index else 0
-                                  for p in found.best["point"]]
+    summary = found.summary.set_index("point").reindex(found.best["point"])  # NaN: no retrain seed
+    frame["n (retrain seeds)"] = summary["n"].fillna(0).astype(int).to_numpy()
     for column in ("median", "iqm", "mean"):
-        frame[f"{column} over seeds"] = [number(summary.loc[p, column], 4) if p in summary.index
-                                         else "—" for p in found.best["point"]]
+        frame[f"{column} over seeds"] = [number(value, 4) for value in summary[column]]
     return Table(f"{name}_search_winners", "Winners: each grid point's best trial", frame,
                  f"{plan.search.trials} trials per grid point ({plan.search.sampler}); objective "
                  f"{plan.search.objective} at its {plan.search.at} epoch; median, interquartile "
