@@ -81,23 +81,18 @@ def _histogram_panel(ax, rows: pd.DataFrame, activation: str) -> None:
     """One layer of one run: bars at initialization, a line after training, sd and the dead
     (ReLU) or saturated share before -> after."""
     before, after = (rows[rows["moment"] == moment].sort_values("bin") for moment in (BEFORE, AFTER))
-    for bins, style in ((before, "bar"), (after, "step")):
-        if bins.empty:
-            continue
-        edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
-        if style == "bar":
-            ax.bar(bins["bin_low"], bins["fraction"], width=np.diff(edges), align="edge",
-                   color="C0", alpha=0.6, label=BEFORE)
-        else:
-            ax.stairs(bins["fraction"], edges, color="C3", linewidth=1.4, label=AFTER)
+    def edges(bins):
+        return np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
     if len(before):
-        changed = (lambda column, text: f" → {text(after[column].iloc[0])}") if len(after) \
-            else (lambda column, text: "")
-        percent = lambda v: f"{100 * v:.0f}%"  # noqa: E731
-        ax.text(0.97, 0.95, f"sd {before['std'].iloc[0]:.2g}"
-                f"{changed('std', lambda v: f'{v:.2g}')}\n"
-                f"{'dead' if activation == 'relu' else 'sat.'} "
-                f"{percent(before['saturated'].iloc[0])}{changed('saturated', percent)}",
+        ax.bar(before["bin_low"], before["fraction"], width=np.diff(edges(before)), align="edge",
+               color="C0", alpha=0.6, label=BEFORE)
+    if len(after):
+        ax.stairs(after["fraction"], edges(after), color="C3", linewidth=1.4, label=AFTER)
+    if len(before):
+        def text(column, shown):  # before -> after
+            return shown(before[column].iloc[0]) + (f" → {shown(after[column].iloc[0])}" if len(after) else "")
+        ax.text(0.97, 0.95, f"sd {text('std', lambda v: f'{v:.2g}')}\n"
+                f"{'dead' if activation == 'relu' else 'sat.'} {text('saturated', lambda v: f'{100 * v:.0f}%')}",
                 transform=ax.transAxes, ha="right", va="top", fontsize=7.5,
                 bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0})
     ax.tick_params(labelsize=7.5)
@@ -199,12 +194,6 @@ def training_curves(study: StudyResults, path: Path) -> list[str]:
     return list(curves["run_id"].unique())
 
 
-def _per_layer_text(values: pd.Series, percent: bool) -> str:
-    if percent:
-        return " / ".join(f"{100 * v:.0f}" for v in values)
-    return " / ".join(number(v, 2) for v in values)
-
-
 def summary_table(study: StudyResults) -> Table:
     """Per activation, initializer and moment: per-layer sd and saturated/dead share (layer 1 /
     ... / 5, mean over seeds), the deepest layer's dead units, and the final validation accuracy."""
@@ -219,14 +208,13 @@ def summary_table(study: StudyResults) -> Table:
         rows.append({
             "activation": activation, "init": label, "when": f"{moment} (epoch {group['epoch'].max()})",
             "seeds": int(group["seeds"].min()),
-            "sd per layer": _per_layer_text(group["std"], False),
-            "mean per layer": _per_layer_text(group["mean"], False),
-            "saturated (dead for ReLU) % per layer": _per_layer_text(group["saturated"], True),
+            "sd per layer": " / ".join(number(v, 2) for v in group["std"]),
+            "mean per layer": " / ".join(number(v, 2) for v in group["mean"]),
+            "saturated (dead for ReLU) % per layer": " / ".join(f"{100 * v:.0f}" for v in group["saturated"]),
             "dead units, deepest layer": f"{100 * deepest['dead_units']:.0f}%",
             "final val acc": number(accuracy.get((activation, label), np.nan)) if moment == AFTER else "",
             "_order": (activation, order.index(label) if label in order else len(order), moment != BEFORE)})
-    frame = pd.DataFrame(rows)
-    frame = frame.sort_values("_order").drop(columns="_order").fillna("—")
+    frame = pd.DataFrame(rows).sort_values("_order").drop(columns="_order").fillna("—")
     return Table(f"{study.name}_activations", "Initialization: activation statistics per hidden layer",
                  frame, "Values for layers 1 / 2 / ... over the whole training set, mean over seeds. "
                  "Saturated: sigmoid < 0.01 or > 0.99, |tanh| > 0.98; dead: ReLU exactly 0 (a share "

@@ -60,8 +60,6 @@ def best_lr(runs: pd.DataFrame) -> pd.DataFrame:
     return means.drop_duplicates(["dataset", "kind"])[["dataset", "kind", "lr"]]
 
 
-# --- the optimizers study ------------------------------------------------------------------------
-
 def _kind_rank(kinds: pd.Series) -> pd.Series:
     """The order of nncore.OPTIMIZERS (sgd first, adamw last); unknown kinds after them."""
     known = list(nncore.OPTIMIZERS)
@@ -117,8 +115,7 @@ def optimizer_figure(study: StudyResults, path: Path, column: str, ylabel: str, 
 def optimizer_table(study: StudyResults) -> Table:
     """Best (over epochs) and final validation accuracy per dataset, optimizer and lr."""
     runs = labelled_runs(study)
-    best_epoch = study.curves.groupby("run_id")["val_acc"].max().rename("best_val_acc")
-    runs = runs.merge(best_epoch, left_on="run_id", right_index=True, how="left")
+    runs["best_val_acc"] = runs["run_id"].map(study.curves.groupby("run_id")["val_acc"].max())
     chosen = set(map(tuple, best_lr(runs).to_numpy()))
     stored = study.runs.assign(kind=study.runs["optimizer"].map(optimizer_kind))
     rows = []
