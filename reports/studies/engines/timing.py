@@ -52,13 +52,10 @@ def epoch_times(study: StudyResults) -> pd.DataFrame:
     """
     config = ["run_id", "engine", "width", "batch_size", "layer_sizes"]
     curves = study.curves_of_ok_runs(config)
-    parts = []
-    if curves is not None:
-        parts.append(curves.loc[curves["epoch"] >= 1, config + ["epoch_s"]])
-    timed = set(parts[0]["run_id"]) if parts else set()
-    rest = study.ok[~study.ok["run_id"].isin(timed)]
-    parts.append(rest[config].assign(epoch_s=rest["sec_per_epoch"]))
-    times = pd.concat(parts, ignore_index=True)
+    timed = curves.loc[curves["epoch"] >= 1, config + ["epoch_s"]] if curves is not None else None
+    rest = study.ok[~study.ok["run_id"].isin(timed["run_id"] if timed is not None else [])]
+    times = pd.concat([timed, rest[config].assign(epoch_s=rest["sec_per_epoch"])],  # None: left out
+                      ignore_index=True)
     return times[np.isfinite(times["epoch_s"]) & (times["epoch_s"] > 0)]
 
 
