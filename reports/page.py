@@ -87,7 +87,9 @@ def write_index(report) -> Path:
         parts.append(f"<section id='provenance'>{_table(report.provenance, level=2)}</section>")
     index = out / "index.html"
     out.mkdir(parents=True, exist_ok=True)
+    bundle = f"<script>{embed.bundle()}</script>" if charts else ""  # only a page with charts
     write_atomically(index, "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-                     f"<title>nnstudy report</title><style>{STYLE}</style>{embed.head(charts > 0)}"
-                     "</head><body>\n" + "\n".join(parts) + f"\n{embed.tail()}</body></html>\n")
+                     f"<title>nnstudy report</title><style>{STYLE}</style><style>{embed.STYLE}</style>"
+                     f"{bundle}</head><body>\n" + "\n".join(parts)
+                     + f"\n<script>{embed.SCRIPT}</script></body></html>\n")
     return index

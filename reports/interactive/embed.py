@@ -121,13 +121,3 @@ def chart_html(chart, chart_id: str) -> str:
     note = f"<p class='chart-note'>{html.escape(chart.note)}</p>" if chart.note else ""
     return (f"<div class='chart' id='{chart_id}' data-spec='{chart_id}-spec'></div>"
             f"<script type='application/json' id='{chart_id}-spec'>{spec}</script>{note}")
-
-
-def head(any_chart: bool) -> str:
-    """What the page's ``<head>`` adds: the chart style, and the bundle when a chart is there."""
-    return f"<style>{STYLE}</style>" + (f"<script>{bundle()}</script>" if any_chart else "")
-
-
-def tail() -> str:
-    """The script at the end of ``<body>``: render the charts, sort the tables."""
-    return f"<script>{SCRIPT}</script>"
