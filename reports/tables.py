@@ -57,10 +57,8 @@ def number(value: float, digits: int = 3) -> str:
 def mean_sd(values: pd.Series) -> str:
     """``mean ± sd`` over seeds (sd with ddof=1; only the mean for a single seed)."""
     values = values.dropna()
-    if values.empty:
-        return "—"
-    if len(values) == 1:
-        return number(values.mean())
+    if len(values) < 2:
+        return number(values.mean())  # a dash for no value
     return f"{number(values.mean())} ± {number(values.std(ddof=1), 2)}"
 
 

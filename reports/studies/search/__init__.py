@@ -45,15 +45,11 @@ def _warn(b, lines: list[str]) -> None:
         b.messages.warn(f"study '{b.study.name}': {line}")
 
 
-def _nuisance_text(value) -> str:
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3g}"
-
-
 def winners_table(name: str, plan, found) -> Table:
     frame = pd.DataFrame({
         "grid point": found.best["point"], "trial": found.best["trial"],
         plan.search.objective: [number(v, 4) for v in found.best["value"]],
-        **{n.key: [_nuisance_text(v) for v in found.best[n.key]] for n in plan.search.nuisance}})
+        **{n.key: [number(v, 3) for v in found.best[n.key]] for n in plan.search.nuisance}})
     summary = found.summary.set_index("point").reindex(found.best["point"])  # NaN: no retrain seed
     frame["n (retrain seeds)"] = summary["n"].fillna(0).astype(int).to_numpy()
     for column in ("median", "iqm", "mean"):

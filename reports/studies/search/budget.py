@@ -8,9 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from experiments.stats import LEVEL
-
-ALPHA = 1 - LEVEL
+from ...uncertainty import ALPHA
 
 
 def retrain_seeds(best_runs: pd.DataFrame) -> pd.DataFrame:
