@@ -34,9 +34,8 @@ def timed(curves: pd.DataFrame) -> bool:
 def mean_against_seconds(ax, curves: pd.DataFrame, y: str, by: str, colors: dict,
                          label=str, x: str = SECONDS) -> None:
     """One line per value of ``by``: at each epoch, the mean over seeds of ``y`` against the
-    mean over seeds of the seconds spent (runs of one configuration take similar times)."""
-    if SECONDS not in curves:
-        curves = with_training_seconds(curves)
+    mean over seeds of the seconds spent (runs of one configuration take similar times;
+    ``curves`` as ``with_training_seconds`` gives them)."""
     means = curves.groupby([by, "epoch"])[[c for c in (x, y) if c != "epoch"]].mean().reset_index()
     for level, color in colors.items():
         rows = means[means[by] == level].sort_values("epoch")

@@ -149,7 +149,6 @@ class Curves:
 
     long: pd.DataFrame
     hue: str | None
-    x_label: str
     log_x: bool
     loss: bool
 
@@ -173,7 +172,7 @@ def curves_to_draw(study: StudyResults, metric: str, where: Layout) -> Curves:
     x_values = long[where.x] if where.x != "epoch" else None
     log_x = bool(x_values is not None and pd.api.types.is_numeric_dtype(x_values)
                  and x_values.min() > 0 and x_values.max() / x_values.min() >= 20)
-    return Curves(long, hue, where.x, log_x, metric.endswith("loss"))
+    return Curves(long, hue, log_x, metric.endswith("loss"))
 
 
 def _panel_title(where: Layout, metric: str):
@@ -193,7 +192,7 @@ def draw(study: StudyResults, path: Path, metric: str, where: Layout,
         long, where.x, "value", cols=where.cols, rows=where.rows, hue=hue,
         style="split", log_y=loss, log_x=log_x, marker=None if where.x == "epoch" else "o",
         hue_label=(labels or {}).get(hue, _value_text),
-        xlabel=found.x_label + (" (log scale)" if log_x else ""),
+        xlabel=where.x + (" (log scale)" if log_x else ""),
         ylabel=(f"{plotting.loss_name(study)} (log scale)" if loss else "accuracy"),
         panel_title=_panel_title(where, metric),
         panel_size=(6.2, 4.4) if panels <= 2 else (4.4, 3.4))

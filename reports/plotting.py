@@ -20,8 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import (Formatter, FuncFormatter, LogFormatter, MaxNLocator,  # noqa: E402,F401
-                               NullFormatter, PercentFormatter)
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter  # noqa: E402,F401
 
 from experiments.stats import mean_intervals  # noqa: E402
 
@@ -159,18 +158,6 @@ def _panel_lines(ax, panel: pd.DataFrame, x: str, hue: str | None, style: str | 
                             linewidth=0)
 
 
-def log_axes(ax, x: str, log_x: bool, log_y: bool) -> None:
-    """Log axes labelled as plain numbers; an epoch axis gets integer ticks."""
-    if log_x:
-        ax.set_xscale("log")
-        plain_log(ax.xaxis)
-    elif x == "epoch":
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if log_y:
-        ax.set_yscale("log")
-        plain_log(ax.yaxis)
-
-
 def _facet_legend(fig, hue: str | None, colors: dict, hue_label, styles: dict,
                   marker: str | None) -> None:
     handles, labels = [], []
@@ -215,7 +202,14 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
                 if key:
                     panel = panel[panel[key] == level]
             _panel_lines(ax, panel, x, hue, style, colors, styles, marker)
-            log_axes(ax, x, log_x, log_y)
+            if log_x:  # log axes labelled as plain numbers; an epoch axis gets integer ticks
+                ax.set_xscale("log")
+                plain_log(ax.xaxis)
+            elif x == "epoch":
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if log_y:
+                ax.set_yscale("log")
+                plain_log(ax.yaxis)
             title = (panel_title(col_level, row_level) if panel_title else
                      ", ".join(f"{key} = {level}" for key, level in ((cols, col_level),
                                                                      (rows, row_level)) if key))
