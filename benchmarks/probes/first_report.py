@@ -30,6 +30,7 @@ from pathlib import Path
 
 DONE = re.compile(r"done in ([\d.]+) (s|min|h)(?: \(of which ([\d.]+) (s|min|h) making the compiled kernels\))?")
 UNIT = {"s": 1.0, "min": 60.0, "h": 3600.0}
+TIMELINE = ("running ", "done in ", "stage 2", "resolve:", "report written")
 
 
 def timed_lines(command: list[str], cwd: Path) -> tuple[float, list[tuple[float, str]], int]:
@@ -96,6 +97,9 @@ def measure(repo: str, folder: Path) -> dict:
     checkout = folder / "nnstudy"
     install_s, _ = step("install", ["make", ".venv/.installed-core"], checkout, figures)
     report_s, lines = step("report", ["make", "report"], checkout, figures)
+    for seconds, line in lines:  # the sweep's batches and rounds, and the build's end, timed
+        if line.startswith(TIMELINE):
+            print(f"  {seconds:6.1f} s  {line[:110]}", flush=True)
     figures.update({key: round(value, 1) for key, value in report_split(lines, report_s).items()})
     figures["first_total_s"] = round(clone_s + install_s + report_s, 1)
     figures["index_html"] = (checkout / "reports" / "out" / "index.html").exists()
