@@ -87,8 +87,7 @@ def loss_figure(study: StudyResults, path: Path, rule: str) -> list[str]:
     line per batch size (mean over seeds); the time-to-target loss is the dotted line."""
     curves = rule_curves(study, rule)
     datasets = sorted(curves["dataset"].unique())
-    batches = sorted(curves["batch_size"].unique())
-    colors = dict(zip(batches, plotting.sns.color_palette("viridis", len(batches))))
+    colors = plotting.level_colors(sorted(curves["batch_size"].unique()))
     goal = targets(study)
     fig, axes = plotting.plt.subplots(len(datasets), len(X_AXES), figsize=(15, 3.9 * len(datasets)),
                                      squeeze=False, sharey="row", layout="constrained")

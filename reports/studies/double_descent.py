@@ -162,7 +162,7 @@ def epoch_figure(study: StudyResults, path: Path) -> list[str]:
     mean over seeds, band 95% bootstrap CI of the test error (epoch-wise double descent)."""
     widths = epoch_widths(study)
     curves = epoch_errors(study, widths)
-    colors = dict(zip(widths, plotting.sns.color_palette("viridis", len(widths))))
+    colors = plotting.level_colors(widths)
     fig, ax = plotting.plt.subplots(figsize=(9.5, 5.2), layout="constrained")
     plotting.mean_lines(ax, curves, "epoch", "test_error", "width", colors, lambda w: f"width {w}")
     train = curves.groupby(["width", "epoch"])["train_error"].mean().reset_index()

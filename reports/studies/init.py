@@ -168,7 +168,7 @@ def training_curves(study: StudyResults, path: Path) -> list[str]:
     curves = init_curves(study)
     activations = [a for a in ("sigmoid", "tanh", "relu", "identity") if a in set(curves["activation"])]
     order = _init_order(study.runs, curves["init_label"])
-    colors = dict(zip(order, plotting.sns.color_palette("colorblind", len(order))))
+    colors = plotting.level_colors(order, "colorblind")
     fig, axes = plotting.plt.subplots(2, len(activations), figsize=(4.6 * len(activations), 7.2),
                                      squeeze=False, sharey="col", layout="constrained")
     for col, activation in enumerate(activations):

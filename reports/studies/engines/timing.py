@@ -15,7 +15,7 @@ from experiments.stats import RESAMPLES, ratio_interval
 
 from ...data import StudyResults
 from ...interactive.curves import Chart, curve_chart
-from ...plotting import legend_outside, plain_log, plain_numbers, plt, save, sns
+from ...plotting import legend_outside, level_colors, plain_log, plain_numbers, plt, save, sns
 from ...tables import Table, number
 
 ENGINE_ORDER = tuple(nncore.ENGINES)  # slowest first, as they evolved
@@ -173,9 +173,8 @@ def times_chart(study: StudyResults, times: pd.DataFrame) -> Chart:
 
 def engine_speedups(stats: pd.DataFrame, path: Path, candidate: str = "vectorized") -> None:
     """Speedup of ``candidate`` over each baseline against width, one line per batch size."""
-    batches = sorted(stats["batch_size"].unique())
     fig, axes = _errorbar_panels(
-        stats, "baseline", "batch_size", dict(zip(batches, sns.color_palette("viridis", len(batches)))),
+        stats, "baseline", "batch_size", level_colors(sorted(stats["batch_size"].unique())),
         (5.6, 4.4), lambda baseline: f"{candidate} over {baseline}", "speedup",
         lambda rows: [(rows["speedup"] - rows["low"]).fillna(0), (rows["high"] - rows["speedup"]).fillna(0)])
     for ax in axes[0]:

@@ -118,7 +118,7 @@ def _per_workload(plan, found):
             if frame is None:
                 return None
             frame = frame[frame["point"].map(groups) == w]
-            return frame.assign(point=frame["point"].map(lambda label: _within(w, label)))
+            return frame.assign(point=frame["point"].map(lambda label: figures.within(w, label)))
         parts.append((workload, strip(found.trials), strip(found.budget)))
     return parts
 
@@ -187,15 +187,10 @@ def fair_ordering(study, what: str, claim: str, published: str) -> Claim:
     return Claim(claim, published, f"{plan.search.objective} ({plan.search.at}) {tuned}{text}", holds)
 
 
-def _within(workload: str, label: str) -> str:
-    """``optimizer=adam`` for ``dataset=digits, optimizer=adam`` within ``dataset=digits``."""
-    return label[len(workload) + 2:] if workload and label.startswith(workload + ", ") else label
-
-
 def _winner_text(workload: str, rows: pd.DataFrame) -> str:
-    best = _within(workload, rows["reference"].iloc[0])
+    best = figures.within(workload, rows["reference"].iloc[0])
     beaten = [c for c, v in zip(rows["candidate"], rows["verdict"]) if v == "worse"]
-    open_ = [f"{_within(workload, c)} ({d:+.2g} [{lo:.2g}, {hi:.2g}])" for c, v, d, lo, hi in
+    open_ = [f"{figures.within(workload, c)} ({d:+.2g} [{lo:.2g}, {hi:.2g}])" for c, v, d, lo, hi in
              zip(rows["candidate"], rows["verdict"], rows["difference"], rows["low"], rows["high"])
              if v != "worse"]
     text = f"{workload or 'the workload'}: {best} best ({rows['reference_mean'].iloc[0]:.4g}); "

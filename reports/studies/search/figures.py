@@ -37,6 +37,11 @@ def point_colors(points) -> dict:
     return {p: plt.get_cmap("viridis")(i / (len(points) - 1)) for i, p in enumerate(points)}
 
 
+def within(workload: str, label: str) -> str:
+    """``optimizer=adam`` for ``dataset=digits, optimizer=adam`` within ``dataset=digits``."""
+    return label[len(workload) + 2:] if workload and label.startswith(workload + ", ") else label
+
+
 def _maybe_log_y(ax, values) -> None:
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
@@ -89,11 +94,10 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
     order = list(dict.fromkeys(best_runs["point"]))
     groups = workloads if workloads and len(set(workloads.values())) > 1 else {p: "" for p in order}
 
-    def within(label):  # the label without its workload: one colour per optimizer everywhere
-        prefix = f"{groups.get(label, '')}, "
-        return label[len(prefix):] if groups.get(label) and label.startswith(prefix) else label
-    by_name = point_colors([within(p) for p in order])
-    colors = {p: by_name[within(p)] for p in order}
+    def tick(label):  # the label without its workload: one colour per optimizer everywhere
+        return within(groups.get(label, ""), label)
+    by_name = point_colors([tick(p) for p in order])
+    colors = {p: by_name[tick(p)] for p in order}
     names = list(dict.fromkeys(groups.get(p, "") for p in order))
     widths = [sum(groups.get(p, "") == w for p in order) for w in names]
     fig, axes = plt.subplots(1, len(names), figsize=(max(4.5, 1.1 * len(order) + 2), 3.8),
@@ -102,7 +106,7 @@ def isolation_plot(best_runs: pd.DataFrame, path: Path, objective: str, lower_is
     for ax, workload in zip(axes[0], names):
         members = [p for p in order if groups.get(p, "") == workload]
         drawn = _isolation_panel(ax, best_runs[best_runs["point"].isin(members)], members, colors,
-                                 within, seed)
+                                 tick, seed)
         selecting = selecting or drawn
         if workload:
             ax.set_title(workload, fontsize=10)
