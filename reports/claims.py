@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import uncertainty
 from .data import StudyResults
 
 
@@ -99,8 +100,6 @@ def order_text(table) -> tuple[str, str]:
     (what its ``ours`` says: "holds", "does not hold: <the steps resolved against it>" or "not
     shown yet: <the open steps>", then every step's difference with its fixed-sample 95%
     bootstrap interval, probability of improvement and seeds; its verdict)."""
-    from . import uncertainty  # scipy, only when a claim is judged
-
     steps = table[table["kind"] == "step"]
     holds = order_holds(steps["verdict"], steps["n"])
     opening = verdict_text(holds) + ("" if holds == YES else "; ".join(uncertainty.failing_steps(steps)))
@@ -141,8 +140,6 @@ def ordering(study: StudyResults | None, by: str, claim: str, published: str,
     """``column`` (a loss) must fall as ``by`` grows, resolved at every adjacent step: each step
     a seed-paired difference with its 95% bootstrap interval and a Holm verdict over the steps
     (``reports.uncertainty``); the claim holds only when every step is "better"."""
-    from . import uncertainty  # scipy, only when a claim is judged
-
     resolved = resolved_ordering(study, claim, published)
     if resolved is not None:
         return resolved
