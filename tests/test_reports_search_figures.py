@@ -3,6 +3,7 @@ PNG each, and show what they claim (log axes for log ranges, diverged trials mar
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,6 +74,26 @@ def test_isolation_plot_draws_an_interval_per_grid_point(tmp_path, drawn):
     bar = ax.containers[0].lines[2][0].get_segments()[0]  # width=16: its interval holds its mean
     mean = best_runs.loc[best_runs["point"] == "width=16", "value"].mean()
     assert bar[0][1] < mean < bar[1][1]
+
+
+@pytest.mark.parametrize("points", [["optimizer=sgd", "optimizer=adamw"], ["width=16", "width=64"],
+                                    [f"optimizer=opt{i}" for i in range(7)]])
+def test_isolation_plot_tick_labels_do_not_run_into_each_other(tmp_path, drawn, points):
+    """A panel per workload (dataset), each with these points, as optimizers_fair draws them."""
+    labels = {f"dataset={d}, {p}": f"dataset={d}" for d in ("mnist1d", "digits") for p in points}
+    best_runs = pd.DataFrame([{"point": p, "seed": s, "value": 1.0 + i + 0.01 * s}
+                              for i, p in enumerate(labels) for s in range(3)])
+    search_figures.isolation_plot(best_runs, tmp_path / "isolation.png", "val_loss", lower_is_better=True,
+                                  workloads=labels)
+    renderer = FigureCanvasAgg(drawn["axes"][0].figure).get_renderer()
+    for ax in drawn["axes"]:
+        ticks = ax.get_xticklabels()
+        assert len(ticks) == len(points)
+        if ticks[0].get_rotation() == 0:  # level labels side by side: their boxes must not meet
+            boxes = [tick.get_window_extent(renderer) for tick in ticks]
+            assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:])), points
+        else:  # slanted: parallel lines a point's width apart
+            assert all(tick.get_rotation() == 30 and tick.get_ha() == "right" for tick in ticks)
 
 
 def test_axis_plots_use_a_log_axis_for_log_ranges_and_mark_diverged_trials(tmp_path, drawn):

@@ -74,8 +74,9 @@ def _isolation_panel(ax, best_runs: pd.DataFrame, order: list, colors: dict, tic
                         capsize=6, elinewidth=1.5, zorder=3)
         ax.scatter([x], [mean], s=60, color=colors[name], edgecolor="black", zorder=4)
         ticks.append(f"{tick(name)}\n(n={len(finite)})")
-    ax.set_xticks(range(len(order)), ticks, rotation=30 if len(order) > 5 else 0,
-                  ha="right" if len(order) > 5 else "center")
+    # A point has about 1.1 inches (``isolation_plot``'s width): a longer label slants.
+    slant = len(order) > 5 or max(len(tick(name)) for name in order) > 12
+    ax.set_xticks(range(len(order)), ticks, rotation=30 if slant else 0, ha="right" if slant else "center")
     ax.set_xlim(-0.6, len(order) - 0.4)
     _maybe_log_y(ax, best_runs["value"])
     ax.grid(axis="y", alpha=0.3)
