@@ -135,3 +135,13 @@ def test_colors_are_one_per_grid_point_in_order():
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.mark.parametrize("spread, scale", [(1e3, {"type": "log"}), (1.5, {"type": "linear", "zero": False})])
+def test_the_interactive_axis_chart_never_asks_vega_for_a_zero_based_log_scale(spread, scale):
+    """Vega drops ``zero`` from a log scale with a console warning: a log y axis says only log."""
+    from reports.interactive.trials import axis_chart
+
+    trials = synthetic_trials().assign(value=lambda t: np.where(t["value"].notna(), t["trial"] % 2 * (spread - 1) + 1, np.nan))
+    spec = axis_chart(trials, SPACE.nuisance, "val_loss", lower_is_better=True).spec
+    assert all(panel["encoding"]["y"]["scale"] == scale for panel in spec["concat"])

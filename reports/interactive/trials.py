@@ -185,7 +185,7 @@ def axis_chart(trials: pd.DataFrame, nuisances, objective: str, lower_is_better:
         panels.append(alt.Chart(alt.NamedData(name="trials")).transform_filter(f"isValid(datum['{nuisance.key}'])")
                       .mark_point(size=55, filled=True).encode(
             x, alt.Y("shown:Q", title=f"{objective} ({direction})",
-                     scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
+                     scale=alt.Scale(type="log") if log_y else alt.Scale(type="linear", zero=False)),
             color=alt.Color("point:N", title="grid point"),
             shape=alt.Shape("outcome:N", title=None, legend=_outcome_legend(frame),
                             scale=alt.Scale(domain=["finished", "diverged"], range=["circle", "cross"])),
