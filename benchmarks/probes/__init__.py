@@ -11,6 +11,9 @@ with one BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherw
   engine should run as loops (its fan-in thresholds).
 - ``python -m benchmarks.probes.compile_cost [--repeats 2] [--cached 3]``: what the compiled engine
   costs before its first step, with an empty numba cache and with a warm one.
+- ``python -m benchmarks.probes.warmup_compile [--rounds 3] [--against REV]``: the default studies'
+  first compilation of the compiled engine (``experiments.warmup``) on an empty numba cache, in
+  seconds and CPU seconds, in turns with another revision's.
 - ``python -m benchmarks.probes.optimizer_cost [--rounds 15]``: seconds per epoch of each optimizer
   as a ratio to plain SGD (``benchmarks/test_optimizers.py`` times the same epochs); ``--hook``: what
   the vectorized engine's whole-epoch hook saves over stepping batch by batch.

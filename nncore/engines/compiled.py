@@ -94,16 +94,17 @@ class CompiledEngine(Engine):
         order = NO_ORDER if order is None else order
         data = (net.flat_params(), grads, work.layout, X, Y, order, int(batch_size))
         buffers = (work.outputs, work.logits, work.deltas, work.x_rows, work.y_rows, *self._codes(net))
-        if optimizer.folds_into_gradient:  # lr (/ n) folded into the gradient, as train_step does
-            rules.sgd_epoch(*data, float(optimizer.lr), reduction == "mean", *buffers)
-            return True
         settings = {"lr": optimizer.lr, **optimizer.hyperparameters}
         hyper = np.array([settings.get(name, 0.0) for name in rules.HYPER_NAMES], dtype=np.float64)
         state = [optimizer.state[name] for name in optimizer.state_names]
         first, second = (state + [work.no_state, work.no_state])[:2]
-        optimizer.steps = int(rules.optimizer_epoch(
-            *data, reduction == "mean", *buffers, rules.RULE_CODES[optimizer.kind], hyper, first,
-            second, int(optimizer.steps)))
+        # plain SGD: lr (/ n) folded into the gradient, as train_step does, and no step count
+        folded = optimizer.folds_into_gradient
+        steps = rules.optimizer_epoch(
+            *data, reduction == "mean", *buffers, rules.FOLDED_SGD if folded else rules.RULE_CODES[optimizer.kind],
+            hyper, first, second, int(optimizer.steps))
+        if not folded:
+            optimizer.steps = int(steps)
         return True
 
     def evaluate(self, net, X: np.ndarray, Y: np.ndarray) -> tuple[float, int]:

@@ -20,6 +20,13 @@ Arrays cross the boundary flat, so that one signature serves every depth:
 - ``logits``: at least n * n_outputs entries, the output layer's pre-activation Z;
 - activations and the loss as small integer codes (``ACTIVATION_CODES``, ``LOSS_CODES``).
 
+Helpers with one caller are inlined at numba's level (``inline="always"``), and so is
+``batch_gradients`` into the epoch kernel (``compiled_optimizers.optimizer_epoch``): numba links the code of every function it compiles on
+its own into each caller's and optimizes and translates it to machine code there again, so each
+level of calls adds a pass over all the code below it (``python -m benchmarks.probes.warmup_compile``:
+the default studies' first compilation, docs/measurements.md). Helpers called from several places
+stay functions of their own, compiled once.
+
 ``cache=True``: numba writes the machine code next to this file (``__pycache__``; or under
 ``NUMBA_CACHE_DIR``, or the user's cache folder when this folder is read-only), so each machine
 compiles once and every later process, loky workers included, loads it. The entry points compile
@@ -36,7 +43,7 @@ from .compiled_products import (FAST, column_as_vector, delta_back, forward_prod
 # numba's cache checks only the file of the function it compiled, while the machine code of these
 # kernels holds what they call from compiled_products: this stamp of that file's source (checked by
 # tests/test_nncore_compiled_cache.py) makes a change there change this file, so the cache recompiles.
-DEPENDS_ON = {"compiled_products.py": "23b47e2b23576351"}
+DEPENDS_ON = {"compiled_products.py": "3ea36fc8411a5df4"}
 
 IDENTITY, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 MSE, SSE, CROSS_ENTROPY, BINARY_CROSS_ENTROPY = 0, 1, 2, 3
@@ -72,18 +79,18 @@ def _derivative_from_output(a, code, zero, one):
     return one
 
 
-@njit(cache=True, error_model="numpy")
-def _softmax_rows(a):
-    """a (n, m) <- softmax of each row of a, in place; the row maximum subtracted so exp() never
-    overflows."""
-    n, m = a.shape
+@njit(cache=True, error_model="numpy", inline="always")
+def _softmax_rows(z, a):
+    """a (n, m) <- softmax of each row of z (n, m); a may be z itself. The row maximum is
+    subtracted so exp() never overflows."""
+    n, m = z.shape
     for i in range(n):
-        top = a[i, 0]
+        top = z[i, 0]
         for j in range(1, m):
-            top = max(top, a[i, j])
+            top = max(top, z[i, j])
         total = a.dtype.type(0.0)
         for j in range(m):
-            a[i, j] = np.exp(a[i, j] - top)
+            a[i, j] = np.exp(z[i, j] - top)
             total += a[i, j]
         for j in range(m):
             a[i, j] /= total
@@ -91,8 +98,9 @@ def _softmax_rows(a):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _map_rows(z, a, code, zero, half, one):
-    """a (n, m) <- ``_activate`` of each entry of z (n, m). Inlined where ``code`` is a constant,
-    so that the branch folds away and the innermost loop vectorizes."""
+    """a (n, m) <- ``_activate`` of each entry of z (n, m); a may be z itself. One loop for every
+    code: LLVM's loop unswitching hoists the branch on ``code`` out of it and vectorizes each
+    copy (ReLU's and the identity's), so numba compiles the loop once, not once per code."""
     n, m = z.shape
     for i in range(n):
         for j in range(m):
@@ -103,24 +111,17 @@ def _map_rows(z, a, code, zero, half, one):
 def _forward_activation(z, a, code):
     """a (n, m) <- f(z) for z (n, m), f given by ``code``; a may be z itself."""
     zero, half, one = z.dtype.type(0.0), z.dtype.type(0.5), z.dtype.type(1.0)
-    if code == SOFTMAX:
-        a[:, :] = z
-        _softmax_rows(a)
-    elif code == RELU:  # one call per code, each with its code a constant (see _map_rows)
-        _map_rows(z, a, RELU, zero, half, one)
-    elif code == SIGMOID:
-        _map_rows(z, a, SIGMOID, zero, half, one)
-    elif code == TANH:
-        _map_rows(z, a, TANH, zero, half, one)
-    else:  # identity (a copy when a is not z itself)
-        _map_rows(z, a, IDENTITY, zero, half, one)
+    if code == SOFTMAX:  # read from z, not copied first: a[:, :] = z would link numba's
+        _softmax_rows(z, a)  # formatted shape-mismatch error, string code that took seconds to compile
+    else:
+        _map_rows(z, a, code, zero, half, one)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _pull_rows(a, d, code, zero, one):
     """d (n, m) <- d * f'(z) in place, f' from the activation's output a (n, m) by
-    ``_derivative_from_output`` (ReLU's 0 or 1, as NumPy's ``grad * (a > 0)``); inlined as
-    ``_map_rows`` is."""
+    ``_derivative_from_output`` (ReLU's 0 or 1, as NumPy's ``grad * (a > 0)``); one loop for
+    every code, as ``_map_rows``."""
     n, m = d.shape
     for i in range(n):
         for j in range(m):
@@ -139,15 +140,11 @@ def _activation_backward(a, d, code):
                 inner += d[i, j] * a[i, j]
             for j in range(m):
                 d[i, j] = (d[i, j] - inner) * a[i, j]
-    elif code == RELU:
-        _pull_rows(a, d, RELU, zero, one)
-    elif code == SIGMOID:
-        _pull_rows(a, d, SIGMOID, zero, one)
-    elif code == TANH:
-        _pull_rows(a, d, TANH, zero, one)
+    elif code != IDENTITY:  # the identity's f' is 1: nothing to do
+        _pull_rows(a, d, code, zero, one)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _output_delta(a, y, d, output_code, loss_code, scale):
     """d (n, out) <- scale * dL_i/dz per sample row, for a = output(z) and targets y (n, out)."""
     n, m = a.shape
@@ -206,7 +203,7 @@ def _fused(sizes, hidden_code):
     return sizes.shape[0] == 3 and sizes[0] <= 2 and sizes[2] == 1 and hidden_code != SOFTMAX
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _forward(params, layout, X, outputs, logits, hidden_code, output_code, keep_hidden):
     """The forward pass over the rows of X (n, in): every layer's activations into its block of
     ``outputs``; returns (z, a), the output layer's pre-activation and activation (n, out), views
@@ -236,7 +233,7 @@ def _forward(params, layout, X, outputs, logits, hidden_code, output_code, keep_
     return z, a
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
                     hidden_code, output_code, loss_code, scale, compute_loss):
     """Overwrite ``grads`` with scale * sum_i dL_i/dparams over the rows of X (n, in), Y (n, out).
@@ -249,7 +246,7 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     n = X.shape[0]
     sizes, param_at, unit_at = layout[0], layout[1], layout[2]
     last = sizes.shape[0] - 2
-    z, a = _forward(params, layout, X, outputs, logits, hidden_code, output_code, True)
+    z, a = _forward(params, layout, X, outputs, logits, hidden_code, output_code, n >= 0)  # True
     loss_sum = _summed_loss(a, z, Y, loss_code) if compute_loss else X.dtype.type(0.0)
 
     # Backward: every gradient is linear in the output delta, so the scale is applied once there.
@@ -265,7 +262,7 @@ def batch_gradients(params, grads, layout, X, Y, outputs, logits, deltas,
     return loss_sum
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _correct(a, y):
     """How many rows of a (n, out) name the class of the same row of y: a single output above
     0.5 as y's is, or else the row's first largest entry where y's is, as ``nncore.train``
@@ -293,16 +290,20 @@ def evaluate(params, layout, X, Y, chunk, outputs, logits, hidden_code, output_c
     Y (n, out), forward only, ``chunk`` rows at a time through buffers sized for ``chunk`` rows."""
     n = X.shape[0]
     total, correct = 0.0, 0
+    # False, known only at run time: with a constant, numba would compile _forward a second time
+    # for it (a literal argument is a type of its own), beside batch_gradients' run-time True.
+    keep_hidden = n < 0
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        z, a = _forward(params, layout, X[start:stop], outputs, logits, hidden_code, output_code, False)
+        z, a = _forward(params, layout, X[start:stop], outputs, logits, hidden_code, output_code,
+                        keep_hidden)
         total += np.float64(_summed_loss(a, z, Y[start:stop], loss_code))
         if classify:
             correct += _correct(a, Y[start:stop])
     return total, correct
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _forward_layers(params, layout, X, outputs, z, hidden_code, output_code):
     """Each layer's activations into its block of ``outputs``, the output layer's pre-activation
     into z (n, n_outputs)."""
@@ -347,7 +348,7 @@ def _forward_small_in_one_out(X, W1, b1, W2, b2, hidden, z, hidden_code):
         z[i, 0] = total + b2[0]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _backward_layers(params, grads, layout, X, outputs, deltas, d, hidden_code):
     """grads <- the gradient of every layer from the output delta d (n, n_outputs), layer by
     layer from the last: dW and db, then the delta sent back through W and f'."""

@@ -1,9 +1,9 @@
 """numba kernels of the ``compiled`` engine's whole epochs with any update rule of ``nncore.optimizers``.
 
-``sgd_epoch`` runs an epoch of plain SGD in one call, the step size folded into the gradient as
-``nncore.train_step`` folds it; ``optimizer_epoch`` runs every step of an epoch in one call: the batch's gradient
+``optimizer_epoch`` runs every step of an epoch in one call: the batch's gradient
 (``compiled_kernels.batch_gradients``), then the rule's update, element by element in one fused
-loop, where ``nncore.optimizers`` makes four to six NumPy passes. Each update is the formula in the
+loop, where ``nncore.optimizers`` makes four to six NumPy passes; plain SGD (``FOLDED_SGD``) has
+its step size folded into the gradient as ``nncore.train_step`` folds it. Each update is the formula in the
 docstring of its class there, in the same order of operations, so trajectories agree with it to
 rounding (``tests/test_nncore_compiled.py``). Rules and their hyperparameters arrive as a code
 (``RULE_CODES``) and a float64 vector ``hyper`` laid out as ``HYPER_NAMES`` (hyperparameters a
@@ -40,9 +40,10 @@ from .compiled_kernels import batch_gradients
 
 # numba's cache checks only this file; batch_gradients' machine code comes from compiled_kernels:
 # its stamp here (tests/test_nncore_compiled_cache.py) makes a change there recompile this file's too.
-DEPENDS_ON = {"compiled_kernels.py": "d3d6f3d6ea506756"}
+DEPENDS_ON = {"compiled_kernels.py": "9bb707d33166242c"}
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW = range(7)
+FOLDED_SGD = -1  # plain SGD with lr folded into the gradient, as ``nncore.train_step`` makes it
 RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adagrad": ADAGRAD,
               "rmsprop": RMSPROP, "adam": ADAM, "adamw": ADAMW}
 HYPER_NAMES = ("lr", "weight_decay", "momentum", "alpha", "beta1", "beta2", "eps")
@@ -50,7 +51,7 @@ HYPER_NAMES = ("lr", "weight_decay", "momentum", "alpha", "beta1", "beta2", "eps
 SMALLEST_NORMAL_64, SMALLEST_NORMAL_32 = float(np.finfo(np.float64).tiny), float(np.finfo(np.float32).tiny)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _decay_into_gradient(p, g, weight_decay):
     """g += weight_decay * p (coupled L2), skipped at 0 as in ``nncore.optimizers``."""
     if weight_decay != 0:
@@ -58,14 +59,14 @@ def _decay_into_gradient(p, g, weight_decay):
             g[k] += p[k] * weight_decay
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _adam_constants(beta1, beta2, eps, lr, steps):
     """(eps / root, step size) of ``Adam._constants`` at step ``steps``, in float64."""
     root = math.sqrt((1.0 - beta2) / (1.0 - beta2 ** float(steps)))
     return eps / root, lr * (1.0 - beta1) / ((1.0 - beta1 ** float(steps)) * root)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _flushed(value, floor):
     """``value``, or exactly +0 when |value| < ``floor`` (a subnormal at the smallest normal); NaN
     is kept."""
@@ -74,7 +75,7 @@ def _flushed(value, floor):
     return value
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _flush_floor(p, eps):
     """The smallest normal of p's dtype when ``eps`` is large enough that a subnormal moment
     cannot change a step (sqrt of it below half an ulp of eps), else 0: nothing flushed."""
@@ -83,7 +84,7 @@ def _flush_floor(p, eps):
     return SMALLEST_NORMAL_32 if math.sqrt(SMALLEST_NORMAL_32) * 2.0 ** 25 < eps else 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def apply_rule(rule, p, g, first, second, hyper, steps):
     """One update of p (P,) in place from the gradient g (P,) (overwritten), by rule ``rule`` at
     step number ``steps`` (1-based); ``first``/``second`` are the rule's state vectors (P,), their
@@ -123,7 +124,7 @@ def apply_rule(rule, p, g, first, second, hyper, steps):
             p[k] -= first[k] / (np.sqrt(second[k]) + eps_scaled) * step_size
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def batch_rows(X, Y, order, start, stop, x_rows, y_rows):
     """The batch of rows start:stop: of X and Y themselves when ``order`` is empty, else their
     rows order[start:stop] gathered into the first stop - start rows of x_rows and y_rows
@@ -141,40 +142,45 @@ def batch_rows(X, Y, order, start, stop, x_rows, y_rows):
 
 
 @njit(cache=True, error_model="numpy")
-def sgd_epoch(params, grads, layout, X, Y, order, batch_size, lr, mean, outputs, logits, deltas,
-              x_rows, y_rows, hidden_code, output_code, loss_code):
-    """One epoch of plain SGD over the batches of X (n, in), Y (n, out) in ``order`` (consecutive
-    rows when it is empty; see ``batch_rows``), in place.
-
-    Each step is ``nncore.train_step``'s for plain SGD: grads <- step * summed gradient with
-    step = lr / rows (``mean``) or lr, then params -= grads; the last batch may be smaller.
-    """
-    n = X.shape[0]
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        step = lr / (stop - start) if mean else lr
-        x, y = batch_rows(X, Y, order, start, stop, x_rows, y_rows)
-        batch_gradients(params, grads, layout, x, y, outputs, logits, deltas, hidden_code,
-                        output_code, loss_code, step, False)
-        for k in range(params.shape[0]):
-            params[k] -= grads[k]
-
-
-@njit(cache=True, error_model="numpy")
 def optimizer_epoch(params, grads, layout, X, Y, order, batch_size, mean, outputs, logits, deltas,
                     x_rows, y_rows, hidden_code, output_code, loss_code, rule, hyper, first, second,
                     steps):
     """One epoch over the batches of X (n, in), Y (n, out) in ``order`` (consecutive rows when it
-    is empty; ``compiled_kernels.batch_rows``), in place: per batch the batch-mean (``mean``) or
-    summed gradient into ``grads``, then ``apply_rule``. ``steps`` is the optimizer's step count
-    before the epoch; returns it after."""
+    is empty; ``batch_rows``), in place, by rule ``rule``; ``steps`` is the optimizer's step count
+    before the epoch; returns it after.
+
+    ``FOLDED_SGD`` makes ``nncore.train_step``'s steps of plain SGD: grads <- step * summed
+    gradient with step = lr / rows (``mean``) or lr (lr = ``hyper[0]``), then params -= grads; the
+    last batch may be smaller. Any other rule takes the batch-mean (``mean``) or summed gradient
+    into ``grads``, then ``apply_rule``. One kernel for both, so that numba compiles (and a new
+    machine waits for) one whole epoch, not two.
+    """
     n = X.shape[0]
+    folded = rule == FOLDED_SGD
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        scale = 1.0 / (stop - start) if mean else 1.0
+        step = hyper[0] if folded else 1.0  # lr folded into the gradient, or the rule's own step
+        scale = step / (stop - start) if mean else step
         x, y = batch_rows(X, Y, order, start, stop, x_rows, y_rows)
         batch_gradients(params, grads, layout, x, y, outputs, logits, deltas, hidden_code,
                         output_code, loss_code, scale, False)
         steps += 1
-        apply_rule(rule, params, grads, first, second, hyper, steps)
+        if folded:
+            for k in range(params.shape[0]):
+                params[k] -= grads[k]
+        else:
+            apply_rule(rule, params, grads, first, second, hyper, steps)
     return steps
+
+
+@njit(cache=True, error_model="numpy")
+def sgd_epoch(params, grads, layout, X, Y, order, batch_size, lr, mean, outputs, logits, deltas,
+              x_rows, y_rows, hidden_code, output_code, loss_code):
+    """One epoch of plain SGD, as ``optimizer_epoch`` makes it with ``FOLDED_SGD`` at step size
+    ``lr``. The engine calls ``optimizer_epoch`` itself; this signature is kept for the probes
+    that time the plain-SGD epoch by name (compiled only when one calls it)."""
+    hyper = np.zeros(len(HYPER_NAMES))
+    hyper[0] = lr
+    optimizer_epoch(params, grads, layout, X, Y, order, batch_size, mean, outputs, logits, deltas,
+                    x_rows, y_rows, hidden_code, output_code, loss_code, FOLDED_SGD, hyper,
+                    params[:0], params[:0], 0)

@@ -16,7 +16,8 @@ almost everywhere; what wins is a loop written for the shape:
 - a fan-out of 1 (a single output, up to ``LOOP_ROWS`` multiply-adds): a dot product per sample,
   a weighted sum of rows and an outer product.
 Each product runs the variant its ``*_path`` function names for the shape, so the benchmark that
-sets the thresholds times every variant and prints the one taken.
+sets the thresholds times every variant and prints the one taken. Variants and path rules are
+inlined into their product at numba's level (``inline="always"``; why: ``compiled_kernels``).
 
 ``fastmath`` is limited to reassociation and fused multiply-add (``FAST``): reordering a sum of a few
 hundred terms moves its last bits (the engines agree to 1e-10), while NaN and infinity keep their
@@ -83,7 +84,7 @@ def column_as_vector(matrix):
     return _c_view(matrix, (matrix.shape[0],))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _product_path(n, k, m, fan_in_loops_up_to):
     """Loops over a fan-in k up to ``fan_in_loops_up_to`` (or a single row), loops for one output
     column of small products, else BLAS: the rule both products follow, with their own limits."""
@@ -94,19 +95,19 @@ def _product_path(n, k, m, fan_in_loops_up_to):
     return BLAS
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def forward_path(n, k, m):
     """The variant of ``forward_product`` for A (n, k), W (k, m)."""
     return _product_path(n, k, m, FORWARD_FAN_IN)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def weight_path(n, k, m):
     """The variant of ``weight_gradient`` for A (n, k), D (n, m)."""
     return _product_path(n, k, m, WEIGHT_FAN_IN)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def delta_path(n, k, m):
     """The variant of ``delta_back`` for D (n, m), W (k, m)."""
     return ONE_OUTPUT_LOOPS if m == 1 else BLAS
@@ -124,7 +125,7 @@ def forward_product(A, W, b, out):
         forward_blas(A, W, b, out)
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def forward_fan_in_loops(A, W, b, out):
     """``forward_product`` as passes over each row of out: b and two rows of W in the first,
     the rows of W past the second in a pass each (``_add_rows_of_w``)."""
@@ -144,7 +145,7 @@ def forward_fan_in_loops(A, W, b, out):
         _add_rows_of_w(A, W, out)
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def _add_rows_of_w(A, W, out):
     """out (n, m) += A[:, 2:] @ W[2:], a pass over each row of out per row of W."""
     n, k = A.shape
@@ -157,7 +158,7 @@ def _add_rows_of_w(A, W, out):
                 row[j] += a * w[j]
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def forward_one_output_loops(A, W, b, out):
     """``forward_product`` for m == 1: a dot product per sample."""
     n, k = A.shape
@@ -170,7 +171,7 @@ def forward_one_output_loops(A, W, b, out):
         out[i, 0] = total + b[0]
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def forward_blas(A, W, b, out):
     """``forward_product`` as one ``np.dot`` into out and a pass adding b to each row."""
     n, m = out.shape
@@ -193,7 +194,7 @@ def weight_gradient(A, D, dW, db):
         weight_blas(A, D, dW, db)
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def weight_fan_in_loops(A, D, dW, db):
     """``weight_gradient`` as passes over the rows of D, one per row of dW and one for db: each
     pass accumulates into one contiguous row, which LLVM vectorizes with one alias check."""
@@ -216,7 +217,7 @@ def weight_fan_in_loops(A, D, dW, db):
                 g[j] += a * d[j]
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def weight_one_output_loops(A, D, dW, db):
     """``weight_gradient`` for m == 1: dW[:, 0] = sum_i D[i, 0] A[i], the rows of A weighted."""
     n, k = A.shape
@@ -233,7 +234,7 @@ def weight_one_output_loops(A, D, dW, db):
     db[0] = total
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def weight_blas(A, D, dW, db):
     """``weight_gradient`` as one ``np.dot`` into dW and a pass summing the rows of D into db."""
     n, m = D.shape
@@ -255,7 +256,7 @@ def delta_back(D, W, out):
         delta_blas(D, W, out)
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def delta_one_output_loops(D, W, out):
     """``delta_back`` for m == 1: an outer product, out[i] = D[i, 0] W[:, 0]."""
     n = D.shape[0]
@@ -267,7 +268,7 @@ def delta_one_output_loops(D, W, out):
             row[p] = d * w[p]
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True, fastmath=FAST, inline="always")
 def delta_blas(D, W, out):
     """``delta_back`` as one ``np.dot``."""
     np.dot(D, W.T, out)
