@@ -2,9 +2,10 @@
 
 numba compiles a kernel at its first call and caches the machine code on disk (``cache=True``,
 nncore/engines/compiled_kernels.py). On a machine with an empty cache, workers that start at
-once would each compile the same kernels (tens of seconds of CPU each); compiled here first, the
-workers load them from the cache (a fraction of a second). With a warm cache this costs numba's
-set-up and one tiny epoch per kind of network, about a second.
+once would each compile the same kernels (about 9 s of CPU for the default studies' on the 2-core
+Intel host: ``python -m benchmarks.probes.warmup_compile``); compiled here first, the workers load
+them from the cache (a fraction of a second). With a warm cache this costs numba's set-up and one
+tiny epoch per kind of network, about a second.
 """
 from __future__ import annotations
 
