@@ -22,16 +22,20 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 install: $(STAMP)
 
 # Reinstall whenever pyproject.toml changes; the stamps make repeated calls free.
-# pip byte-compiles what it installs one file at a time; compileall does the same on every core.
+# The core is installed without byte-compiling it (pip compiles every file of every package, one
+# at a time: about half of a new venv's install): Python compiles what a process imports, once,
+# and keeps it. The whole install compiles everything, on every core, for the test suite's many
+# processes (some environments set PYTHONDONTWRITEBYTECODE, which would make each of them compile
+# its imports again).
 $(CORE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-compile -e .
-	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $(CORE_STAMP)
 
 $(STAMP): $(CORE_STAMP)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,dask,compiled,torch,jax]'
+	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $(STAMP)
 
 # Everything, slow tests included (what CI runs).

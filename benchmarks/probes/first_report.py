@@ -36,8 +36,10 @@ TIMELINE = ("running ", "done in ", "stage 2", "resolve:", "report written")
 def timed_lines(command: list[str], cwd: Path) -> tuple[float, list[tuple[float, str]], int]:
     """Run ``command``; (wall seconds, [(seconds since start, line)] of stdout and stderr, status)."""
     started = time.perf_counter()
-    # A new user's caches: an empty one beside the clone (pip's, the report's script bundle).
+    # A new user's caches: an empty one beside the clone (pip's, the report's script bundle); and
+    # a user's shell, which lets Python keep the byte code it compiles (some sandboxes forbid it).
     environment = {**os.environ, "PYTHONPATH": "", "XDG_CACHE_HOME": str(cwd.parent / "cache")}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, bufsize=1, env=environment)
     lines = [(time.perf_counter() - started, line.rstrip("\n")) for line in process.stdout]
