@@ -19,11 +19,17 @@ if TYPE_CHECKING:
     from .progress import Stored
     from .study import Study
 
-# Seconds per unit, measured on the 2-core development machine with one BLAS thread; only the
-# ranking matters (longest runs first) and the order of magnitude (``plan``'s estimate).
-STEP_LAYER_S = {"vectorized": 10e-6, "compiled": 1.5e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
+# Seconds per unit, measured on the 2-core development machine with one BLAS thread, two runs at
+# a time (the compiled engine's and the evaluation's refitted to the default sweep's runs on
+# 2026-12-06: the estimates were 3-6x high); the ranking matters (longest runs first), and the
+# order of magnitude (``plan``'s and ``list``'s estimates, the scorecard's "how to fill this row").
+STEP_LAYER_S = {"vectorized": 10e-6, "compiled": 0.7e-6, "loop": 0.0, "scalar": 0.0, "numerical": 6e-6}
 SAMPLE_LAYER_S = {"vectorized": 0.0, "compiled": 0.0, "loop": 13e-6, "scalar": 1e-5, "numerical": 0.0}
-FLOP_S = {"vectorized": 1 / 4e9, "compiled": 1 / 4e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 4e9}
+FLOP_S = {"vectorized": 1 / 4e9, "compiled": 1 / 12e9, "loop": 1 / 1e9, "scalar": 6.5e-8, "numerical": 1 / 4e9}
+# Evaluating after an epoch (forward only): the compiled engine in its own kernel, every other
+# engine through nncore.evaluation's NumPy chunks. Fitted to the default sweep's runs (2026-12-06).
+EVALUATE_FLOP_S = {"compiled": 1 / 12e9}
+NUMPY_EVALUATE_FLOP_S = 1 / 4e9
 # An engine registered after these measurements is costed like this one until it is measured:
 # ``plan`` scales every estimate by the study's stored wall times, and dispatch needs only a rank.
 NEUTRAL_ENGINE = "vectorized"
@@ -40,7 +46,7 @@ def estimate_seconds(config: dict) -> float:
     _, _, n_train = dataset_shape(config["dataset"], config["dataset_options"])
     forward_flops = 2.0 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     if config["task"] == "gradcheck":
-        seconds_per_pass = forward_flops * config["batch_size"] / 1.5e9 + n_layers * 5e-6
+        seconds_per_pass = forward_flops * config["batch_size"] * NUMPY_EVALUATE_FLOP_S + n_layers * 5e-6
         return 0.05 + 2 * parameter_count(sizes) * seconds_per_pass  # two passes per parameter
     engine = config["engine"]
     steps = -(-n_train // config["batch_size"])
@@ -48,7 +54,8 @@ def estimate_seconds(config: dict) -> float:
                    + n_train * n_layers * _per_engine(SAMPLE_LAYER_S, engine)
                    + training_flops(sizes, n_train) * _per_engine(FLOP_S, engine))
     n_val = nndata.validation_samples(config["dataset"], config["dataset_options"], n_train)
-    evaluate_epoch = forward_flops * (n_train + n_val) / 1.5e9 + 1e-4
+    evaluate_epoch = (forward_flops * (n_train + n_val) * EVALUATE_FLOP_S.get(engine, NUMPY_EVALUATE_FLOP_S)
+                      + 2e-5)
     inspections = len(config["snapshot_epochs"]) + len(config.get("activation_stats_epochs", ()))
     snapshots = inspections * forward_flops * n_train / 1.5e9
     evaluations = -(-config["epochs"] // config.get("evaluate_every", 1)) + 1  # epoch 0 too

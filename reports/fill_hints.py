@@ -1,7 +1,7 @@
 """How to fill a scorecard row that has no data: the command that produces its study's results and
 its estimated time, from the cost model (``experiments.cost_model``), calibrated by what is stored.
 
-A claim whose study has no results reads "no results: `nnstudy sweep init` (~3.6 min)" in its
+A claim whose study has no results reads "no results: `nnstudy sweep init` (~2.4 min)" in its
 "ours" cell instead of a bare dash; a claim whose study has results but not the metric it needs
 keeps the judge's own words.
 """
