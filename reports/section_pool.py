@@ -10,9 +10,10 @@ figure files are those of a build in one process (tested).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
+
+from experiments.backends import default_workers
 
 from .data import Messages, StudyResults
 from .figure_cache import FigureCache, study_stamp
@@ -20,9 +21,8 @@ from .sections import Section, SectionBuilder
 
 
 def default_jobs(n_studies: int) -> int:
-    """One worker per core the process may use, never more than there are studies."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, n_studies))
+    """One worker per core the process may use (as a sweep has), never more than there are studies."""
+    return max(1, min(default_workers(), n_studies))
 
 
 def _in_worker(build_one: Callable, study: StudyResults, out: Path, specials: list,
@@ -33,7 +33,7 @@ def _in_worker(build_one: Callable, study: StudyResults, out: Path, specials: li
     builder = build_one(study, out, messages, specials, cache)
     stamps = {name: entry for name, entry in cache.stamps.items() if before.get(name) is not entry} \
         if cache is not None else {}
-    return builder.section, builder.provenance, messages, stamps, cache.copied if cache else 0
+    return builder.section, builder.provenance, messages, stamps, cache.copied if cache is not None else 0
 
 
 def build_sections(build_one: Callable[..., SectionBuilder], studies: list[StudyResults],
