@@ -46,16 +46,14 @@ WORKER = """
 import json, sys
 import numpy as np
 import nncore
-from experiments.warmup import kernel_configs, tiny_data, warm_compiled
-from experiments.run import build_network
+from experiments.warmup import warm_compiled
+from experiments.run import train_run
 jobs = json.loads(sys.argv[1])
 if sys.argv[2] == "warm":
     warm_compiled(jobs)
-else:  # as a worker: train each network, then count the kernels numba had to compile
-    for config in kernel_configs(jobs):
-        X, Y = tiny_data(config["layer_sizes"], config["output"], rows=10)
-        nncore.train(build_network(config), X, Y, epochs=1, batch_size=5, lr=config["lr"],
-                     engine="compiled", reduction=config["reduction"], optimizer=config["optimizer"])
+else:  # as a worker: each run as the sweep runs it, then count the kernels numba had to compile
+    for job in jobs:
+        train_run(job["config"], False)
     from nncore.engines import compiled_kernels, compiled_optimizers
     kernels = [f for m in (compiled_kernels, compiled_optimizers) for f in vars(m).values() if hasattr(f, "stats")]
     print(json.dumps({"misses": sum(sum(f.stats.cache_misses.values()) for f in kernels),
@@ -65,7 +63,8 @@ else:  # as a worker: train each network, then count the kernels numba had to co
 
 @pytest.mark.slow
 def test_after_the_warm_up_a_worker_compiles_nothing(tmp_path):
-    jobs = jobs_of("width")[:1]
+    # a run of each kind the default studies have: data of the sweep's own types (read-only)
+    jobs = [jobs_of(name, quick=True)[0] for name in ("width", "mnist1d", "final")]
     environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache"),
                    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 

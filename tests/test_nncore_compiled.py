@@ -218,3 +218,23 @@ def test_a_new_process_loads_the_compiled_code_from_the_cache(tmp_path):
     run_python(FIRST_CALLS, NUMBA_CACHE_DIR=str(tmp_path))  # compiles and writes the cache
     hits, misses = map(int, run_python(FIRST_CALLS, NUMBA_CACHE_DIR=str(tmp_path)).stdout.split())
     assert (hits, misses) == (2, 0)  # two entry points, float64 only: nothing compiled
+
+
+def test_writable_and_read_only_data_call_the_same_compiled_kernels():
+    """numba compiles a kernel once per kind of array; a study's data are read-only, labels become
+    a writable one-hot matrix: the engine hands its kernels one kind, so each is compiled once."""
+    from nncore.engines import compiled_kernels, compiled_optimizers
+
+    def signatures():
+        return {name: len(kernel.signatures) for module in (compiled_kernels, compiled_optimizers)
+                for name, kernel in vars(module).items() if hasattr(kernel, "signatures")}
+
+    net, X, Y = problem("relu", "softmax", "cross_entropy", sizes=(3, 6, 3))
+    train = dict(epochs=1, batch_size=3, lr=0.1, engine="compiled", optimizer="adam")
+    nncore.train(net, X, Y, **train)  # labels: a fresh one-hot matrix, writable
+    before = signatures()
+    X.setflags(write=False)
+    Y_one_hot = np.eye(3)[Y]
+    Y_one_hot.setflags(write=False)
+    nncore.train(net, X, Y_one_hot, validation=(X, Y), **train)
+    assert signatures() == before

@@ -51,6 +51,19 @@ class _Workspace:
 NO_ORDER = np.empty(0, dtype=np.int64)  # the kernels' "consecutive rows"
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` itself if read-only, else a read-only view of it (no copy).
+
+    numba compiles a kernel once per kind of array it meets, and writable and read-only arrays are
+    two kinds: data sets passed as they come (a study's are read-only, a one-hot matrix made from
+    labels is not) compiled the epoch and evaluation kernels up to three times, 5-10 s each."""
+    if not array.flags.writeable:
+        return array
+    view = array.view()
+    view.setflags(write=False)
+    return view
+
+
 class CompiledEngine(Engine):
     name = "compiled"
 
@@ -92,7 +105,7 @@ class CompiledEngine(Engine):
             return False
         work = self.workspaces.for_batch(net, min(batch_size, X.shape[0]))
         order = NO_ORDER if order is None else order
-        data = (net.flat_params(), grads, work.layout, X, Y, order, int(batch_size))
+        data = (net.flat_params(), grads, work.layout, read_only(X), read_only(Y), order, int(batch_size))
         buffers = (work.outputs, work.logits, work.deltas, work.x_rows, work.y_rows, *self._codes(net))
         settings = {"lr": optimizer.lr, **optimizer.hyperparameters}
         hyper = np.array([settings.get(name, 0.0) for name in rules.HYPER_NAMES], dtype=np.float64)
@@ -114,6 +127,6 @@ class CompiledEngine(Engine):
 
         rows = chunk_rows(net.layer_sizes, X.shape[0])
         work = self.workspaces.for_batch(net, rows)
-        total, correct = self.kernels.evaluate(net.flat_params(), work.layout, X, Y, rows, work.outputs,
-                                               work.logits, *self._codes(net), net.is_classifier)
+        total, correct = self.kernels.evaluate(net.flat_params(), work.layout, read_only(X), read_only(Y), rows,
+                                               work.outputs, work.logits, *self._codes(net), net.is_classifier)
         return float(total), int(correct)
