@@ -118,8 +118,8 @@ def execute_batches(batches: list[tuple[list[dict], str, int]], results: str | P
     bar = _progress(total, quiet)
     try:
         for jobs, backend, n_workers in batches:
-            if backend != "serial":  # compiled once here, not once per worker (experiments.warmup)
-                outcome.warm_s += warm_compiled(jobs)
+            if backend != "serial":  # compiled once, not once per worker (experiments.warmup)
+                outcome.warm_s += warm_compiled(jobs, n_workers if backend == "loky" else 1)
             for result in run_jobs(_longest_first(jobs), backend, n_workers, scheduler):
                 writer.add(result)
                 row = result["runs"]

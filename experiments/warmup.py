@@ -1,20 +1,22 @@
-"""The compiled engine's kernels made once, in the sweep's own process, before workers start.
+"""The compiled engine's kernels made once per sweep, before its runs start.
 
 numba compiles a kernel at its first call and caches the machine code on disk (``cache=True``,
 nncore/engines/compiled_kernels.py). On a machine with an empty cache, workers that start at
-once would each compile the same kernels (about 9 s of CPU for the default studies' on the 2-core
-Intel host: ``python -m benchmarks.probes.warmup_compile``); compiled here first, the workers load
-them from the cache (a fraction of a second). With a warm cache this costs numba's set-up and one
-tiny epoch per kind of network, about a second.
+once would each compile the same kernels; made here first, the runs load them from the cache (a
+fraction of a second). The engine's two entry points, the epoch and the evaluation, are compiled
+at once, one per process of the sweep's own pool (``python -m benchmarks.probes.warmup_compile``
+times it). With a warm cache this costs numba's set-up and one tiny call per kind of network.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
 import numpy as np
 
-import nncore
+from nncore.engines import get_engine, zero_gradients
+from nncore.optimizers import make_optimizer
 
 from .run import build_network, dataset
 
@@ -44,14 +46,44 @@ def first_rows(config: dict, rows: int = 4) -> tuple[np.ndarray, np.ndarray, tup
     return X[:rows], Y[:rows], (None if X_val is None else (X_val[:rows], Y_val[:rows]))
 
 
-def warm_compiled(jobs: list[dict]) -> float:
-    """Train one tiny epoch of each kind of compiled network among ``jobs`` here; the seconds it took."""
-    started = time.perf_counter()
-    for config in kernel_configs(jobs):
+def warm_part(configs: list[dict], part: str) -> None:
+    """Make the kernels of one entry point (``PARTS``) of the compiled engine for each of
+    ``configs``, calling it as ``nncore.train`` does on a few of the run's own rows."""
+    engine = get_engine("compiled")
+    for config in configs:
         net = build_network(config)
         X, Y, validation = first_rows(config)
+        X, Y = net.check_data(X, Y)
         with np.errstate(all="ignore"):
-            nncore.train(net, X, Y, epochs=1, batch_size=2, lr=config["lr"], schedule=config["schedule"],
-                         engine="compiled", reduction=config["reduction"], optimizer=config["optimizer"],
-                         validation=validation)
+            if part == "evaluate":
+                for data in [(X, Y)] + ([net.check_data(*validation)] if validation else []):
+                    engine.evaluate(net, *data)
+            else:
+                optimizer = make_optimizer(config["optimizer"], net.flat_params(), config["lr"])
+                order = np.random.default_rng(0).permutation(len(X))
+                engine.train_epoch(net, X, Y, 2, optimizer, config["reduction"], zero_gradients(net), order)
+
+
+# The engine's two entry points, compiled independently of each other: the epoch (optimizer_epoch,
+# ~9 s on an empty cache) and the evaluation (~6 s), at once on two cores.
+PARTS = ("train_epoch", "evaluate")
+
+
+def warm_compiled(jobs: list[dict], workers: int = 1) -> float:
+    """Make the compiled kernels that ``jobs`` will call, here (``workers`` 1) or one part per
+    process of the loky pool that the sweep's runs then use; the seconds it took. A worker that
+    dies here only leaves its kernels to be made by the runs themselves."""
+    started = time.perf_counter()
+    configs = kernel_configs(jobs)
+    if configs and workers > 1:
+        from joblib import Parallel, delayed
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+        from .backends import loky_pool
+
+        with loky_pool(workers), contextlib.suppress(TerminatedWorkerError):
+            Parallel()(delayed(warm_part)(configs, part) for part in PARTS)
+    elif configs:
+        for part in PARTS:
+            warm_part(configs, part)
     return time.perf_counter() - started

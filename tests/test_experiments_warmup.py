@@ -35,11 +35,11 @@ def test_one_configuration_per_kind_of_compiled_network():
 def test_a_parallel_sweep_warms_before_dispatch_and_a_serial_one_does_not(monkeypatch, tmp_path, backend,
                                                                          workers, warmed):
     calls = []
-    monkeypatch.setattr(sweep, "warm_compiled", lambda jobs: calls.append(len(jobs)) or 0.0)
+    monkeypatch.setattr(sweep, "warm_compiled", lambda jobs, workers: calls.append((len(jobs), workers)) or 0.0)
     monkeypatch.setattr("experiments.backends.run_jobs", lambda jobs, *args: iter(()))
     jobs = jobs_of("width", backend, workers, quick=True)
     sweep.execute_batches([(jobs, backend, workers)], tmp_path / "results", quiet=True)
-    assert calls == ([len(jobs)] if warmed else [])
+    assert calls == ([(len(jobs), workers)] if warmed else [])
 
 
 WORKER = """
@@ -50,7 +50,7 @@ from experiments.warmup import warm_compiled
 from experiments.run import train_run
 jobs = json.loads(sys.argv[1])
 if sys.argv[2] == "warm":
-    warm_compiled(jobs)
+    warm_compiled(jobs, int(sys.argv[3]))
 else:  # as a worker: each run as the sweep runs it, then count the kernels numba had to compile
     for job in jobs:
         train_run(job["config"], False)
@@ -62,14 +62,16 @@ else:  # as a worker: each run as the sweep runs it, then count the kernels numb
 
 
 @pytest.mark.slow
-def test_after_the_warm_up_a_worker_compiles_nothing(tmp_path):
+@pytest.mark.parametrize("warm_workers", [1, 2])  # in this process (Dask), or in the loky pool
+def test_after_the_warm_up_a_worker_compiles_nothing(tmp_path, warm_workers):
     # a run of each kind the default studies have: data of the sweep's own types (read-only)
     jobs = [jobs_of(name, quick=True)[0] for name in ("width", "mnist1d", "final")]
     environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache"),
                    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
     def run(role: str) -> str:
-        return subprocess.run([sys.executable, "-c", textwrap.dedent(WORKER), json.dumps(jobs), role],
+        return subprocess.run([sys.executable, "-c", textwrap.dedent(WORKER), json.dumps(jobs), role,
+                               str(warm_workers)],
                               env=environment, capture_output=True, text=True, check=True, timeout=600).stdout
 
     cold_worker = json.loads(run("worker"))  # an empty cache: the worker compiles (shows the test can fail)

@@ -5,9 +5,9 @@ default studies (``experiments.warmup.warm_compiled`` over their jobs) with an e
 
 Each measurement is a fresh Python process with a fresh, empty ``NUMBA_CACHE_DIR``, so every kernel
 the default studies call is compiled, as on a new clone's first ``make report``. Printed per process:
-the seconds of ``warm_compiled`` (what the sweep reports as its warm-up), the CPU seconds it took
-(numba compiles on one thread: on a busy machine a steadier figure than the wall clock) and the
-seconds of the imports before it. With ``--against REV``, that revision's tree (``git archive``; or
+the seconds of ``warm_compiled`` (what the sweep reports as its warm-up, in its pool of one process
+per core), the CPU seconds the probe's own process took (all of it where a revision warmed up in
+one process) and the seconds of the imports before it. With ``--against REV``, that revision's tree (``git archive``; or
 a folder holding another checkout) takes turns with the working tree's, each on its own cache, the
 order swapped every round, so that a busy spell of this shared machine hits both sides alike; the
 last lines give each side's medians and the median ratios of the rounds.
@@ -34,7 +34,11 @@ PROBE = """if True:
     from experiments.warmup import kernel_configs, warm_compiled
     jobs = [job for study in catalog.default_studies() for job in sweep._jobs(study, study.runs, "loky", 2)]
     imported, cpu = time.perf_counter(), time.process_time()
-    warm_s = warm_compiled(jobs)
+    try:  # as the sweep warms up: in its pool, one process per core
+        from experiments.backends import default_workers
+        warm_s = warm_compiled(jobs, default_workers())
+    except TypeError:  # a revision that warmed up in the sweep's own process only
+        warm_s = warm_compiled(jobs)
     print(json.dumps({"import_s": imported - started, "warm_s": warm_s, "warm_cpu_s": time.process_time() - cpu,
                       "kernels": len(kernel_configs(jobs))}))
 """
