@@ -197,7 +197,7 @@ def test_cli_refuses_an_unknown_study_name_with_exit_2(tmp_path, capsys):
 
 def test_shipped_studies_expand_to_the_documented_grids():
     counts = {study.name: len(study.runs) for study in catalog.default_studies()}
-    assert counts == {"classics": 40, "depth": 20, "engines": 63, "final": 3, "gradcheck": 24,
+    assert counts == {"classics": 40, "depth": 20, "engines": 57, "final": 3, "gradcheck": 24,
                       "lr": 60, "width": 20, "mnist1d": 10,
                       "width_fair": 64, "depth_fair": 64}  # searched: their trials (issue 25)
     final = catalog.find_study("final").runs[0].config
