@@ -48,8 +48,9 @@ class PeopleMetrics(Metrics):
 SINCOS = Dataset(load=datasets.sincos, task="regression", cheap_shape=_sincos_shape,
                  validation_samples=lambda n_val=1000, **_: n_val, snapshot_grid=True)
 XOR = Dataset(load=datasets.xor, task="classification", cheap_shape=lambda: (2, 1, 4),
-              metrics=XorMetrics)
+              validation_samples=lambda: 0, metrics=XorMetrics)
 PEOPLE = Dataset(load=datasets.people, task="classification", cheap_shape=lambda: (2, 1, 4),
-                 metrics=PeopleMetrics)
+                 validation_samples=lambda: 2, metrics=PeopleMetrics)  # emily and frank
 RANDOM_REGRESSION = Dataset(load=datasets.random_regression, task="regression",
-                            cheap_shape=datasets.check_random_regression)
+                            cheap_shape=datasets.check_random_regression,
+                            validation_samples=lambda **_: 0)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ class Description:
     rows: int
     train_rows: int
     classes: list | None
-    has_validation: bool
+    validation_rows: int  # the file's own validation split, or the one drawn from it (0: none)
 
 
 def sha256(path: str | os.PathLike) -> str:
@@ -104,7 +105,7 @@ def _check_fraction(path: Path, validation) -> float:
 
 
 def _npz_target(path: Path, classify: bool):
-    """(inputs, rows, has_validation, target columns, held-out labels) of an .npz."""
+    """(inputs, rows, rows of its own validation split, target columns, held-out labels) of an .npz."""
     with tables.open_npz(path, path) as archive:
         names = tables.npz_names(path, archive)
         x_shape = tables.npz_shape(path, archive, "X")
@@ -121,18 +122,19 @@ def _npz_target(path: Path, classify: bool):
     held_out = []
     if classify and Y_val is not None:
         held_out = tables.class_labels(path, "Y_val", Y_val.reshape(len(Y_val), -1)[:, 0])
-    return x_shape[1], x_shape[0], Y_val is not None, columns, held_out
+    return x_shape[1], x_shape[0], 0 if Y_val is None else len(Y_val), columns, held_out
 
 
 def _table_target(path: Path, targets: list[str], features):
-    """(inputs, rows, has_validation, target columns, held-out labels) of a CSV or Parquet."""
+    """(inputs, rows, rows of its own validation split (none), target columns, held-out labels) of a
+    CSV or Parquet."""
     header = tables.header(path)
     _feature_columns(path, header, targets, features)
     frame = tables.read_table(path, path, targets)
     if len(frame) == 0:
         raise ValueError(f"{path}: the file has a header but no rows")
     inputs = len(features) if features is not None else len(header) - len(targets)
-    return inputs, len(frame), False, {name: frame[name] for name in targets}, []
+    return inputs, len(frame), 0, {name: frame[name] for name in targets}, []
 
 
 def _check_split(path: Path, name: str | None, classes: list | None, counts: list[int],
@@ -165,9 +167,9 @@ def describe(path: str | os.PathLike, target: str | list[str] | None = None,
     fraction = _check_fraction(path, validation)
     targets, features = _targets(path, target, features)
     if path.suffix.lower() == ".npz":
-        inputs, rows, has_validation, columns, held_out_labels = _npz_target(path, classify)
+        inputs, rows, own_validation, columns, held_out_labels = _npz_target(path, classify)
     else:
-        inputs, rows, has_validation, columns, held_out_labels = _table_target(path, targets, features)
+        inputs, rows, own_validation, columns, held_out_labels = _table_target(path, targets, features)
     name = None
     if classify:
         if len(columns) != 1:
@@ -182,11 +184,11 @@ def describe(path: str | os.PathLike, target: str | list[str] | None = None,
         for column, values in columns.items():
             tables.finite_column(path, column, values)
         classes, counts, outputs = None, [rows], len(columns)
-    if not has_validation:
+    if not own_validation:
         _check_split(path, name, classes, counts, fraction)
-    train_rows = rows if has_validation else rows - sum(_validation_rows(counts, fraction))
-    return Description(inputs=int(inputs), outputs=int(outputs), rows=int(rows),
-                       train_rows=int(train_rows), classes=classes, has_validation=has_validation)
+    drawn = 0 if own_validation else sum(_validation_rows(counts, fraction))
+    return Description(inputs=int(inputs), outputs=int(outputs), rows=int(rows), train_rows=int(rows - drawn),
+                       classes=classes, validation_rows=int(own_validation or drawn))
 
 
 def load(path: str | os.PathLike, target: str | list[str] | None = None,
@@ -394,5 +396,18 @@ class FileMetrics(Metrics):
         return {"classes": self.options["classes"]} if "classes" in self.options else {}
 
 
+def validation_samples(**options) -> int:
+    """Validation rows of these resolved options: the file's own split, or the share drawn from it
+    (0 with ``validation = 0`` and none in the file)."""
+    return _describe(options["path"], options.get("sha256"), _hashable(options.get("target")),
+                     _hashable(options.get("features")), "classes" in options,
+                     options.get("validation", 0.2)).validation_rows
+
+
 FILE = Dataset(load=load, task="either", cheap_shape=shape, metrics=FileMetrics,
-               resolve=resolve_options, hashed=hashed_options, check_readable=check_readable)
+               validation_samples=validation_samples, resolve=resolve_options, hashed=hashed_options,
+               check_readable=check_readable,
+               # what a spec may give: load's options but the derived ones, so that a configuration
+               # resolved once (a searched trial's, checked again with its drawn values) resolves again
+               spec_options=tuple(name for name in inspect.signature(load).parameters
+                                  if name not in DERIVED_OPTIONS))

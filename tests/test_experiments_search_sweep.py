@@ -2,7 +2,9 @@
 trials and then retrains each grid point's winner (loky and Dask), a resumed sweep finds the same
 winners and runs only what is missing, ``status`` and ``list`` count both stages, and every bad
 ``[search]`` stops with one line naming the file and the key."""
+import shutil
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -210,6 +212,25 @@ def test_a_baseline_that_is_no_grid_point_stops_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: report.baseline: ") and "matches no grid point" in err
     assert "optimizer=sgd; optimizer=momentum" in err
+
+
+@pytest.mark.parametrize("validation, refused", [(0, True), (0.2, False)])
+def test_a_validation_objective_on_data_without_a_validation_split_stops_with_one_line(
+        tmp_path, capsys, validation, refused):
+    """A data file with ``validation = 0`` (and none of its own) has no validation loss: every
+    trial would score NaN and no winner could be retrained."""
+    example = Path(experiments.__file__).parents[1] / "examples" / "own-data"
+    shutil.copy(example / "wine.csv", tmp_path / "wine.csv")
+    text = (example / "wine_fair.toml").read_text().replace(
+        'target = "cultivar" }', f'target = "cultivar", validation = {validation} }}')
+    path = write(tmp_path, text, "wine_fair.toml")
+    assert main(["plan", str(path)]) == (2 if refused else 0)
+    err = capsys.readouterr().err
+    if refused:
+        assert err.startswith(f"error: {path}: search.objective: 'val_loss' is never measured"), err
+        assert "no validation split" in err and "objectives it measures: train_loss, train_acc" in err, err
+    else:
+        assert "error" not in err
 
 
 def test_the_docs_give_each_fair_study_its_run_count_of_both_stages():

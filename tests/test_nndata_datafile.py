@@ -33,7 +33,7 @@ def test_describe_reads_sizes_and_sorted_classes(csv):
     assert found.classes == ["ant", "moose", "zebra"]
     assert (found.inputs, found.outputs, found.rows) == (2, 3, 60)
     # Stratified 20%: 4 of 20, 6 of 30, 2 of 10 held out.
-    assert found.train_rows == 60 - 12 and not found.has_validation
+    assert found.train_rows == 60 - 12 and found.validation_rows == 12
     assert nndata.shape("file", path=str(csv), target="kind", features=["a", "b"],
                           classes=found.classes) == (2, 3, 48)
 
@@ -86,7 +86,7 @@ def test_npz_uses_its_own_validation_split(tmp_path):
     np.savez(path, X=rng.normal(size=(30, 4)), Y=rng.integers(0, 3, 30),
              X_val=rng.normal(size=(7, 4)), Y_val=rng.integers(0, 3, 7))
     found = datafile.describe(path, classify=True)
-    assert (found.inputs, found.outputs, found.train_rows, found.has_validation) == (4, 3, 30, True)
+    assert (found.inputs, found.outputs, found.train_rows, found.validation_rows) == (4, 3, 30, 7)
     X, y, X_val, y_val = datafile.load(path, classes=found.classes, standardize=False)
     np.testing.assert_array_equal(X_val, np.load(path)["X_val"])
     np.testing.assert_array_equal(y, np.load(path)["Y"])

@@ -25,7 +25,7 @@ def test_cheap_shape_and_validation_count_match_the_built_data(cache, name, opti
     assert record.cheap_shape is not None
     assert record.shape(**options) == (X.shape[1], outputs, X.shape[0])
     if record.validation_samples is not None:
-        assert record.validation_samples(**options) == len(X_val)
+        assert record.validation_samples(**options) == (0 if X_val is None else len(X_val))
 
 
 def test_every_record_names_its_task_and_its_spec_options():

@@ -287,12 +287,17 @@ def unused(search: Search, config: dict) -> list[str]:
 
 def unmeasured(objective: str, config: dict) -> str | None:
     """Why runs of ``config`` never measure ``objective`` (NaN in every run), or None: an
-    accuracy needs a classification loss."""
+    accuracy needs a classification loss, a ``val_*`` objective a validation split."""
+    import nndata
     from nncore.losses import CLASSIFICATION_LOSSES
 
     if objective.endswith("_acc") and config["loss"] not in CLASSIFICATION_LOSSES:
         return (f"loss={config['loss']!r} measures no accuracy (only "
                 f"{', '.join(CLASSIFICATION_LOSSES)} do)")
+    count = nndata.DATASETS[config["dataset"]].validation_samples
+    if objective.startswith("val_") and count is not None and count(**config["dataset_options"]) == 0:
+        return (f"dataset {config['dataset']!r} has no validation split with these options"
+                + (" (validation = 0, and none in the file)" if config["dataset"] == "file" else ""))
     return None
 
 
