@@ -8,6 +8,9 @@ checkbox, and:
 - mouse wheel: zoom; shift-drag: pan (every panel shares its axes); double-click: reset;
 - drag across a panel: brush an x (epoch) range, which is drawn bold on every panel.
 
+The spec is written as plain dicts: composing a chart of tens of layers with Altair deep-copied
+every layer at each step (most of a report build's chart time).
+
 Input is the long frame the PNG is drawn from (``reports.generic``): one row per run, x and split,
 with ``value``. More than ``MAX_SEED_ROWS`` per-seed points are not embedded (the chart keeps the
 means and bands, and its note says so); more than ``MAX_MEAN_ROWS`` mean points keep every k-th x.
@@ -33,6 +36,8 @@ SEED_OPACITY = 0.35
 # chart channel gives its readable title.
 SERIES, PANEL, SPLIT, X, MEAN, LOW, HIGH, VALUE = "c", "p", "s", "x", "m", "lo", "hi", "v"
 MEAN_COLUMNS, SEED_COLUMNS = (X, MEAN, LOW, HIGH, "n"), (X, VALUE)  # embedded as lists per line
+# Altair's default view size, which its charts carry (every panel here sets its own size).
+VIEW_CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
 
 
 @dataclass
@@ -134,77 +139,104 @@ def _x_domains(summary: pd.DataFrame, log_x: bool) -> tuple[dict[str, list[float
 
 
 def _scales(summary: pd.DataFrame, seeds: pd.DataFrame | None, x_domain: list[float],
-            log_x: bool, log_y: bool) -> tuple[alt.Scale, alt.Scale]:
+            log_x: bool, log_y: bool) -> tuple[dict, dict]:
     """One panel's x scale, and the y scale all panels share: the band, the means and (when
     embedded) the seeds fit."""
     y_values = [summary[LOW], summary[HIGH], summary[MEAN]]
     y_values += [seeds[VALUE]] if seeds is not None else []
     y_domain = _domain(pd.concat(y_values), log_y)
-    return (alt.Scale(type="log" if log_x else "linear", domain=x_domain, nice=False),
-            alt.Scale(type="log", domain=y_domain) if log_y
-            else alt.Scale(type="linear", domain=y_domain, zero=False))
+    return ({"domain": x_domain, "nice": False, "type": "log" if log_x else "linear"},
+            {"domain": y_domain, "type": "log"} if log_y
+            else {"domain": y_domain, "type": "linear", "zero": False})
 
 
-def _params(seeds: bool) -> dict:
+def _params(seeds: bool) -> dict[str, dict]:
     """The chart's parameters: the legend pick, the linked zoom, the x brush, the seeds checkbox."""
     found = {
-        "pick": alt.selection_point(name="pick", fields=[SERIES], bind="legend"),
-        "zoom": alt.selection_interval(
-            name="zoom", bind="scales", zoom="wheel!",
-            translate="[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"),
-        "brush": alt.selection_interval(
-            name="brush", encodings=["x"], empty=False,
-            on="[pointerdown[!event.shiftKey], window:pointerup] > window:pointermove!"),
+        "pick": {"name": "pick", "select": {"type": "point", "fields": [SERIES]}, "bind": "legend"},
+        "zoom": {"name": "zoom", "select": {
+            "type": "interval", "zoom": "wheel!",
+            "translate": "[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"},
+            "bind": "scales"},
+        "brush": {"name": "brush", "select": {
+            "type": "interval", "encodings": ["x"],
+            "on": "[pointerdown[!event.shiftKey], window:pointerup] > window:pointermove!"}},
     }
     if seeds:
-        found["seeds"] = alt.param(name="seeds", value=False,
-                                   bind=alt.binding_checkbox(name="individual seeds "))
+        found["seeds"] = {"name": "seeds", "bind": {"input": "checkbox", "name": "individual seeds "},
+                          "value": False}
     return found
 
 
+def _field(name: str, kind: str = "quantitative", **options) -> dict:
+    """An encoding channel: a field of the embedded data, its type and ``options`` (title, scale,
+    legend, format)."""
+    return {"field": name, "type": kind, **options}
+
+
+def _picked(chosen: float, faded: float) -> dict:
+    """Opacity ``chosen`` for the configurations the legend picked (all, when none is), else ``faded``."""
+    return {"condition": {"param": "pick", "value": chosen}, "value": faded}
+
+
 def _panel(summary: pd.DataFrame, seeds: pd.DataFrame | None, name: str, scales,
-           titles: tuple[str, str], order: tuple[list[str], list[str]], params: dict, index: int,
-           size: tuple[int, int]) -> alt.LayerChart:
-    """One panel: band, seeds (behind the checkbox), means, the brushed range bold, hover points.
-    Its layers are named ``p<index>_<layer>`` (the SVG's class names: what the browser tests find).
-    ``order``: the configurations' order (their colours) and the splits' (their dashes, as the PNG's)."""
+           titles: tuple[str, str], order: tuple[list[str], list[str]], index: int,
+           size: tuple[int, int], several: bool) -> dict:
+    """One panel, a Vega-Lite layer spec: band, seeds (behind the checkbox), means, the brushed
+    range bold, hover points. Its layers are named ``p<index>_<layer>``, and ``_<index>`` after
+    that when the chart has ``several`` panels (the SVG's class names: the browser tests find a
+    layer by the prefix). ``order``: the configurations' order (their colours) and the splits'
+    (their dashes, as the PNG's)."""
     x_scale, y_scale = scales
-    color = alt.Color(f"{SERIES}:N", scale=alt.Scale(domain=order[0]), title="configuration",
-                      legend=alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3))
-    dash = alt.StrokeDash(f"{SPLIT}:N", title="split", scale=alt.Scale(domain=order[1]),
-                          legend=None if summary[SPLIT].nunique() < 2
-                          else alt.Legend(symbolType="stroke", symbolStrokeWidth=2))
-    picked = alt.condition(params["pick"], alt.value(1.0), alt.value(FADED))
-    x = alt.X(f"{X}:Q", scale=x_scale, title=titles[0])
-    y = alt.Y(f"{MEAN}:Q", scale=y_scale)
-    config = alt.Tooltip(f"{SERIES}:N", title="configuration")
-    split, at = alt.Tooltip(f"{SPLIT}:N", title="split"), alt.Tooltip(f"{X}:Q", title=titles[0])
-    base = alt.Chart(alt.NamedData(name="means")).transform_filter(
-        alt.datum[PANEL] == name).transform_flatten(list(MEAN_COLUMNS))
-    band = base.mark_area().encode(
-        x, alt.Y(f"{LOW}:Q", scale=y_scale, title=titles[1]), alt.Y2(f"{HIGH}:Q"), color,
-        detail=f"{SPLIT}:N", opacity=alt.condition(params["pick"], alt.value(0.18), alt.value(0.02)))
-    mean = base.mark_line(strokeWidth=2).encode(x, y, color, dash, opacity=picked)
-    bold = base.mark_line(strokeWidth=4).encode(x, y, color, dash, opacity=picked).transform_filter(
-        params["brush"])
-    hover = base.mark_point(size=60, filled=True, opacity=0).encode(x, y, color, tooltip=[
-        config, split, at, alt.Tooltip(f"{MEAN}:Q", title="mean", format=".4g"),
-        alt.Tooltip("n:Q", title="seeds"), alt.Tooltip(f"{LOW}:Q", title="95% low", format=".4g"),
-        alt.Tooltip(f"{HIGH}:Q", title="95% high", format=".4g")])
-    layers = [layer.properties(name=f"p{index}_{what}") for layer, what in
-              zip((band, mean, bold, hover), ("band", "mean", "bold", "hover"))]
+    color = _field(SERIES, "nominal", title="configuration", scale={"domain": order[0]},
+                   legend={"symbolType": "stroke", "symbolOpacity": 1, "symbolStrokeWidth": 3})
+    dash = _field(SPLIT, "nominal", title="split", scale={"domain": order[1]},
+                  legend=None if summary[SPLIT].nunique() < 2
+                  else {"symbolType": "stroke", "symbolStrokeWidth": 2})
+    x = _field(X, scale=x_scale, title=titles[0])
+    y = _field(MEAN, scale=y_scale)
+    config = _field(SERIES, "nominal", title="configuration")
+    split, at = _field(SPLIT, "nominal", title="split"), _field(X, title=titles[0])
+    # a Python repr of a panel's name is a JavaScript string literal (as Altair wrote it)
+    in_panel = {"filter": f"(datum[{PANEL!r}] === {name!r})"}
+    means = [in_panel, {"flatten": list(MEAN_COLUMNS)}]
+    suffix = f"_{index}" if several else ""
+
+    def layer(what: str, data: str, mark: dict, encoding: dict, transform: list) -> dict:
+        # without seeds every layer reads the means, which the panel names once
+        source = {"data": {"name": data}} if seeds is not None else {}
+        return {**source, "mark": mark, "encoding": encoding, "name": f"p{index}_{what}{suffix}",
+                "transform": transform}
+
+    layers = [
+        layer("band", "means", {"type": "area"}, {
+            "x": x, "y": _field(LOW, scale=y_scale, title=titles[1]), "y2": {"field": HIGH},
+            "color": color, "detail": _field(SPLIT, "nominal"), "opacity": _picked(0.18, 0.02)},
+            means),
+        layer("mean", "means", {"type": "line", "strokeWidth": 2},
+              {"x": x, "y": y, "color": color, "strokeDash": dash, "opacity": _picked(1.0, FADED)},
+              means),
+        layer("bold", "means", {"type": "line", "strokeWidth": 4},
+              {"x": x, "y": y, "color": color, "strokeDash": dash, "opacity": _picked(1.0, FADED)},
+              [*means, {"filter": {"param": "brush", "empty": False}}]),
+        layer("hover", "means", {"type": "point", "size": 60, "filled": True, "opacity": 0}, {
+            "x": x, "y": y, "color": color, "tooltip": [
+                config, split, at, _field(MEAN, title="mean", format=".4g"),
+                _field("n", title="seeds"), _field(LOW, title="95% low", format=".4g"),
+                _field(HIGH, title="95% high", format=".4g")]},
+            means),
+    ]
     if seeds is not None:
-        seed_lines = alt.Chart(alt.NamedData(name="seeds")).transform_filter(
-            alt.datum[PANEL] == name).transform_filter("seeds").transform_flatten(
-            list(SEED_COLUMNS)).mark_line(
-            strokeWidth=1, point=alt.OverlayMarkDef(size=12, opacity=0)).encode(
-            x, alt.Y(f"{VALUE}:Q", scale=y_scale), color, dash, detail="r:N",
-            opacity=alt.condition(params["pick"], alt.value(SEED_OPACITY), alt.value(FADED / 2)),
-            tooltip=[config, alt.Tooltip("seed:Q"), split, at,
-                     alt.Tooltip(f"{VALUE}:Q", title="value", format=".4g")])
-        layers.insert(1, seed_lines.properties(name=f"p{index}_seeds"))
-    chart = alt.layer(*layers).properties(width=size[0], height=size[1])
-    return chart.properties(title=name) if name else chart
+        layers.insert(1, layer(
+            "seeds", "seeds", {"type": "line", "strokeWidth": 1, "point": {"size": 12, "opacity": 0}}, {
+                "x": x, "y": _field(VALUE, scale=y_scale), "color": color, "strokeDash": dash,
+                "detail": _field("r", "nominal"), "opacity": _picked(SEED_OPACITY, FADED / 2),
+                "tooltip": [config, _field("seed"), split, at,
+                            _field(VALUE, title="value", format=".4g")]},
+            [in_panel, {"filter": "seeds"}, {"flatten": list(SEED_COLUMNS)}]))
+    panel = {"layer": layers, **({"data": {"name": "means"}} if seeds is None else {}),
+             "width": size[0], "height": size[1]}
+    return {**panel, "title": name} if name else panel
 
 
 def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None = None,
@@ -226,14 +258,14 @@ def curve_chart(long: pd.DataFrame, x: str, y_title: str, *, x_title: str | None
     domains, shared = _x_domains(summary, log_x)
     columns = min(3, max(1, summary[PANEL].map(lambda n: n.split(", ")[0]).nunique()) if cols else 1)
     panels = [_panel(summary, seeds, name, _scales(summary, seeds, domains[name], log_x, log_y),
-                     (x_title or x, y_title), order, params, i, PANEL_SIZES[columns])
+                     (x_title or x, y_title), order, i, PANEL_SIZES[columns], len(domains) > 1)
               for i, name in enumerate(domains)]
-    chart = alt.concat(*panels, columns=columns).resolve_scale(
-        x="shared" if shared else "independent", y="shared")
-    chart = chart.properties(title=alt.TitleParams(title, anchor="start")) if title else chart
-    spec = chart.to_dict(validate=False)
-    spec["params"] = top_level(params, spec["concat"],
-                               {"pick": "mean", "zoom": "hover", "brush": "hover"})
+    spec = {"config": VIEW_CONFIG, "concat": panels, "columns": columns,
+            "resolve": {"scale": {"x": "shared" if shared else "independent", "y": "shared"}}}
+    if title:
+        spec["title"] = {"text": title, "anchor": "start"}
+    spec["$schema"] = alt.SCHEMA_URL
+    spec["params"] = top_level(params, panels, {"pick": "mean", "zoom": "hover", "brush": "hover"})
     spec["datasets"] = with_data({
         "means": nested(summary, [PANEL, SERIES, SPLIT], MEAN_COLUMNS),
         "seeds": None if seeds is None else nested(seeds, [PANEL, SERIES, SPLIT, "r", "seed"],
@@ -250,21 +282,15 @@ def nested(frame: pd.DataFrame, keys: list[str], columns: tuple[str, ...]) -> pd
 
 def with_data(frames: dict[str, pd.DataFrame | None]) -> dict[str, list[dict]]:
     """The spec's ``datasets``: each frame once, as records, which every layer names (Altair
-    copies a chart's DataFrames at each step: naming them keeps building a chart fast)."""
+    copies a chart's DataFrames at each step of building it: naming them keeps that fast)."""
     return {name: frame.to_dict("records") for name, frame in frames.items() if frame is not None}
 
 
-def top_level(params: dict, panels: list[dict], hosts: dict[str, str]) -> list[dict]:
+def top_level(params: dict[str, dict], panels: list[dict], hosts: dict[str, str]) -> list[dict]:
     """The parameters, each defined once for the whole chart and listening on its ``hosts`` layer
     of every panel (Vega-Lite's top-level ``params`` with ``views``): one legend pick, one zoom
     and one brush shared by all panels, which is what links them. Layers are named
     ``p<i>_<what>`` (``_panel``)."""
     views = [layer["name"] for panel in panels for layer in panel.get("layer", [])]
-    found = []
-    for name, param in params.items():
-        spec = param.param.to_dict()
-        if name in hosts:
-            # Altair appends a suffix to each layer's name (p0_mean_0): match on the prefix
-            spec["views"] = [view for view in views if view.split("_")[1] == hosts[name]]
-        found.append(spec)
-    return found
+    return [{**param, "views": [view for view in views if view.split("_")[1] == hosts[name]]}
+            if name in hosts else param for name, param in params.items()]
