@@ -27,6 +27,8 @@ with one BLAS thread (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1``) on an otherw
 - ``python -m benchmarks.probes.store_scale [--runs 10000] [--sweep 3000]``: how the results store
   scales (``status``, ``load`` and compaction on 10^4 runs); ``--sweep N``: the load figures of a
   real sweep of N tiny runs.
+- ``python -m benchmarks.probes.report_build --results DIR [--against REV] [--jobs 1]``: the
+  report's build from one results folder, wall and CPU seconds, in turns with another revision's.
 - ``python -m benchmarks.probes.report_page reports/out [--loads 3]``: a built report's folder size
   and its page's load time in headless Chromium (every chart rendered), console errors and network
   requests (none expected); also the browser tests' launcher.
