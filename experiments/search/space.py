@@ -296,8 +296,7 @@ def unmeasured(objective: str, config: dict) -> str | None:
                 f"{', '.join(CLASSIFICATION_LOSSES)} do)")
     count = nndata.DATASETS[config["dataset"]].validation_samples
     if objective.startswith("val_") and count is not None and count(**config["dataset_options"]) == 0:
-        return (f"dataset {config['dataset']!r} has no validation split with these options"
-                + (" (validation = 0, and none in the file)" if config["dataset"] == "file" else ""))
+        return f"dataset {config['dataset']!r} has no validation split with these options"
     return None
 
 
