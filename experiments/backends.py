@@ -160,26 +160,18 @@ def _close_quietly(outputs) -> None:
         outputs.close()
 
 
-def loky_pool(n_workers: int):
-    """joblib's loky with ``n_workers`` processes (kept by joblib for the next call with the same
-    settings, so the sweep's warm-up and its runs share one pool)."""
-    from joblib import parallel_config
-
-    # inner_max_num_threads=1: loky alone would give each worker cores // workers threads.
-    return parallel_config(backend="loky", n_jobs=n_workers, inner_max_num_threads=1)
-
-
 def _run_loky(jobs: list[dict], n_workers: int, task=execute) -> Iterator[dict]:
     """Dispatch ``task(job)`` for ``jobs`` through joblib's loky, resubmitting the runs that did
     not come back after a dead worker."""
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
     pending = {job["run_id"]: job for job in jobs}
     for attempt in range(1, MAX_ATTEMPTS + 1):
         order = [job for job in jobs if job["run_id"] in pending]  # keep longest-first order
         try:
-            with loky_pool(n_workers):
+            # inner_max_num_threads=1: loky alone would give each worker cores // workers threads.
+            with parallel_config(backend="loky", n_jobs=n_workers, inner_max_num_threads=1):
                 # batch_size=1: runs are long enough, and the longest-first order is kept exactly.
                 parallel = Parallel(return_as="generator_unordered", batch_size=1,
                                     pre_dispatch="n_jobs")
@@ -199,7 +191,8 @@ def _run_loky(jobs: list[dict], n_workers: int, task=execute) -> Iterator[dict]:
                 message = (f"a worker process died {MAX_ATTEMPTS} times while this run was pending "
                            f"(last: {error}); not retried further")
                 for job in pending.values():
-                    yield failed_result(job, message)
+                    if "study" in job:  # a run; not a warm-up part (experiments.warmup)
+                        yield failed_result(job, message)
                 return
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from . import compaction, provenance, schemas, store
 from .cost_model import estimate_seconds
 from .study import Run, Study
-from .warmup import warm_compiled
+from .warmup import run_or_warm, warm_compiled, warm_jobs
 
 # Seconds of finished work a killed sweep may lose; 0 writes every run as it arrives.
 FLUSH_SECONDS = float(os.environ.get("NNSTUDY_FLUSH_SECONDS", "0"))
@@ -118,9 +118,17 @@ def execute_batches(batches: list[tuple[list[dict], str, int]], results: str | P
     bar = _progress(total, quiet)
     try:
         for jobs, backend, n_workers in batches:
-            if backend != "serial":  # compiled once, not once per worker (experiments.warmup)
-                outcome.warm_s += warm_compiled(jobs, n_workers if backend == "loky" else 1)
-            for result in run_jobs(_longest_first(jobs), backend, n_workers, scheduler):
+            # The compiled kernels made once, not once per worker (experiments.warmup): first in
+            # the pool, with the runs that need none next; before a Dask sweep, here.
+            warm = warm_jobs(jobs) if backend == "loky" else []
+            if backend == "dask":
+                outcome.warm_s += warm_compiled(jobs)
+            ordered = warm + sorted(_longest_first(jobs), key=lambda job: job["config"].get("engine") == "compiled")
+            warm_s = 0.0
+            for result in run_jobs(ordered, backend, n_workers, scheduler, task=run_or_warm):
+                if "warm_s" in result:  # the parts run at once: the longest is the warm-up's time
+                    warm_s = max(warm_s, result["warm_s"])
+                    continue
                 writer.add(result)
                 row = result["runs"]
                 outcome.statuses[row["status"]] += 1
@@ -131,6 +139,7 @@ def execute_batches(batches: list[tuple[list[dict], str, int]], results: str | P
                 bar.update(1)
                 bar.set_postfix(ok=outcome.statuses["ok"], diverged=outcome.statuses["diverged"],
                                 failed=outcome.statuses["failed"], refresh=False)
+            outcome.warm_s += warm_s
     finally:
         writer.flush()
         bar.close()

@@ -9,7 +9,6 @@ times it). With a warm cache this costs numba's set-up and one tiny call per kin
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 
@@ -18,7 +17,7 @@ import numpy as np
 from nncore.engines import get_engine, zero_gradients
 from nncore.optimizers import make_optimizer
 
-from .run import build_network, dataset
+from .run import build_network, dataset, execute
 
 # What selects a compiled kernel (its dtype, entry point and fused path): everything but sizes of data.
 KERNEL_KEYS = ("layer_sizes", "activation", "output", "loss", "dtype", "reduction", "optimizer", "schedule")
@@ -65,25 +64,32 @@ def warm_part(configs: list[dict], part: str) -> None:
 
 
 # The engine's two entry points, compiled independently of each other: the epoch (optimizer_epoch,
-# ~9 s on an empty cache) and the evaluation (~6 s), at once on two cores.
+# ~9 s on an empty cache) and the evaluation (~6 s).
 PARTS = ("train_epoch", "evaluate")
 
 
-def warm_compiled(jobs: list[dict], workers: int = 1) -> float:
-    """Make the compiled kernels that ``jobs`` will call, here (``workers`` 1) or one part per
-    process of the loky pool that the sweep's runs then use; the seconds it took. A worker that
-    dies here only leaves its kernels to be made by the runs themselves."""
+def warm_jobs(jobs: list[dict]) -> list[dict]:
+    """The warm-up of ``jobs`` as jobs of the sweep's own pool, one per part of ``PARTS`` (made at
+    once on two cores; the worker that finishes first goes on with runs that need no kernel);
+    none when no job trains on the compiled engine. ``run_or_warm`` runs them."""
+    configs = kernel_configs(jobs)
+    return [{"run_id": f"warm-up: {part}", "warm": part, "configs": configs} for part in PARTS] if configs else []
+
+
+def run_or_warm(job: dict) -> dict:
+    """``run.execute(job)``; for a job of ``warm_jobs``, its part made: {"run_id", "warm_s"}."""
+    if "warm" not in job:
+        return execute(job)
+    started = time.perf_counter()
+    warm_part(job["configs"], job["warm"])
+    return {"run_id": job["run_id"], "warm_s": time.perf_counter() - started}
+
+
+def warm_compiled(jobs: list[dict]) -> float:
+    """Make the compiled kernels that ``jobs`` will call in this process (before a Dask sweep,
+    whose workers share this machine's cache); the seconds it took."""
     started = time.perf_counter()
     configs = kernel_configs(jobs)
-    if configs and workers > 1:
-        from joblib import Parallel, delayed
-        from joblib.externals.loky.process_executor import TerminatedWorkerError
-
-        from .backends import loky_pool
-
-        with loky_pool(workers), contextlib.suppress(TerminatedWorkerError):
-            Parallel()(delayed(warm_part)(configs, part) for part in PARTS)
-    elif configs:
-        for part in PARTS:
-            warm_part(configs, part)
+    for part in PARTS if configs else ():
+        warm_part(configs, part)
     return time.perf_counter() - started

@@ -31,15 +31,22 @@ def test_one_configuration_per_kind_of_compiled_network():
     assert kernel_configs(jobs_of("gradcheck")) == []
 
 
-@pytest.mark.parametrize("backend, workers, warmed", [("loky", 2, True), ("serial", 1, False)])
-def test_a_parallel_sweep_warms_before_dispatch_and_a_serial_one_does_not(monkeypatch, tmp_path, backend,
-                                                                         workers, warmed):
-    calls = []
-    monkeypatch.setattr(sweep, "warm_compiled", lambda jobs, workers: calls.append((len(jobs), workers)) or 0.0)
-    monkeypatch.setattr("experiments.backends.run_jobs", lambda jobs, *args: iter(()))
-    jobs = jobs_of("width", backend, workers, quick=True)
+@pytest.mark.parametrize("backend, workers", [("loky", 2), ("serial", 1), ("dask", 2)])
+def test_a_parallel_sweep_warms_up_first_and_a_serial_one_does_not(monkeypatch, tmp_path, backend, workers):
+    warmed_here, dispatched = [], []
+    monkeypatch.setattr(sweep, "warm_compiled", lambda jobs: warmed_here.append(len(jobs)) or 0.0)
+    monkeypatch.setattr("experiments.backends.run_jobs",
+                        lambda jobs, *args, **kwargs: dispatched.extend(jobs) or iter(()))
+    jobs = jobs_of("width", backend, workers, quick=True) + jobs_of("gradcheck", backend, workers, quick=True)
     sweep.execute_batches([(jobs, backend, workers)], tmp_path / "results", quiet=True)
-    assert calls == ([(len(jobs), workers)] if warmed else [])
+    parts = [job["warm"] for job in dispatched if "warm" in job]
+    # loky: the warm-up's parts go first in the pool; Dask: made here first; serial: by the runs
+    assert parts == (list(warmup.PARTS) if backend == "loky" else [])
+    assert all("warm" in job for job in dispatched[:len(parts)])
+    assert warmed_here == ([len(jobs)] if backend == "dask" else [])
+    engines = [job["config"]["engine"] for job in dispatched[len(parts):]]
+    assert len(engines) == len(jobs) and engines[0] != "compiled"  # runs needing no kernel next
+    assert engines == sorted(engines, key=lambda engine: engine == "compiled")
 
 
 WORKER = """
@@ -49,8 +56,12 @@ import nncore
 from experiments.warmup import warm_compiled
 from experiments.run import train_run
 jobs = json.loads(sys.argv[1])
-if sys.argv[2] == "warm":
-    warm_compiled(jobs, int(sys.argv[3]))
+if sys.argv[2] == "warm" and sys.argv[3] == "1":  # in this process, as before a Dask sweep
+    warm_compiled(jobs)
+elif sys.argv[2] == "warm":  # as the first jobs of a loky sweep's pool
+    from experiments.backends import run_jobs
+    from experiments.warmup import run_or_warm, warm_jobs
+    assert [result["run_id"] for result in run_jobs(warm_jobs(jobs), "loky", 2, task=run_or_warm)]
 else:  # as a worker: each run as the sweep runs it, then count the kernels numba had to compile
     for job in jobs:
         train_run(job["config"], False)

@@ -34,10 +34,12 @@ PROBE = """if True:
     from experiments.warmup import kernel_configs, warm_compiled
     jobs = [job for study in catalog.default_studies() for job in sweep._jobs(study, study.runs, "loky", 2)]
     imported, cpu = time.perf_counter(), time.process_time()
-    try:  # as the sweep warms up: in its pool, one process per core
-        from experiments.backends import default_workers
-        warm_s = warm_compiled(jobs, default_workers())
-    except TypeError:  # a revision that warmed up in the sweep's own process only
+    try:  # as a loky sweep warms up: the first jobs of its pool, one part per process
+        from experiments.backends import default_workers, run_jobs
+        from experiments.warmup import run_or_warm, warm_jobs
+        list(run_jobs(warm_jobs(jobs), "loky", default_workers(), task=run_or_warm))
+        warm_s = time.perf_counter() - imported
+    except ImportError:  # a revision that warmed up in the sweep's own process
         warm_s = warm_compiled(jobs)
     print(json.dumps({"import_s": imported - started, "warm_s": warm_s, "warm_cpu_s": time.process_time() - cpu,
                       "kernels": len(kernel_configs(jobs))}))
