@@ -219,3 +219,26 @@ def test_log_axes_label_few_enough_minor_ticks_not_to_overlap(low, high, minor_l
              if t.get_text() and low <= t.get_position()[0] <= high]
     plt.close(fig)
     assert shown == minor_labels
+
+
+def test_a_long_curve_is_drawn_at_every_kth_epoch_with_its_first_and_last():
+    long_run = pd.DataFrame({"run_id": "xor", "epoch": np.arange(10_001), "train_loss": 1.0})
+    short_run = pd.DataFrame({"run_id": "digits", "epoch": np.arange(0, 301, 5), "train_loss": 2.0})
+    kept = generic.thinned(pd.concat([short_run, long_run.sample(frac=1, random_state=0)]))
+    xor = kept.loc[kept["run_id"] == "xor", "epoch"].to_numpy()
+    assert len(xor) <= generic.MAX_POINTS_PER_LINE + 1 and xor[0] == 0 and xor[-1] == 10_000
+    assert len(set(np.diff(xor[:-1]))) == 1  # evenly spaced
+    assert kept.loc[kept["run_id"] == "digits", "epoch"].tolist() == list(range(0, 301, 5))  # short: whole
+
+
+def test_a_panel_without_runs_says_so_instead_of_drawing_empty_axes():
+    from reports import plotting
+
+    frame = pd.DataFrame({"engine": ["loop", "loop", "scalar", "scalar", "loop", "loop"],
+                          "width": [10, 10, 10, 10, 200, 200], "epoch": [0, 1] * 3, "seed": 0,
+                          "split": "training", "value": [1.0, 0.5, 1.0, 0.6, 1.0, 0.4]})
+    fig, axes = plotting.facet_lines(frame, "epoch", "value", cols="engine", rows="width")
+    empty = axes[1][1]  # scalar at width 200
+    assert not empty.axison and [text.get_text() for text in empty.texts] == ["not run"]
+    assert all(ax.axison and ax.lines for ax in (axes[0][0], axes[0][1], axes[1][0]))
+    plotting.plt.close(fig)

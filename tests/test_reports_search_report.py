@@ -62,20 +62,20 @@ def noisy(means: dict, sd: float = 0.001):
     def loss(planned):
         width, lr = planned.config["layer_sizes"][1], planned.config["lr"]
         rng = np.random.default_rng([planned.config["seed"], width])
-        offset = 1.0 if planned.config["dataset"] == "random_regression" else 0.0
+        offset = 1.0 if planned.config["dataset"] == "digits" else 0.0
         return means[width] + offset + 0.2 * abs(np.log10(lr) + 2) + \
             (rng.normal(0, sd) if planned.stage == "retrain" else 0.0)
     return loss
 
 
 def test_a_grid_crossing_datasets_is_compared_within_each_dataset_only(tmp_path):
-    _, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16, 64]')
+    _, plan = searched(tmp_path, 'dataset = ["sincos", "digits"]\nwidth = [4, 16, 64]')
     runs = stored(plan, noisy({4: 0.3, 16: 0.2, 64: 0.1}))
     table = search_section.build(plan, runs, None).comparisons
     assert set(table["kind"]) == {"baseline"}
     for row in table.itertuples():  # never a comparison across datasets
         assert row.reference.split(",")[0] == row.candidate.split(",")[0] == row.workload
-    assert set(table["reference"]) == {"dataset=sincos, width=64", "dataset=random_regression, width=64"}
+    assert set(table["reference"]) == {"dataset=sincos, width=64", "dataset=digits, width=64"}
     assert table["verdict"].tolist() == ["worse"] * 4
 
 
@@ -101,28 +101,28 @@ def curves_for(runs: pd.DataFrame, reach_at: dict) -> pd.DataFrame:
 
 
 def test_time_to_a_number_is_steps_and_seconds_per_point_and_infinite_when_never_reached(tmp_path):
-    _, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16]')
+    _, plan = searched(tmp_path, 'dataset = ["sincos", "digits"]\nwidth = [4, 16]')
     runs = stored(plan, noisy({4: 0.3, 16: 0.2}))
     found = search_section.build(plan, runs, None)
-    curves = curves_for(runs, {"sincos": 2, "random_regression": None})
+    curves = curves_for(runs, {"sincos": 2, "digits": None})
     times = winner_times(plan, found, runs, curves, 0.5)
     table = times.table.set_index("point")
     assert table.loc["dataset=sincos, width=4", "steps"] == 20
     assert table.loc["dataset=sincos, width=4", "seconds"] == 1.0
-    assert table.loc["dataset=random_regression, width=16", "steps"] == np.inf
+    assert table.loc["dataset=digits, width=16", "steps"] == np.inf
     assert table["n"].tolist() == [5, 5, 5, 5]  # every seed of the winner, its trial included
     profile = times.profile.set_index(["candidate", "tau"])["share"]
-    assert profile[("width=4", 1.0)] == 0.5  # fastest on sincos, nobody reaches on random_regression
+    assert profile[("width=4", 1.0)] == 0.5  # fastest on sincos, nobody reaches on digits
 
 
 def test_a_reference_target_is_the_reference_winners_median_best_per_dataset(tmp_path):
-    _, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16]')
+    _, plan = searched(tmp_path, 'dataset = ["sincos", "digits"]\nwidth = [4, 16]')
     runs = stored(plan, noisy({4: 0.3, 16: 0.2}))
     found = search_section.build(plan, runs, None)
-    curves = curves_for(runs, {"sincos": 3, "random_regression": 1})
+    curves = curves_for(runs, {"sincos": 3, "digits": 1})
     times = winner_times(plan, found, runs, curves, {"reference": {"width": 4}})
     assert times.table["target"].tolist() == [0.1] * 4
-    assert times.table.set_index("point").loc["dataset=random_regression, width=16", "steps"] == 10
+    assert times.table.set_index("point").loc["dataset=digits, width=16", "steps"] == 10
 
 
 def built_section(tmp_path, spec, runs):
@@ -175,7 +175,7 @@ def test_the_fair_width_claim_names_the_step_that_is_noise(tmp_path):
 
 
 def test_the_optimizer_claim_names_each_datasets_winner_and_what_is_not_resolved(tmp_path):
-    spec, plan = searched(tmp_path, 'dataset = ["sincos", "random_regression"]\nwidth = [4, 16, 64]',
+    spec, plan = searched(tmp_path, 'dataset = ["sincos", "digits"]\nwidth = [4, 16, 64]',
                           name="optimizers_fair")
     study = StudyResults(name="optimizers_fair", spec=spec,
                   runs=stored(plan, noisy({4: 0.3, 16: 0.1005, 64: 0.1}, sd=0.01)))
