@@ -16,7 +16,6 @@ import argparse
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks.machine import host_line
-from benchmarks.probes.warmup_compile import export
+from benchmarks.probes.warmup_compile import export, summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,14 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                     values.append(row[column])
                 print(f"{round_index:>5} {name:<16} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} "
                       f"{os.getloadavg()[0]:>6.2f}", flush=True)
-    for name, columns in seconds.items():
-        print(f"{name}: " + ", ".join(f"{column} median {statistics.median(values):.1f} (min {min(values):.1f}, "
-                                      f"max {max(values):.1f})" for column, values in columns.items()))
-    if args.against:
-        for column in ("wall_s", "cpu_s"):
-            ratios = [new / old for new, old in zip(seconds["this tree"][column], seconds[args.against][column])]
-            print(f"this tree / {args.against}, {column}: median ratio of the rounds {statistics.median(ratios):.2f} "
-                  f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)")
+    summarize(seconds, args.against)
     return 0
 
 

@@ -66,6 +66,19 @@ def export(revision: str, folder: Path) -> Path:
     return folder
 
 
+def summarize(seconds: dict[str, dict[str, list[float]]], against: str | None, digits: int = 1) -> None:
+    """Print each side's medians ({side: {column: values per round}}) and, with a revision taking
+    turns (``against``), the median ratio this tree / it of the rounds, per column."""
+    for name, columns in seconds.items():
+        print(f"{name}: " + ", ".join(f"{column} median {statistics.median(values):.{digits}f} (min "
+                                      f"{min(values):.{digits}f}, max {max(values):.{digits}f})"
+                                      for column, values in columns.items()))
+    for column in seconds[against] if against else ():
+        ratios = [new / old for new, old in zip(seconds["this tree"][column], seconds[against][column])]
+        print(f"this tree / {against}, {column}: median ratio of the rounds {statistics.median(ratios):.2f} "
+              f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.probes.warmup_compile",
                                       description=__doc__.split("\n\n")[0])
@@ -89,14 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                     values.append(row[column])
                 print(f"{round_index:>5} {name:<16} {row['import_s']:>9.2f} {row['warm_s']:>10.2f} "
                       f"{row['warm_cpu_s']:>10.2f} {row['process_s']:>10.2f} {row['kernels']:>8}", flush=True)
-    for name, columns in seconds.items():
-        print(f"{name}: " + ", ".join(f"{column} median {statistics.median(values):.2f} (min {min(values):.2f}, "
-                                      f"max {max(values):.2f})" for column, values in columns.items()))
-    if args.against:
-        for column in ("warm_s", "warm_cpu_s"):
-            ratios = [new / old for new, old in zip(seconds["this tree"][column], seconds[args.against][column])]
-            print(f"this tree / {args.against}, {column}: median ratio of the rounds {statistics.median(ratios):.2f} "
-                  f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)")
+    summarize(seconds, args.against, digits=2)
     return 0
 
 
