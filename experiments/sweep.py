@@ -95,8 +95,11 @@ def _jobs(study: Study, runs: list[Run], backend: str, n_workers: int) -> list[d
              "backend": backend, "n_workers": n_workers} for run in runs]
 
 
-def _longest_first(jobs: list[dict]) -> list[dict]:
-    return sorted(jobs, key=lambda job: -estimate_seconds(job["config"]))
+def _dispatch_order(jobs: list[dict]) -> list[dict]:
+    """Longest first, runs that need no compiled kernel before those that do (the worker done
+    first with its part of the warm-up takes them while the other still compiles)."""
+    return sorted(jobs, key=lambda job: (job["config"].get("engine") == "compiled",
+                                         -estimate_seconds(job["config"])))
 
 
 def _progress(total: int, quiet: bool):
@@ -123,9 +126,8 @@ def execute_batches(batches: list[tuple[list[dict], str, int]], results: str | P
             warm = warm_jobs(jobs) if backend == "loky" else []
             if backend == "dask":
                 outcome.warm_s += warm_compiled(jobs)
-            ordered = warm + sorted(_longest_first(jobs), key=lambda job: job["config"].get("engine") == "compiled")
             warm_s = 0.0
-            for result in run_jobs(ordered, backend, n_workers, scheduler, task=run_or_warm):
+            for result in run_jobs(warm + _dispatch_order(jobs), backend, n_workers, scheduler, task=run_or_warm):
                 if "warm_s" in result:  # the parts run at once: the longest is the warm-up's time
                     warm_s = max(warm_s, result["warm_s"])
                     continue

@@ -38,9 +38,8 @@ def first_rows(config: dict, rows: int = 4) -> tuple[np.ndarray, np.ndarray, tup
     """The first ``rows`` of the run's own training set (X, Y) and validation set (or None).
 
     A run's own arrays, not made-up ones: numba compiles a kernel again for each kind of array it
-    meets, and a run's are read-only (``experiments.run.dataset``) where a label vector became a
-    fresh one-hot matrix, writable. Made-up writable data left each worker compiling the kernels
-    its runs called (measured: the first run in each worker 8-12 s instead of 1-3 s)."""
+    meets (dtype, dimensions, layout, flags), and made-up data once missed what the runs met (they
+    were writable, a run's are read-only: each worker compiled again at its first run, 8-12 s)."""
     X, Y, X_val, Y_val = dataset(config)
     return X[:rows], Y[:rows], (None if X_val is None else (X_val[:rows], Y_val[:rows]))
 
@@ -90,6 +89,7 @@ def warm_compiled(jobs: list[dict]) -> float:
     whose workers share this machine's cache); the seconds it took."""
     started = time.perf_counter()
     configs = kernel_configs(jobs)
-    for part in PARTS if configs else ():
-        warm_part(configs, part)
+    if configs:
+        for part in PARTS:
+            warm_part(configs, part)
     return time.perf_counter() - started
