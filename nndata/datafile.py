@@ -32,6 +32,7 @@ from nncore.losses import CLASSIFICATION_LOSSES
 
 from . import tables
 from .record import Dataset, Metrics
+from .splits import split_indices, standardized, validation_rows
 
 @dataclass(frozen=True)
 class Description:
@@ -91,12 +92,6 @@ def _feature_columns(path: Path, columns: list[str], targets: list[str], feature
     return chosen
 
 
-def _validation_rows(counts: list[int], fraction: float) -> list[int]:
-    """Validation samples taken from each group (class, or all rows) of the given sizes:
-    round(fraction * size), leaving at least one sample of each group for training."""
-    return [min(int(np.floor(fraction * size + 0.5)), size - 1) for size in counts]
-
-
 def _check_fraction(path: Path, validation) -> float:
     if isinstance(validation, bool) or not isinstance(validation, (int, float)) \
             or not 0 <= validation < 1:
@@ -126,8 +121,7 @@ def _npz_target(path: Path, classify: bool):
 
 
 def _table_target(path: Path, targets: list[str], features):
-    """(inputs, rows, rows of its own validation split (none), target columns, held-out labels) of a
-    CSV or Parquet."""
+    """(inputs, rows, rows of its own validation split: 0, target columns, held-out labels) of a table."""
     header = tables.header(path)
     _feature_columns(path, header, targets, features)
     frame = tables.read_table(path, path, targets)
@@ -141,7 +135,7 @@ def _check_split(path: Path, name: str | None, classes: list | None, counts: lis
                  fraction: float) -> None:
     """ValueError when a validation share of ``fraction`` takes no sample at all (each group,
     a class or all rows, is too small), naming the file, the class counts and the share."""
-    if fraction == 0 or sum(_validation_rows(counts, fraction)) > 0:
+    if fraction == 0 or sum(validation_rows(counts, fraction)) > 0:
         return
     if classes is None:
         sizes, of = f"{counts[0]} rows", f"of {counts[0]} rows"
@@ -186,7 +180,7 @@ def describe(path: str | os.PathLike, target: str | list[str] | None = None,
         classes, counts, outputs = None, [rows], len(columns)
     if not own_validation:
         _check_split(path, name, classes, counts, fraction)
-    drawn = 0 if own_validation else sum(_validation_rows(counts, fraction))
+    drawn = 0 if own_validation else sum(validation_rows(counts, fraction))
     return Description(inputs=int(inputs), outputs=int(outputs), rows=int(rows), train_rows=int(rows - drawn),
                        classes=classes, validation_rows=int(own_validation or drawn))
 
@@ -271,29 +265,6 @@ def _finite_columns(path: Path, key: str, array: np.ndarray) -> np.ndarray:
     return np.column_stack([tables.finite_column(path, f"{key}[:, {j}]", array[:, j]) for j in range(array.shape[1])])
 
 
-def split_indices(labels: np.ndarray | None, n: int, fraction: float,
-                  seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) row indices, each sorted: ``round(fraction * size)`` rows of each class
-    (of all rows when ``labels`` is None) go to validation, drawn by a generator seeded with
-    ``seed``; every class keeps at least one training sample."""
-    rng = np.random.default_rng(seed)
-    groups = ([np.flatnonzero(labels == c) for c in np.unique(labels)] if labels is not None
-              else [np.arange(n)])
-    taken = _validation_rows([len(g) for g in groups], fraction)
-    held_out = np.concatenate([rng.permutation(g)[:k] for g, k in zip(groups, taken)])
-    mask = np.zeros(n, dtype=bool)
-    mask[held_out] = True
-    return np.flatnonzero(~mask), np.flatnonzero(mask)
-
-
-def standardized(X: np.ndarray, X_val: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """X and X_val (n, inputs) minus the training mean, over the training standard deviation."""
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale[scale <= np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mean))] = 1.0
-    return (X - mean) / scale, None if X_val is None else (X_val - mean) / scale
-
-
 def shape(path: str | os.PathLike, target: str | list[str] | None = None,
           features: list[str] | None = None, classes: list | None = None,
           validation: float = 0.2, split_seed: int = 0, standardize: bool = True,
@@ -336,9 +307,6 @@ def _listed(value):
 def resolve_options(options: dict, spec_dir: Path, loss: str) -> tuple[dict, tuple[int, int, int]]:
     """The run's ``dataset_options`` (absolute path, sha256, classes) and its (inputs, outputs,
     training samples); ValueError naming the option, or the file and column, when unusable."""
-    for key in DERIVED_OPTIONS:
-        if key in options:
-            raise ValueError(f"{key} is read from the file at spec time; leave it out")
     if not isinstance(options.get("path"), str) or not options["path"]:
         raise ValueError("path: name the data file (.csv, .parquet or .npz), relative to the spec")
     path = Path(options["path"]).expanduser()

@@ -118,6 +118,10 @@ BAD = [
     ("a broken symlink", lambda d: _replace(d, lambda p: p.symlink_to("gone.csv")),
      ["points.csv", "no such file", "symlink"]),
     # Too small for its validation split (item 11: every run failed with a NumPy reduction error).
+    # The class labels are read from the file; a spec that gives them is told what it may give.
+    ("classes given", lambda d: (d / "mine.toml").write_text((d / "mine.toml").read_text().replace(
+        'target = "kind"', 'target = "kind", classes = ["red"]')),
+     ["dataset_options.classes", "unknown option for dataset 'file'", "path, target, features"]),
     ("five classes of two rows", lambda d: (d / "data" / "points.csv").write_text(
         "x,noise,kind\n" + "".join(f"{i},0,{'abcde'[i // 2]}\n" for i in range(10))),
      ["points.csv", "too small for its validation split", "'a': 2, 'b': 2", "validation = 0.2"]),
