@@ -50,12 +50,8 @@ test-fast: $(STAMP)
 sweep: $(CORE_STAMP)
 	$(PY) -m experiments sweep $(STUDY) --results $(RESULTS) $(if $(JOBS),--jobs $(JOBS))
 
-# While the sweep plans and compiles on one core, the build's imports are imported once on the
-# other: on a new install that byte-compiles them (matplotlib, seaborn, altair) and makes
-# matplotlib's font cache, 2-3 s the build would otherwise spend before drawing anything.
 report: $(CORE_STAMP)
-	$(PY) -c "import reports.build, reports.section_pool" > /dev/null 2>&1 & \
-	$(PY) -m experiments sweep --missing-only --results $(RESULTS); status=$$?; wait; exit $$status
+	$(PY) -m experiments sweep --missing-only --results $(RESULTS)
 	$(PY) -m reports build --results $(RESULTS) --out $(OUT)
 
 # Saves the run under .benchmarks/ (pytest-benchmark's storage) and appends it to the history.
