@@ -1,6 +1,8 @@
 """What the README says about a first ``make report`` that the code can check: the default sweep's
 size, what ``make report`` installs, and the command that measured the times."""
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from experiments import catalog
@@ -19,16 +21,36 @@ def test_the_default_sweep_is_the_size_the_readme_says():
     assert int(found.group(2).replace(",", "")) == sum(total_runs(study) for study in studies)
 
 
-def test_make_report_installs_the_core_alone_and_make_test_the_rest():
-    core = re.search(r"^\$\(CORE_STAMP\): pyproject.toml\n((?:\t.*\n)+)", MAKEFILE, re.M).group(1)
-    assert "pip install --quiet --no-compile -e .\n" in core and "[" not in core  # no extra
-    assert "compileall" not in core  # a process compiles what it imports, once
+def planned_install(tmp_path: Path, *arguments: str) -> str:
+    """The commands ``make`` would run to install the core into a new venv (``make -n``)."""
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return subprocess.run(["make", "-n", ".venv/.installed-core", *arguments], cwd=tmp_path, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_make_report_installs_the_core_with_uv_and_falls_back_to_pip(tmp_path):
+    commands = planned_install(tmp_path)
+    uv = ".venv/bin/python -m uv pip install --quiet --python .venv/bin/python -e . || "
+    assert "-m pip install --quiet --no-compile uv && " + uv in commands
+    fallback = commands.split(" || ", 1)[1].splitlines()[0]
+    assert fallback.endswith(".venv/bin/python -m pip install --quiet --no-compile -e .)")
+    assert "[" not in commands and "compileall" not in commands  # no extra; a process compiles its imports
+
+
+def test_installer_pip_installs_the_core_with_pip_alone(tmp_path):
+    commands = planned_install(tmp_path, "INSTALLER=pip")
+    assert ".venv/bin/python -m pip install --quiet --no-compile -e .\n" in commands
+    assert "uv" not in commands
+
+
+def test_make_test_installs_the_rest_on_top_of_the_core():
     assert re.search(r"^report: \$\(CORE_STAMP\)$", MAKEFILE, re.M)
     assert re.search(r"^test: \$\(STAMP\)$", MAKEFILE, re.M)
     whole = re.search(r"^\$\(STAMP\): \$\(CORE_STAMP\)\n((?:\t.*\n)+)", MAKEFILE, re.M).group(1)
     assert "[dev," in whole and "torch" in whole and "jax" in whole
     assert "compileall" in whole  # the suite's processes find every library compiled
-    assert "`make report` installs only what the report needs (`pip install -e .`" in README
+    assert "`make report` installs only what the report needs (`uv pip install -e .`" in README
 
 
 def test_the_readme_names_the_probe_that_measured_the_times():
