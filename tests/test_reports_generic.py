@@ -242,3 +242,18 @@ def test_a_panel_without_runs_says_so_instead_of_drawing_empty_axes():
     assert not empty.axison and [text.get_text() for text in empty.texts] == ["not run"]
     assert all(ax.axison and ax.lines for ax in (axes[0][0], axes[0][1], axes[1][0]))
     plotting.plt.close(fig)
+
+
+@pytest.mark.parametrize("layout, cropped", [("constrained", False), (None, True)])
+def test_a_figure_is_cropped_only_when_no_layout_engine_fits_it(tmp_path, monkeypatch, layout, cropped):
+    from reports import plotting
+
+    fig, ax = plotting.plt.subplots(figsize=(4, 3), layout=layout)
+    ax.plot([0, 1], [0, 1])
+    saved = {}
+    original = fig.savefig
+    monkeypatch.setattr(fig, "savefig", lambda path, **options: saved.update(options) or original(path, **options))
+    plotting.save(fig, tmp_path / "figure.png")
+    assert saved["bbox_inches"] == ("tight" if cropped else None)
+    whole_figure = (4 * plotting.DPI, 3 * plotting.DPI)
+    assert (Image.open(tmp_path / "figure.png").size == whole_figure) is not cropped
