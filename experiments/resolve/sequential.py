@@ -27,7 +27,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import stats
 
 # Verdict codes (arrays) and their names; OPEN: no decision yet, NOT_RESOLVED: budget spent.
 OPEN, BETTER, WORSE, EQUIVALENT, NOT_RESOLVED = 0, 1, 2, 3, 4
@@ -57,6 +56,8 @@ def t_interval(differences: np.ndarray, alpha: float) -> tuple[np.ndarray, np.nd
     seed) left out: the finite count, their mean and its two-sided 1 - alpha Student t interval.
     Fewer than MIN_PAIRS finite values give NaN bounds (never decided). All differences equal give
     the degenerate interval [mean, mean]."""
+    from scipy import stats  # here, not at the top: a sweep's workers import this module, never call it
+
     differences = np.asarray(differences, dtype=float)
     finite = np.isfinite(differences)
     n = finite.sum(axis=-1)
