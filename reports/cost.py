@@ -51,7 +51,7 @@ def loss_against_seconds(study, path, by: str | None, label, title: str) -> list
     from . import plotting  # the kit sets the Agg backend; imported where a figure is drawn
 
     curves = study.curves_of_ok_runs((by, "seed") if by else ("seed",))
-    curves = with_training_seconds(curves)
+    curves = plotting.thinned(with_training_seconds(curves))  # summed first: every epoch counts
     curves = curves[curves[SECONDS] > 0]
     if curves.empty or not timed(curves):
         raise ValueError("no timed epochs")

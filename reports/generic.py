@@ -153,30 +153,13 @@ class Curves:
     loss: bool
 
 
-# A line of more points than its panel is pixels wide looks the same drawn at every k-th point:
-# a run's curve of more evaluated epochs than this (XOR's 10,001) is drawn at every k-th, its
-# first and last kept, which also keeps the bands' bootstraps (one per point and line) and the
-# page's chart data small.
-MAX_POINTS_PER_LINE = 500
-
-
-def thinned(curves: pd.DataFrame) -> pd.DataFrame:
-    """``curves`` (one row per run and evaluated epoch) with at most ``MAX_POINTS_PER_LINE`` rows
-    per run, evenly spaced among its own evaluated epochs."""
-    curves = curves.sort_values(["run_id", "epoch"], kind="stable")
-    runs = curves.groupby("run_id", sort=False)["epoch"]
-    position, count = runs.cumcount(), runs.transform("size")
-    step = -(-count // MAX_POINTS_PER_LINE)
-    return curves[(position % step == 0) | (position == count - 1)]
-
-
 def curves_to_draw(study: StudyResults, metric: str, where: Layout) -> Curves:
     """``metric``'s training and validation values (as ``METRIC_CURVES`` names them) against
     ``where.x``: per epoch from ``curves``, or the final values against a factor."""
     factor_columns = [key for key in (where.cols, where.rows, *where.hue) if key]
     curve_columns = METRIC_CURVES[metric]
     if where.x == "epoch":
-        frame = thinned(study.curves_of_ok_runs(("seed", *factor_columns)))
+        frame = plotting.thinned(study.curves_of_ok_runs(("seed", *factor_columns)))
         columns = curve_columns
     else:
         frame = study.ok

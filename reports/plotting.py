@@ -32,6 +32,23 @@ SPLITS = (("train_loss", "training"), ("val_loss", "validation"))
 sns.set_theme(style="whitegrid", context="notebook")
 
 
+# A line of more points than its panel is pixels wide looks the same drawn at every k-th point:
+# a run's curve of more evaluated epochs than this (XOR's 10,001) is drawn at every k-th, its
+# first and last kept (against epoch and against seconds), which also keeps the bands'
+# bootstraps (one per point and line) small.
+MAX_POINTS_PER_LINE = 500
+
+
+def thinned(curves: pd.DataFrame) -> pd.DataFrame:
+    """``curves`` (one row per run and evaluated epoch) with at most ``MAX_POINTS_PER_LINE`` rows
+    per run, evenly spaced among its own evaluated epochs."""
+    curves = curves.sort_values(["run_id", "epoch"], kind="stable")
+    runs = curves.groupby("run_id", sort=False)["epoch"]
+    position, count = runs.cumcount(), runs.transform("size")
+    step = -(-count // MAX_POINTS_PER_LINE)
+    return curves[(position % step == 0) | (position == count - 1)]
+
+
 def save(fig, path: Path) -> None:
     """Write ``fig`` as a PNG at ``DPI`` and close it. A figure laid out by its layout engine
     (``layout="constrained"``: most of them) is saved as it is; another is cropped to what it

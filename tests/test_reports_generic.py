@@ -11,7 +11,7 @@ from PIL import Image
 
 from experiments.cli import main as experiments_main
 from experiments.spec import SpecError, load_spec
-from reports import generic
+from reports import cost, generic, plotting
 from reports.build import build
 from reports.data import StudyResults
 
@@ -224,11 +224,26 @@ def test_log_axes_label_few_enough_minor_ticks_not_to_overlap(low, high, minor_l
 def test_a_long_curve_is_drawn_at_every_kth_epoch_with_its_first_and_last():
     long_run = pd.DataFrame({"run_id": "xor", "epoch": np.arange(10_001), "train_loss": 1.0})
     short_run = pd.DataFrame({"run_id": "digits", "epoch": np.arange(0, 301, 5), "train_loss": 2.0})
-    kept = generic.thinned(pd.concat([short_run, long_run.sample(frac=1, random_state=0)]))
+    kept = plotting.thinned(pd.concat([short_run, long_run.sample(frac=1, random_state=0)]))
     xor = kept.loc[kept["run_id"] == "xor", "epoch"].to_numpy()
-    assert len(xor) <= generic.MAX_POINTS_PER_LINE + 1 and xor[0] == 0 and xor[-1] == 10_000
+    assert len(xor) <= plotting.MAX_POINTS_PER_LINE + 1 and xor[0] == 0 and xor[-1] == 10_000
     assert len(set(np.diff(xor[:-1]))) == 1  # evenly spaced
     assert kept.loc[kept["run_id"] == "digits", "epoch"].tolist() == list(range(0, 301, 5))  # short: whole
+
+
+def test_loss_against_seconds_draws_a_long_run_thinned_with_every_epochs_seconds_counted(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    epochs = np.arange(10_001)
+    curves = pd.DataFrame({"run_id": "xor", "seed": 0, "epoch": epochs, "epoch_s": 0.001 * (1 + epochs % 2),
+                           "train_loss": 1.0 / (1 + epochs), "val_loss": np.nan})
+    study = SimpleNamespace(curves_of_ok_runs=lambda columns: curves, ok=pd.DataFrame({"loss": ["mse"]}))
+    drawn = []
+    monkeypatch.setattr(cost, "mean_against_seconds", lambda ax, rows, *args, **kw: drawn.append(rows))
+    cost.loss_against_seconds(study, tmp_path / "seconds.png", None, str, "xor")
+    (rows,) = drawn
+    assert len(rows) <= plotting.MAX_POINTS_PER_LINE + 1
+    assert rows[cost.SECONDS].max() == pytest.approx(15.0)  # 5,000 epochs of 1 ms and 5,000 of 2 ms
 
 
 def test_a_panel_without_runs_says_so_instead_of_drawing_empty_axes():
