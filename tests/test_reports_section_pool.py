@@ -1,13 +1,17 @@
 """Study sections drawn in worker processes make the report a build in one process makes: the same
 figure files to the byte, the same page, messages and figure stamps; and a figure does not depend
 on the state NumPy's global generator was left in (seaborn jitters strip plots with it)."""
+import os
 import re
 import subprocess
 import sys
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
+import pytest
 from synthetic_results import make_results
 
+from reports import section_pool
 from reports.build import build
 from reports.figure_cache import STAMPS
 
@@ -41,10 +45,31 @@ def test_a_rebuild_with_nothing_to_draw_starts_no_worker(tmp_path, monkeypatch):
 
     def no_workers(*args, **kwargs):
         raise AssertionError("a worker was started with every figure in the cache")
-    monkeypatch.setattr("joblib.Parallel", no_workers)
+    monkeypatch.setattr(section_pool, "_run", no_workers)
     again = build(results, tmp_path / "out", STUDIES, peers=False, jobs=2)
     assert figure_bytes(tmp_path / "out") == drawn
     assert again.messages.lines == first.messages.lines
+
+
+def test_sections_are_drawn_in_worker_processes_not_in_this_one(tmp_path, monkeypatch):
+    results = make_results(tmp_path / "results", STUDIES)
+    drawing = section_pool._in_worker
+
+    def in_worker(build_one, study, *args):
+        (tmp_path / f"{study.name}.pid").write_text(str(os.getpid()))
+        return drawing(build_one, study, *args)
+    monkeypatch.setattr(section_pool, "_in_worker", in_worker)
+    build(results, tmp_path / "out", STUDIES, peers=False, jobs=2)
+    workers = {int((tmp_path / f"{name}.pid").read_text()) for name in STUDIES}
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2
+
+
+def test_a_worker_that_dies_stops_the_build_instead_of_hanging_it(tmp_path, monkeypatch):
+    results = make_results(tmp_path / "results", STUDIES)
+    monkeypatch.setattr(section_pool, "_in_worker", lambda build_one, study, *args: os._exit(3))
+    with pytest.raises(BrokenProcessPool):
+        build(results, tmp_path / "out", STUDIES, peers=False, jobs=2)
+    assert not (tmp_path / "out").exists()  # nothing half-written is left as the report
 
 
 def test_a_figure_does_not_depend_on_the_global_generator(tmp_path):
