@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures.process import BrokenProcessPool
 
 from benchmarks.records import HISTORY
 from experiments.parser import positive_int
@@ -34,8 +35,8 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    """Build the report; 0 when at least one study was reported, 1 when nothing was, 2 (one
-    line) for an output folder it must not write into."""
+    """Build the report; 0 when at least one study was reported, 1 when nothing was (or a worker
+    died), 2 (one line) for an output folder it must not write into."""
     studies = args.studies or shipped_studies()
     try:
         report = build(args.results, args.out, args.studies or None,
@@ -45,6 +46,10 @@ def run_build(args: argparse.Namespace) -> int:
     except OutputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenProcessPool:  # killed (out of memory, say): nothing was written to --out
+        print(f"error: a worker process drawing the study sections died; {args.out} is as it was. "
+              "Rerun with --jobs 1 to draw them in this process", file=sys.stderr)
+        return 1
     if not args.quiet:
         print(terminal_text(report), flush=True)
     for level, text in report.messages:

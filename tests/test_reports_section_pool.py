@@ -72,6 +72,17 @@ def test_a_worker_that_dies_stops_the_build_instead_of_hanging_it(tmp_path, monk
     assert not (tmp_path / "out").exists()  # nothing half-written is left as the report
 
 
+def test_the_command_says_a_worker_died_in_one_line(tmp_path, monkeypatch, capsys):
+    from reports.__main__ import main
+
+    results = make_results(tmp_path / "results", STUDIES)
+    monkeypatch.setattr(section_pool, "_in_worker", lambda build_one, study, *args: os._exit(3))
+    status = main(["build", *STUDIES, "--results", str(results), "--out", str(tmp_path / "out"), "--jobs", "2"])
+    error = capsys.readouterr().err
+    assert status == 1 and "a worker process drawing the study sections died" in error and "--jobs 1" in error
+    assert "Traceback" not in error and not (tmp_path / "out").exists()
+
+
 def test_a_figure_does_not_depend_on_the_global_generator(tmp_path):
     results = make_results(tmp_path / "results", ["classics"])
     drawn = []
