@@ -68,6 +68,15 @@ def build_sections(build_one: Callable[..., SectionBuilder], studies: list[Study
 
 
 _TASKS: list[tuple] = []  # a forked worker's tasks, inherited from this process
+# Libraries whose threads do not survive a fork (JAX says so; torch's OpenMP pool hangs in a forked
+# child that uses it). NumPy's BLAS, Arrow and jemalloc, which a build has loaded, re-arm theirs.
+FORK_UNSAFE = ("jax", "torch", "tensorflow")
+
+
+def can_fork() -> bool:
+    """Whether the section workers may be forked from this process: on Linux, with none of
+    ``FORK_UNSAFE`` loaded (a plugin engine can bring one in)."""
+    return sys.platform.startswith("linux") and not any(name in sys.modules for name in FORK_UNSAFE)
 
 
 def _run(tasks: list[tuple], workers: int) -> list[tuple]:
@@ -77,8 +86,8 @@ def _run(tasks: list[tuple], workers: int) -> list[tuple]:
     plotting libraries already: a worker starts in milliseconds, without importing them again
     (about 2 s each) or receiving the tables, and a fresh report's build takes about 3 s less
     (``python -m benchmarks.probes.report_build``). A worker that dies stops the build with
-    ``BrokenProcessPool``, never a hang. Elsewhere (no fork, or an unsafe one), joblib's loky."""
-    if not sys.platform.startswith("linux"):
+    ``BrokenProcessPool``, never a hang. Elsewhere (``can_fork`` False), joblib's loky."""
+    if not can_fork():
         from joblib import Parallel, delayed
 
         return Parallel(n_jobs=workers, backend="loky")(delayed(_in_worker)(*task) for task in tasks)

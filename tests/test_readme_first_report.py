@@ -1,5 +1,6 @@
 """What the README says about a first ``make report`` that the code can check: the default sweep's
 size, what ``make report`` installs, and the command that measured the times."""
+import os
 import re
 import shutil
 import subprocess
@@ -25,8 +26,9 @@ def planned_install(tmp_path: Path, *arguments: str) -> str:
     """The commands ``make`` would run to install the core into a new venv (``make -n``)."""
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
-    return subprocess.run(["make", "-n", ".venv/.installed-core", *arguments], cwd=tmp_path, check=True,
-                          capture_output=True, text=True).stdout
+    environment = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "--no-print-directory", "-n", ".venv/.installed-core", *arguments],
+                          cwd=tmp_path, check=True, capture_output=True, text=True, env=environment).stdout
 
 
 def test_make_report_installs_the_core_with_uv_and_falls_back_to_pip(tmp_path):

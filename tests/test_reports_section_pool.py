@@ -5,6 +5,8 @@ import os
 import re
 import subprocess
 import sys
+import types
+import warnings
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -51,7 +53,20 @@ def test_a_rebuild_with_nothing_to_draw_starts_no_worker(tmp_path, monkeypatch):
     assert again.messages.lines == first.messages.lines
 
 
-def test_sections_are_drawn_in_worker_processes_not_in_this_one(tmp_path, monkeypatch):
+@pytest.fixture
+def forking(monkeypatch):
+    """As a report's own process: none of the libraries that rule out forking loaded. Other tests
+    of this session may have imported JAX, which then warns at every fork; the workers forked
+    here draw figures and never call it."""
+    for name in section_pool.FORK_UNSAFE:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert section_pool.can_fork()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+        yield
+
+
+def test_sections_are_drawn_in_worker_processes_not_in_this_one(tmp_path, monkeypatch, forking):
     results = make_results(tmp_path / "results", STUDIES)
     drawing = section_pool._in_worker
 
@@ -64,7 +79,7 @@ def test_sections_are_drawn_in_worker_processes_not_in_this_one(tmp_path, monkey
     assert os.getpid() not in workers and 1 <= len(workers) <= 2
 
 
-def test_a_worker_that_dies_stops_the_build_instead_of_hanging_it(tmp_path, monkeypatch):
+def test_a_worker_that_dies_stops_the_build_instead_of_hanging_it(tmp_path, monkeypatch, forking):
     results = make_results(tmp_path / "results", STUDIES)
     monkeypatch.setattr(section_pool, "_in_worker", lambda build_one, study, *args: os._exit(3))
     with pytest.raises(BrokenProcessPool):
@@ -72,7 +87,7 @@ def test_a_worker_that_dies_stops_the_build_instead_of_hanging_it(tmp_path, monk
     assert not (tmp_path / "out").exists()  # nothing half-written is left as the report
 
 
-def test_the_command_says_a_worker_died_in_one_line(tmp_path, monkeypatch, capsys):
+def test_the_command_says_a_worker_died_in_one_line(tmp_path, monkeypatch, capsys, forking):
     from reports.__main__ import main
 
     results = make_results(tmp_path / "results", STUDIES)
@@ -81,6 +96,18 @@ def test_the_command_says_a_worker_died_in_one_line(tmp_path, monkeypatch, capsy
     error = capsys.readouterr().err
     assert status == 1 and "a worker process drawing the study sections died" in error and "--jobs 1" in error
     assert "Traceback" not in error and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("unsafe", section_pool.FORK_UNSAFE)
+def test_with_a_library_that_forbids_forking_loaded_the_workers_are_lokys(unsafe, monkeypatch, forking):
+    monkeypatch.setitem(sys.modules, unsafe, types.ModuleType(unsafe))
+    assert not section_pool.can_fork()
+    used = []
+    monkeypatch.setattr("joblib.Parallel", lambda **options: used.append(options) or (lambda calls: [
+        section_pool._in_worker(*call[1]) for call in calls]))
+    monkeypatch.setattr(section_pool, "_in_worker", lambda *task: task[1])
+    assert section_pool._run([(None, "width"), (None, "depth")], 2) == ["width", "depth"]
+    assert used == [{"n_jobs": 2, "backend": "loky"}]
 
 
 def test_a_figure_does_not_depend_on_the_global_generator(tmp_path):
