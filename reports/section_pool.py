@@ -1,12 +1,12 @@
 """Study sections drawn side by side in worker processes.
 
-Drawing figures is most of a report's build, and one study's figures need nothing of another's,
-so with ``jobs`` > 1 each study whose figures must be drawn has its section built in a worker
-process (``_run``); a study whose figures all come from the figure cache is built here (starting a worker
-would cost more than copying them). A worker gets the study's tables, its section parts and a
-copy of the figure cache; it returns the section, its provenance rows, its messages and the
-figures it stamped, which are merged here in the studies' order: the page, the messages and the
-figure files are those of a build in one process (tested).
+Drawing figures is most of a report's build, and one study's figures need nothing of another's, so
+with ``jobs`` > 1 each study whose figures must be drawn has its section built in a worker process
+(``_run``); a study whose figures all come from the figure cache is built here (starting a worker
+would cost more than copying them). A worker gets the study's tables, its section parts and a copy
+of the figure cache; it returns the section, its provenance rows, its messages and the figures it
+stamped, which are merged here in the studies' order: the page, the messages and the figure files
+are those of a build in one process (tested).
 """
 from __future__ import annotations
 
