@@ -28,7 +28,25 @@ def page(out) -> str:
     return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", (out / "index.html").read_text())
 
 
-def test_sections_drawn_in_two_workers_are_those_drawn_in_one_process(tmp_path):
+@pytest.fixture
+def forking(monkeypatch):
+    """As a report's own process: none of the libraries that rule out forking loaded. Other tests
+    of this session may have imported JAX, which then warns at every fork; the workers forked
+    here draw figures and never call it."""
+    for name in section_pool.FORK_UNSAFE:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert section_pool.can_fork()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
+        yield
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "loky"])
+def test_sections_drawn_in_two_workers_are_those_drawn_in_one_process(tmp_path, request, monkeypatch, forked):
+    if forked:
+        request.getfixturevalue("forking")
+    else:
+        monkeypatch.setattr(section_pool, "can_fork", lambda: False)
     results = make_results(tmp_path / "results", STUDIES)
     one = build(results, tmp_path / "one", STUDIES, peers=False, jobs=1)
     two = build(results, tmp_path / "two", STUDIES, peers=False, jobs=2)
@@ -51,19 +69,6 @@ def test_a_rebuild_with_nothing_to_draw_starts_no_worker(tmp_path, monkeypatch):
     again = build(results, tmp_path / "out", STUDIES, peers=False, jobs=2)
     assert figure_bytes(tmp_path / "out") == drawn
     assert again.messages.lines == first.messages.lines
-
-
-@pytest.fixture
-def forking(monkeypatch):
-    """As a report's own process: none of the libraries that rule out forking loaded. Other tests
-    of this session may have imported JAX, which then warns at every fork; the workers forked
-    here draw figures and never call it."""
-    for name in section_pool.FORK_UNSAFE:
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    assert section_pool.can_fork()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
-        yield
 
 
 def test_sections_are_drawn_in_worker_processes_not_in_this_one(tmp_path, monkeypatch, forking):
