@@ -222,9 +222,10 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
             for key, level in ((rows, row_level), (cols, col_level)):
                 if key:
                     panel = panel[panel[key] == level]
-            if panel.empty:  # no run at this combination (engines: scalar only where it is quick)
+            if panel.empty:  # not in the grid (engines: scalar only where it is quick), or every run diverged
                 ax.set_axis_off()
-                ax.text(0.5, 0.5, "not run", transform=ax.transAxes, ha="center", va="center", color="0.5")
+                ax.text(0.5, 0.5, "no finished run", transform=ax.transAxes, ha="center", va="center",
+                        color="0.5")
                 continue
             _panel_lines(ax, panel, x, hue, style, colors, styles, marker)
             if log_x:  # log axes labelled as plain numbers; an epoch axis gets integer ticks

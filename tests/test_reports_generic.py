@@ -254,7 +254,7 @@ def test_a_panel_without_runs_says_so_instead_of_drawing_empty_axes():
                           "split": "training", "value": [1.0, 0.5, 1.0, 0.6, 1.0, 0.4]})
     fig, axes = plotting.facet_lines(frame, "epoch", "value", cols="engine", rows="width")
     empty = axes[1][1]  # scalar at width 200
-    assert not empty.axison and [text.get_text() for text in empty.texts] == ["not run"]
+    assert not empty.axison and [text.get_text() for text in empty.texts] == ["no finished run"]
     assert all(ax.axison and ax.lines for ax in (axes[0][0], axes[0][1], axes[1][0]))
     plotting.plt.close(fig)
 
