@@ -272,3 +272,41 @@ def test_a_figure_is_cropped_only_when_no_layout_engine_fits_it(tmp_path, monkey
     assert saved["bbox_inches"] == ("tight" if cropped else None)
     whole_figure = (4 * plotting.DPI, 3 * plotting.DPI)
     assert (Image.open(tmp_path / "figure.png").size == whole_figure) is not cropped
+
+
+def _log_log_figure(minor_marks: bool):
+    fig, axes = plotting.plt.subplots(1, 2, figsize=(6, 3), layout="constrained", sharey=True)
+    for ax, (low, high) in zip(axes, [(1e-4, 0.2), (0.2, 2.0)]):  # many decades; one decade
+        ax.plot(np.geomspace(low, high, 50), np.geomspace(3.0, 0.003, 50), label="a line")
+        ax.set(xscale="log", yscale="log", title="a panel", xlabel="seconds")
+        plotting.plain_log(ax.xaxis)
+        plotting.plain_log(ax.yaxis)
+        if minor_marks:
+            ax.tick_params(which="minor", bottom=True, left=True, length=3)
+    fig.legend(loc="outside right upper")
+    return fig
+
+
+@pytest.mark.parametrize("minor_marks", [False, True])
+def test_saving_drops_only_the_minor_ticks_that_draw_nothing(tmp_path, monkeypatch, minor_marks):
+    """Minor ticks with no label, mark or grid line are not made (matplotlib lays out each one),
+    and the figure is the same pixel for pixel as when they are made; minor ticks with marks stay."""
+    plotting.save(_log_log_figure(minor_marks), tmp_path / "lean.png")
+    monkeypatch.setattr(plotting, "_keep_labelled_minor_ticks", lambda axis: None)
+    fig = _log_log_figure(minor_marks)
+    made = []
+    monkeypatch.setattr(fig, "savefig", lambda path, _save=fig.savefig, **options:
+                        made.extend(len(ax.xaxis.get_minorticklocs()) for ax in fig.axes) or _save(path, **options))
+    plotting.save(fig, tmp_path / "full.png")
+    lean, full = (np.asarray(Image.open(tmp_path / name)) for name in ("lean.png", "full.png"))
+    assert lean.shape == full.shape and (lean == full).all()
+    fig = _log_log_figure(minor_marks)
+    monkeypatch.undo()
+    kept = []
+    monkeypatch.setattr(fig, "savefig", lambda path, _save=fig.savefig, **options:
+                        kept.extend(len(ax.xaxis.get_minorticklocs()) for ax in fig.axes) or _save(path, **options))
+    plotting.save(fig, tmp_path / "again.png")
+    if minor_marks:
+        assert kept == made  # marks are drawn: every minor tick stays
+    else:  # 3+ decades: no minor label, so none made; one decade: the labelled 2s and 5s only
+        assert kept[0] == 0 < made[0] and 0 < kept[1] < made[1] / 2
