@@ -238,3 +238,23 @@ def test_writable_and_read_only_data_call_the_same_compiled_kernels():
     Y_one_hot.setflags(write=False)
     nncore.train(net, X, Y_one_hot, validation=(X, Y), **train)
     assert signatures() == before
+
+
+@pytest.mark.slow
+def test_a_layers_activations_and_a_data_sets_rows_call_the_same_compiled_products(tmp_path):
+    """The first layer's product takes the data's rows (read-only), the others a layer's
+    activations (writable buffers): both reach the products typed read-only, so that a new
+    machine compiles each product once, not twice (~1 s each). An empty cache, so that the
+    products are compiled (from a warm one the epoch's machine code loads whole)."""
+    code = """if True:
+        import numpy as np, nncore
+        from nncore.engines import compiled_products
+        net = nncore.MLP([3, 6, 5, 3], activation="relu", output="softmax", loss="cross_entropy")
+        X, Y = np.ones((7, 3)), np.eye(3)[np.arange(7) % 3]
+        X.setflags(write=False)
+        nncore.train(net, X, Y, epochs=1, batch_size=3, lr=0.1, engine="compiled", validation=(X, Y))
+        for product in (compiled_products.forward_product, compiled_products.weight_gradient):
+            print(" ".join("read-only" if not s[0].mutable else "writable" for s in product.signatures))
+    """
+    lines = run_python(code, NUMBA_CACHE_DIR=str(tmp_path)).stdout.splitlines()
+    assert lines == ["read-only", "read-only"]

@@ -37,13 +37,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .compiled_products import (FAST, column_as_vector, delta_back, forward_product, matrix_at,
-                                relu_network_output, rows_at_once, weight_gradient)
+from .compiled_products import (FAST, as_read_only, column_as_vector, delta_back, forward_product,
+                                matrix_at, relu_network_output, rows_at_once, weight_gradient)
 
 # numba's cache checks only the file of the function it compiled, while the machine code of these
 # kernels holds what they call from compiled_products: this stamp of that file's source (checked by
 # tests/test_nncore_compiled_cache.py) makes a change there change this file, so the cache recompiles.
-DEPENDS_ON = {"compiled_products.py": "3ea36fc8411a5df4"}
+DEPENDS_ON = {"compiled_products.py": "994e3cc967498067"}
 
 IDENTITY, RELU, SIGMOID, TANH, SOFTMAX = 0, 1, 2, 3, 4
 MSE, SSE, CROSS_ENTROPY, BINARY_CROSS_ENTROPY = 0, 1, 2, 3
@@ -322,7 +322,7 @@ def _forward_layers(params, layout, X, outputs, z, hidden_code, output_code):
         if layer == 0:
             forward_product(X, W, b, target)
         else:
-            inputs = matrix_at(outputs, n * unit_at[layer - 1], n, fan_in)
+            inputs = as_read_only(matrix_at(outputs, n * unit_at[layer - 1], n, fan_in))
             forward_product(inputs, W, b, target)
         _forward_activation(target, a, hidden_code if layer < last else output_code)
 
@@ -362,7 +362,7 @@ def _backward_layers(params, grads, layout, X, outputs, deltas, d, hidden_code):
             weight_gradient(X, d, dW, db)
             break
         inputs = matrix_at(outputs, n * unit_at[layer - 1], n, fan_in)
-        weight_gradient(inputs, d, dW, db)
+        weight_gradient(as_read_only(inputs), d, dW, db)
         W = matrix_at(params, at, fan_in, fan_out)
         previous = matrix_at(deltas, n * unit_at[layer - 1], n, fan_in)
         delta_back(d, W, previous)

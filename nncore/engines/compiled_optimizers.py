@@ -40,7 +40,7 @@ from .compiled_kernels import batch_gradients
 
 # numba's cache checks only this file; batch_gradients' machine code comes from compiled_kernels:
 # its stamp here (tests/test_nncore_compiled_cache.py) makes a change there recompile this file's too.
-DEPENDS_ON = {"compiled_kernels.py": "9bb707d33166242c"}
+DEPENDS_ON = {"compiled_kernels.py": "9615484d4f9048d1"}
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW = range(7)
 FOLDED_SGD = -1  # plain SGD with lr folded into the gradient, as ``nncore.train_step`` makes it

@@ -70,6 +70,21 @@ def _c_view(typingctx, array, shape):
     return result(array, shape), codegen
 
 
+@intrinsic
+def as_read_only(typingctx, array):
+    """``array`` itself, typed read-only. A product's input is a data set's rows (read-only: a
+    study's arrays are) or a layer's activations (writable buffers); numba compiles a product once
+    per type it is called with, so the activations pass through here and each product compiles
+    once (``python -m benchmarks.probes.warmup_compile``: ~1 s each on a new machine)."""
+    if not isinstance(array, types.Array):
+        return None
+    result = array.copy(readonly=True)
+
+    def codegen(context, builder, signature, args):
+        return impl_ret_borrowed(context, builder, result, args[0])
+    return result(array), codegen
+
+
 @njit(cache=True)
 def matrix_at(flat, start, rows, cols):
     """The C-ordered (rows, cols) view of flat[start:start + rows * cols], for a 1-D C array."""
