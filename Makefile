@@ -22,25 +22,28 @@ ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 install: $(STAMP)
 
 # Reinstall whenever pyproject.toml changes; the stamps make repeated calls free.
-# The core is installed by uv (INSTALLER=uv, the default: pip installs uv into the new venv, then
-# uv installs the core: 9 s for what pip took 23 s, python -m benchmarks.probes.first_report), or
-# by pip (INSTALLER=pip, and whenever uv fails, e.g. where only pip's own configuration reaches the
-# package index). Neither byte-compiles it: Python compiles what a process imports, once, and
-# keeps it. The whole install is pip's (it honours pip's configuration, such as a torch wheel on
-# disk) and compiles everything, on every core, for the test suite's many processes (some
-# environments set PYTHONDONTWRITEBYTECODE, which would make each of them compile its imports
-# again); like pip, it skips the few files this Python cannot compile (torch ships one in 3.12
-# syntax).
+# The core is installed by uv (INSTALLER=uv, the default) into a venv made without pip: this
+# Python's own pip puts uv there (`pip --python`, pip 22.3 and later), then uv installs the core
+# (python -m benchmarks.probes.first_report: 9 s for what pip took 23 s; the venv without pip
+# 0.1 s, with it 3.6 s). Where that fails (an older pip; a package index that only pip's own
+# configuration names) or with INSTALLER=pip, the venv gets pip (ensurepip) and pip installs the
+# core. Neither byte-compiles it: Python compiles what a process imports, once, and keeps it.
+# The whole install is pip's (it honours pip's configuration, such as a torch wheel on disk) and
+# compiles everything, on every core, for the test suite's many processes (some environments set
+# PYTHONDONTWRITEBYTECODE, which would make each of them compile its imports again); like pip, it
+# skips the few files this Python cannot compile (torch ships one in 3.12 syntax).
 INSTALLER ?= uv
-UV_INSTALL := $(PY) -m pip install --quiet --no-compile uv && $(PY) -m uv pip install --quiet --python $(PY) -e .
-PIP_INSTALL := $(PY) -m pip install --quiet --no-compile -e .
+VENV_PIP := $(PY) -m pip --version > /dev/null 2>&1 || $(PY) -m ensurepip --default-pip > /dev/null
+UV_INSTALL := $(PYTHON) -m pip --python $(PY) install --quiet --no-compile uv && $(PY) -m uv pip install --quiet --python $(PY) -e .
+PIP_INSTALL := ($(VENV_PIP)) && $(PY) -m pip install --quiet --no-compile -e .
 
 $(CORE_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
 	$(if $(filter uv,$(INSTALLER)),$(UV_INSTALL) || (echo "uv could not install the core; pip will" && $(PIP_INSTALL)),$(PIP_INSTALL))
 	touch $(CORE_STAMP)
 
 $(STAMP): $(CORE_STAMP)
+	$(VENV_PIP)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,dask,compiled,torch,jax]'
 	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true

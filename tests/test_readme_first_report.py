@@ -33,15 +33,18 @@ def planned_install(tmp_path: Path, *arguments: str) -> str:
 
 def test_make_report_installs_the_core_with_uv_and_falls_back_to_pip(tmp_path):
     commands = planned_install(tmp_path)
+    assert "-m venv --without-pip .venv\n" in commands  # 0.1 s, where ensurepip takes 3-4 s
     uv = ".venv/bin/python -m uv pip install --quiet --python .venv/bin/python -e . || "
-    assert "-m pip install --quiet --no-compile uv && " + uv in commands
+    assert "-m pip --python .venv/bin/python install --quiet --no-compile uv && " + uv in commands
     fallback = commands.split(" || ", 1)[1].splitlines()[0]
+    assert "-m ensurepip" in fallback  # the venv has no pip until the fallback needs one
     assert fallback.endswith(".venv/bin/python -m pip install --quiet --no-compile -e .)")
     assert "[" not in commands and "compileall" not in commands  # no extra; a process compiles its imports
 
 
 def test_installer_pip_installs_the_core_with_pip_alone(tmp_path):
     commands = planned_install(tmp_path, "INSTALLER=pip")
+    assert "-m ensurepip" in commands
     assert ".venv/bin/python -m pip install --quiet --no-compile -e .\n" in commands
     assert "uv" not in commands
 
@@ -51,6 +54,7 @@ def test_make_test_installs_the_rest_on_top_of_the_core():
     assert re.search(r"^test: \$\(STAMP\)$", MAKEFILE, re.M)
     whole = re.search(r"^\$\(STAMP\): \$\(CORE_STAMP\)\n((?:\t.*\n)+)", MAKEFILE, re.M).group(1)
     assert "[dev," in whole and "torch" in whole and "jax" in whole
+    assert whole.splitlines()[0] == "\t$(VENV_PIP)"  # a venv made by `make report` has no pip yet
     assert "compileall" in whole  # the suite's processes find every library compiled
     assert "`make report` installs only what the report needs (`uv pip install -e .`" in README
 

@@ -5,7 +5,7 @@ nothing to run.
     python -m benchmarks.probes.first_report [--repo PATH_OR_URL] [--dir DIR] [--keep]
 
 Each step runs as a user types it, in a fresh clone of ``--repo`` (default: this checkout's
-committed HEAD): ``make .venv/.installed-core`` (a new venv, ``pip install -e .``: needs the
+committed HEAD): ``make .venv/.installed-core`` (a new venv and the core, installed by uv: needs the
 package index), then ``make report``, whose output lines are timestamped as they arrive: the sweep
 runs from its start to its last "done in" line (retrains and ``[resolve]`` rounds included; those
 lines also give the seconds spent making the compiled engine's kernels, the compile: numba's cache
