@@ -181,6 +181,16 @@ def _panel_title(where: Layout, metric: str):
         if key) or ("final " if where.x != "epoch" else "") + metric.replace("_", " ")
 
 
+def _panels_run(study: StudyResults, where: Layout) -> set[tuple] | None:
+    """The (cols value, rows value) pairs of every stored run, finished or not (None for a key
+    the layout has not), so that a panel without a finished run can say whether any ran."""
+    keys = [key for key in (where.cols, where.rows) if key]
+    if not keys or any(key not in study.runs for key in keys):
+        return None
+    pairs = study.runs[keys].drop_duplicates().itertuples(index=False, name=None)
+    return {(pair[0], pair[1] if where.rows else None) for pair in pairs}
+
+
 def draw(study: StudyResults, path: Path, metric: str, where: Layout,
          labels: dict | None = None) -> list[str]:
     """The curve figure of ``metric`` (``curves_to_draw``); ``labels`` (factor -> label(value))
@@ -195,7 +205,7 @@ def draw(study: StudyResults, path: Path, metric: str, where: Layout,
         xlabel=where.x + (" (log scale)" if log_x else ""),
         ylabel=(f"{plotting.loss_name(study)} (log scale)" if loss else "accuracy"),
         panel_title=_panel_title(where, metric),
-        panel_size=(6.2, 4.4) if panels <= 2 else (4.4, 3.4))
+        panel_size=(6.2, 4.4) if panels <= 2 else (4.4, 3.4), ran=_panels_run(study, where))
     if not loss:
         for ax in np.ravel(axes):
             ax.set_ylim(0, 1.02)

@@ -247,7 +247,8 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
                 rows: str | None = None, hue: str | None = None, style: str | None = None,
                 hue_label=str, panel_title=None, marker: str | None = None, log_x: bool = False,
                 log_y: bool = True, ylabel: str = "", xlabel: str | None = None,
-                panel_size: tuple[float, float] = (6.2, 4.4), palette: str = "viridis"):
+                panel_size: tuple[float, float] = (6.2, 4.4), palette: str = "viridis",
+                ran: set[tuple] | None = None):
     """The one faceted line figure every curve figure is built on.
 
     Per panel (a value of ``cols`` across, of ``rows`` down), the mean of ``y`` over seeds
@@ -255,6 +256,9 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
     ``hue_label``), one line style per value of ``style`` (e.g. training / validation). Axes
     share y. ``panel_title(col_value, row_value)`` names a panel (default ``cols = value``);
     ``palette`` colours the hue levels (viridis for ordered ones, e.g. tab10 for categories).
+    A panel with nothing to draw says "no finished run", or "not run" where ``ran`` (the
+    (col value, row value) pairs of every stored run, finished or not; None for a key not given)
+    lacks it: a grid point the spec leaves out, not one whose runs all diverged.
     Returns ``(fig, axes)`` with axes a 2-D array (rows, cols), for callers to add to.
     """
     col_levels, row_levels = levels(frame, cols), levels(frame, rows)
@@ -274,8 +278,8 @@ def facet_lines(frame: pd.DataFrame, x: str, y: str, *, cols: str | None = None,
                     panel = panel[panel[key] == level]
             if panel.empty:  # not in the grid (engines: scalar only where it is quick), or every run diverged
                 ax.set_axis_off()
-                ax.text(0.5, 0.5, "no finished run", transform=ax.transAxes, ha="center", va="center",
-                        color="0.5")
+                said = "not run" if ran is not None and (col_level, row_level) not in ran else "no finished run"
+                ax.text(0.5, 0.5, said, transform=ax.transAxes, ha="center", va="center", color="0.5")
                 continue
             _panel_lines(ax, panel, x, hue, style, colors, styles, marker)
             if log_x:  # log axes labelled as plain numbers; an epoch axis gets integer ticks

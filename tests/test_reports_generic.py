@@ -257,6 +257,11 @@ def test_a_panel_without_runs_says_so_instead_of_drawing_empty_axes():
     assert not empty.axison and [text.get_text() for text in empty.texts] == ["no finished run"]
     assert all(ax.axison and ax.lines for ax in (axes[0][0], axes[0][1], axes[1][0]))
     plotting.plt.close(fig)
+    finished = {("loop", 10), ("scalar", 10), ("loop", 200)}
+    for ran, said in ((finished | {("scalar", 200)}, "no finished run"), (finished, "not run")):
+        fig, axes = plotting.facet_lines(frame, "epoch", "value", cols="engine", rows="width", ran=ran)
+        assert [text.get_text() for text in axes[1][1].texts] == [said]  # diverged / never run
+        plotting.plt.close(fig)
 
 
 @pytest.mark.parametrize("layout, cropped", [("constrained", False), (None, True)])
