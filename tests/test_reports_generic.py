@@ -292,25 +292,27 @@ def _log_log_figure(minor_marks: bool):
     return fig
 
 
+def _saved_with_minor_counts(fig, path) -> list[int]:
+    """``plotting.save(fig, path)``; the x axes' minor tick counts as savefig met them."""
+    counts, savefig = [], fig.savefig
+
+    def counting(target, **options):
+        counts.extend(len(ax.xaxis.get_minorticklocs()) for ax in fig.axes)
+        savefig(target, **options)
+    fig.savefig = counting
+    plotting.save(fig, path)
+    return counts
+
+
 @pytest.mark.parametrize("minor_marks", [False, True])
 def test_saving_drops_only_the_minor_ticks_that_draw_nothing(tmp_path, monkeypatch, minor_marks):
     """Minor ticks with no label, mark or grid line are not made (matplotlib lays out each one),
     and the figure is the same pixel for pixel as when they are made; minor ticks with marks stay."""
-    plotting.save(_log_log_figure(minor_marks), tmp_path / "lean.png")
+    kept = _saved_with_minor_counts(_log_log_figure(minor_marks), tmp_path / "lean.png")
     monkeypatch.setattr(plotting, "_keep_labelled_minor_ticks", lambda axis: None)
-    fig = _log_log_figure(minor_marks)
-    made = []
-    monkeypatch.setattr(fig, "savefig", lambda path, _save=fig.savefig, **options:
-                        made.extend(len(ax.xaxis.get_minorticklocs()) for ax in fig.axes) or _save(path, **options))
-    plotting.save(fig, tmp_path / "full.png")
+    made = _saved_with_minor_counts(_log_log_figure(minor_marks), tmp_path / "full.png")
     lean, full = (np.asarray(Image.open(tmp_path / name)) for name in ("lean.png", "full.png"))
     assert lean.shape == full.shape and (lean == full).all()
-    fig = _log_log_figure(minor_marks)
-    monkeypatch.undo()
-    kept = []
-    monkeypatch.setattr(fig, "savefig", lambda path, _save=fig.savefig, **options:
-                        kept.extend(len(ax.xaxis.get_minorticklocs()) for ax in fig.axes) or _save(path, **options))
-    plotting.save(fig, tmp_path / "again.png")
     if minor_marks:
         assert kept == made  # marks are drawn: every minor tick stays
     else:  # 3+ decades: no minor label, so none made; one decade: the labelled 2s and 5s only

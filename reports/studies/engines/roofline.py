@@ -2,9 +2,10 @@
 
 Each timed run is a point: x, the FLOPs per byte its training step's matrix products move
 (``nncore.probe.arithmetic_intensity``: grows with width and batch); y, the GFLOP/s it achieved
-(``runs.gflops``). The ceiling is the machine's measured matmul peak (``runs.peak_gflops``, the
-best over the runs' GEMM shapes); grey crosses are the peak for each run's own shapes, the
-roof a perfect engine would touch at that intensity.
+(``runs.gflops``). The ceiling is NumPy matmul's measured GFLOP/s (``runs.peak_gflops``, the
+best over the runs' GEMM shapes); grey crosses are NumPy matmul on each run's own shapes. Each
+product is called from Python (``nncore.probe``), so an engine that runs the whole step compiled
+can pass them where a call's fixed cost dominates (the compiled engine at small batches).
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def points(study: StudyResults) -> pd.DataFrame:
 def roofline(study: StudyResults, path: Path, colors: dict | None = None) -> list[str]:
     """Achieved GFLOP/s against FLOPs per byte (log-log): a colour per engine (``colors``,
     default ``engine_colors`` of the study's), a marker per batch size, larger markers for wider
-    nets; the measured matmul peak as the ceiling."""
+    nets; NumPy matmul's measured GFLOP/s as the ceiling."""
     frame = points(study)
     engines = engine_sorted(frame["engine"])
     batches = sorted(frame["batch_size"].unique())
@@ -50,9 +51,9 @@ def roofline(study: StudyResults, path: Path, colors: dict | None = None) -> lis
     if len(peaks):
         ceiling = peaks["peak_gflops"].max()
         ax.axhline(ceiling, color="black", linewidth=1.5,
-                   label=f"machine matmul peak: {ceiling:.3g} GFLOP/s (best over the shapes)")
+                   label=f"NumPy matmul called from Python: {ceiling:.3g} GFLOP/s (best over the shapes)")
         ax.scatter(peaks["intensity"], peaks["peak_gflops"], marker="x", color="grey", s=22,
-                   label="matmul peak for the run's own GEMM shapes")
+                   label="NumPy matmul on the run's own GEMM shapes")
     for engine in engines:
         for batch in batches:
             rows = frame[(frame["engine"] == engine) & (frame["batch_size"] == batch)]
